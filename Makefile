@@ -1,0 +1,49 @@
+# pasienis — two commands on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell scripts/find-python)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Parallel test workers (the machines here have 2 cores).
+WORKERS ?= 2
+
+.PHONY: install demo test lint bench serve clean format
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "no Python 3.12+ found"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev,postgres]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/pasienis db upgrade
+	$(BIN)/pasienis demo load
+	$(BIN)/pasienis serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -n $(WORKERS) -q
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
+
+format: install
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: install
+	$(BIN)/python bench/run.py
+
+serve: install
+	$(BIN)/pasienis serve --host $(HOST) --port $(PORT)
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

@@ -1,0 +1,1 @@
+"""One router per capability; each validates, authorises and calls into the capability."""

@@ -1,0 +1,98 @@
+"""Writing statements and reading entities back as the fold of their statements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, select
+
+from pasienis.errors import NotFoundError
+from pasienis.model.models import STATEMENT_COLUMNS, resolver, statements
+from pasienis.store import OnConflict, Store
+
+if TYPE_CHECKING:
+    from followthemoney.statement import Statement, StatementEntity
+
+
+def write_statements(store: Store, conn: Connection, rows: Iterable[Sequence[Any]]) -> int:
+    """Bulk-write statement rows; a statement seen again only raises its ``last_seen``."""
+    return store.bulk_insert(
+        conn, statements, STATEMENT_COLUMNS, rows, on_conflict=OnConflict.TOUCH
+    )
+
+
+def canonical_id(conn: Connection, entity_id: str) -> str:
+    """The canonical id an entity id resolves to (itself when never merged)."""
+    found = conn.execute(
+        select(resolver.c.canonical_id).where(resolver.c.entity_id == entity_id)
+    ).scalar()
+    return found or entity_id
+
+
+def member_ids(conn: Connection, canonical: str) -> list[str]:
+    """All source entity ids folded into a canonical id, the canonical id itself first."""
+    rows = conn.execute(
+        select(resolver.c.entity_id).where(resolver.c.canonical_id == canonical)
+    ).scalars()
+    return [canonical, *sorted(set(rows) - {canonical})]
+
+
+def entity_statement_rows(
+    conn: Connection, entity_id: str, *, datasets: Iterable[str] | None = None
+) -> tuple[str, list[Any]]:
+    """The canonical id of ``entity_id`` and the statement rows of every member.
+
+    ``datasets`` limits the facts to those a caller may see (compartments): a merged entity
+    shows each user only statements from sources they are allowed.
+    """
+    canonical = canonical_id(conn, entity_id)
+    ids = member_ids(conn, canonical)
+    query = select(statements).where(statements.c.entity_id.in_(ids))
+    if datasets is not None:
+        allowed = list(datasets)
+        query = query.where(statements.c.dataset.in_(allowed))
+    rows = list(conn.execute(query.order_by(statements.c.prop, statements.c.value)))
+    return canonical, rows
+
+
+def to_ftm_statement(row: Any, canonical: str) -> Statement:
+    """Convert a stored statement row to FollowTheMoney's ``Statement`` (locator → origin)."""
+    from followthemoney.statement import Statement
+
+    return Statement(
+        id=row.id,
+        entity_id=row.entity_id,
+        canonical_id=canonical,
+        prop=row.prop,
+        schema=row.schema,
+        value=row.value,
+        dataset=row.dataset,
+        lang=row.lang,
+        original_value=row.original_value,
+        first_seen=_iso(row.first_seen),
+        last_seen=_iso(row.last_seen),
+        origin=row.locator,
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value is not None else None
+
+
+def load_entity(
+    conn: Connection, entity_id: str, *, datasets: Iterable[str] | None = None
+) -> StatementEntity:
+    """Assemble an entity from its statements (following the resolver to its canonical id)."""
+    from followthemoney.dataset import Dataset
+    from followthemoney.statement import StatementEntity
+
+    canonical, rows = entity_statement_rows(conn, entity_id, datasets=datasets)
+    if not rows:
+        raise NotFoundError(f"no entity {entity_id!r}")
+    stmts = [to_ftm_statement(r, canonical) for r in rows]
+    dataset = Dataset.make({"name": "pasienis", "title": "pasienis"})
+    entity = StatementEntity.from_statements(dataset, stmts)
+    entity.id = canonical
+    return entity

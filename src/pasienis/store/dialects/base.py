@@ -1,0 +1,114 @@
+"""What every engine must provide: bulk loading, upserts, spatial and start-up checks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, Engine, Table
+
+from pasienis.store.types import UTCDateTime
+
+Row = Sequence[Any]
+Converter = Callable[[Any], Any]
+
+
+class OnConflict(StrEnum):
+    """What a bulk insert does with a row whose primary key is already stored."""
+
+    #: Keep the stored row (events, import records: identical by construction).
+    IGNORE = "ignore"
+    #: Keep the stored row but raise its ``last_seen`` (statements seen again in a re-import).
+    TOUCH = "touch"
+
+
+@dataclass(frozen=True)
+class BulkPlan:
+    """A table and the column order of the rows handed to :meth:`Dialect.bulk_insert`."""
+
+    table: Table
+    columns: tuple[str, ...]
+    touch: tuple[str, ...] = field(default=("last_seen",))
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.table.primary_key.columns)
+
+
+def utc_naive_text(value: datetime | None) -> str | None:
+    """Format an aware datetime as the naive-UTC text SQLAlchemy stores on SQLite."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}")
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def json_text(value: Any) -> str | None:
+    """Serialise a JSON column value the same way on every engine."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def column_converters(plan: BulkPlan, *, datetime_as_text: bool) -> list[Converter | None]:
+    """One converter per column (``None`` when the driver takes the value as it is)."""
+    converters: list[Converter | None] = []
+    for name in plan.columns:
+        col_type = plan.table.c[name].type
+        if isinstance(col_type, UTCDateTime):
+            converters.append(utc_naive_text if datetime_as_text else _require_aware)
+        elif col_type.__class__.__name__ == "JSON":
+            converters.append(json_text)
+        else:
+            converters.append(None)
+    return converters
+
+
+def _require_aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}")
+    return value
+
+
+def convert_rows(rows: Iterable[Row], converters: list[Converter | None]) -> Iterable[tuple]:
+    """Apply per-column converters lazily; rows pass untouched when none are needed."""
+    active = [(i, c) for i, c in enumerate(converters) if c is not None]
+    if not active:
+        yield from (tuple(r) for r in rows)
+        return
+    for row in rows:
+        out = list(row)
+        for i, conv in active:
+            out[i] = conv(out[i])
+        yield tuple(out)
+
+
+class Dialect(Protocol):
+    """Engine-specific behaviour. Implementations are stateless singletons."""
+
+    name: str
+
+    def configure(self, engine: Engine) -> None:
+        """Attach connection-level settings (pragmas, begin mode) to a new engine."""
+
+    def check_features(self, conn: Connection) -> list[str]:
+        """Return the names of required engine features that are missing."""
+
+    def bulk_insert(
+        self, conn: Connection, plan: BulkPlan, rows: Iterable[Row], *, on_conflict: OnConflict
+    ) -> int:
+        """Write many rows by the engine's fast path; return how many rows were sent."""
+
+    def spatial_ddl(self, table: str) -> list[str]:
+        """DDL that indexes ``lat``/``lon`` of an event table for bounding-box queries."""
+
+    def drop_spatial_ddl(self, table: str) -> list[str]:
+        """DDL that removes what :meth:`spatial_ddl` created."""
+
+    def bbox_ids_sql(self, table: str) -> str:
+        """SQL selecting ``id`` of rows inside ``:west, :south, :east, :north``."""

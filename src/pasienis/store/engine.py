@@ -1,0 +1,108 @@
+"""The :class:`Store`: one engine, its :class:`Dialect`, transactions and the bulk path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, Table, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from pasienis.config import Settings
+from pasienis.store.dialects import Dialect, OnConflict, dialect_for
+from pasienis.store.dialects.base import BulkPlan, Row
+from pasienis.store.errors import StoreError
+
+
+@dataclass
+class Store:
+    """Runs SQL and bulk loads against one database.
+
+    ``pinned`` is for tests: every transaction becomes a savepoint inside one outer
+    transaction that the test rolls back, so PostgreSQL tests leave nothing behind.
+    """
+
+    engine: Engine
+    dialect: Dialect
+    pinned: Connection | None = field(default=None, repr=False)
+
+    @property
+    def engine_name(self) -> str:
+        return self.dialect.name
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A write transaction (``BEGIN IMMEDIATE`` on SQLite: one writer at a time)."""
+        if self.pinned is not None:
+            with self.pinned.begin_nested():
+                yield self.pinned
+            return
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only transaction; concurrent with the writer on SQLite WAL."""
+        if self.pinned is not None:
+            yield self.pinned
+            return
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def bulk_insert(
+        self,
+        conn: Connection,
+        table: Table,
+        columns: Iterable[str],
+        rows: Iterable[Row],
+        *,
+        on_conflict: OnConflict = OnConflict.IGNORE,
+        touch: tuple[str, ...] = ("last_seen",),
+    ) -> int:
+        """Write many rows through the engine's fast path (executemany / COPY).
+
+        Rows are tuples in ``columns`` order; a row whose primary key exists is ignored or,
+        with :attr:`OnConflict.TOUCH`, has its ``touch`` columns raised to the newer value.
+        """
+        plan = BulkPlan(table=table, columns=tuple(columns), touch=touch)
+        return self.dialect.bulk_insert(conn, plan, rows, on_conflict=on_conflict)
+
+    def check(self) -> None:
+        """Fail early when the engine lacks a feature pasienis relies on."""
+        with self.read() as conn:
+            missing = self.dialect.check_features(conn)
+        if missing:
+            raise StoreError(
+                f"the {self.dialect.name} engine lacks: {', '.join(missing)}",
+                hint="install an SQLite with FTS5/R*Tree/JSON1, or PostGIS and pg_trgm",
+            )
+
+    def ping(self) -> bool:
+        with self.read() as conn:
+            return conn.execute(text("SELECT 1")).scalar() == 1
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(settings: Settings) -> Store:
+    """Create the engine for ``settings`` (making the data directory for SQLite)."""
+    url_text = settings.resolved_database_url()
+    try:
+        url = make_url(url_text)
+    except ArgumentError as exc:
+        raise StoreError(
+            f"cannot parse PASIENIS_DATABASE_URL {url_text!r}",
+            hint="e.g. sqlite:///data/pasienis.db or postgresql+psycopg://user@host/db",
+        ) from exc
+    dialect = dialect_for(url.get_backend_name())
+    if dialect.name == "sqlite" and url.database:
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, pool_pre_ping=dialect.name != "sqlite")
+    dialect.configure(engine)
+    return Store(engine=engine, dialect=dialect)

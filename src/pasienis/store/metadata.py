@@ -1,0 +1,35 @@
+"""The one SQLAlchemy ``MetaData`` every capability declares its tables on.
+
+A naming convention gives constraints stable names, so Alembic migrations are identical on
+SQLite and PostgreSQL and can drop or alter constraints by name.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from sqlalchemy import MetaData
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+#: Modules that declare tables. Imported by name (not statically) so that ``store`` stays below
+#: the capabilities in the layer order while migrations and tests still see every table.
+TABLE_MODULES: tuple[str, ...] = (
+    "pasienis.model.models",
+    "pasienis.model.events",
+)
+
+
+def load_all_tables() -> MetaData:
+    """Import every module that declares tables and return the populated metadata."""
+    for name in TABLE_MODULES:
+        importlib.import_module(name)
+    return metadata
