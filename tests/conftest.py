@@ -64,7 +64,7 @@ def pg_url() -> Iterator[str]:
         admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any connection failure means no server
+    except Exception as exc:
         service_missing("PostgreSQL on 127.0.0.1:5432", exc)
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     store = open_store(Settings(database_url=url))

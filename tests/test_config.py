@@ -18,7 +18,9 @@ def test_setting_is_documented_with_help(name: str) -> None:
     assert f"`PASIENIS_{name.upper()}`" in DOC.read_text(encoding="utf-8")
 
 
-def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_settings_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("PASIENIS_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("PASIENIS_PORT", "9123")
     settings = Settings()

@@ -36,8 +36,11 @@ def test_upgrade_load_and_show(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "command",
-    [[], ["db"], ["schema"], ["entities"], ["demo"], ["serve"], ["db", "upgrade"], ["schema", "list"],
-     ["schema", "show"], ["schema", "check"], ["entities", "show"], ["demo", "load"], ["db", "current"]],
+    [
+        [], ["db"], ["schema"], ["entities"], ["demo"], ["serve"], ["db", "upgrade"],
+        ["schema", "list"], ["schema", "show"], ["schema", "check"], ["entities", "show"],
+        ["demo", "load"], ["db", "current"],
+    ],
 )  # fmt: skip
 def test_every_command_has_help(command: list[str], tmp_path: Path) -> None:
     result = run([*command, "--help"], tmp_path)

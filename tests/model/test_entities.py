@@ -33,8 +33,10 @@ def test_entity_is_assembled_from_statements_with_provenance(store: Store) -> No
     assert entity.get("name") == ["Jonas Žukauskas"]
     assert entity.get("birthDate") == ["1979-04-12"]
     assert {s.origin for s in entity.statements if s.prop != "id"} == {"x.csv:4", "x.csv:9"}
-    assert rows[0].value == "lt" and rows[0].original_value == "LT"
-    assert rows[0].dataset == "border" and rows[0].run_id == "run-border"
+    assert rows[0].value == "lt"
+    assert rows[0].original_value == "LT"
+    assert rows[0].dataset == "border"
+    assert rows[0].run_id == "run-border"
 
 
 def test_merge_and_split_change_only_the_resolver(store: Store) -> None:

@@ -29,8 +29,9 @@ READ_COLS = [c.name for c in plate_reads.c]
 
 def read_row(i: int, when: datetime = T0) -> tuple:
     return (
-        f"r{i}", when + timedelta(seconds=i), 54.6 + i * 1e-4, 25.2 + i * 1e-4, "cams", f"f.csv:{i}",
-        "run1", {"lane": i % 3}, f"CAM{i % 7}", f"ABC{i:03d}", f"ABC {i:03d}", "LT", 0.9, None,
+        f"r{i}", when + timedelta(seconds=i), 54.6 + i * 1e-4, 25.2 + i * 1e-4, "cams",
+        f"f.csv:{i}", "run1", {"lane": i % 3}, f"CAM{i % 7}", f"ABC{i:03d}", f"ABC {i:03d}",
+        "LT", 0.9, None,
     )  # fmt: skip
 
 
@@ -49,7 +50,7 @@ def test_bulk_insert_is_idempotent(store: Store) -> None:
     with store.begin() as conn:
         assert store.bulk_insert(conn, plate_reads, READ_COLS, rows) == 1000
     with store.begin() as conn:
-        store.bulk_insert(conn, plate_reads, READ_COLS, rows[:10] + [read_row(1000)])
+        store.bulk_insert(conn, plate_reads, READ_COLS, [*rows[:10], read_row(1000)])
     assert count(store, plate_reads) == 1001
 
 
@@ -125,7 +126,7 @@ def test_models_and_migrations_agree(store: Store) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    def include(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+    def include(obj, name, type_, reflected, compare_to) -> bool:
         # Spatial helpers are created by the dialect, not declared on the metadata.
         name = name or ""
         return "_rtree" not in name and "geog" not in name and name != "spatial_ref_sys"
