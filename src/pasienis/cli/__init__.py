@@ -14,6 +14,7 @@ from rich.console import Console
 from pasienis.cli import db as db_commands
 from pasienis.cli import demo as demo_commands
 from pasienis.cli import entities as entity_commands
+from pasienis.cli import scenario as scenario_commands
 from pasienis.cli import schema as schema_commands
 from pasienis.cli import serve as serve_commands
 from pasienis.errors import PasienisError
@@ -28,6 +29,7 @@ app.add_typer(db_commands.app, name="db")
 app.add_typer(schema_commands.app, name="schema")
 app.add_typer(entity_commands.app, name="entities")
 app.add_typer(demo_commands.app, name="demo")
+app.add_typer(scenario_commands.app, name="scenario")
 app.command("serve")(serve_commands.serve)
 
 err = Console(stderr=True)
