@@ -25,6 +25,10 @@ metadata = MetaData(naming_convention=NAMING_CONVENTION)
 TABLE_MODULES: tuple[str, ...] = (
     "pasienis.model.models",
     "pasienis.model.events",
+    "pasienis.security.models",
+    "pasienis.jobs.models",
+    "pasienis.ingest.models",
+    "pasienis.ops.models",
 )
 
 

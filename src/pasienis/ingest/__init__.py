@@ -1,0 +1,1 @@
+"""Data integration: readers, declarative YAML mappings, validation, quarantine, import runs."""

@@ -1,0 +1,1 @@
+"""Operations: units, devices, positions, tasks, assignment and delivery to crews."""

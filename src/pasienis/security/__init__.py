@@ -1,0 +1,1 @@
+"""Users, roles, compartments, sessions/tokens and the hash-chained audit log."""
