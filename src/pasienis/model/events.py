@@ -13,11 +13,15 @@ from pasienis.store.metadata import metadata
 from pasienis.store.types import UTCDateTime
 
 
-def _common(point: bool = True) -> list[Column]:
-    """Columns every event table shares: id, time, place, provenance, extension attributes."""
+def _common(point: bool = True, time_index: bool = True) -> list[Column]:
+    """Columns every event table shares: id, time, place, provenance, extension attributes.
+
+    ``time_index`` is off where composite indexes lead with another column and time: every
+    index costs bulk-load speed, and plate reads arrive by the million.
+    """
     cols: list[Column] = [
         Column("id", String(64), primary_key=True, comment="hash of source + source key"),
-        Column("occurred_at", UTCDateTime, nullable=False, index=True),
+        Column("occurred_at", UTCDateTime, nullable=False, index=time_index),
     ]
     if point:
         cols += [Column("lat", Float, nullable=True), Column("lon", Float, nullable=True)]
@@ -48,14 +52,16 @@ border_crossings = Table(
 plate_reads = Table(
     "plate_reads",
     metadata,
-    *_common(),
-    Column("camera_id", String(64), nullable=False, index=True),
-    Column("plate", String(32), nullable=False, index=True, comment="normalised plate"),
+    *_common(time_index=False),
+    Column("camera_id", String(64), nullable=False),
+    Column("plate", String(32), nullable=False, comment="normalised plate"),
     Column("plate_raw", String(32), nullable=True, comment="as the camera read it"),
     Column("country", String(8), nullable=True),
     Column("confidence", Float, nullable=True),
     _ref("vehicle_id"),
 )
+# Who passed camera C between t1 and t2 (co-travel), where was plate P and when (tracks).
+Index("ix_plate_reads_camera_time", plate_reads.c.camera_id, plate_reads.c.occurred_at)
 Index("ix_plate_reads_plate_time", plate_reads.c.plate, plate_reads.c.occurred_at)
 
 declarations = Table(

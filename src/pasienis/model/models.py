@@ -23,7 +23,9 @@ statements = Table(
     Column("value", Text, nullable=False, comment="normalised by the property type"),
     Column("original_value", Text, nullable=True, comment="as read, when it differs"),
     Column("lang", String(8), nullable=True),
-    Column("dataset", String(64), nullable=False, index=True, comment="source dataset name"),
+    # No index on dataset: compartment filters apply after the entity_id lookup, and every
+    # index slows the bulk path that imports use.
+    Column("dataset", String(64), nullable=False, comment="source dataset name"),
     Column("locator", Text, nullable=True, comment="file and row, XPath, page, or API call"),
     Column("run_id", String(64), nullable=True, index=True, comment="import run"),
     Column("first_seen", UTCDateTime, nullable=False),

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, Table
@@ -39,8 +40,12 @@ class BulkPlan:
         return tuple(c.name for c in self.table.primary_key.columns)
 
 
+@lru_cache(maxsize=4096)
 def utc_naive_text(value: datetime | None) -> str | None:
-    """Format an aware datetime as the naive-UTC text SQLAlchemy stores on SQLite."""
+    """Format an aware datetime as the naive-UTC text SQLAlchemy stores on SQLite.
+
+    Cached: statements of one record share their provenance time, so most calls repeat.
+    """
     if value is None:
         return None
     if value.tzinfo is None:

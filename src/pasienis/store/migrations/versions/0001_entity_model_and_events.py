@@ -151,11 +151,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_plate_reads")),
     )
     with op.batch_alter_table("plate_reads", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_plate_reads_camera_id"), ["camera_id"], unique=False)
         batch_op.create_index(
-            batch_op.f("ix_plate_reads_occurred_at"), ["occurred_at"], unique=False
+            "ix_plate_reads_camera_time", ["camera_id", "occurred_at"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_plate_reads_plate"), ["plate"], unique=False)
         batch_op.create_index("ix_plate_reads_plate_time", ["plate", "occurred_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_plate_reads_vehicle_id"), ["vehicle_id"], unique=False)
 
@@ -202,7 +200,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_statements")),
     )
     with op.batch_alter_table("statements", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_statements_dataset"), ["dataset"], unique=False)
         batch_op.create_index(batch_op.f("ix_statements_entity_id"), ["entity_id"], unique=False)
         batch_op.create_index("ix_statements_prop_type_value", ["prop_type", "value"], unique=False)
         batch_op.create_index(batch_op.f("ix_statements_run_id"), ["run_id"], unique=False)
@@ -259,7 +256,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_statements_run_id"))
         batch_op.drop_index("ix_statements_prop_type_value")
         batch_op.drop_index(batch_op.f("ix_statements_entity_id"))
-        batch_op.drop_index(batch_op.f("ix_statements_dataset"))
 
     op.drop_table("statements")
     with op.batch_alter_table("resolver", schema=None) as batch_op:
@@ -269,9 +265,7 @@ def downgrade() -> None:
     with op.batch_alter_table("plate_reads", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_plate_reads_vehicle_id"))
         batch_op.drop_index("ix_plate_reads_plate_time")
-        batch_op.drop_index(batch_op.f("ix_plate_reads_plate"))
-        batch_op.drop_index(batch_op.f("ix_plate_reads_occurred_at"))
-        batch_op.drop_index(batch_op.f("ix_plate_reads_camera_id"))
+        batch_op.drop_index("ix_plate_reads_camera_time")
 
     op.drop_table("plate_reads")
     with op.batch_alter_table("goods_items", schema=None) as batch_op:

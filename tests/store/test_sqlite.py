@@ -1,0 +1,60 @@
+"""SQLite done right: WAL, one writer at a time (BEGIN IMMEDIATE), readers never blocked."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from pasienis.model.events import plate_reads
+from pasienis.store import Store
+
+COLS = [c.name for c in plate_reads.c]
+T0 = datetime(2026, 9, 1, tzinfo=UTC)
+
+
+def row(key: str, i: int) -> tuple:
+    return (f"{key}{i}", T0 + timedelta(seconds=i), 54.0, 25.0, "d", None, None, None,
+            "CAM", "ABC123", None, "LT", 0.9, None)  # fmt: skip
+
+
+def test_wal_mode_and_features(sqlite_store: Store) -> None:
+    with sqlite_store.read() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    sqlite_store.check()
+
+
+def test_two_writers_queue_instead_of_failing(sqlite_store: Store) -> None:
+    errors: list[BaseException] = []
+
+    def writer(key: str) -> None:
+        try:
+            for batch in range(5):
+                with sqlite_store.begin() as conn:
+                    rows = [row(key, batch * 100 + i) for i in range(100)]
+                    sqlite_store.bulk_insert(conn, plate_reads, COLS, rows)
+                    time.sleep(0.01)  # hold the write lock so the writers really overlap
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with sqlite_store.read() as conn:
+        assert conn.execute(select(func.count()).select_from(plate_reads)).scalar() == 1000
+
+
+def test_reader_sees_committed_data_while_a_writer_holds_the_lock(sqlite_store: Store) -> None:
+    with sqlite_store.begin() as conn:
+        sqlite_store.bulk_insert(conn, plate_reads, COLS, [row("x", 1)])
+    with sqlite_store.begin() as writer:
+        sqlite_store.bulk_insert(writer, plate_reads, COLS, [row("x", 2)])
+        with sqlite_store.read() as reader:  # would raise "database is locked" without WAL
+            count = reader.execute(select(func.count()).select_from(plate_reads)).scalar()
+        assert count == 1
