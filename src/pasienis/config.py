@@ -43,6 +43,161 @@ class Settings(BaseSettings):
         default=50_000,
         description="Rows per batch when bulk-writing statements and events.",
     )
+    # --- ops: units, devices, positions, tasks, delivery -------------------------------------
+    ops_upload_dir: Path | None = Field(
+        default=None,
+        description="Where task attachments are stored (outside any web root); "
+        "empty means <data_dir>/uploads.",
+    )
+    ops_public_url: str | None = Field(
+        default=None,
+        description="Base URL devices reach the server at, printed by `pasienis devices add`; "
+        "empty means http://<host>:<port>.",
+    )
+    ops_max_accuracy_m: float = Field(
+        default=100.0, description="Fixes with a worse reported accuracy (metres) are flagged."
+    )
+    ops_max_speed_kmh: float = Field(
+        default=300.0,
+        description="A jump from the last good fix faster than this (km/h) is flagged implausible.",
+    )
+    ops_future_tolerance_s: float = Field(
+        default=120.0,
+        description="Fixes timestamped more than this many seconds in the future are flagged.",
+    )
+    ops_position_retention_days: int = Field(
+        default=90, description="Positions older than this are removed by `pasienis units purge`."
+    )
+    ops_ack_timeout_minutes: float = Field(
+        default=5.0,
+        description="A task assigned but not acknowledged for this long is escalated.",
+    )
+    ops_escalation_interval_s: float = Field(
+        default=30.0, description="How often the escalation loop in the server looks for tasks."
+    )
+    ops_escalation_reassign: bool = Field(
+        default=True,
+        description="Escalation re-assigns to the next best available unit when there is one "
+        "(otherwise it only alerts the dispatcher).",
+    )
+    ops_delivery_retry_s: float = Field(
+        default=10.0,
+        description="Unacknowledged messages to a connected device are re-sent after this long.",
+    )
+    ops_delivery_poll_s: float = Field(
+        default=2.0,
+        description="How often the server checks the outbox for messages written by another "
+        "process (the CLI, a second server) and wakes the connected devices.",
+    )
+    ops_mqtt_enabled: bool = Field(
+        default=False,
+        description="Run the MQTT bridge (OwnTracks positions in, task messages out) "
+        "in the server.",
+    )
+    ops_mqtt_url: str = Field(
+        default="mqtt://127.0.0.1:1883",
+        description="Broker URL of the MQTT bridge: mqtt://[user:password@]host:port.",
+    )
+    # --- geo: road routing (Valhalla tiles) and the great-circle fallback ---------------------
+    routing_tiles_dir: Path | None = Field(
+        default=None,
+        description=(
+            "Folder of Valhalla routing tiles built by `pasienis routing build`. Empty means "
+            "<data_dir>/routing/tiles. Without tiles, ETAs are great-circle estimates."
+        ),
+    )
+    routing_detour_factor: float = Field(
+        default=1.3,
+        gt=0,
+        description="Great-circle fallback: road distance = geodesic distance times this factor.",
+    )
+    routing_speed_kmh: float = Field(
+        default=60.0,
+        gt=0,
+        description="Great-circle fallback: average road speed in km/h used for the ETA.",
+    )
+    routing_costing: str = Field(
+        default="auto",
+        description="Valhalla costing model for ETAs: auto, truck, motorcycle, bicycle...",
+    )
+
+    # --- security: sign-in, sessions, tokens, OIDC, web hardening -----------------------------
+    session_cookie_name: str = Field(
+        default="pasienis_session", description="Name of the browser session cookie."
+    )
+    session_ttl_minutes: int = Field(
+        default=480, gt=0, description="A browser session expires this many minutes after sign-in."
+    )
+    cookie_secure: bool = Field(
+        default=True,
+        description="Mark session and CSRF cookies Secure (sent over HTTPS only). Turn off only "
+        "for plain-HTTP development on 127.0.0.1.",
+    )
+    login_max_failures_account: int = Field(
+        default=5, gt=0, description="Failed sign-ins within the window that lock an account."
+    )
+    login_max_failures_ip: int = Field(
+        default=20, gt=0, description="Failed sign-ins within the window that block an address."
+    )
+    login_window_minutes: int = Field(
+        default=15,
+        gt=0,
+        description="Window for counting failed sign-ins; a lock-out lasts until the failures "
+        "age out of it.",
+    )
+    password_min_length: int = Field(
+        default=12, ge=8, description="Minimum length of a new password."
+    )
+    cors_allow_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser (CORS). "
+        "Empty: same origin only.",
+    )
+    max_body_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        gt=0,
+        description="Requests with a larger body are refused with 413.",
+    )
+    upload_dir: Path | None = Field(
+        default=None,
+        description="Where uploaded files are kept, outside any web root; empty means "
+        "<data_dir>/uploads.",
+    )
+    default_classification: str = Field(
+        default="restricted",
+        description="Classification given to a dataset registered without one "
+        "(public, restricted, confidential, secret).",
+    )
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="OpenID Connect issuer URL; set it (with client id) to offer single sign-on.",
+    )
+    oidc_client_id: str | None = Field(default=None, description="OpenID Connect client id.")
+    oidc_client_secret: str | None = Field(
+        default=None, description="OpenID Connect client secret (confidential client)."
+    )
+    oidc_redirect_url: str | None = Field(
+        default=None,
+        description="Callback URL registered at the provider, e.g. "
+        "https://pasienis.example/api/auth/oidc/callback.",
+    )
+    oidc_scopes: str = Field(default="openid profile email", description="Scopes requested.")
+    oidc_username_claim: str = Field(
+        default="preferred_username",
+        description="ID-token claim matched to a local account name (accounts are not created "
+        "automatically; an administrator creates them with their roles).",
+    )
+    # --- ingest: imports ----------------------------------------------------------------------
+    ingest_batch_records: int = Field(
+        default=5_000,
+        description="Source records per import batch; each batch commits atomically with the "
+        "run's checkpoint, so an interrupted import resumes from the last batch.",
+    )
+    ingest_upload_dir: Path | None = Field(
+        default=None,
+        description="Where files uploaded to POST /api/imports are kept for the import and for "
+        "quarantine retries; empty means <data_dir>/imports.",
+    )
 
     def resolved_database_url(self) -> str:
         """The database URL to connect to, defaulting to the embedded SQLite file."""

@@ -11,13 +11,18 @@ from pasienis.api import create_app
 from pasienis.config import Settings
 from pasienis.model.ids import make_id
 from pasienis.model.sample import load_sample
+from pasienis.security import Role
+from pasienis.security.provision import provision
 from pasienis.store import Store
 
 
 @pytest.fixture
 def client(store: Store, base_settings: Settings) -> Iterator[TestClient]:
     load_sample(store)
-    with TestClient(create_app(base_settings, store=store)) as test_client:
+    with store.begin() as conn:  # an analyst cleared for the sample dataset
+        token = provision(conn, name="analyst", roles=[Role.analyst], datasets=["sample"])
+    app = create_app(base_settings, store=store)
+    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as test_client:
         yield test_client
 
 

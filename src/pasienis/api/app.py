@@ -8,10 +8,30 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from pasienis import __version__
+from pasienis.api.middleware import install_security
 from pasienis.api.problems import install_problem_handlers
-from pasienis.api.routers import entities, schema, system
+from pasienis.api.routers import (
+    audit,
+    auth,
+    entities,
+    imports,
+    jobs,
+    ops_positions,
+    ops_tasks,
+    ops_units,
+    ops_ws,
+    schema,
+    system,
+    users,
+)
+from pasienis.api.static import mount_web
 from pasienis.config import Settings
+from pasienis.ingest.jobkind import JOB_KIND as IMPORT_JOB
+from pasienis.ingest.jobkind import import_job
+from pasienis.jobs import Bus, JobRunner
 from pasienis.model import install_model
+from pasienis.ops.flows import Ops
+from pasienis.ops.runtime import ops_running
 from pasienis.store import Store, open_store
 
 
@@ -25,7 +45,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         the_store.check()
-        yield
+        ops.bus = ops.bus or getattr(_app.state, "bus", None)
+        async with ops_running(ops):
+            yield
+        _app.state.jobs.shutdown()
         if owned:
             the_store.dispose()
 
@@ -37,8 +60,22 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     )
     app.state.settings = settings
     app.state.store = the_store
+    app.state.bus = Bus(the_store)
+    app.state.jobs = JobRunner(the_store)
+    app.state.jobs.register(IMPORT_JOB, import_job)
+    ops = app.state.ops = Ops(store=the_store, settings=settings)
     install_problem_handlers(app)
     app.include_router(system.router)
     app.include_router(schema.router)
     app.include_router(entities.router)
+    app.include_router(auth.router)
+    app.include_router(users.router)
+    app.include_router(audit.router)
+    app.include_router(imports.router)
+    app.include_router(jobs.router)
+    for ops_router in (ops_positions, ops_units, ops_tasks, ops_ws):
+        app.include_router(ops_router.router)
+    mount_web(app)
+    # Last: checks every route above declares require()/public(), then adds hardening.
+    install_security(app, settings)
     return app

@@ -11,12 +11,21 @@ import sys
 import typer
 from rich.console import Console
 
+from pasienis.cli import audit as audit_commands
 from pasienis.cli import db as db_commands
 from pasienis.cli import demo as demo_commands
+from pasienis.cli import devices as device_commands
 from pasienis.cli import entities as entity_commands
+from pasienis.cli import ingest as ingest_commands
+from pasienis.cli import jobs as job_commands
+from pasienis.cli import quarantine as quarantine_commands
+from pasienis.cli import routing as routing_commands
 from pasienis.cli import scenario as scenario_commands
 from pasienis.cli import schema as schema_commands
 from pasienis.cli import serve as serve_commands
+from pasienis.cli import tasks as task_commands
+from pasienis.cli import units as unit_commands
+from pasienis.cli import users as user_commands
 from pasienis.errors import PasienisError
 
 app = typer.Typer(
@@ -30,7 +39,17 @@ app.add_typer(schema_commands.app, name="schema")
 app.add_typer(entity_commands.app, name="entities")
 app.add_typer(demo_commands.app, name="demo")
 app.add_typer(scenario_commands.app, name="scenario")
+app.command("ingest")(ingest_commands.ingest)
+app.command("export")(ingest_commands.export)
+app.add_typer(quarantine_commands.app, name="quarantine")
+app.add_typer(job_commands.app, name="jobs")
+app.add_typer(routing_commands.app, name="routing")
+app.add_typer(unit_commands.app, name="units")
+app.add_typer(device_commands.app, name="devices")
+app.add_typer(task_commands.app, name="tasks")
 app.command("serve")(serve_commands.serve)
+app.add_typer(user_commands.app, name="users")
+app.add_typer(audit_commands.app, name="audit")
 
 err = Console(stderr=True)
 

@@ -42,3 +42,26 @@ def generate_command(
         summary = generate(seed=seed, scale=scale, out=out_dir, progress=progress)
     out.print_json(json.dumps(summary.to_dict()["counts"], ensure_ascii=False))
     out.print(f"scenario written to [bold]{out_dir}[/] (truth in truth.json)")
+
+
+@app.command("load")
+def load_command(
+    folder: Path = typer.Argument(..., help="A folder written by `pasienis scenario generate`."),
+    user: str | None = typer.Option(None, "--user", help="Recorded as who imported."),
+) -> None:
+    """Import every scenario file with the shipped mappings (reports are free text: skipped)."""
+    from pasienis.cli.context import opened_store
+    from pasienis.cli.ingest import print_result, progress_bar
+    from pasienis.ingest import load_scenario
+
+    failed = 0
+    with opened_store() as store, progress_bar() as progress:
+        results = load_scenario(store, folder=folder, created_by=user, progress=progress)
+    for label, result in results:
+        if isinstance(result, PasienisError):
+            failed += 1
+            out.print(f"[bold red]{label}[/]: {result.message}", highlight=False, soft_wrap=True)
+        else:
+            print_result(result)
+    if failed:
+        raise typer.Exit(1)

@@ -41,12 +41,19 @@ def _ref(name: str) -> Column:
 border_crossings = Table(
     "border_crossings",
     metadata,
-    *_common(),
-    Column("checkpoint_id", String(128), nullable=True, index=True),
+    *_common(time_index=False),
+    Column("checkpoint_id", String(128), nullable=True),
     Column("direction", String(8), nullable=True, comment="entry or exit"),
     _ref("person_id"),
     _ref("vehicle_id"),
-    _ref("document_id"),
+    Column("document_id", String(128), nullable=True, comment="entity id"),
+)
+# Crossings come by the million: few indexes. Who crossed checkpoint C between t1 and t2;
+# the crossings of a person or a vehicle. Checkpoints are fixed places: no spatial index.
+Index(
+    "ix_border_crossings_checkpoint_time",
+    border_crossings.c.checkpoint_id,
+    border_crossings.c.occurred_at,
 )
 
 plate_reads = Table(
@@ -109,7 +116,6 @@ violations = Table(
 
 #: Event tables with a point, spatially indexed by the dialect (R*Tree / PostGIS).
 SPATIAL_EVENT_TABLES: tuple[str, ...] = (
-    "border_crossings",
     "plate_reads",
     "declarations",
     "violations",

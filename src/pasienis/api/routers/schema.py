@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
+from pasienis.api.deps import Role, require
 from pasienis.model.catalog import describe_schema, list_schemata
 
-router = APIRouter(prefix="/api/schema", tags=["schema"])
+# The schema is not personal data; every role that fills forms or reads entities needs it.
+SCHEMA_READERS = (Role.administrator, Role.analyst, Role.dispatcher, Role.field_officer)
+router = APIRouter(
+    prefix="/api/schema", tags=["schema"], dependencies=[Depends(require(*SCHEMA_READERS))]
+)
 
 
 @router.get("")

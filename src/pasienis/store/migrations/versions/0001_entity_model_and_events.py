@@ -18,7 +18,7 @@ branch_labels = None
 depends_on = None
 
 # Frozen here (not imported) so that this migration never changes with later code.
-SPATIAL_TABLES = ("border_crossings", "plate_reads", "declarations", "violations")
+SPATIAL_TABLES = ("plate_reads", "declarations", "violations")
 
 
 def upgrade() -> None:
@@ -43,13 +43,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("border_crossings", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_border_crossings_checkpoint_id"), ["checkpoint_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_border_crossings_document_id"), ["document_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_border_crossings_occurred_at"), ["occurred_at"], unique=False
+            "ix_border_crossings_checkpoint_time", ["checkpoint_id", "occurred_at"], unique=False
         )
         batch_op.create_index(
             batch_op.f("ix_border_crossings_person_id"), ["person_id"], unique=False
@@ -286,8 +280,6 @@ def downgrade() -> None:
     with op.batch_alter_table("border_crossings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_border_crossings_vehicle_id"))
         batch_op.drop_index(batch_op.f("ix_border_crossings_person_id"))
-        batch_op.drop_index(batch_op.f("ix_border_crossings_occurred_at"))
-        batch_op.drop_index(batch_op.f("ix_border_crossings_document_id"))
-        batch_op.drop_index(batch_op.f("ix_border_crossings_checkpoint_id"))
+        batch_op.drop_index("ix_border_crossings_checkpoint_time")
 
     op.drop_table("border_crossings")

@@ -1,0 +1,199 @@
+"""Ingest throughput: our mapping path vs FollowTheMoney's own CSV mapper, same file, same run.
+
+Usage: ``python bench/bench_ingest.py [--rows 1000000] [--sizes 250000,1000000] [--ftm-rows N]``
+
+Generates a crossings CSV (persons + vehicles + crossings; people and vehicles recur, as at a
+border), imports it with a pasienis mapping into a fresh embedded SQLite store, and maps the
+same file with FtM's ``QueryMapping`` (4 entities a row: Person, Passport, Vehicle,
+BorderCrossing) writing JSON lines to a file. Each measurement runs in its own process so its
+peak RSS (``ru_maxrss``) is its own. Prints rows/s for both, the ratio, and peak memory per size.
+No asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HEADER = "crossing_id,person_name,date_of_birth,nationality,document_number,vehicle_plate,checkpoint_code,direction,timestamp,lat,lon\n"
+MAPPING = """
+dataset: bench_crossings
+source: {format: csv}
+entities:
+  checkpoint:
+    schema: BorderCheckpoint
+    key: [checkpoint_code]
+    properties: {code: checkpoint_code, name: checkpoint_code}
+  person:
+    schema: Person
+    key: [person_name, date_of_birth, document_number]
+    properties: {name: person_name, birthDate: date_of_birth, nationality: nationality}
+  document:
+    schema: Passport
+    key: [nationality, document_number]
+    properties: {number: document_number, country: nationality, holder: {entity: person}}
+  vehicle:
+    schema: Vehicle
+    key: [{column: vehicle_plate, transforms: [plate]}]
+    properties: {registrationNumber: {column: vehicle_plate, transforms: [plate]}}
+events:
+  crossing:
+    table: border_crossings
+    key: [crossing_id]
+    columns:
+      occurred_at: timestamp
+      lat: lat
+      lon: lon
+      checkpoint_id: {entity: checkpoint}
+      direction: direction
+      person_id: {entity: person}
+      vehicle_id: {entity: vehicle}
+      document_id: {entity: document}
+"""
+FTM_QUERY = {
+    "entities": {
+        "person": {"schema": "Person", "keys": ["person_name", "date_of_birth", "document_number"],
+                   "properties": {"name": {"column": "person_name"}, "birthDate": {"column": "date_of_birth"},
+                                  "nationality": {"column": "nationality"}}},
+        "document": {"schema": "Passport", "keys": ["nationality", "document_number"],
+                     "properties": {"number": {"column": "document_number"}, "country": {"column": "nationality"},
+                                    "holder": {"entity": "person"}}},
+        "vehicle": {"schema": "Vehicle", "keys": ["vehicle_plate"],
+                    "properties": {"registrationNumber": {"column": "vehicle_plate"}}},
+        "crossing": {"schema": "BorderCrossing", "keys": ["crossing_id"],
+                     "properties": {"date": {"column": "timestamp"}, "person": {"entity": "person"},
+                                    "vehicle": {"entity": "vehicle"}, "document": {"entity": "document"},
+                                    "direction": {"column": "direction"}}},
+    }
+}  # fmt: skip
+
+
+def generate(path: Path, rows: int, seed: int = 7) -> None:
+    """A crossings CSV: people and vehicles drawn from pools a twentieth of the rows."""
+    rng = random.Random(seed)
+    pool = max(rows // 20, 10)
+    first = ["Jonas", "Tomas", "Dmitrii", "Asta", "Eglė", "Sergei", "Olga", "Piotr"]
+    last = ["Kazlauskas", "Petrauskas", "Ivanov", "Novik", "Žukauskas", "Kowalski", "Volkova"]
+    people = [
+        (f"{rng.choice(first)} {rng.choice(last)} {i}", f"19{rng.randint(50, 99)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+         rng.choice(["LT", "BY", "RU", "PL"]), f"{rng.randint(10**7, 10**8 - 1)}")
+        for i in range(pool)
+    ]  # fmt: skip
+    plates = [
+        f"{''.join(rng.choice('ABCDEFGHJKLMNPRSTUVZ') for _ in range(3))} {rng.randint(100, 999)}"
+        for _ in range(pool)
+    ]
+    with path.open("w", encoding="utf-8") as out:
+        out.write(HEADER)
+        for i in range(rows):
+            name, dob, nat, doc = people[rng.randrange(pool)]
+            minute = i % 60
+            out.write(
+                f"X{i:08d},{name},{dob},{nat},{doc},{plates[rng.randrange(pool)]},MED,"
+                f"{'entry' if i % 2 else 'exit'},2026-09-{1 + i % 28:02d}T12:{minute:02d}:00+03:00,54.4,25.7\n"
+            )
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker_ours(csv_path: Path, data_dir: Path) -> dict[str, float]:
+    from pasienis.config import Settings
+    from pasienis.ingest import parse_mapping, run_import
+    from pasienis.model import install_model
+    from pasienis.store import open_store, upgrade
+
+    settings = Settings(data_dir=data_dir)
+    install_model(settings)
+    store = open_store(settings)
+    upgrade(store)
+    mapping = parse_mapping(MAPPING, name="bench.yml")
+    started = time.perf_counter()
+    result = run_import(
+        store, source=csv_path, mapping=mapping, batch_size=settings.ingest_batch_records
+    )
+    seconds = time.perf_counter() - started
+    run = result.run
+    return {"rows": run["records"], "seconds": seconds, "statements": run["statements"],
+            "events": run["events"], "peak_mb": _peak_mb()}  # fmt: skip
+
+
+def worker_ftm(csv_path: Path, out_path: Path, limit: int) -> dict[str, float]:
+    import csv
+
+    from followthemoney.model import Model
+
+    from pasienis.config import Settings
+    from pasienis.model import install_model
+
+    install_model(Settings(data_dir=out_path.parent / "ftm-model"))  # the customs schemata
+    query = {"csv_url": csv_path.resolve().as_uri(), **FTM_QUERY}
+    mapping = Model.instance().make_mapping(query)
+    rows = 0
+    started = time.perf_counter()
+    with csv_path.open(encoding="utf-8") as handle, out_path.open("w", encoding="utf-8") as out:
+        for record in csv.DictReader(handle):
+            for entity in mapping.map(record).values():
+                out.write(json.dumps(entity.to_dict()) + "\n")
+            rows += 1
+            if rows >= limit:
+                break
+    seconds = time.perf_counter() - started
+    return {"rows": rows, "seconds": seconds, "peak_mb": _peak_mb()}
+
+
+def _child(*args: str) -> dict[str, float]:
+    done = subprocess.run(  # noqa: S603 - this script, fixed arguments
+        [sys.executable, __file__, *args], check=True, capture_output=True, text=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the compared file")
+    parser.add_argument("--sizes", default="", help="extra sizes for the memory check, e.g. 250000")
+    parser.add_argument("--ftm-rows", type=int, default=0, help="cap FtM's rows (0: all)")
+    parser.add_argument("--worker", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        kind, *rest = args.worker
+        res = (
+            worker_ours(Path(rest[0]), Path(rest[1]))
+            if kind == "ours"
+            else worker_ftm(Path(rest[0]), Path(rest[1]), int(rest[2]))
+        )
+        print(json.dumps(res))
+        return
+    sizes = sorted({args.rows, *(int(s) for s in args.sizes.split(",") if s)})
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        ours: dict[int, dict[str, float]] = {}
+        for size in sizes:
+            csv_path = base / f"crossings_{size}.csv"
+            generate(csv_path, size)
+            ours[size] = _child("--worker", "ours", str(csv_path), str(base / f"data_{size}"))
+            r = ours[size]
+            print(f"pasienis  {size:>9,} rows: {r['rows'] / r['seconds']:>9,.0f} rows/s "
+                  f"({r['seconds']:.1f} s, {r['statements']:,.0f} statements, {r['events']:,.0f} events), "
+                  f"peak RSS {r['peak_mb']:.0f} MB")  # fmt: skip
+        csv_path = base / f"crossings_{args.rows}.csv"
+        limit = args.ftm_rows or args.rows
+        ftm = _child("--worker", "ftm", str(csv_path), str(base / "ftm.json"), str(limit))
+        print(f"FtM map   {ftm['rows']:>9,} rows: {ftm['rows'] / ftm['seconds']:>9,.0f} rows/s "
+              f"({ftm['seconds']:.1f} s, 4 entities a row, to a JSON-lines file), peak RSS {ftm['peak_mb']:.0f} MB")  # fmt: skip
+        mine = ours[args.rows]
+        ratio = (mine["rows"] / mine["seconds"]) / (ftm["rows"] / ftm["seconds"])
+        print(f"ratio pasienis / FtM: {ratio:.1f}x (target >= 10x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""Tasks: create, list, assign, move through the lifecycle, from alerts, attachments.
+
+Dispatchers and administrators see every task; a field officer sees only tasks of the units
+they belong to (anything else is 403).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, UploadFile
+from fastapi.responses import FileResponse
+
+from pasienis.api.deps import Principal, Role, require
+from pasienis.ops import attachments, flows, tasks
+from pasienis.ops.assignment import suggest_units
+from pasienis.ops.flows import Ops
+from pasienis.ops.schemas import AlertIn, TaskAssign, TaskCreate, TaskTransition
+from pasienis.ops.service import units_of_user
+from pasienis.security import ForbiddenError
+
+router = APIRouter(prefix="/api/tasks", tags=["ops: tasks"])
+DISPATCH = require(Role.dispatcher, Role.administrator)
+ANYONE = require(Role.dispatcher, Role.administrator, Role.field_officer)
+Dispatcher = Annotated[Principal, Depends(DISPATCH)]
+Anyone = Annotated[Principal, Depends(ANYONE)]
+
+
+def _ops(request: Request) -> Ops:
+    return request.app.state.ops
+
+
+def _actor(p: Principal) -> str:
+    return f"user:{p.name}"
+
+
+def _is_dispatcher(p: Principal) -> bool:
+    return p.has(Role.dispatcher, Role.administrator)
+
+
+def _own_units(ops: Ops, p: Principal) -> list[str]:
+    with ops.store.read() as conn:
+        return sorted(
+            set(units_of_user(conn, user_id=p.user_id)) | set(units_of_user(conn, user_id=p.name))
+        )
+
+
+def _visible(ops: Ops, p: Principal, task_id: str) -> dict[str, Any]:
+    with ops.store.read() as conn:
+        task = tasks.get_task(conn, task_id=task_id)
+    if not _is_dispatcher(p) and task["unit_id"] not in _own_units(ops, p):
+        raise ForbiddenError("this task belongs to another unit")
+    return task
+
+
+@router.post("", status_code=201)
+def create(body: TaskCreate, request: Request, p: Dispatcher) -> dict:
+    return flows.create(_ops(request), data=body, actor=_actor(p))
+
+
+@router.post("/from-alert", status_code=201)
+def from_alert(body: AlertIn, request: Request, p: Dispatcher) -> dict:
+    """Turn an alert into a task in one action (idempotent per alert id)."""
+    return flows.task_from_alert(_ops(request), alert=body, actor=_actor(p))
+
+
+@router.get("")
+def list_tasks(request: Request, p: Anyone, status: str | None = None) -> list[dict[str, Any]]:
+    ops = _ops(request)
+    unit_ids = None if _is_dispatcher(p) else _own_units(ops, p)
+    with ops.store.read() as conn:
+        return tasks.list_tasks(
+            conn, unit_ids=unit_ids, status=status.split(",") if status else None
+        )
+
+
+@router.get("/{task_id}")
+def get(task_id: str, request: Request, p: Anyone) -> dict[str, Any]:
+    return _visible(_ops(request), p, task_id)
+
+
+@router.get("/{task_id}/events")
+def events(task_id: str, request: Request, p: Anyone) -> list[dict]:
+    ops = _ops(request)
+    _visible(ops, p, task_id)
+    with ops.store.read() as conn:
+        return tasks.history(conn, task_id=task_id)
+
+
+@router.get("/{task_id}/suggestions")
+def suggestions(
+    task_id: str, request: Request, _p: Dispatcher, limit: int = 5
+) -> list[dict[str, Any]]:
+    """Best available units for this task (ETA ``method`` says how it was estimated)."""
+    ops = _ops(request)
+    with ops.store.read() as conn:
+        task = tasks.get_task(conn, task_id=task_id)
+        return suggest_units(
+            conn,
+            lat=task["lat"],
+            lon=task["lon"],
+            category=task["category"],
+            speeds=ops.speeds,
+            limit=limit,
+        )
+
+
+@router.post("/{task_id}/assign")
+def assign(task_id: str, body: TaskAssign, request: Request, p: Dispatcher) -> dict[str, Any]:
+    return flows.assign_task(_ops(request), task_id=task_id, unit=body.unit, actor=_actor(p))
+
+
+@router.post("/{task_id}/status")
+def status(task_id: str, body: TaskTransition, request: Request, p: Anyone) -> dict[str, Any]:
+    """Acknowledge, en route, on scene, complete (with outcome/violation), reject, cancel."""
+    ops = _ops(request)
+    _visible(ops, p, task_id)
+    if body.status == "cancelled" and not _is_dispatcher(p):
+        raise ForbiddenError("only a dispatcher cancels a task; a crew rejects it")
+    return flows.change_status(ops, task_id=task_id, change=body, actor=_actor(p))
+
+
+@router.post("/{task_id}/attachments", status_code=201)
+async def upload(task_id: str, file: UploadFile, request: Request, p: Anyone) -> dict[str, Any]:
+    ops = _ops(request)
+    _visible(ops, p, task_id)
+    return await attachments.save_upload(ops, task_id=task_id, upload=file, actor=_actor(p))
+
+
+@router.get("/{task_id}/attachments/{attachment_id}")
+def download(task_id: str, attachment_id: str, request: Request, p: Anyone) -> FileResponse:
+    ops = _ops(request)
+    _visible(ops, p, task_id)
+    row, path = attachments.locate(ops, task_id=task_id, attachment_id=attachment_id)
+    return FileResponse(
+        path, media_type=row["content_type"] or "application/octet-stream", filename=row["filename"]
+    )

@@ -1,0 +1,133 @@
+"""Units, devices, tracks, geofences and unit suggestions (dispatchers and administrators)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from pasienis.api.deps import Principal, Role, require
+from pasienis.ops import assignment, geofences, positions, service
+from pasienis.ops.flows import Ops
+from pasienis.ops.schemas import (
+    AssignmentRule,
+    DeviceCreate,
+    GeofenceCreate,
+    UnitCreate,
+    UnitRead,
+    UnitStatusChange,
+)
+
+router = APIRouter(prefix="/api/ops", tags=["ops: units"])
+DISPATCH = require(Role.dispatcher, Role.administrator)
+ADMIN = require(Role.administrator)
+Dispatcher = Annotated[Principal, Depends(DISPATCH)]
+Admin = Annotated[Principal, Depends(ADMIN)]
+
+
+def _ops(request: Request) -> Ops:
+    return request.app.state.ops
+
+
+@router.get("/units")
+def list_units(request: Request, _p: Dispatcher) -> list[UnitRead]:
+    with _ops(request).store.read() as conn:
+        return [UnitRead(**u) for u in service.list_units(conn)]
+
+
+@router.post("/units", status_code=201)
+def add_unit(body: UnitCreate, request: Request, _p: Dispatcher) -> UnitRead:
+    with _ops(request).store.begin() as conn:
+        return UnitRead(**service.add_unit(conn, **body.model_dump()))
+
+
+@router.post("/units/{ref}/status")
+def unit_status(ref: str, body: UnitStatusChange, request: Request, _p: Dispatcher) -> UnitRead:
+    ops = _ops(request)
+    with ops.store.begin() as conn:
+        unit = service.set_unit_status(conn, unit_id=ref, status=body.status)
+    ops.hub.publish({"type": "unit", "unit_id": unit["id"], "status": unit["status"]})
+    return UnitRead(**unit)
+
+
+@router.get("/units/{ref}/track")
+def unit_track(
+    ref: str,
+    request: Request,
+    _p: Dispatcher,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    good_only: bool = False,
+) -> list[dict[str, Any]]:
+    with _ops(request).store.read() as conn:
+        unit = service.get_unit(conn, ref=ref)
+        return positions.track(
+            conn, unit_id=unit["id"], since=since, until=until, good_only=good_only
+        )
+
+
+@router.get("/suggest")
+def suggest(
+    lat: float,
+    lon: float,
+    request: Request,
+    _p: Dispatcher,
+    category: str | None = None,
+    limit: int = 5,
+) -> list[dict[str, Any]]:
+    """Best available units for a place, ranked by ETA, skills and workload."""
+    ops = _ops(request)
+    with ops.store.read() as conn:
+        return assignment.suggest_units(
+            conn, lat=lat, lon=lon, category=category, speeds=ops.speeds, limit=limit
+        )
+
+
+@router.post("/devices", status_code=201)
+def add_device(body: DeviceCreate, request: Request, _p: Admin) -> dict:
+    """Register a device; the answer carries its secret (shown once) and client settings."""
+    ops = _ops(request)
+    with ops.store.begin() as conn:
+        device, secret = service.add_device(
+            conn, device_id=body.device_id, unit_ref=body.unit, label=body.label
+        )
+        unit = service.get_unit(conn, ref=device["unit_id"])
+    base = ops.settings.ops_public_url or str(request.base_url)
+    return service.device_setup(
+        base_url=base, device_id=device["id"], secret=secret, call_sign=unit["call_sign"]
+    )
+
+
+@router.get("/devices")
+def list_devices(request: Request, _p: Admin) -> list[dict[str, Any]]:
+    with _ops(request).store.read() as conn:
+        return [
+            {k: v for k, v in d.items() if k != "secret_hash"} for d in service.list_devices(conn)
+        ]
+
+
+@router.get("/geofences")
+def list_fences(request: Request, _p: Dispatcher) -> list[dict[str, Any]]:
+    with _ops(request).store.read() as conn:
+        return geofences.list_geofences(conn)
+
+
+@router.post("/geofences", status_code=201)
+def add_fence(body: GeofenceCreate, request: Request, _p: Dispatcher) -> dict[str, Any]:
+    with _ops(request).store.begin() as conn:
+        return geofences.add_geofence(conn, **body.model_dump())
+
+
+@router.put("/rules/{category}")
+def put_rule(
+    category: str, body: AssignmentRule, request: Request, _p: Dispatcher
+) -> dict[str, Any]:
+    """Assignment rule for a category: required skills, automatic assignment."""
+    with _ops(request).store.begin() as conn:
+        return assignment.set_rule(
+            conn,
+            category=category,
+            required_skills=body.required_skills,
+            auto_assign=body.auto_assign,
+        )

@@ -1,0 +1,69 @@
+"""``pasienis quarantine``: records that failed validation — list, show, retry."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pasienis.cli.context import opened_store
+from pasienis.cli.ingest import print_result
+from pasienis.ingest import get_entry, list_entries, load_mapping, retry_entries
+
+app = typer.Typer(
+    help="Quarantined records: inspect, fix the mapping, retry.", no_args_is_help=True
+)
+out = Console()
+
+
+@app.command("list")
+def list_command(
+    dataset: str | None = typer.Option(None, "--dataset", help="Only this dataset."),
+    status: str = typer.Option("open", "--status", help="open, resolved or all."),
+    limit: int = typer.Option(100, "--limit"),
+) -> None:
+    """Quarantined records with where they are, the field, the value and why."""
+    with opened_store() as store, store.read() as conn:
+        entries = list_entries(
+            conn, dataset=dataset, status=None if status == "all" else status, limit=limit
+        )
+    table = Table("id", "dataset", "locator", "field", "value", "reason", "status")
+    for e in entries:
+        table.add_row(e["id"][-12:], e["dataset"], e["locator"], e["field"] or "", e["value"] or "",
+                      e["reason"], e["status"])  # fmt: skip
+    out.print(table)
+    out.print(f"{len(entries)} entries")
+
+
+@app.command("show")
+def show_command(
+    entry_id: str = typer.Argument(..., help="Entry id (as listed, or its tail)."),
+) -> None:
+    """One entry with the raw record as read."""
+    with opened_store() as store, store.read() as conn:
+        if len(entry_id) < 40:
+            matches = [
+                e
+                for e in list_entries(conn, status=None, limit=100_000)
+                if e["id"].endswith(entry_id)
+            ]
+            entry_id = matches[0]["id"] if len(matches) == 1 else entry_id
+        entry = get_entry(conn, entry_id=entry_id)
+    out.print_json(json.dumps(entry, ensure_ascii=False, default=str))
+
+
+@app.command("retry")
+def retry_command(
+    dataset: str | None = typer.Option(None, "--dataset", help="Only this dataset."),
+    mapping: Path | None = typer.Option(None, "--mapping", "-m", help="The fixed mapping."),
+    user: str | None = typer.Option(None, "--user"),
+) -> None:
+    """Re-import the sources of open entries (with the fixed mapping); fixed ones resolve."""
+    loaded = load_mapping(mapping) if mapping is not None else None
+    with opened_store() as store:
+        results = retry_entries(store, dataset=dataset, mapping=loaded, created_by=user)
+    for result in results:
+        print_result(result)

@@ -1,0 +1,80 @@
+"""Geo: WGS84 coordinates, geodesic distances, road ETAs (Valhalla), geofences, H3 cells and
+interception points.
+
+This module is the public surface; other capabilities import from here only.
+"""
+
+from __future__ import annotations
+
+from pasienis.geo.cells import cell, cell_boundary, cell_center
+from pasienis.geo.coords import (
+    Point,
+    PointLike,
+    as_point,
+    bearing_deg,
+    geodesic_m,
+    haversine_m,
+    parse_latlon,
+    validate_point,
+)
+from pasienis.geo.errors import (
+    CoordinateError,
+    GeoError,
+    GeofenceError,
+    RoutingError,
+    TileBuildError,
+)
+from pasienis.geo.geofence import (
+    Geofence,
+    distance_to_polygon_m,
+    parse_geofence,
+    point_in_polygon,
+)
+from pasienis.geo.intercept import InterceptionPoint, interception_points
+from pasienis.geo.routing import (
+    Eta,
+    GreatCircleRouter,
+    Method,
+    RoutePath,
+    Router,
+    has_tiles,
+    make_router,
+    tiles_dir,
+)
+from pasienis.geo.tiles import TileBuild, build_tiles, read_manifest
+
+__all__ = [
+    "CoordinateError",
+    "Eta",
+    "GeoError",
+    "Geofence",
+    "GeofenceError",
+    "GreatCircleRouter",
+    "InterceptionPoint",
+    "Method",
+    "Point",
+    "PointLike",
+    "RoutePath",
+    "Router",
+    "RoutingError",
+    "TileBuild",
+    "TileBuildError",
+    "as_point",
+    "bearing_deg",
+    "build_tiles",
+    "cell",
+    "cell_boundary",
+    "cell_center",
+    "distance_to_polygon_m",
+    "geodesic_m",
+    "has_tiles",
+    "haversine_m",
+    "interception_points",
+    "make_router",
+    "parse_geofence",
+    "parse_latlon",
+    "point_in_polygon",
+    "read_manifest",
+    "tiles_dir",
+    "validate_point",
+]

@@ -1,0 +1,120 @@
+"""The quarantine: records that failed, with file, row/XPath, field, value and reason.
+
+An administrator lists and inspects entries, fixes the mapping (or the source), then retries:
+the source files of the open entries are re-imported with the fixed mapping, and entries the
+file no longer produces are marked resolved by that run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, and_, select
+
+from pasienis.ingest.errors import ImportRunNotFoundError, IngestError
+from pasienis.ingest.mapping import LoadedMapping, load_mapping
+from pasienis.ingest.models import import_runs, quarantine
+from pasienis.ingest.service import ImportResult, run_import
+from pasienis.store import Store
+
+
+def _entry(row: Any) -> dict[str, Any]:
+    return {c: getattr(row, c) for c in quarantine.columns.keys()}  # noqa: SIM118 - Column collection
+
+
+def list_entries(
+    conn: Connection, *, dataset: str | None = None, status: str | None = "open", limit: int = 100
+) -> list[dict[str, Any]]:
+    """Quarantine entries, newest first."""
+    query = (
+        select(quarantine)
+        .order_by(quarantine.c.last_seen.desc(), quarantine.c.locator)
+        .limit(limit)
+    )
+    if dataset:
+        query = query.where(quarantine.c.dataset == dataset)
+    if status:
+        query = query.where(quarantine.c.status == status)
+    return [_entry(r) for r in conn.execute(query)]
+
+
+def get_entry(conn: Connection, *, entry_id: str) -> dict[str, Any]:
+    row = conn.execute(select(quarantine).where(quarantine.c.id == entry_id)).first()
+    if row is None:
+        raise ImportRunNotFoundError(f"no quarantine entry {entry_id!r}")
+    return _entry(row)
+
+
+def _sources(conn: Connection, dataset: str | None) -> list[dict[str, Any]]:
+    """The latest run (path, mapping) of each source that has open entries."""
+    cond = quarantine.c.status == "open"
+    if dataset:
+        cond = and_(cond, quarantine.c.dataset == dataset)
+    pairs = conn.execute(
+        select(quarantine.c.dataset, quarantine.c.source_name).where(cond).distinct()
+    ).all()
+    found = []
+    for ds, name in pairs:
+        run = conn.execute(
+            select(import_runs)
+            .where(and_(import_runs.c.dataset == ds, import_runs.c.source_name == name))
+            .order_by(import_runs.c.started_at.desc())
+            .limit(1)
+        ).first()
+        if run is not None:
+            found.append(
+                {
+                    "dataset": ds,
+                    "source_name": name,
+                    "path": run.source_path,
+                    "mapping": run.mapping_name,
+                }
+            )
+    return found
+
+
+def retry_entries(
+    store: Store,
+    *,
+    dataset: str | None = None,
+    mapping: LoadedMapping | None = None,
+    created_by: str | None = None,
+) -> list[ImportResult]:
+    """Re-import the sources of open entries (with ``mapping`` if given, else the one used)."""
+    with store.read() as conn:
+        sources = _sources(conn, dataset)
+    if not sources:
+        raise IngestError(
+            "no open quarantine entries to retry" + (f" in {dataset}" if dataset else "")
+        )
+    results = []
+    for src in sources:
+        the_mapping = mapping or _reload(src["mapping"])
+        if the_mapping.mapping.dataset != src["dataset"]:
+            continue
+        if not src["path"] or not Path(src["path"]).is_file():
+            raise IngestError(
+                f"the source {src['source_name']} is no longer at {src['path']}",
+                hint="import the fixed file with `pasienis ingest`",
+            )
+        results.append(
+            run_import(
+                store,
+                source=Path(src["path"]),
+                mapping=the_mapping,
+                force=True,
+                created_by=created_by,
+                source_name=src["source_name"],
+            )
+        )
+    return results
+
+
+def _reload(mapping_name: str) -> LoadedMapping:
+    path = Path(mapping_name)
+    if not path.is_file():
+        raise IngestError(
+            f"the mapping {mapping_name} used before is gone", hint="pass --mapping FILE.yml"
+        )
+    return load_mapping(path)

@@ -1,0 +1,270 @@
+"""CSV/TSV: encoding and delimiter detection, per-line decoding and recovery from broken quotes.
+
+Lines are decoded one by one, so an undecodable line is quarantined instead of stopping the
+file. Python's csv module reads a field with an unclosed quote up to the next quote — possibly
+the rest of the file — so a record whose field count differs from the header, or that hits the
+field-size limit, is quarantined as its first physical line and parsing resumes on the next.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Iterator
+from itertools import chain, islice
+from pathlib import Path
+
+from pasienis.ingest.errors import SourceError
+from pasienis.ingest.readers.base import SourceRecord, check_not_empty, looks_binary
+from pasienis.ingest.readers.encoding import SAMPLE, check_encoding, detect_encoding
+
+#: A field longer than this is a broken quote swallowing lines, not data.
+FIELD_LIMIT = 1_000_000
+DELIMITERS = ",;\t|"
+#: Bytes decoded at once on the fast path.
+CHUNK = 1 << 20
+#: Single-byte code pages: a chunk decodes exactly like its lines.
+CHUNK_CODEPAGES = ("cp125", "iso8859", "latin", "koi8", "cp866", "mac-")
+
+
+class _LineTap:
+    """Feeds decoded lines to csv.reader and remembers the raw lines of the current record."""
+
+    def __init__(self, lines: Iterator[tuple[int, str | None, bytes]]) -> None:
+        self.lines = lines
+        self.buffer: list[tuple[int, str | None, bytes]] = []
+        self.bad: tuple[int, bytes] | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        for item in self.lines:
+            number, text, raw = item
+            if text is None:  # undecodable: end the current csv record here
+                self.bad = (number, raw)
+                return
+            self.buffer.append(item)
+            yield text
+
+
+def _decode_lines(path: Path, encoding: str) -> Iterator[tuple[int, str | None, bytes]]:
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                yield number, raw.decode(encoding), raw
+            except UnicodeDecodeError:
+                yield number, None, raw
+
+
+def _chunkable(encoding: str) -> bool:
+    """Whether ``\\n`` bytes are line ends and chunks decode like their lines (ASCII-based)."""
+    name = codecs.lookup(encoding).name
+    return name in ("utf-8", "utf-8-sig", "ascii") or name.startswith(CHUNK_CODEPAGES)
+
+
+class _ChunkLines:
+    """Decoded lines after the header, a megabyte at a time; stops at an undecodable chunk.
+
+    ``stopped`` tells that iteration ended before the end of the file (the record being read
+    may be cut): the caller hands over to the line-by-line path from that record on.
+    """
+
+    def __init__(self, path: Path, encoding: str, header_line: int) -> None:
+        self.path, self.encoding, self.skip = path, encoding, header_line
+        self.stopped = False
+        self._lines = chain.from_iterable(self._chunks())
+
+    def __iter__(self) -> Iterator[str]:
+        return self._lines
+
+    def _chunks(self) -> Iterator[list[str]]:
+        encoding = "utf-8" if self.encoding == "utf-8-sig" else self.encoding
+        with self.path.open("rb") as handle:
+            for _ in range(self.skip):
+                handle.readline()
+            rest = b""
+            while block := handle.read(CHUNK):
+                block = rest + block
+                cut = block.rfind(b"\n") + 1
+                if cut == 0:
+                    rest = block
+                    continue
+                block, rest = block[:cut], block[cut:]
+                if self.encoding == "utf-8-sig" and b"\xef\xbb\xbf" in block:
+                    # A BOM inside: per-line decoding would strip it.
+                    self.stopped = True
+                    return
+                try:
+                    text = block.decode(encoding)
+                except UnicodeDecodeError:
+                    self.stopped = True
+                    return
+                yield _split_keep(text)
+            if rest:
+                try:
+                    yield [rest.decode(encoding)]
+                except UnicodeDecodeError:
+                    self.stopped = True
+
+
+def _split_keep(text: str) -> list[str]:
+    lines = text.split("\n")
+    lines.pop()  # empty: the block ends with a newline
+    return [f"{line}\n" for line in lines]
+
+
+class DelimitedReader:
+    """Reads a CSV/TSV file as dicts keyed by the header row."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        encoding: str = "auto",
+        delimiter: str = "auto",
+        name: str | None = None,
+    ) -> None:
+        check_not_empty(path)
+        self.path = path
+        self.name = name or path.name
+        with path.open("rb") as handle:
+            sample = handle.read(SAMPLE)
+        if looks_binary(sample):
+            raise SourceError(
+                f"{self.name} is a binary file, not CSV text",
+                hint="export the data as CSV, or pick the right reader (format: excel)",
+            )
+        self.encoding = detect_encoding(sample) if encoding == "auto" else check_encoding(encoding)
+        text = sample.decode(self.encoding, errors="replace")
+        self.delimiter = self._sniff(text) if delimiter == "auto" else delimiter
+
+    def _sniff(self, text: str) -> str:
+        head = "\n".join(text.splitlines()[:50])
+        try:
+            return csv.Sniffer().sniff(head, delimiters=DELIMITERS).delimiter
+        except csv.Error:
+            counts = {d: head.splitlines()[0].count(d) if head else 0 for d in DELIMITERS}
+            return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+
+    def records(self) -> Iterator[SourceRecord]:
+        """Records as dicts keyed by the header (see :meth:`rows` for the fast form)."""
+        header = self.header()
+        for item in self.rows():
+            if type(item) is tuple:
+                index, line, row = item
+                yield SourceRecord(
+                    index, f"{self.name}:{line}", dict(zip(header, row, strict=True))
+                )
+            else:
+                yield item  # type: ignore[misc]
+
+    def header(self) -> list[str]:
+        """The header row's field names."""
+        return self._header(_decode_lines(self.path, self.encoding))[0]
+
+    def rows(self) -> Iterator[tuple[int, int, list[str]] | SourceRecord]:
+        """``(index, line, values in header order)`` per record, or a SourceRecord (problems,
+        and every record after the first problem).
+
+        Chunks of the file are decoded at once and fed to the csv module as lines; the first
+        sign of trouble (an undecodable chunk, a csv error, a field count that differs from the
+        header) hands the rest of the file, from the start of that record, to the line-by-line
+        path, which quarantines and recovers exactly as :meth:`_slow_records` always did.
+        """
+        csv.field_size_limit(FIELD_LIMIT)
+        header, header_line = self._header(_decode_lines(self.path, self.encoding))
+        width = len(header)
+        index, line = 0, header_line
+        if _chunkable(self.encoding):
+            source = _ChunkLines(self.path, self.encoding, header_line)
+            reader = csv.reader(source, delimiter=self.delimiter, strict=False)
+            last = 0
+            try:
+                for row in reader:
+                    start, last = last + 1, reader.line_num
+                    if source.stopped:
+                        break
+                    if not row or (len(row) == 1 and not row[0].strip()):
+                        continue  # blank line
+                    if len(row) != width:
+                        break
+                    yield (index, header_line + start, row)
+                    index += 1
+                else:
+                    if not source.stopped:
+                        return
+                    start = last + 1
+            except csv.Error:
+                start = last + 1
+            line = header_line + start - 1
+        yield from self._slow_records(header, line, index)
+
+    def _slow_records(self, header: list[str], after: int, index: int) -> Iterator[SourceRecord]:
+        """Line by line from the line after ``after``: quarantine and recover broken records."""
+        lines = islice(_decode_lines(self.path, self.encoding), after, None)
+        width = len(header)
+        pending: Iterator[tuple[int, str | None, bytes]] = lines
+        while True:
+            tap = _LineTap(pending)
+            reader = csv.reader(tap, delimiter=self.delimiter, strict=False)
+            for record in self._rows(reader, tap, header, width, index):
+                yield record
+                index += 1
+                if record.problem and tap.buffer:
+                    pending = chain(tap.buffer[1:], pending)  # resume after the broken line
+                    break
+            else:
+                if tap.bad is None:
+                    return
+                yield self._problem(index, tap.bad[0], tap.bad[1].decode("latin-1"), "encoding")
+                index += 1
+                tap.bad = None
+
+    def _rows(
+        self,
+        reader: csv.reader,
+        tap: _LineTap,
+        header: list[str],
+        width: int,
+        index: int,  # type: ignore[valid-type]
+    ) -> Iterator[SourceRecord]:
+        while True:
+            tap.buffer.clear()
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield self._broken(index, tap, f"unreadable CSV record: {exc}")
+                return
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue  # blank line
+            line = tap.buffer[0][0] if tap.buffer else 0
+            if len(row) != width:
+                yield self._broken(
+                    index, tap, f"{len(row)} fields where the header has {width} (broken quote?)"
+                )
+                return
+            yield SourceRecord(index, f"{self.name}:{line}", dict(zip(header, row, strict=True)))
+            index += 1
+
+    def _broken(self, index: int, tap: _LineTap, reason: str) -> SourceRecord:
+        number, text, _raw = tap.buffer[0] if tap.buffer else (0, "", b"")
+        return self._problem(index, number, text or "", reason)
+
+    def _problem(self, index: int, line: int, text: str, reason: str) -> SourceRecord:
+        if reason == "encoding":
+            reason = f"line cannot be decoded as {self.encoding}"
+        return SourceRecord(
+            index, f"{self.name}:{line}", {"_line": text.rstrip("\r\n")[:2000]}, problem=reason
+        )
+
+    def _header(self, lines: Iterator[tuple[int, str | None, bytes]]) -> tuple[list[str], int]:
+        for number, text, _raw in lines:
+            if text is None:
+                raise SourceError(
+                    f"the header of {self.name} cannot be decoded as {self.encoding}",
+                    hint="set source.encoding in the mapping",
+                )
+            if text.strip():
+                header = next(csv.reader([text], delimiter=self.delimiter))
+                return [h.strip().lstrip("\ufeff") for h in header], number
+        raise SourceError(f"{self.name} has no header row", hint="the file holds only blank lines")

@@ -1,0 +1,169 @@
+"""Import runs: who imported which file (name and hash) with which mapping, and the counts.
+
+A run commits in batches; each batch's statements, events, quarantine entries and the run's
+checkpoint (records done) go in one transaction, so a run killed half-way leaves the store
+consistent and is resumed from its checkpoint by the next import of the same file.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, select, update
+
+from pasienis.ingest.errors import ImportRunNotFoundError
+from pasienis.ingest.models import import_runs, quarantine
+from pasienis.ingest.pipeline import Output
+from pasienis.model import make_id
+from pasienis.model.events import EVENT_TABLES
+from pasienis.model.service import write_statements
+from pasienis.store import OnConflict, Store
+
+QUARANTINE_COLUMNS = (
+    "id", "run_id", "dataset", "source_name", "locator", "field", "value", "reason",
+    "record", "status", "first_seen", "last_seen",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RunKey:
+    """What identifies the same import: dataset, file content and mapping content."""
+
+    dataset: str
+    content_hash: str
+    mapping_hash: str
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def run_dict(row: Any) -> dict[str, Any]:
+    return {c: getattr(row, c) for c in import_runs.columns.keys()}  # noqa: SIM118 - Column collection
+
+
+def find_run(conn: Connection, key: RunKey, status: str) -> dict[str, Any] | None:
+    """The latest run of ``key`` in ``status`` (completed: unchanged file; running: resume)."""
+    row = conn.execute(
+        select(import_runs)
+        .where(
+            and_(
+                import_runs.c.dataset == key.dataset,
+                import_runs.c.content_hash == key.content_hash,
+                import_runs.c.mapping_hash == key.mapping_hash,
+                import_runs.c.status == status,
+            )
+        )
+        .order_by(import_runs.c.started_at.desc())
+        .limit(1)
+    ).first()
+    return run_dict(row) if row is not None else None
+
+
+def start_run(store: Store, key: RunKey, **fields: Any) -> dict[str, Any]:
+    """Record a new running import."""
+    run_id = uuid.uuid4().hex
+    values = {
+        "id": run_id,
+        "dataset": key.dataset,
+        "content_hash": key.content_hash,
+        "mapping_hash": key.mapping_hash,
+        "status": "running",
+        "started_at": now(),
+        "checkpoint": 0,
+        **dict.fromkeys(("records", "entities", "statements", "events", "quarantined"), 0),
+        **fields,
+    }
+    with store.begin() as conn:
+        conn.execute(import_runs.insert().values(**values))
+        return get_run(conn, run_id=run_id)
+
+
+def get_run(conn: Connection, *, run_id: str) -> dict[str, Any]:
+    row = conn.execute(select(import_runs).where(import_runs.c.id == run_id)).first()
+    if row is None:
+        raise ImportRunNotFoundError(f"no import run {run_id!r}")
+    return run_dict(row)
+
+
+def list_runs(
+    conn: Connection, *, dataset: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    query = select(import_runs).order_by(import_runs.c.started_at.desc()).limit(limit)
+    if dataset:
+        query = query.where(import_runs.c.dataset == dataset)
+    return [run_dict(r) for r in conn.execute(query)]
+
+
+def _quarantine_rows(out: Output, run: dict[str, Any], seen: datetime) -> list[tuple[Any, ...]]:
+    rows = []
+    for record, problem in out.quarantine:
+        raw = {"fields": record.fields, "groups": record.groups} if record.groups else record.fields
+        rows.append((
+            make_id("quarantine", run["dataset"], record.locator),
+            run["id"], run["dataset"], run["source_name"], record.locator, problem.field,
+            problem.value, problem.reason, raw, "open", seen, seen,
+        ))  # fmt: skip
+    return rows
+
+
+def commit_batch(
+    store: Store,
+    run: dict[str, Any],
+    out: Output,
+    checkpoint: int,
+    event_columns: dict[str, tuple[str, tuple[str, ...]]],
+) -> dict[str, int]:
+    """Write one batch and advance the run's checkpoint, atomically."""
+    seen = now()
+    counts = {"records": out.records, "entities": out.entities, "statements": 0, "events": 0}
+    counts["quarantined"] = len(out.quarantine)
+    with store.begin() as conn:
+        if out.statements:
+            counts["statements"] = write_statements(store, conn, out.statements)
+        for event_name, rows in out.events.items():
+            table_name, columns = event_columns[event_name]
+            counts["events"] += store.bulk_insert(
+                conn, EVENT_TABLES[table_name], columns, rows, on_conflict=OnConflict.IGNORE
+            )
+        if out.quarantine:
+            store.bulk_insert(
+                conn, quarantine, QUARANTINE_COLUMNS, _quarantine_rows(out, run, seen),
+                on_conflict=OnConflict.TOUCH,
+            )  # fmt: skip
+        values = {c: getattr(import_runs.c, c) + n for c, n in counts.items()}
+        conn.execute(
+            update(import_runs)
+            .where(import_runs.c.id == run["id"])
+            .values(checkpoint=checkpoint, **values)
+        )
+    return counts
+
+
+def finish_run(
+    store: Store, run: dict[str, Any], *, status: str, error: str | None = None
+) -> dict[str, Any]:
+    """Close the run; a completed run resolves quarantine entries its file no longer produces."""
+    with store.begin() as conn:
+        conn.execute(
+            update(import_runs)
+            .where(import_runs.c.id == run["id"])
+            .values(status=status, error=error, finished_at=now())
+        )
+        if status == "completed":
+            conn.execute(
+                update(quarantine)
+                .where(
+                    and_(
+                        quarantine.c.dataset == run["dataset"],
+                        quarantine.c.source_name == run["source_name"],
+                        quarantine.c.status == "open",
+                        quarantine.c.last_seen < run["started_at"],
+                    )
+                )
+                .values(status="resolved", resolved_run_id=run["id"])
+            )
+        return get_run(conn, run_id=run["id"])

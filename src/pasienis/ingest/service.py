@@ -1,0 +1,209 @@
+"""``run_import``: read a source with its mapping, validate, write in atomic batches, record.
+
+Idempotent: the same file (content hash) with the same mapping is not imported twice; ids are
+deterministic, so a newer version of a file only raises ``last_seen`` of what is unchanged and
+adds what is new. A run interrupted half-way is resumed from its committed checkpoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pasienis.errors import PasienisError
+from pasienis.ingest import runs
+from pasienis.ingest.compile import CompiledMapping, compile_mapping
+from pasienis.ingest.errors import MappingError
+from pasienis.ingest.flat import FlatProcessor, vector_getter
+from pasienis.ingest.ftm import FtMProcessor
+from pasienis.ingest.mapping import LoadedMapping, detect_format
+from pasienis.ingest.pipeline import Output, Processor
+from pasienis.ingest.readers.delimited import DelimitedReader
+from pasienis.ingest.sources import estimate_total, file_sha256, open_reader
+from pasienis.ingest.writer import BatchWriter
+from pasienis.jobs import publish_in
+from pasienis.store import Store
+
+#: progress(done, total or None, message)
+Progress = Callable[[int, int | None, str], None]
+DEFAULT_BATCH = 5_000
+
+
+@dataclass
+class ImportResult:
+    """What an import did; ``status`` is completed, unchanged or failed."""
+
+    status: str
+    run: dict[str, Any]
+    resumed_from: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        keep = ("id", "dataset", "source_name", "content_hash", "mapping_name", "records",
+                "entities", "statements", "events", "quarantined", "error")  # fmt: skip
+        return {
+            "status": self.status,
+            "resumed_from": self.resumed_from,
+            **{k: self.run.get(k) for k in keep},
+        }
+
+
+@dataclass
+class _Plan:
+    path: Path
+    name: str
+    fmt: str
+    key: runs.RunKey
+    compiled: CompiledMapping | None
+    mapping_name: str
+
+
+def _plan(
+    path: Path,
+    mapping: LoadedMapping | None,
+    fmt: str | None,
+    dataset: str | None,
+    name: str | None,
+) -> _Plan:
+    path = Path(path)
+    if mapping is None:
+        if (fmt or detect_format(path, None)) != "ftm":
+            raise MappingError(
+                "a mapping is required", hint="pass --mapping FILE.yml, or --format ftm"
+            )
+        if not dataset:
+            raise MappingError("FtM streams need a dataset name", hint="pass --dataset NAME")
+        key = runs.RunKey(dataset, file_sha256(path), "ftm")
+        return _Plan(path, name or path.name, "ftm", key, None, "ftm")
+    compiled = compile_mapping(mapping)
+    the_fmt = fmt or detect_format(path, mapping.mapping.source.format)
+    key = runs.RunKey(compiled.dataset, file_sha256(path), mapping.sha256)
+    return _Plan(path, name or path.name, the_fmt, key, compiled, mapping.name)
+
+
+def run_import(
+    store: Store,
+    *,
+    source: Path,
+    mapping: LoadedMapping | None = None,
+    fmt: str | None = None,
+    dataset: str | None = None,
+    created_by: str | None = None,
+    job_id: str | None = None,
+    progress: Progress | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    force: bool = False,
+    source_name: str | None = None,
+) -> ImportResult:
+    """Import one file. ``force`` re-reads a file already imported (e.g. to retry quarantine)."""
+    plan = _plan(source, mapping, fmt, dataset, source_name)
+    with store.read() as conn:
+        done = None if force else runs.find_run(conn, plan.key, "completed")
+        unfinished = runs.find_run(conn, plan.key, "running")
+    if done is not None:
+        return ImportResult(status="unchanged", run=done)
+    if unfinished is not None:
+        run, resumed = unfinished, int(unfinished["checkpoint"])
+    else:
+        run = runs.start_run(
+            store, plan.key, source_name=plan.name, source_path=str(plan.path.resolve()),
+            mapping_name=plan.mapping_name, created_by=created_by, job_id=job_id,
+        )  # fmt: skip
+        resumed = 0
+    try:
+        _read_and_write(store, plan, run, resumed, progress, batch_size)
+    except PasienisError as exc:
+        failed = runs.finish_run(store, run, status="failed", error=exc.message)
+        exc.run = failed  # type: ignore[attr-defined]
+        raise
+    except BaseException as exc:
+        runs.finish_run(store, run, status="failed", error=repr(exc))
+        raise
+    finished = runs.finish_run(store, run, status="completed")
+    with store.begin() as conn:
+        publish_in(conn, topic="import.completed", payload=_summary(finished))
+    return ImportResult(status="completed", run=finished, resumed_from=resumed)
+
+
+def _summary(run: dict[str, Any]) -> dict[str, Any]:
+    keys = (
+        "id",
+        "dataset",
+        "source_name",
+        "records",
+        "entities",
+        "statements",
+        "events",
+        "quarantined",
+    )
+    return {k: run[k] for k in keys}
+
+
+def _read_and_write(
+    store: Store,
+    plan: _Plan,
+    run: dict[str, Any],
+    resumed: int,
+    progress: Progress | None,
+    batch_size: int,
+) -> None:
+    reader = open_reader(plan.path, plan.fmt, plan.compiled, plan.name)
+    seen = run["started_at"]
+    processor: Processor | FtMProcessor
+    event_columns: dict[str, tuple[str, tuple[str, ...]]] = {}
+    if plan.compiled is None:
+        processor = FtMProcessor(dataset=plan.key.dataset, run_id=run["id"], seen=seen)
+    elif plan.compiled.groups:
+        processor = Processor(plan.compiled, run_id=run["id"], seen=seen)
+    else:
+        processor = FlatProcessor(plan.compiled, run_id=run["id"], seen=seen)
+    if plan.compiled is not None:
+        event_columns = {e.name: (e.table.name, e.column_names) for e in plan.compiled.events}
+    total = estimate_total(plan.path, plan.fmt)
+
+    def write(out: Output, done: int) -> None:
+        runs.commit_batch(store, run, out, done, event_columns)
+
+    writer = BatchWriter(write, threaded=store.pinned is None)
+    try:
+        for out, done in _batches(reader, processor, resumed, batch_size):
+            writer.submit(out, done)
+            if progress is not None:
+                progress(done, total, plan.name)
+    finally:
+        writer.close()
+    if progress is not None:
+        progress(done, done, plan.name)
+
+
+def _batches(
+    reader: Any, processor: Processor | FtMProcessor, resumed: int, batch_size: int
+) -> Iterator[tuple[Output, int]]:
+    """Processed batches of ``batch_size`` records and the checkpoint after each; at least one."""
+    out, done = Output(), resumed
+    if isinstance(processor, FlatProcessor) and isinstance(reader, DelimitedReader):
+        items: Iterator[Any] = reader.rows()
+        processor.header = reader.header()
+        to_vector = vector_getter(processor.fields, processor.header)
+        name = reader.name
+        vector = processor.process_vector
+    else:
+        items = reader.records()
+    for item in items:
+        if type(item) is tuple:
+            index, line, row = item
+            if index < resumed:
+                continue
+            vector(to_vector(row), f"{name}:{line}", out, item)
+        else:
+            index = item.index
+            if index < resumed:
+                continue
+            processor.process(item, out)
+        done = index + 1
+        if out.records >= batch_size:
+            yield out, done
+            out = Output()
+    yield out, done

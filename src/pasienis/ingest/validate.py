@@ -1,0 +1,191 @@
+"""Customs identifier formats, registered with the entity model at import time.
+
+Each format normalises a raw value and validates the normal form; a mapping names them with
+``format: <name>`` on a property (or FtM schema YAML with ``format:`` on an identifier), and a
+value that fails sends its record to quarantine. Registering from here (not from ``model``)
+keeps the entity model free of ingest concerns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from stdnum import iso6346
+from stdnum.exceptions import ValidationError
+from stdnum.lt import asmens, pvm
+
+from pasienis.model.values import IdentifierFormat, register_format
+
+# Cyrillic letters that look like Latin ones on plates (A B E K M H O P C T Y X and I).
+_CYRILLIC_TO_LATIN = str.maketrans("АВСЕНІКМОРТХУаесікморху", "ABCEHIKMOPTXYAECIKMOPXY")
+_PLATE_SEPARATORS = re.compile(r"[\s\-·.]+")
+
+#: Plate formats as written (after Cyrillic look-alikes became Latin), per country.
+PLATE_PATTERNS: dict[str, re.Pattern[str]] = {
+    "LT": re.compile(r"^[A-Z]{3} ?\d{3}$|^\d{3} ?[A-Z]{3}$|^[A-Z]{2} ?\d{3}$"),
+    "LV": re.compile(r"^[A-Z]{1,2}-?\d{1,4}$"),
+    "PL": re.compile(r"^[A-Z]{2,3} ?[0-9A-Z]{4,5}$"),
+    "BY": re.compile(r"^\d{4} ?[ABEIKMHOPCTX]{2}-?[1-7]$"),
+    "RU": re.compile(r"^[ABEKMHOPCTYX]\d{3}[ABEKMHOPCTYX]{2} ?\d{2,3}$"),
+    "UA": re.compile(r"^[ABCEHIKMOPTX]{2} ?\d{4} ?[ABCEHIKMOPTX]{2}$"),
+    "DE": re.compile(r"^[A-Z]{1,3}-? ?[A-Z]{1,2} ?\d{1,4}[EH]?$"),
+}
+
+
+def latinise_plate(raw: str) -> str:
+    """Upper case with Cyrillic look-alike letters replaced by Latin ones (separators kept)."""
+    return raw.strip().translate(_CYRILLIC_TO_LATIN).upper()
+
+
+def normalise_plate(raw: str) -> str:
+    """The matching key used everywhere: Latin upper case, no spaces, hyphens or dots."""
+    return _PLATE_SEPARATORS.sub("", latinise_plate(raw))
+
+
+def plate_countries(raw: str) -> list[str]:
+    """Countries whose plate format the value fits (as written, look-alikes latinised)."""
+    written = re.sub(r"\s+", " ", latinise_plate(raw))
+    return [country for country, pattern in PLATE_PATTERNS.items() if pattern.match(written)]
+
+
+def _plate_format(country: str | None) -> IdentifierFormat:
+    def is_valid(value: str) -> bool:
+        found = plate_countries(value)
+        return bool(found) if country is None else country in found
+
+    return IdentifierFormat(
+        normalize=lambda v: re.sub(r"\s+", " ", latinise_plate(v)), is_valid=is_valid
+    )
+
+
+def _digits_only(value: str) -> str | None:
+    compact = re.sub(r"[\s\-.]", "", value)
+    return compact or None
+
+
+def is_valid_lt_company_code(value: str) -> bool:
+    """Lithuanian legal-entity code (juridinio asmens kodas): 9 digits, mod-11 check digit.
+
+    python-stdnum has no module for it. The Register of Legal Entities (Registrų centras)
+    assigns 9-digit codes whose last digit is the same two-pass weighted mod-11 check
+    as the Lithuanian VAT number uses (weights 1..9 then 3..11; a remainder of 10 in the second
+    pass gives 0), so ``stdnum.lt.pvm.calc_check_digit`` computes it. Reference:
+    python-stdnum ``stdnum/lt/pvm.py`` (the same algorithm for legal persons' VAT codes).
+    """
+    return bool(re.fullmatch(r"\d{9}", value)) and pvm.calc_check_digit(value[:8]) == value[8]
+
+
+_VIN_VALUES = {
+    **{str(d): d for d in range(10)},
+    **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
+    **dict(zip("JKLMN", range(1, 6), strict=True)),
+    "P": 7,
+    "R": 9,
+    **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
+}
+_VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+
+
+def is_valid_vin(value: str) -> bool:
+    """ISO 3779 VIN: 17 characters without I, O, Q; position 9 is the check digit.
+
+    Why implemented here: python-stdnum has no VIN module. The check digit (North American
+    49 CFR 565, used by most makers worldwide) is the weighted sum of transliterated
+    characters mod 11, ``X`` for 10. European makers need not fill it, so a VIN whose 9th
+    character is neither a digit nor ``X`` is accepted on its structure alone.
+    """
+    if not re.fullmatch(r"[A-HJ-NPR-Z0-9]{17}", value):
+        return False
+    check = value[8]
+    if not (check.isdigit() or check == "X"):
+        return True
+    total = sum(_VIN_VALUES[c] * w for c, w in zip(value, _VIN_WEIGHTS, strict=True))
+    expected = total % 11
+    return check == ("X" if expected == 10 else str(expected))
+
+
+def _stdnum(module: object) -> IdentifierFormat:
+    def normalize(value: str) -> str | None:
+        try:
+            return module.compact(value)  # type: ignore[attr-defined]
+        except ValidationError:
+            return None
+
+    return IdentifierFormat(normalize=normalize, is_valid=module.is_valid)  # type: ignore[attr-defined]
+
+
+def _phone() -> IdentifierFormat:
+    import phonenumbers
+
+    def normalize(value: str) -> str | None:
+        try:
+            number = phonenumbers.parse(value, "LT")
+        except phonenumbers.NumberParseException:
+            return None
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def is_valid(value: str) -> bool:
+        try:
+            return phonenumbers.is_valid_number(phonenumbers.parse(value, None))
+        except phonenumbers.NumberParseException:
+            return False
+
+    return IdentifierFormat(normalize=normalize, is_valid=is_valid)
+
+
+def _iban() -> IdentifierFormat:
+    from schwifty import IBAN
+    from schwifty.exceptions import SchwiftyException
+
+    def is_valid(value: str) -> bool:
+        try:
+            IBAN(value)
+        except SchwiftyException:
+            return False
+        return True
+
+    return IdentifierFormat(normalize=lambda v: re.sub(r"\s+", "", v).upper(), is_valid=is_valid)
+
+
+def _simple(
+    normalize: Callable[[str], str | None], check: Callable[[str], bool]
+) -> IdentifierFormat:
+    return IdentifierFormat(normalize=normalize, is_valid=check)
+
+
+FORMATS: dict[str, IdentifierFormat] = {
+    "lt_personal_code": _stdnum(asmens),
+    "lt_company_code": _simple(_digits_only, is_valid_lt_company_code),
+    "lt_vat": _stdnum(pvm),
+    "iso6346": _stdnum(iso6346),
+    "vin": _simple(lambda v: re.sub(r"[\s\-]", "", v).upper() or None, is_valid_vin),
+    "phone": _phone(),
+    "iban_strict": _iban(),
+    "plate": _plate_format(None),
+    **{f"plate_{c.lower()}": _plate_format(c) for c in PLATE_PATTERNS},
+}
+
+
+def register_formats() -> None:
+    """Register every customs format with the entity model (idempotent)."""
+    for name, fmt in FORMATS.items():
+        register_format(name, fmt)
+
+
+def check_format(name: str, value: str) -> tuple[str | None, str | None]:
+    """Normalise and check ``value`` against format ``name``: ``(normal, None)`` or a reason."""
+    fmt = FORMATS.get(name)
+    if fmt is None:
+        from pasienis.model.values import _format  # rigour formats (iban, bic, imo, ...)
+
+        fmt = _format(name)
+    if fmt is None:
+        return None, f"unknown format {name!r}"
+    normal = fmt.normalize(value)
+    if normal is None or not fmt.is_valid(normal):
+        return None, f"not a valid {name}"
+    return normal, None
+
+
+register_formats()

@@ -1,0 +1,1 @@
+"""Delivery of messages to units (outbox, WebSocket, MQTT) and live events to dispatchers."""

@@ -1,0 +1,86 @@
+"""What ops runs inside the server's lifespan: the escalation loop and the MQTT bridge.
+
+``create_app`` enters :func:`ops_running` in its lifespan; everything started here is cancelled
+on shutdown. ``alert.raised`` on the bus becomes a task through :func:`flows.on_alert_raised`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from pasienis.ops.delivery.mqtt import run_bridge
+from pasienis.ops.escalation import escalation_loop
+from pasienis.ops.flows import Ops, on_alert_raised
+from pasienis.ops.models import units
+
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def ops_running(ops: Ops) -> AsyncIterator[Ops]:
+    """Bind the hub to this loop, subscribe to alerts, start the background loops."""
+    ops.hub.bind(asyncio.get_running_loop())
+    settings = ops.settings
+    unsubscribe = ops.bus.subscribe("alert.raised", on_alert_raised(ops)) if ops.bus else None
+    loops = [
+        asyncio.create_task(
+            escalation_loop(
+                ops.store,
+                hub=ops.hub,
+                bus=ops.bus,
+                interval_s=settings.ops_escalation_interval_s,
+                timeout=timedelta(minutes=settings.ops_ack_timeout_minutes),
+                reassign=settings.ops_escalation_reassign,
+                speeds=ops.speeds,
+            ),
+            name="ops-escalation",
+        )
+    ]
+    loops.append(asyncio.create_task(outbox_watch(ops), name="ops-outbox-watch"))
+    if settings.ops_mqtt_enabled:
+        loops.append(
+            asyncio.create_task(run_bridge(ops, url=settings.ops_mqtt_url), name="ops-mqtt")
+        )
+    try:
+        yield ops
+    finally:
+        for task in loops:
+            task.cancel()
+        for task in loops:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if unsubscribe:
+            unsubscribe()
+
+
+def _heads(ops: Ops) -> dict[str, int]:
+    with ops.store.read() as conn:
+        return dict(conn.execute(select(units.c.id, units.c.outbox_seq)).all())  # type: ignore[arg-type]
+
+
+async def outbox_watch(ops: Ops) -> None:
+    """Wake connected units whose outbox grew — written by another process (CLI, a second
+    server). One query per interval for all units, instead of one poll per connection."""
+    known: dict[str, int] = {}
+    while True:
+        await asyncio.sleep(ops.settings.ops_delivery_poll_s)
+        connected = ops.hub.connected_units()
+        if not connected:
+            continue
+        try:
+            heads = await asyncio.to_thread(_heads, ops)
+        except Exception:
+            log.exception("outbox watch failed; retrying next interval")
+            continue
+        for unit_id in connected:
+            head = heads.get(unit_id)
+            if head is not None and known.get(unit_id) != head:
+                known[unit_id] = head
+                ops.hub.wake(unit_id)

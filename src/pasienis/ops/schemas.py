@@ -1,0 +1,124 @@
+"""Pydantic shapes of the ops API (requests and answers)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+UnitStatus = Literal["available", "busy", "off_duty"]
+
+
+class UnitCreate(BaseModel):
+    call_sign: str = Field(min_length=1, max_length=32)
+    vehicle: str | None = None
+    crew: list[str] = Field(default_factory=list, description="user ids/names of the crew")
+    skills: list[str] = Field(default_factory=list)
+    status: UnitStatus = "available"
+
+
+class UnitRead(BaseModel):
+    id: str
+    call_sign: str
+    status: str
+    vehicle: str | None = None
+    crew: list[str] | None = None
+    skills: list[str] | None = None
+    last_lat: float | None = None
+    last_lon: float | None = None
+    last_fix_at: datetime | None = None
+
+
+class UnitStatusChange(BaseModel):
+    status: UnitStatus
+
+
+class DeviceCreate(BaseModel):
+    device_id: str = Field(min_length=1, max_length=64)
+    unit: str = Field(description="unit id or call sign")
+    label: str | None = None
+
+
+class GenericFix(BaseModel):
+    """Our own JSON position format (already in internal units)."""
+
+    device_id: str = Field(min_length=1, max_length=64)
+    time: str | float | None = Field(default=None, description="ISO-8601 or epoch s/ms")
+    lat: float
+    lon: float
+    accuracy_m: float | None = None
+    speed_mps: float | None = None
+    heading_deg: float | None = None
+    altitude_m: float | None = None
+    battery_pct: float | None = None
+    charging: bool | None = None
+    alarm: str | None = None
+    attributes: dict[str, Any] | None = None
+
+
+class PositionAccepted(BaseModel):
+    id: int
+    unit_id: str
+    flags: list[str]
+
+
+class TaskCreate(BaseModel):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    category: str = Field(min_length=1, max_length=32)
+    priority: int = Field(default=3, ge=1, le=5, description="1 highest .. 5 lowest")
+    description: str = Field(min_length=1, max_length=10_000)
+    due_at: datetime | None = None
+    entity_ids: list[str] = Field(default_factory=list)
+    unit: str | None = Field(default=None, description="assign at once to this unit")
+
+
+class TaskTransition(BaseModel):
+    status: Literal["acknowledged", "en_route", "on_scene", "completed", "cancelled", "rejected"]
+    reason: str | None = Field(default=None, max_length=2000)
+    outcome: str | None = Field(default=None, max_length=10_000)
+    violation: ViolationReport | None = None
+
+
+class ViolationReport(BaseModel):
+    category: str = Field(min_length=1, max_length=32)
+    quantity: float | None = None
+    unit_of_measure: str | None = None
+    value_eur: float | None = None
+    person_id: str | None = None
+    vehicle_id: str | None = None
+    description: str | None = None
+
+
+class TaskAssign(BaseModel):
+    unit: str = Field(description="unit id or call sign")
+
+
+class AlertIn(BaseModel):
+    """An alert from the intelligence side: where, when, who/what, and why."""
+
+    alert_id: str = Field(min_length=1, max_length=128)
+    occurred_at: datetime
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    category: str = Field(default="alert", max_length=32)
+    priority: int = Field(default=2, ge=1, le=5)
+    text: str = Field(min_length=1, max_length=10_000)
+    entity_ids: list[str] = Field(default_factory=list)
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+
+class GeofenceCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=128)
+    kind: Literal["border_zone", "checkpoint", "custom"] = "custom"
+    geometry: dict[str, Any] = Field(description="GeoJSON Polygon or MultiPolygon")
+
+
+class AssignmentRule(BaseModel):
+    category: str = Field(min_length=1, max_length=32)
+    required_skills: list[str] = Field(default_factory=list)
+    auto_assign: bool = False
+
+
+TaskTransition.model_rebuild()

@@ -1,0 +1,142 @@
+"""From credentials to a :class:`Principal`: sessions, bearer tokens, device credentials."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from pasienis.config import Settings
+from pasienis.security.compartments import visible_case_ids, visible_dataset_names
+from pasienis.security.credentials import Issued, create_session, session_user, token_user
+from pasienis.security.errors import UnauthenticatedError
+from pasienis.security.models import users
+from pasienis.security.passwords import verify_password
+from pasienis.security.principals import Clearance, Principal, PrincipalKind, Role
+from pasienis.security.throttle import check_allowed, record_attempt
+from pasienis.security.users import roles_of
+from pasienis.store import Store
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a request presented. ``basic``/``query_token`` are only filled for device routes."""
+
+    bearer: str | None = None
+    session: str | None = None
+    basic: tuple[str, str] | None = None
+    query_token: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing was presented at all."""
+        return not (self.bearer or self.session or self.basic or self.query_token)
+
+
+def authenticate(store: Store, settings: Settings, creds: Credentials) -> Principal | None:
+    """The principal for ``creds``, or ``None`` when none of them is valid.
+
+    A bearer token wins over a session cookie (API clients never need CSRF tokens); device
+    credentials (HTTP Basic ``name:token``, ``?token=``) resolve only to device accounts.
+    """
+    del settings  # reserved (e.g. session sliding expiry) — keeps the signature stable
+    with store.read() as conn:
+        if creds.bearer:
+            found = token_user(conn, creds.bearer)
+            return _principal(conn, found, PrincipalKind.token) if found else None
+        if creds.session:
+            found = session_user(conn, creds.session)
+            return _principal(conn, found, PrincipalKind.user) if found else None
+        return _device(conn, creds)
+
+
+def _device(conn: Connection, creds: Credentials) -> Principal | None:
+    secret = creds.basic[1] if creds.basic else creds.query_token
+    found = token_user(conn, secret or "")
+    if found is None:
+        return None
+    principal = _principal(conn, found, PrincipalKind.device)
+    if principal is None or not principal.has(Role.device):
+        return None
+    if creds.basic and creds.basic[0] != principal.name:
+        return None
+    return principal
+
+
+def _principal(conn: Connection, found: tuple[str, str], kind: PrincipalKind) -> Principal | None:
+    user_id, credential_id = found
+    row = conn.execute(
+        select(users.c.name, users.c.clearance, users.c.disabled).where(users.c.id == user_id)
+    ).first()
+    if row is None or row.disabled:
+        return None
+    roles = roles_of(conn, user_id)
+    if kind is PrincipalKind.token and roles == {Role.device}:
+        kind = PrincipalKind.device
+    return Principal(
+        user_id=user_id,
+        name=row.name,
+        roles=roles,
+        kind=kind,
+        datasets=visible_dataset_names(conn, user_id=user_id, clearance=Clearance(row.clearance)),
+        compartments=visible_case_ids(conn, user_id=user_id),
+        credential_id=credential_id,
+    )
+
+
+def principal_for_user(conn: Connection, user_id: str, kind: PrincipalKind) -> Principal:
+    """The principal of an account (for a session just issued, the CLI, tests)."""
+    principal = _principal(conn, (user_id, ""), kind)
+    if principal is None:
+        raise UnauthenticatedError("the account is disabled or gone")
+    return principal
+
+
+def password_login(
+    store: Store,
+    settings: Settings,
+    *,
+    name: str,
+    password: str,
+    ip: str,
+    user_agent: str | None,
+) -> tuple[Principal, Issued]:
+    """Check a password (after the lock-out check) and start a session.
+
+    Raises:
+        LockedOutError: too many recent failures for the account or the address.
+        UnauthenticatedError: wrong name or password (the same answer for both).
+    """
+    with store.begin() as conn:
+        check_allowed(
+            conn,
+            account=name,
+            ip=ip,
+            max_account=settings.login_max_failures_account,
+            max_ip=settings.login_max_failures_ip,
+            window_minutes=settings.login_window_minutes,
+        )
+    with store.begin() as conn:
+        row = conn.execute(select(users).where(users.c.name == name)).first()
+        ok = verify_password(row.password_hash if row else None, password)
+        ok = ok and row is not None and not row.disabled
+        record_attempt(conn, account=name, ip=ip, success=ok)
+    if not ok or row is None:
+        raise UnauthenticatedError("wrong account name or password")
+    return start_session(store, settings, user_id=row.id, ip=ip, user_agent=user_agent)
+
+
+def start_session(
+    store: Store, settings: Settings, *, user_id: str, ip: str, user_agent: str | None
+) -> tuple[Principal, Issued]:
+    """Issue a browser session for an account that has proven who it is."""
+    with store.begin() as conn:
+        issued = create_session(
+            conn,
+            user_id=user_id,
+            ttl_minutes=settings.session_ttl_minutes,
+            ip=ip,
+            user_agent=user_agent,
+        )
+        principal = principal_for_user(conn, user_id, PrincipalKind.user)
+    return principal, issued

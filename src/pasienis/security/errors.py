@@ -1,0 +1,70 @@
+"""Errors of the security capability (mapped to problem+json by the API)."""
+
+from __future__ import annotations
+
+from pasienis.errors import PasienisError
+
+
+class SecurityError(PasienisError):
+    """Root of the security errors."""
+
+    kind = "security"
+
+
+class UnauthenticatedError(SecurityError):
+    """No valid credentials: sign in or send a token."""
+
+    status_code = 401
+    kind = "unauthenticated"
+
+
+class ForbiddenError(SecurityError):
+    """Authenticated, but the principal may not do this."""
+
+    status_code = 403
+    kind = "forbidden"
+
+
+class CsrfRejectedError(ForbiddenError):
+    """A cookie-authenticated unsafe request without the matching CSRF token."""
+
+    kind = "csrf"
+
+
+class LockedOutError(SecurityError):
+    """Too many failed sign-ins for this account or address."""
+
+    status_code = 429
+    kind = "locked-out"
+
+    def __init__(self, message: str, *, retry_after: int, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
+
+
+class PasswordRejectedError(SecurityError):
+    """A new password that breaks the policy."""
+
+    status_code = 422
+    kind = "password-policy"
+
+
+class UserExistsError(SecurityError):
+    """An account with that name exists already."""
+
+    status_code = 409
+    kind = "user-exists"
+
+
+class UnknownUserError(SecurityError):
+    """No account with that name."""
+
+    status_code = 404
+    kind = "unknown-user"
+
+
+class OidcError(SecurityError):
+    """The OpenID Connect sign-in failed (misconfigured, or the provider's answer is invalid)."""
+
+    status_code = 400
+    kind = "oidc"

@@ -1,0 +1,118 @@
+"""Pydantic shapes of the security API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from pasienis.security.principals import Clearance, Role
+
+
+class LoginRequest(BaseModel):
+    """Password sign-in."""
+
+    name: str = Field(min_length=1, max_length=128)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class PasswordChange(BaseModel):
+    """A user changes their own password."""
+
+    current: str = Field(min_length=1, max_length=1024)
+    new: str = Field(min_length=1, max_length=1024)
+
+
+class Me(BaseModel):
+    """Who the caller is, and the CSRF token for cookie sessions (after sign-in)."""
+
+    id: str
+    name: str
+    roles: list[Role]
+    kind: str
+    datasets: list[str]
+    csrf_token: str | None = None
+
+
+class UserCreate(BaseModel):
+    """A new account; the generated password is returned once."""
+
+    name: str = Field(min_length=1, max_length=128, pattern=r"^[\w.@-]+$")
+    roles: list[Role] = Field(min_length=1)
+    clearance: Clearance = Clearance.restricted
+    display_name: str | None = Field(default=None, max_length=256)
+
+
+class UserRead(BaseModel):
+    """An account as administrators see it."""
+
+    id: str
+    name: str
+    display_name: str | None
+    roles: list[Role]
+    clearance: Clearance
+    disabled: bool
+    created_at: datetime
+
+
+class UserCreated(UserRead):
+    """The new account with its one-time password."""
+
+    password: str
+
+
+class RolesUpdate(BaseModel):
+    """Replace an account's roles."""
+
+    roles: list[Role]
+
+
+class TokenIssued(BaseModel):
+    """A bearer token, shown once."""
+
+    token: str
+    expires_at: datetime | None
+
+
+class DatasetUpdate(BaseModel):
+    """Register a dataset or change its classification."""
+
+    classification: Clearance = Clearance.restricted
+    title: str | None = Field(default=None, max_length=256)
+
+
+class GrantRequest(BaseModel):
+    """Open a dataset to a user or a group (exactly one)."""
+
+    user: str | None = Field(default=None, max_length=128)
+    group: str | None = Field(default=None, max_length=128)
+
+
+class AuditRead(BaseModel):
+    """One audit entry."""
+
+    seq: int
+    at: datetime
+    actor_id: str | None
+    actor_name: str | None
+    actor_kind: str | None
+    action: str
+    entity_ids: list[str]
+    query: Any
+    detail: dict[str, Any]
+    purpose: str | None
+    ip: str | None
+    user_agent: str | None
+    outcome: str
+    prev_hash: str
+    hash: str
+
+
+class VerifyRead(BaseModel):
+    """The result of verifying the audit chain."""
+
+    ok: bool
+    checked: int
+    first_bad_seq: int | None
+    reason: str | None
