@@ -20,9 +20,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The demo scenario is generated once into data/scenario; loading it again changes nothing.
+SCENARIO := data/scenario
+
 demo: install
 	$(BIN)/pasienis db upgrade
-	$(BIN)/pasienis demo load
+	$(BIN)/pasienis users bootstrap-admin
+	test -f $(SCENARIO)/truth.json || $(BIN)/pasienis scenario generate --seed 7 --scale 1 --out $(SCENARIO)
+	$(BIN)/pasienis scenario load $(SCENARIO)
+	$(BIN)/pasienis demo setup
+	@echo "Open http://$(HOST):$(PORT)/ — dispatcher console and field app; API docs at /docs"
 	$(BIN)/pasienis serve --host $(HOST) --port $(PORT)
 
 test: install

@@ -20,6 +20,7 @@ from pasienis.ingest.pipeline import Output
 from pasienis.model import make_id
 from pasienis.model.events import EVENT_TABLES
 from pasienis.model.service import write_statements
+from pasienis.security import ensure_datasets
 from pasienis.store import OnConflict, Store
 
 QUARANTINE_COLUMNS = (
@@ -63,6 +64,10 @@ def find_run(conn: Connection, key: RunKey, status: str) -> dict[str, Any] | Non
     return run_dict(row) if row is not None else None
 
 
+#: Classification of a dataset first seen in an import; administrators reclassify it.
+DEFAULT_CLASSIFICATION = "restricted"
+
+
 def start_run(store: Store, key: RunKey, **fields: Any) -> dict[str, Any]:
     """Record a new running import."""
     run_id = uuid.uuid4().hex
@@ -79,6 +84,9 @@ def start_run(store: Store, key: RunKey, **fields: Any) -> dict[str, Any]:
     }
     with store.begin() as conn:
         conn.execute(import_runs.insert().values(**values))
+        # A dataset must be registered (with a classification) before a grant can open it;
+        # unregistered datasets are invisible to everyone.
+        ensure_datasets(conn, [key.dataset], classification=DEFAULT_CLASSIFICATION)
         return get_run(conn, run_id=run_id)
 
 

@@ -24,7 +24,14 @@ from pasienis.ops.effects import Effects
 from pasienis.ops.models import tasks
 from pasienis.ops.schemas import AlertIn, TaskCreate, TaskTransition, ViolationReport
 from pasienis.ops.service import get_unit
-from pasienis.ops.tasks import assign, create_task, device_acked, get_task, transition
+from pasienis.ops.tasks import (
+    assign,
+    create_task,
+    device_acked,
+    get_task,
+    note_task,
+    transition,
+)
 from pasienis.store import Store
 
 
@@ -150,6 +157,15 @@ def change_status(ops: Ops, *, task_id: str, change: TaskTransition, actor: str)
     return ops.run(work)
 
 
+def add_note(ops: Ops, *, task_id: str, text: str, actor: str) -> dict[str, Any]:
+    """Append a note to the task's history (not a status change)."""
+
+    def work(conn: Connection, _effects: Effects) -> dict[str, Any]:
+        return note_task(conn, task_id=task_id, text=text, actor=actor, now=ops.clock())
+
+    return ops.run(work)
+
+
 def record_violation(
     conn: Connection,
     *,
@@ -161,15 +177,21 @@ def record_violation(
     """Write the crew's violation report into ``violations`` and publish violation.recorded."""
     call_sign = get_unit(conn, ref=task["unit_id"])["call_sign"] if task["unit_id"] else None
     violation_id = make_id("ops-violation", task["id"])
+    # The phone's GPS fix is where the goods were found; the task's point is only where to go.
+    has_fix = report.lat is not None and report.lon is not None
+    attributes = {"task_id": task["id"], "entity_ids": task["entity_ids"] or [],
+                  "position": "gps" if has_fix else "task"}  # fmt: skip
+    if report.accuracy_m is not None:
+        attributes["accuracy_m"] = report.accuracy_m
     row = {
         "id": violation_id,
         "occurred_at": now,
-        "lat": task["lat"],
-        "lon": task["lon"],
+        "lat": report.lat if has_fix else task["lat"],
+        "lon": report.lon if has_fix else task["lon"],
         "dataset": "ops",
         "locator": f"task:{task['id']}",
         "run_id": None,
-        "attributes": {"task_id": task["id"], "entity_ids": task["entity_ids"] or []},
+        "attributes": attributes,
         "category": report.category,
         "quantity": report.quantity,
         "unit_of_measure": report.unit_of_measure,

@@ -82,13 +82,24 @@ class TaskTransition(BaseModel):
 
 
 class ViolationReport(BaseModel):
+    """A crew's report; ``lat``/``lon`` are the phone's GPS fix (else the task's location)."""
+
     category: str = Field(min_length=1, max_length=32)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    accuracy_m: float | None = Field(default=None, ge=0)
     quantity: float | None = None
     unit_of_measure: str | None = None
     value_eur: float | None = None
     person_id: str | None = None
     vehicle_id: str | None = None
     description: str | None = None
+
+
+class TaskNote(BaseModel):
+    """A crew's or dispatcher's note on a task (kept in the task's history)."""
+
+    text: str = Field(min_length=1, max_length=10_000)
 
 
 class TaskAssign(BaseModel):

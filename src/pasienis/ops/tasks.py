@@ -297,6 +297,17 @@ def _event(
     )
 
 
+def note_task(
+    conn: Connection, *, task_id: str, text: str, actor: str, now: datetime
+) -> dict[str, Any]:
+    """A ``note`` event: the task keeps its status; the note joins its history."""
+    task = get_task(conn, task_id=task_id)
+    _event(conn, task_id=task_id, kind="note", before=task["status"], after=task["status"],
+           actor=actor, now=now, unit_id=task["unit_id"], data={"text": text})  # fmt: skip
+    return {"task_id": task_id, "kind": "note", "text": text, "actor": actor,
+            "at": now.isoformat()}  # fmt: skip
+
+
 def record_escalation(
     conn: Connection, *, task: dict[str, Any], actor: str, now: datetime, reason: str
 ) -> None:

@@ -15,7 +15,7 @@ from pasienis.api.deps import Principal, Role, require
 from pasienis.ops import attachments, flows, tasks
 from pasienis.ops.assignment import suggest_units
 from pasienis.ops.flows import Ops
-from pasienis.ops.schemas import AlertIn, TaskAssign, TaskCreate, TaskTransition
+from pasienis.ops.schemas import AlertIn, TaskAssign, TaskCreate, TaskNote, TaskTransition
 from pasienis.ops.service import units_of_user
 from pasienis.security import ForbiddenError
 
@@ -118,6 +118,16 @@ def status(task_id: str, body: TaskTransition, request: Request, p: Anyone) -> d
     if body.status == "cancelled" and not _is_dispatcher(p):
         raise ForbiddenError("only a dispatcher cancels a task; a crew rejects it")
     return flows.change_status(ops, task_id=task_id, change=body, actor=_actor(p))
+
+
+@router.post("/{task_id}/notes", status_code=201)
+def note(
+    task_id: str, body: TaskNote, request: Request, p: Principal = Depends(ANYONE)
+) -> dict[str, Any]:
+    """A note from the crew or the dispatcher, kept in the task's history."""
+    ops = _ops(request)
+    _visible(ops, p, task_id)
+    return flows.add_note(ops, task_id=task_id, text=body.text, actor=_actor(p))
 
 
 @router.post("/{task_id}/attachments", status_code=201)

@@ -1,0 +1,40 @@
+// Minimal i18n: JSON dictionaries per language (en, lt), `{name}` placeholders, and times shown
+// in Europe/Vilnius whatever the device's zone (the service works on Lithuanian time).
+
+let dictionary = {};
+let language = "en";
+
+export async function loadLanguage(preferred) {
+  const wanted = preferred || localStorage.getItem("pasienis.lang") || navigator.language || "en";
+  language = wanted.toLowerCase().startsWith("lt") ? "lt" : "en";
+  const response = await fetch(`/web/i18n/${language}.json`);
+  dictionary = response.ok ? await response.json() : {};
+  document.documentElement.lang = language;
+  return language;
+}
+
+export function setLanguage(lang) {
+  localStorage.setItem("pasienis.lang", lang);
+}
+
+export function t(key, vars = {}) {
+  const text = dictionary[key] || key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
+}
+
+export function formatTime(iso) {
+  if (!iso) return "";
+  const locale = language === "lt" ? "lt-LT" : "en-GB";
+  return new Intl.DateTimeFormat(locale, {
+    timeZone: "Europe/Vilnius", dateStyle: "short", timeStyle: "short",
+  }).format(new Date(iso));
+}
+
+export function applyTranslations(root = document) {
+  for (const element of root.querySelectorAll("[data-i18n]")) {
+    element.textContent = t(element.dataset.i18n);
+  }
+  for (const element of root.querySelectorAll("[data-i18n-placeholder]")) {
+    element.placeholder = t(element.dataset.i18nPlaceholder);
+  }
+}

@@ -1,0 +1,291 @@
+// Field app for crews: current tasks with distance and a navigate link, status buttons, notes
+// and photos, a completion form with a violation report at the phone's GPS position, live
+// delivery over WebSocket (acknowledged by sequence number) and an outbox that works offline.
+import { api } from "/web/common/api.js";
+import { applyTranslations, formatTime, loadLanguage, t } from "/web/common/i18n.js";
+import { ensureSignedIn } from "/web/common/login.js";
+import { distanceMetres } from "/web/common/map.js";
+import { ReconnectingSocket } from "/web/common/ws.js";
+import { enqueue, entries, flush } from "/web/field/outbox.js";
+
+const NEXT = {
+  assigned: [["acknowledged", "field.ack"], ["rejected", "field.reject"]],
+  delivered: [["acknowledged", "field.ack"], ["rejected", "field.reject"]],
+  acknowledged: [["en_route", "field.en_route"]],
+  en_route: [["on_scene", "field.on_scene"]],
+  on_scene: [["completed", "field.complete"]],
+};
+const ACTIVE = Object.keys(NEXT);
+const state = { tasks: new Map(), position: null, socket: null, completing: null, drafts: {},
+  lastSeq: Number(localStorage.getItem("pasienis.lastSeq") || 0) };
+const $ = (selector) => document.querySelector(selector);
+const escape = (text) => String(text ?? "").replace(/[&<>"']/g,
+  (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+
+async function main() {
+  await loadLanguage();
+  await ensureSignedIn($("#login"));
+  $("#app").hidden = false;
+  applyTranslations();
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/web/field/sw.js", { scope: "/web/field/" }).catch(() => {});
+  }
+  watchPosition();
+  loadCachedTasks();
+  await refreshTasks();
+  setupForms();
+  window.addEventListener("online", sync);
+  setInterval(sync, 15000);
+  connect();
+  await updateOutboxBadge();
+}
+
+function watchPosition() {
+  if (!navigator.geolocation) return;
+  navigator.geolocation.watchPosition((p) => {
+    state.position = { lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy };
+    render();
+  }, () => {}, { enableHighAccuracy: true, maximumAge: 10000 });
+}
+
+function device() {
+  try {
+    return JSON.parse(localStorage.getItem("pasienis.device") || "null");
+  } catch {
+    return null;
+  }
+}
+
+function connect() {
+  const paired = device();
+  $("#pair").hidden = Boolean(paired);
+  if (!paired) return;
+  state.socket = new ReconnectingSocket("/api/ops/ws/unit", {
+    hello: () => ({ type: "hello", device_id: paired.device_id, secret: paired.secret,
+      last_seq: state.lastSeq }),
+    onMessage: onMessage,
+    onState: (s) => {
+      $("#conn").textContent = t(`state.${s}`);
+      $("#conn").className = `badge ${s}`;
+      if (s === "online") sync();
+    },
+  });
+}
+
+async function onMessage(message) {
+  if (message.type === "welcome") {
+    $("#callsign").textContent = message.call_sign;
+  } else if (message.type === "message") {
+    // Idempotent: a message already processed (re-sent after a lost ack) is only acked again.
+    if (message.seq > state.lastSeq) {
+      if (message.task && message.task.id) upsertTask(message.task);
+      else if (message.task_id) await refreshTask(message.task_id);
+      state.lastSeq = message.seq;
+      localStorage.setItem("pasienis.lastSeq", String(message.seq));
+      render();
+      notify(message);
+    }
+    state.socket.send({ type: "ack", seq: message.seq });
+  } else if (message.type === "error") {
+    $("#pair .error").textContent = message.detail;
+    $("#pair").hidden = false;
+  }
+}
+
+function notify(message) {
+  if (navigator.vibrate) navigator.vibrate(200);
+  document.title = `(${state.tasks.size}) pasienis — field`;
+  return message;
+}
+
+function upsertTask(task) {
+  state.tasks.set(task.id, { ...(state.tasks.get(task.id) || {}), ...task });
+  cacheTasks();
+}
+
+async function refreshTask(taskId) {
+  try {
+    upsertTask(await api(`/api/tasks/${taskId}`));
+  } catch {
+    // offline: the message stays acknowledged; the list refreshes on reconnect
+  }
+}
+
+async function refreshTasks() {
+  try {
+    const tasks = await api("/api/tasks");
+    const pending = await entries();
+    state.tasks = new Map(tasks.map((task) => [task.id, task]));
+    for (const entry of pending) { // keep the crew's own unsent changes visible
+      if (entry.kind === "status" && state.tasks.has(entry.taskId)) {
+        state.tasks.get(entry.taskId).status = entry.body.status;
+      }
+    }
+    cacheTasks();
+  } catch {
+    // offline: keep what we had
+  }
+  render();
+}
+
+function cacheTasks() {
+  localStorage.setItem("pasienis.tasks", JSON.stringify([...state.tasks.values()]));
+}
+
+function loadCachedTasks() {
+  try {
+    for (const task of JSON.parse(localStorage.getItem("pasienis.tasks") || "[]")) {
+      state.tasks.set(task.id, task);
+    }
+  } catch {
+    localStorage.removeItem("pasienis.tasks");
+  }
+  render();
+}
+
+function distanceText(task) {
+  if (!state.position) return "";
+  const metres = distanceMetres(state.position.lat, state.position.lon, task.lat, task.lon);
+  return metres < 1000 ? `${Math.round(metres)} m` : `${(metres / 1000).toFixed(1)} km`;
+}
+
+function render() {
+  const main = $("#tasks");
+  const tasks = [...state.tasks.values()].filter((task) => ACTIVE.includes(task.status))
+    .sort((a, b) => a.priority - b.priority);
+  main.innerHTML = tasks.length ? "" : `<p class="empty">${t("field.no_tasks")}</p>`;
+  for (const task of tasks) main.append(taskCard(task));
+}
+
+function taskCard(task) {
+  const card = document.createElement("article");
+  card.className = "task";
+  card.dataset.task = task.id;
+  const buttons = (NEXT[task.status] || []).map(([to, label]) =>
+    `<button class="${to === "rejected" ? "danger" : "primary"}" data-to="${to}">${t(label)}</button>`);
+  card.innerHTML = `<h3><span class="badge p${task.priority}">P${task.priority}</span>
+      ${escape(task.category)} <span class="badge status">${escape(task.status)}</span></h3>
+    <p>${escape(task.description)}</p>
+    <p class="muted">${[distanceText(task), formatTime(task.created_at)].filter(Boolean).join(" · ")}</p>
+    <div class="actions">
+      <a href="geo:${task.lat},${task.lon}?q=${task.lat},${task.lon}" data-i18n="field.navigate">${t("field.navigate")}</a>
+      ${buttons.join("")}
+    </div>
+    <div class="note"><input name="note" placeholder="${t("field.note")}">
+      <button data-note>${t("field.add_note")}</button>
+      <label class="badge">${t("field.photo")}<input type="file" accept="image/*" capture="environment"
+        hidden data-photo></label>
+    </div>`;
+  // A re-render (a new message, a GPS update) must not wipe what the officer is typing.
+  const note = card.querySelector("input[name=note]");
+  note.value = state.drafts[task.id] || "";
+  note.addEventListener("input", () => { state.drafts[task.id] = note.value; });
+  for (const button of card.querySelectorAll("button[data-to]")) {
+    button.addEventListener("click", () => act(task, button.dataset.to));
+  }
+  card.querySelector("[data-note]").addEventListener("click", () => addNote(task, card));
+  card.querySelector("[data-photo]").addEventListener("change", (e) => addPhoto(task, e.target));
+  return card;
+}
+
+async function act(task, to) {
+  if (to === "completed") return openComplete(task);
+  const body = { status: to };
+  if (to === "rejected") {
+    body.reason = prompt(t("field.reject_reason")) || "";
+    if (!body.reason) return;
+  }
+  await queue({ kind: "status", taskId: task.id, body });
+}
+
+async function queue(entry) {
+  await enqueue(entry);
+  if (entry.kind === "status") {
+    state.tasks.get(entry.taskId).status = entry.body.status;
+    cacheTasks();
+    render();
+  }
+  await sync();
+}
+
+async function addNote(task, card) {
+  const input = card.querySelector("input[name=note]");
+  if (!input.value.trim()) return;
+  const text = input.value.trim();
+  input.value = "";
+  delete state.drafts[task.id];
+  await queue({ kind: "note", taskId: task.id, text });
+}
+
+async function addPhoto(task, input) {
+  const file = input.files[0];
+  if (file) await queue({ kind: "photo", taskId: task.id, blob: file, name: file.name });
+}
+
+function openComplete(task) {
+  state.completing = task;
+  const where = state.position
+    ? `${state.position.lat.toFixed(6)}, ${state.position.lon.toFixed(6)} (±${Math.round(state.position.accuracy)} m)`
+    : t("field.no_gps");
+  $("#violation-where").textContent = `${t("field.position")}: ${where}`;
+  $("#complete").showModal();
+}
+
+function setupForms() {
+  $("#complete-form").has_violation.addEventListener("change", (e) => {
+    $("#violation").disabled = !e.target.checked;
+  });
+  $("#complete").addEventListener("close", completeClosed);
+  $("#pair-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const data = new FormData(event.target);
+    localStorage.setItem("pasienis.device", JSON.stringify({
+      device_id: data.get("device_id").trim(), secret: data.get("secret").trim() }));
+    localStorage.setItem("pasienis.lastSeq", "0");
+    state.lastSeq = 0;
+    if (state.socket) state.socket.close();
+    connect();
+  });
+}
+
+async function completeClosed() {
+  const dialog = $("#complete");
+  const form = $("#complete-form");
+  const task = state.completing;
+  state.completing = null;
+  if (dialog.returnValue !== "ok" || !task) return;
+  const data = new FormData(form);
+  const body = { status: "completed", outcome: data.get("outcome") };
+  if (form.has_violation.checked) body.violation = violationReport(data);
+  form.reset();
+  $("#violation").disabled = true;
+  await queue({ kind: "status", taskId: task.id, body });
+}
+
+function violationReport(data) {
+  const number = (name) => (data.get(name) === "" ? null : Number(data.get(name)));
+  const report = { category: data.get("category"), quantity: number("quantity"),
+    unit_of_measure: data.get("unit_of_measure") || null, value_eur: number("value_eur"),
+    description: data.get("description") || null };
+  if (state.position) {
+    report.lat = state.position.lat;
+    report.lon = state.position.lon;
+    report.accuracy_m = state.position.accuracy;
+  }
+  return report;
+}
+
+async function sync() {
+  await flush((entry, error) => alert(`${t("field.refused")}: ${error.message}`));
+  await updateOutboxBadge();
+  if (navigator.onLine) await refreshTasks();
+}
+
+async function updateOutboxBadge() {
+  const pending = (await entries()).length;
+  const badge = $("#outbox-count");
+  badge.hidden = pending === 0;
+  badge.textContent = t("outbox.pending", { n: pending });
+}
+
+main();

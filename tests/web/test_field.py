@@ -1,0 +1,114 @@
+"""Field app in headless Chromium: receive a task, acknowledge, complete with a violation
+report at the phone's GPS position, and an offline outbox that syncs when the network returns."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from web_helpers import Site, sign_in
+
+from pasienis.model.events import violations
+from pasienis.store import open_store
+
+pytestmark = pytest.mark.browser
+PHONE = {"latitude": 54.6401, "longitude": 25.7402, "accuracy": 6}
+
+
+def wait_for(predicate: Any, timeout: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("condition not met in time")
+
+
+def task_status(site: Site, task_id: str) -> str:
+    return site.api("GET", f"/api/tasks/{task_id}")["status"]
+
+
+def open_field_app(site: Site, browser: Any) -> tuple[Any, Any]:
+    context = browser.new_context(geolocation=PHONE, permissions=["geolocation"],
+                                  viewport={"width": 390, "height": 844})  # fmt: skip
+    page = context.new_page()
+    page.goto(f"{site.url}/web/field/")
+    sign_in(page, "officer1")
+    page.wait_for_selector("#pair-form")
+    page.fill("#pair-form input[name=device_id]", site.device_id)
+    page.fill("#pair-form input[name=secret]", site.device_secret)
+    page.click("#pair-form button[type=submit]")
+    page.wait_for_selector("#conn.online")
+    return context, page
+
+
+def new_task(site: Site, text: str) -> dict[str, Any]:
+    return site.api("POST", "/api/tasks", json={
+        "lat": 54.6412, "lon": 25.7453, "category": "vehicle_stop", "priority": 1,
+        "description": text, "unit": "ALFA-1"})  # fmt: skip
+
+
+def test_receive_acknowledge_and_complete_with_violation(site: Site, browser: Any) -> None:
+    context, page = open_field_app(site, browser)
+    task = new_task(site, "Stop truck BY 1234 AB-7 near Medininkai")
+    card = page.wait_for_selector(f"article[data-task='{task['id']}']")
+    assert "Medininkai" in card.inner_text()
+    assert " m" in card.inner_text(), "distance from the phone is shown"
+    assert card.query_selector("a[href^='geo:54.6412,25.7453']"), "navigate link"
+    wait_for(lambda: task_status(site, task["id"]) == "delivered")
+
+    page.click(f"article[data-task='{task['id']}'] button[data-to=acknowledged]")
+    wait_for(lambda: task_status(site, task["id"]) == "acknowledged")
+    page.click(f"article[data-task='{task['id']}'] button[data-to=en_route]")
+    page.click(f"article[data-task='{task['id']}'] button[data-to=on_scene]")
+    wait_for(lambda: task_status(site, task["id"]) == "on_scene")
+
+    page.click(f"article[data-task='{task['id']}'] button[data-to=completed]")
+    page.fill("#complete-form textarea[name=outcome]", "20 cartons of cigarettes seized")
+    page.check("#complete-form input[name=has_violation]")
+    page.select_option("#complete-form select[name=category]", "cigarettes")
+    page.fill("#complete-form input[name=quantity]", "200")
+    page.fill("#complete-form input[name=unit_of_measure]", "packs")
+    page.fill("#complete-form input[name=value_eur]", "1100")
+    assert "54.640100" in page.inner_text("#violation-where")
+    page.click("#complete-submit")
+    wait_for(lambda: task_status(site, task["id"]) == "completed")
+
+    store = open_store(site.settings)
+    with store.read() as conn:
+        row = conn.execute(select(violations)).one()
+    store.dispose()
+    assert (row.category, row.quantity, row.value_eur) == ("cigarettes", 200.0, 1100.0)
+    assert (round(row.lat, 4), round(row.lon, 4)) == (54.6401, 25.7402), "the phone's GPS fix"
+    assert row.found_by == "ALFA-1"
+    context.close()
+
+
+def test_offline_outbox_syncs_when_the_network_returns(site: Site, browser: Any) -> None:
+    context, page = open_field_app(site, browser)
+    task = new_task(site, "Check van LV AB-1234")
+    page.wait_for_selector(f"article[data-task='{task['id']}']")
+    wait_for(lambda: task_status(site, task["id"]) == "delivered")
+
+    context.set_offline(True)
+    page.click(f"article[data-task='{task['id']}'] button[data-to=acknowledged]")
+    page.wait_for_selector(f"article[data-task='{task['id']}'] button[data-to=en_route]")
+    page.fill(f"article[data-task='{task['id']}'] input[name=note]", "driver nervous")
+    page.click(f"article[data-task='{task['id']}'] button[data-note]")
+    page.wait_for_function(
+        "() => document.querySelector('#outbox-count').textContent.includes('2')"
+    )
+    time.sleep(1.0)
+    assert task_status(site, task["id"]) == "delivered", "nothing reached the server offline"
+    assert page.inner_text(f"article[data-task='{task['id']}'] .status") == "acknowledged"
+
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    wait_for(lambda: task_status(site, task["id"]) == "acknowledged")
+    page.wait_for_selector("#outbox-count[hidden]", state="attached")
+    events = site.api("GET", f"/api/tasks/{task['id']}/events")
+    assert any(e.get("kind") == "note" and "nervous" in str(e) for e in events)
+    context.close()

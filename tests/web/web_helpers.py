@@ -1,0 +1,79 @@
+"""Helpers of the browser tests: the seeded site, signing in, reporting a position."""
+
+from __future__ import annotations
+
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from pasienis.config import Settings
+from pasienis.ops import service as ops_service
+from pasienis.security import Role
+from pasienis.security.credentials import create_token
+from pasienis.security.users import create_user
+from pasienis.store import open_store
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+PASSWORD = "correct horse battery staple 42"
+
+
+@dataclass
+class Site:
+    """A running server with accounts, two units and a device for ALFA-1."""
+
+    url: str
+    settings: Settings
+    dispatcher_token: str
+    device_id: str
+    device_secret: str
+    units: dict[str, str]
+
+    def api(self, method: str, path: str, **kw: Any) -> Any:
+        headers = {"Authorization": f"Bearer {self.dispatcher_token}"}
+        response = httpx.request(method, self.url + path, headers=headers, timeout=10, **kw)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def seed(settings: Settings) -> tuple[str, str, dict[str, str]]:
+    store = open_store(settings)
+    try:
+        with store.begin() as conn:
+            disp = create_user(conn, name="disp", roles=[Role.dispatcher], password=PASSWORD)
+            create_user(conn, name="officer1", roles=[Role.field_officer], password=PASSWORD)
+            token = create_token(conn, user_id=disp.id).secret
+            alfa = ops_service.add_unit(conn, call_sign="ALFA-1", crew=["officer1"])
+            bravo = ops_service.add_unit(conn, call_sign="BRAVO-2", crew=[])
+            _device, secret = ops_service.add_device(conn, device_id="123456", unit_ref="ALFA-1")
+    finally:
+        store.dispose()
+    return token, secret, {"ALFA-1": alfa["id"], "BRAVO-2": bravo["id"]}
+
+
+def sign_in(page: Any, name: str) -> None:
+    page.fill("#login-form input[name=name]", name)
+    page.fill("#login-form input[name=password]", PASSWORD)
+    page.click("#login-form button[type=submit]")
+
+
+def report_position(site: Site, lat: float, lon: float) -> None:
+    """A Traccar Client (OsmAnd) fix for the ALFA-1 device."""
+    response = httpx.get(
+        f"{site.url}/api/positions/osmand/{site.device_secret}",
+        params={"id": site.device_id, "lat": lat, "lon": lon, "timestamp": int(time.time())},
+        timeout=10,
+    )
+    response.raise_for_status()
