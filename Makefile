@@ -28,6 +28,7 @@ demo: install
 	$(BIN)/pasienis users bootstrap-admin
 	test -f $(SCENARIO)/truth.json || $(BIN)/pasienis scenario generate --seed 7 --scale 1 --out $(SCENARIO)
 	$(BIN)/pasienis scenario load $(SCENARIO)
+	$(BIN)/pasienis routing build $(SCENARIO)/roads.osm
 	$(BIN)/pasienis demo setup
 	@echo "Open http://$(HOST):$(PORT)/ — dispatcher console and field app; API docs at /docs"
 	$(BIN)/pasienis serve --host $(HOST) --port $(PORT)

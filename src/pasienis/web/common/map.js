@@ -4,13 +4,19 @@
 export async function createMap(element, { center = [55.17, 23.88], zoom = 7 } = {}) {
   const map = L.map(element, { preferCanvas: true, attributionControl: true }).setView(center, zoom);
   try {
-    const response = await fetch("/web/geo/lithuania.geojson");
-    const outline = await response.json();
-    L.geoJSON(outline, {
-      style: { color: "#5b6b7a", weight: 1, fillColor: "#e9eef2", fillOpacity: 1 },
-      interactive: false,
+    // Territory as filled grid cells (no stroke, so the cells read as one shape), then the
+    // coarse national outline as the border line.
+    const [cells, outline] = await Promise.all([
+      fetch("/web/geo/lithuania.geojson").then((r) => r.json()),
+      fetch("/web/geo/lithuania-outline.geojson").then((r) => r.json()),
+    ]);
+    L.geoJSON(cells, {
+      style: { stroke: false, fillColor: "#e4ebf1", fillOpacity: 1 }, interactive: false,
     }).addTo(map);
-    map.attributionControl.addAttribution("© OpenStreetMap contributors (ODbL)");
+    L.geoJSON(outline, {
+      style: { color: "#7a8896", weight: 1.5, fill: false, dashArray: "4 3" }, interactive: false,
+    }).addTo(map);
+    map.attributionControl.addAttribution("© OpenStreetMap contributors (ODbL), Natural Earth");
   } catch {
     // The map still works (markers, clicks) without its base layer.
   }

@@ -199,7 +199,7 @@ async function showDetail(taskId) {
     <p>${t("task.status")}: <strong id="detail-status">${escape(task.status)}</strong>
       ${unit ? `· ${escape(unit.call_sign)}` : ""}</p>
     <div id="suggestions"></div>`;
-  state.map.setView([task.lat, task.lon], Math.max(state.map.getZoom(), 10));
+  state.map.setView([task.lat, task.lon], Math.max(state.map.getZoom(), 8));
   if (["created", "rejected"].includes(task.status) || !task.unit_id) await showSuggestions(task);
 }
 

@@ -6,6 +6,7 @@ const FILES = [
   "/web/field/field.css", "/web/field/icon.svg", "/web/field/manifest.webmanifest",
   "/web/common/style.css", "/web/common/api.js", "/web/common/i18n.js", "/web/common/ws.js",
   "/web/common/login.js", "/web/common/map.js", "/web/i18n/en.json", "/web/i18n/lt.json",
+  "/web/vendor/leaflet/leaflet.js", "/web/vendor/leaflet/leaflet.css",
 ];
 
 self.addEventListener("install", (event) => {
