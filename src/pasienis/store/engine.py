@@ -104,5 +104,5 @@ def open_store(settings: Settings) -> Store:
     if dialect.name == "sqlite" and url.database:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, pool_pre_ping=dialect.name != "sqlite")
-    dialect.configure(engine)
+    dialect.configure(engine, settings=settings)
     return Store(engine=engine, dialect=dialect)

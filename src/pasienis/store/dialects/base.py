@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, Table
 
+from pasienis.config import Settings
 from pasienis.store.types import UTCDateTime
 
 Row = Sequence[Any]
@@ -98,7 +99,7 @@ class Dialect(Protocol):
 
     name: str
 
-    def configure(self, engine: Engine) -> None:
+    def configure(self, engine: Engine, *, settings: Settings) -> None:
         """Attach connection-level settings (pragmas, begin mode) to a new engine."""
 
     def check_features(self, conn: Connection) -> list[str]:

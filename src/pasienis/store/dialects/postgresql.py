@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, Engine
 
+from pasienis.config import Settings
 from pasienis.store.dialects.base import BulkPlan, OnConflict, Row, column_converters, convert_rows
 
 _counter = itertools.count()
@@ -17,7 +18,7 @@ class PostgreSQLDialect:
 
     name = "postgresql"
 
-    def configure(self, engine: Engine) -> None:
+    def configure(self, engine: Engine, *, settings: Settings) -> None:
         """Nothing to attach: PostgreSQL's defaults (read committed, UTC via timestamptz) fit."""
 
     def check_features(self, conn: Connection) -> list[str]:

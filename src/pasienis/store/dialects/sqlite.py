@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, event, text
 
+from pasienis.config import Settings
 from pasienis.store.dialects.base import BulkPlan, OnConflict, Row, column_converters, convert_rows
 
 #: Rows per executemany call: large enough to amortise the call, small enough to bound memory.
@@ -19,7 +20,6 @@ PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=30000",
     "PRAGMA temp_store=MEMORY",
-    "PRAGMA cache_size=-65536",
 )
 
 
@@ -28,7 +28,7 @@ class SQLiteDialect:
 
     name = "sqlite"
 
-    def configure(self, engine: Engine) -> None:
+    def configure(self, engine: Engine, *, settings: Settings) -> None:
         """Turn off pysqlite's own transaction handling and begin explicitly.
 
         Writers ask for ``BEGIN IMMEDIATE`` (execution option ``sqlite_begin``) so that two
@@ -41,6 +41,7 @@ class SQLiteDialect:
             cursor = dbapi_connection.cursor()
             for pragma in PRAGMAS:
                 cursor.execute(pragma)
+            cursor.execute(f"PRAGMA cache_size=-{int(settings.sqlite_cache_mb) * 1024}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
