@@ -6,19 +6,9 @@ import time
 from typing import Any
 
 import pytest
-from web_helpers import Site, report_position, sign_in
+from web_helpers import Site, report_position, sign_in, wait_for
 
 pytestmark = pytest.mark.browser
-
-
-def wait_for(predicate: Any, timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
 
 
 def test_create_by_map_click_and_assign_the_suggested_unit(site: Site, browser: Any) -> None:

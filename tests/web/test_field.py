@@ -8,23 +8,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from web_helpers import Site, sign_in
+from web_helpers import Site, sign_in, wait_for
 
 from pasienis.model.events import violations
 from pasienis.store import open_store
 
 pytestmark = pytest.mark.browser
 PHONE = {"latitude": 54.6401, "longitude": 25.7402, "accuracy": 6}
-
-
-def wait_for(predicate: Any, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
 
 
 def task_status(site: Site, task_id: str) -> str:

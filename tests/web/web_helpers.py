@@ -77,3 +77,14 @@ def report_position(site: Site, lat: float, lon: float) -> None:
         timeout=10,
     )
     response.raise_for_status()
+
+
+def wait_for(predicate: Any, timeout: float = 20.0) -> Any:
+    """Poll ``predicate`` until it returns something truthy (the server works asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("condition not met in time")

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import FileResponse
 
-from pasienis.api.deps import Principal, Role, require
+from pasienis.api.deps import Principal, Role, audit_read, require
 from pasienis.ops import attachments, flows, tasks
 from pasienis.ops.assignment import suggest_units
 from pasienis.ops.flows import Ops
@@ -53,15 +53,32 @@ def _visible(ops: Ops, p: Principal, task_id: str) -> dict[str, Any]:
     return task
 
 
+def _audit(
+    request: Request,
+    action: str,
+    task: dict[str, Any],
+    *,
+    entity_ids: list[str] | None = None,
+    **detail: Any,
+) -> None:
+    """Every task action is logged (who, when, from where, why) in the hash-chained audit."""
+    linked = entity_ids if entity_ids is not None else (task.get("entity_ids") or [])
+    audit_read(request, action, entity_ids=linked, detail={"task_id": task.get("id"), **detail})
+
+
 @router.post("", status_code=201)
 def create(body: TaskCreate, request: Request, p: Dispatcher) -> dict:
-    return flows.create(_ops(request), data=body, actor=_actor(p))
+    task = flows.create(_ops(request), data=body, actor=_actor(p))
+    _audit(request, "task.create", task, entity_ids=body.entity_ids)
+    return task
 
 
 @router.post("/from-alert", status_code=201)
 def from_alert(body: AlertIn, request: Request, p: Dispatcher) -> dict:
     """Turn an alert into a task in one action (idempotent per alert id)."""
-    return flows.task_from_alert(_ops(request), alert=body, actor=_actor(p))
+    task = flows.task_from_alert(_ops(request), alert=body, actor=_actor(p))
+    _audit(request, "task.from_alert", task, entity_ids=body.entity_ids)
+    return task
 
 
 @router.get("")
@@ -76,7 +93,9 @@ def list_tasks(request: Request, p: Anyone, status: str | None = None) -> list[d
 
 @router.get("/{task_id}")
 def get(task_id: str, request: Request, p: Anyone) -> dict[str, Any]:
-    return _visible(_ops(request), p, task_id)
+    task = _visible(_ops(request), p, task_id)
+    _audit(request, "task.read", task)
+    return task
 
 
 @router.get("/{task_id}/events")
@@ -107,7 +126,9 @@ def suggestions(
 
 @router.post("/{task_id}/assign")
 def assign(task_id: str, body: TaskAssign, request: Request, p: Dispatcher) -> dict[str, Any]:
-    return flows.assign_task(_ops(request), task_id=task_id, unit=body.unit, actor=_actor(p))
+    task = flows.assign_task(_ops(request), task_id=task_id, unit=body.unit, actor=_actor(p))
+    _audit(request, "task.assign", {"id": task_id}, unit=body.unit)
+    return task
 
 
 @router.post("/{task_id}/status")
@@ -117,24 +138,28 @@ def status(task_id: str, body: TaskTransition, request: Request, p: Anyone) -> d
     _visible(ops, p, task_id)
     if body.status == "cancelled" and not _is_dispatcher(p):
         raise ForbiddenError("only a dispatcher cancels a task; a crew rejects it")
-    return flows.change_status(ops, task_id=task_id, change=body, actor=_actor(p))
+    task = flows.change_status(ops, task_id=task_id, change=body, actor=_actor(p))
+    _audit(request, f"task.{body.status}", {"id": task_id}, violation=body.violation is not None)
+    return task
 
 
 @router.post("/{task_id}/notes", status_code=201)
-def note(
-    task_id: str, body: TaskNote, request: Request, p: Principal = Depends(ANYONE)
-) -> dict[str, Any]:
+def note(task_id: str, body: TaskNote, request: Request, p: Anyone) -> dict[str, Any]:
     """A note from the crew or the dispatcher, kept in the task's history."""
     ops = _ops(request)
     _visible(ops, p, task_id)
-    return flows.add_note(ops, task_id=task_id, text=body.text, actor=_actor(p))
+    note = flows.add_note(ops, task_id=task_id, text=body.text, actor=_actor(p))
+    _audit(request, "task.note", {"id": task_id})
+    return note
 
 
 @router.post("/{task_id}/attachments", status_code=201)
 async def upload(task_id: str, file: UploadFile, request: Request, p: Anyone) -> dict[str, Any]:
     ops = _ops(request)
     _visible(ops, p, task_id)
-    return await attachments.save_upload(ops, task_id=task_id, upload=file, actor=_actor(p))
+    saved = await attachments.save_upload(ops, task_id=task_id, upload=file, actor=_actor(p))
+    _audit(request, "task.attachment.add", {"id": task_id}, attachment=saved.get("id"))
+    return saved
 
 
 @router.get("/{task_id}/attachments/{attachment_id}")
@@ -142,6 +167,7 @@ def download(task_id: str, attachment_id: str, request: Request, p: Anyone) -> F
     ops = _ops(request)
     _visible(ops, p, task_id)
     row, path = attachments.locate(ops, task_id=task_id, attachment_id=attachment_id)
+    _audit(request, "task.attachment.read", {"id": task_id}, attachment=attachment_id)
     return FileResponse(
         path, media_type=row["content_type"] or "application/octet-stream", filename=row["filename"]
     )

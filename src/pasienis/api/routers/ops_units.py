@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from pasienis.api.deps import Principal, Role, require
+from pasienis.api.deps import Principal, Role, audit_read, require
 from pasienis.ops import assignment, geofences, positions, service
 from pasienis.ops.flows import Ops
 from pasienis.ops.schemas import (
@@ -39,7 +39,9 @@ def list_units(request: Request, _p: Dispatcher) -> list[UnitRead]:
 @router.post("/units", status_code=201)
 def add_unit(body: UnitCreate, request: Request, _p: Dispatcher) -> UnitRead:
     with _ops(request).store.begin() as conn:
-        return UnitRead(**service.add_unit(conn, **body.model_dump()))
+        unit = UnitRead(**service.add_unit(conn, **body.model_dump()))
+    audit_read(request, "unit.create", detail={"unit_id": unit.id, "call_sign": unit.call_sign})
+    return unit
 
 
 @router.post("/units/{ref}/status")
@@ -48,6 +50,7 @@ def unit_status(ref: str, body: UnitStatusChange, request: Request, _p: Dispatch
     with ops.store.begin() as conn:
         unit = service.set_unit_status(conn, unit_id=ref, status=body.status)
     ops.hub.publish({"type": "unit", "unit_id": unit["id"], "status": unit["status"]})
+    audit_read(request, "unit.status", detail={"unit_id": unit["id"], "status": unit["status"]})
     return UnitRead(**unit)
 
 
@@ -62,9 +65,13 @@ def unit_track(
 ) -> list[dict[str, Any]]:
     with _ops(request).store.read() as conn:
         unit = service.get_unit(conn, ref=ref)
-        return positions.track(
+        track = positions.track(
             conn, unit_id=unit["id"], since=since, until=until, good_only=good_only
         )
+    # A crew's track is personal data about the officers: reading it is logged.
+    audit_read(request, "unit.track.read", query={"unit_id": unit["id"], "since": str(since),
+                                                   "until": str(until)})  # fmt: skip
+    return track
 
 
 @router.get("/suggest")
@@ -93,6 +100,7 @@ def add_device(body: DeviceCreate, request: Request, _p: Admin) -> dict:
             conn, device_id=body.device_id, unit_ref=body.unit, label=body.label
         )
         unit = service.get_unit(conn, ref=device["unit_id"])
+    audit_read(request, "device.create", detail={"device_id": device["id"], "unit_id": unit["id"]})
     base = ops.settings.ops_public_url or str(request.base_url)
     return service.device_setup(
         base_url=base, device_id=device["id"], secret=secret, call_sign=unit["call_sign"]
@@ -116,7 +124,9 @@ def list_fences(request: Request, _p: Dispatcher) -> list[dict[str, Any]]:
 @router.post("/geofences", status_code=201)
 def add_fence(body: GeofenceCreate, request: Request, _p: Dispatcher) -> dict[str, Any]:
     with _ops(request).store.begin() as conn:
-        return geofences.add_geofence(conn, **body.model_dump())
+        fence = geofences.add_geofence(conn, **body.model_dump())
+    audit_read(request, "geofence.create", detail={"name": body.name, "kind": body.kind})
+    return fence
 
 
 @router.put("/rules/{category}")
@@ -125,9 +135,11 @@ def put_rule(
 ) -> dict[str, Any]:
     """Assignment rule for a category: required skills, automatic assignment."""
     with _ops(request).store.begin() as conn:
-        return assignment.set_rule(
+        rule = assignment.set_rule(
             conn,
             category=category,
             required_skills=body.required_skills,
             auto_assign=body.auto_assign,
         )
+    audit_read(request, "assignment_rule.set", detail={"category": category})
+    return rule
