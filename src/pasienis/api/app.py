@@ -26,6 +26,8 @@ from pasienis.api.routers import (
 )
 from pasienis.api.static import mount_web
 from pasienis.config import Settings
+from pasienis.ingest.evidence import TOPIC as SEIZURE_TOPIC
+from pasienis.ingest.evidence import seizure_handler
 from pasienis.ingest.jobkind import JOB_KIND as IMPORT_JOB
 from pasienis.ingest.jobkind import import_job
 from pasienis.jobs import Bus, JobRunner
@@ -46,8 +48,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         the_store.check()
         ops.bus = ops.bus or getattr(_app.state, "bus", None)
+        # The halves meet on the bus: a seizure recorded in the field becomes graph evidence.
+        unsubscribe = _app.state.bus.subscribe(SEIZURE_TOPIC, seizure_handler(the_store))
         async with ops_running(ops):
             yield
+        unsubscribe()
         _app.state.jobs.shutdown()
         if owned:
             the_store.dispose()

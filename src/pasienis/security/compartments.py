@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, Connection, and_, delete, insert, or_, select, update
 
 from pasienis.security.errors import SecurityError
-from pasienis.security.models import access_grants, datasets, group_members
+from pasienis.security.models import access_grants, datasets, group_members, users
 from pasienis.security.principals import Clearance
 from pasienis.security.users import now
 
@@ -106,6 +106,38 @@ def revoke(
         delete(access_grants).where(_grant_key(resource_kind, resource, grantee_kind, grantee))
     )
     return bool(result.rowcount)
+
+
+def list_grants(conn: Connection, *, resource_kind: ResourceKind) -> list[dict[str, object]]:
+    """Every grant of ``resource_kind``, with the user's name for grants to a user.
+
+    Administrators review who may see what; a grant to an account that no longer exists
+    shows its id as the name, so it stays visible (and revocable) rather than hidden.
+    """
+    rows = conn.execute(
+        select(access_grants, users.c.name.label("user_name"))
+        .select_from(
+            access_grants.outerjoin(
+                users,
+                and_(
+                    access_grants.c.grantee_kind == str(GranteeKind.user),
+                    access_grants.c.grantee == users.c.id,
+                ),
+            )
+        )
+        .where(access_grants.c.resource_kind == str(resource_kind))
+        .order_by(access_grants.c.resource, access_grants.c.grantee_kind, access_grants.c.grantee)
+    )
+    return [
+        {
+            "resource": r.resource,
+            "grantee_kind": r.grantee_kind,
+            "grantee": r.user_name or r.grantee,
+            "granted_by": r.granted_by,
+            "granted_at": r.granted_at,
+        }
+        for r in rows
+    ]
 
 
 def add_to_group(conn: Connection, *, user_id: str, group: str) -> None:

@@ -89,6 +89,28 @@ class GrantRequest(BaseModel):
     group: str | None = Field(default=None, max_length=128)
 
 
+class DisabledUpdate(BaseModel):
+    """Disable (or re-enable) an account."""
+
+    disabled: bool
+
+
+class TokensRevoked(BaseModel):
+    """How many live API tokens of an account were revoked."""
+
+    revoked: int
+
+
+class GrantRead(BaseModel):
+    """One grant: who (a user's name or a group) may see which dataset (or ``*``)."""
+
+    resource: str
+    grantee_kind: str
+    grantee: str
+    granted_by: str | None
+    granted_at: datetime
+
+
 class AuditRead(BaseModel):
     """One audit entry."""
 

@@ -7,29 +7,42 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from pasienis.api.deps import AuditorDep, Principal, Role, require
-from pasienis.errors import PasienisError
+from pasienis.errors import NotFoundError, PasienisError
 from pasienis.security.compartments import (
     GranteeKind,
     ResourceKind,
     grant,
     list_datasets,
+    list_grants,
     register_dataset,
+    revoke,
 )
-from pasienis.security.credentials import create_token
+from pasienis.security.credentials import create_token, revoke_tokens
+from pasienis.security.errors import ForbiddenError
 from pasienis.security.passwords import generate_password
 from pasienis.security.schemas import (
     DatasetUpdate,
+    DisabledUpdate,
+    GrantRead,
     GrantRequest,
     RolesUpdate,
     TokenIssued,
+    TokensRevoked,
     UserCreate,
     UserCreated,
     UserRead,
 )
-from pasienis.security.users import UserInfo, create_user, get_user, list_users, set_roles
+from pasienis.security.users import (
+    UserInfo,
+    create_user,
+    get_user,
+    list_users,
+    set_disabled,
+    set_roles,
+)
 
 router = APIRouter(prefix="/api", tags=["administration"])
 Admin = Annotated[Principal, Depends(require(Role.administrator))]
@@ -93,6 +106,32 @@ def issue_token(name: str, request: Request, _admin: Admin, audit: AuditorDep) -
     return TokenIssued(token=issued.secret, expires_at=issued.expires_at)
 
 
+@router.put("/users/{name}/disabled")
+def update_disabled(
+    name: str, body: DisabledUpdate, request: Request, admin: Admin, audit: AuditorDep
+) -> UserRead:
+    """Disable an account (its sessions and tokens end at once) or enable it again."""
+    if body.disabled and name == admin.name:
+        # An administrator locking themselves out could leave nobody to undo it.
+        raise ForbiddenError("you cannot disable your own account")
+    with request.app.state.store.begin() as conn:
+        set_disabled(conn, user_id=get_user(conn, name=name).id, disabled=body.disabled)
+        info = get_user(conn, name=name)
+    audit.record("user.disable" if body.disabled else "user.enable", detail={"user": name})
+    return _read(info)
+
+
+@router.delete("/users/{name}/tokens")
+def revoke_user_tokens(
+    name: str, request: Request, _admin: Admin, audit: AuditorDep
+) -> TokensRevoked:
+    """Revoke every API bearer token of an account (sessions are not touched)."""
+    with request.app.state.store.begin() as conn:
+        count = revoke_tokens(conn, user_id=get_user(conn, name=name).id)
+    audit.record("user.token.revoke", detail={"user": name, "revoked": count})
+    return TokensRevoked(revoked=count)
+
+
 @router.get("/datasets")
 def datasets(request: Request, _admin: Admin) -> list[dict[str, str | None]]:
     """Registered source datasets and their classification."""
@@ -135,3 +174,41 @@ def grant_dataset(
     who = body.user or body.group or ""
     audit.record("dataset.grant", detail={"dataset": name, str(kind): who})
     return {"dataset": name, str(kind): who}
+
+
+@router.get("/grants")
+def grants(request: Request, _admin: Admin) -> list[GrantRead]:
+    """Every dataset grant: who may see which dataset (``*`` is every dataset)."""
+    with request.app.state.store.read() as conn:
+        rows = list_grants(conn, resource_kind=ResourceKind.dataset)
+    return [GrantRead.model_validate(r) for r in rows]
+
+
+@router.delete("/datasets/{name}/grants", status_code=204)
+def revoke_dataset(
+    name: str,
+    request: Request,
+    _admin: Admin,
+    audit: AuditorDep,
+    user: Annotated[str | None, Query(max_length=128)] = None,
+    group: Annotated[str | None, Query(max_length=128)] = None,
+) -> Response:
+    """Close a dataset to a user or a group again (exactly one); 404 if no such grant."""
+    if (user is None) == (group is None):
+        raise PasienisError("name exactly one of user or group")
+    with request.app.state.store.begin() as conn:
+        if user is not None:
+            kind, grantee = GranteeKind.user, get_user(conn, name=user).id
+        else:
+            kind, grantee = GranteeKind.group, str(group)
+        found = revoke(
+            conn,
+            resource_kind=ResourceKind.dataset,
+            resource=name,
+            grantee_kind=kind,
+            grantee=grantee,
+        )
+    if not found:
+        raise NotFoundError(f"no grant of {name!r} to {user or group!r}")
+    audit.record("dataset.revoke", detail={"dataset": name, str(kind): user or group or ""})
+    return Response(status_code=204)

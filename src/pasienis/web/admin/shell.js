@@ -1,0 +1,51 @@
+// The frame the administration and audit apps share: language, sign-in, the header (who, language
+// switch, sign out), the role gate with a clear "not allowed" notice, and safe HTML helpers.
+import { ApiError, logout } from "/web/common/api.js";
+import { applyTranslations, loadLanguage, setLanguage, t } from "/web/common/i18n.js";
+import { ensureSignedIn } from "/web/common/login.js";
+
+export const $ = (selector, root = document) => root.querySelector(selector);
+
+// Every server value goes through escape() before it is put into HTML.
+export const escape = (text) => String(text ?? "").replace(/[&<>"']/g,
+  (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+
+export function errorText(error) {
+  if (error instanceof ApiError) {
+    if (error.status === 403) return t("common.forbidden_action");
+    if (error.status === 401) return t("common.session_ended");
+    return error.hint ? `${error.message} — ${error.hint}` : error.message;
+  }
+  return t("error.network");
+}
+
+export function showError(element, error) {
+  element.textContent = error ? errorText(error) : "";
+}
+
+// Signs the user in, fills the header and returns the user when they hold `role`; otherwise it
+// shows the "not allowed" notice and returns null (the app stays hidden, nothing half-loads).
+export async function startApp(role) {
+  const language = await loadLanguage();
+  const user = await ensureSignedIn($("#login"));
+  applyTranslations();
+  $("#who").textContent = user.name;
+  const switcher = $("#lang");
+  switcher.value = language;
+  switcher.addEventListener("change", () => { setLanguage(switcher.value); location.reload(); });
+  $("#logout").addEventListener("click", async () => {
+    try { await logout(); } finally { location.reload(); }
+  });
+  $("#shell").hidden = false;
+  if (!user.roles.includes(role)) {
+    const notice = $("#forbidden");
+    notice.hidden = false;
+    $("#forbidden-text").textContent = t("common.not_allowed_text", {
+      name: user.name, role: t(`role.${role}`),
+      roles: user.roles.map((r) => t(`role.${r}`)).join(", ") || "—",
+    });
+    return null;
+  }
+  $("#app").hidden = false;
+  return user;
+}
