@@ -11,11 +11,16 @@ export const escape = (text) => String(text ?? "").replace(/[&<>"']/g,
   (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
 export function errorText(error) {
-  if (error instanceof ApiError) {
-    if (error.status === 403) return t("common.forbidden_action");
-    if (error.status === 401) return t("common.session_ended");
-    return error.hint ? `${error.message} — ${error.hint}` : error.message;
+  if (!(error instanceof ApiError)) return t("error.network");
+  if (error.status === 401) return t("common.session_ended");
+  const detail = error.problem && error.problem.detail;
+  if (error.status === 422 && Array.isArray(detail)) {
+    // FastAPI's validation answer: name the field and say what is wrong with it.
+    const first = detail[0] || {};
+    return t("common.invalid", { field: (first.loc || []).slice(-1)[0] || "?", reason: first.msg || "" });
   }
+  const text = error.hint ? `${error.message} — ${error.hint}` : error.message;
+  return error.status === 403 ? `${t("common.forbidden_action")} (${text})` : text;
   return t("error.network");
 }
 
