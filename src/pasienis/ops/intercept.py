@@ -37,7 +37,11 @@ PER_UNIT = 2
 GEOMETRY_STEP_M = 100.0
 #: Id space the ingest mappings give vehicles keyed by their normalised plate.
 VEHICLE_NAMESPACE = "vehicle-plate"
-_CYRILLIC = str.maketrans("АВЕКМНОРСТХ", "ABEKMHOPCTX")
+#: The Cyrillic capitals that look like Latin ones (A, Ve, Ie, Ka, Em, En, O, Er, Es, Te, Ha),
+#: as the Latin letters they read as: hand-typed plates mix them.
+_CYRILLIC = str.maketrans(
+    "\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0425", "ABEKMHOPCTX"
+)
 
 
 class UnknownPlateReadError(NotFoundError):
@@ -148,9 +152,14 @@ def find_read(
         if at is not None:
             query = query.where(plate_reads.c.occurred_at <= at)
         query = query.order_by(plate_reads.c.occurred_at.desc()).limit(1)
-        wanted = f"read of plate {normalise_plate(plate)}" + (f" up to {at.isoformat()}" if at else "")
+        wanted = f"read of plate {normalise_plate(plate)}" + (
+            f" up to {at.isoformat()}" if at else ""
+        )
     else:
-        raise OpsError("give a plate read id, or a plate (and optionally a time)", hint="read_id")
+        raise OpsError(
+            "give a plate read id, or a plate (and optionally a time)",
+            hint='POST {"read_id": ...} or {"plate": ..., "at": ...}',
+        )
     row = conn.execute(query).first()
     if row is None:
         raise UnknownPlateReadError(
@@ -211,14 +220,15 @@ def list_checkpoints(conn: Connection) -> list[Destination]:
     found: dict[str, Destination] = {}
     for entity_id in ids:
         entity = load_entity(conn, entity_id)
+        canonical = str(entity.id)
         lat, lon = _first_number(entity, "latitude"), _first_number(entity, "longitude")
-        if lat is None or lon is None or entity.id in found:
+        if lat is None or lon is None or canonical in found:
             continue
-        found[entity.id] = Destination(
+        found[canonical] = Destination(
             lat=lat,
             lon=lon,
             chosen_by="nearest",
-            id=entity.id,
+            id=canonical,
             name=entity.first("name"),
             code=entity.first("code"),
         )
@@ -339,9 +349,7 @@ def propose(
     Raises:
         NoUnitPositionError: no available unit has a last good position.
     """
-    located = [
-        u for u in list_units(conn, status="available") if u["last_fix_at"] is not None
-    ]
+    located = [u for u in list_units(conn, status="available") if u["last_fix_at"] is not None]
     if not located:
         raise NoUnitPositionError(
             "no available unit has a known position",
