@@ -88,3 +88,13 @@ def wait_for(predicate: Any, timeout: float = 20.0) -> Any:
             return value
         time.sleep(0.2)
     raise AssertionError("condition not met in time")
+
+
+def add_account(site: Site, name: str, roles: list[Role]) -> None:
+    """Create an account with the shared test password (an administrator, an auditor...)."""
+    store = open_store(site.settings)
+    try:
+        with store.begin() as conn:
+            create_user(conn, name=name, roles=roles, password=PASSWORD)
+    finally:
+        store.dispose()

@@ -10,6 +10,13 @@ export const $ = (selector, root = document) => root.querySelector(selector);
 export const escape = (text) => String(text ?? "").replace(/[&<>"']/g,
   (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
+// A translated label for a server value, or the value itself when there is no translation.
+export function label(prefix, value) {
+  const key = `${prefix}.${value}`;
+  const text = t(key);
+  return text === key ? String(value ?? "") : text;
+}
+
 export function errorText(error) {
   if (!(error instanceof ApiError)) return t("error.network");
   if (error.status === 401) return t("common.session_ended");
@@ -21,10 +28,11 @@ export function errorText(error) {
   }
   const text = error.hint ? `${error.message} — ${error.hint}` : error.message;
   return error.status === 403 ? `${t("common.forbidden_action")} (${text})` : text;
-  return t("error.network");
 }
 
 export function showError(element, error) {
+  // A fault in the page itself (not the server's answer) goes to the console for developers.
+  if (error && !(error instanceof ApiError)) console.error(error);
   element.textContent = error ? errorText(error) : "";
 }
 
@@ -46,8 +54,8 @@ export async function startApp(role) {
     const notice = $("#forbidden");
     notice.hidden = false;
     $("#forbidden-text").textContent = t("common.not_allowed_text", {
-      name: user.name, role: t(`role.${role}`),
-      roles: user.roles.map((r) => t(`role.${r}`)).join(", ") || "—",
+      name: user.name, role: label("role", role),
+      roles: user.roles.map((r) => label("role", r)).join(", ") || "—",
     });
     return null;
   }
