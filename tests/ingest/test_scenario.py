@@ -11,7 +11,6 @@ from tests.ingest.conftest import count
 
 from pasienis.ingest import ImportResult, list_entries, load_scenario
 from pasienis.ingest.models import import_runs, quarantine
-from pasienis.ingest.validate import normalise_plate
 from pasienis.model.events import (
     border_crossings,
     declarations,
@@ -20,6 +19,7 @@ from pasienis.model.events import (
     violations,
 )
 from pasienis.model.models import statements
+from pasienis.model.plates import normalise_plate
 from pasienis.store import Store
 
 

@@ -62,13 +62,15 @@ def test_customs_schemata_load_with_the_standard_ones() -> None:
     assert "borderCrossings" in person, "reverse properties of customs schemata reach FtM ones"
 
 
-def test_model_folder_was_assembled_and_installed(installed_model: Path) -> None:
+def test_model_folder_was_assembled_and_installed(base_settings: Settings) -> None:
     from followthemoney.model import Model
 
-    assert installed_model_dir() == installed_model
-    assert Model.instance().path == str(installed_model)
-    assert any(p.name.endswith("PlateRead.yaml") for p in installed_model.iterdir())
-    assert any(p.name.endswith("Person.yaml") for p in installed_model.iterdir())
+    folder = install_model(base_settings)
+    assert installed_model_dir() == folder
+    assert Model.instance().path == str(folder), "FtM's singleton is the assembled model"
+    assert any(p.name.endswith("PlateRead.yaml") for p in folder.iterdir())
+    assert any(p.name.endswith("Person.yaml") for p in folder.iterdir())
+    assert install_model(base_settings) == folder, "same content, same folder: idempotent"
 
 
 def test_administrator_adds_a_schema_by_yaml(admin_dir: Path, base_settings: Settings) -> None:

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from pasienis.ingest.validate import latinise_plate, normalise_plate
 from pasienis.model import make_id
+from pasienis.model.plates import latinise_plate, normalise_plate
 
 StrFn = Callable[[str], "str | list[str] | None"]
 

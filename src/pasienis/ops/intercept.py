@@ -14,7 +14,6 @@ Checkpoints are ``BorderCheckpoint`` entities read through the model (their coor
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +25,7 @@ from pasienis.geo import Point, RoutePath, Router, as_point, interception_points
 from pasienis.model import load_entity, make_id
 from pasienis.model.events import plate_reads
 from pasienis.model.models import statements
+from pasienis.model.plates import normalise_plate
 from pasienis.ops.errors import OpsError
 from pasienis.ops.service import list_units
 
@@ -37,11 +37,6 @@ PER_UNIT = 2
 GEOMETRY_STEP_M = 100.0
 #: Id space the ingest mappings give vehicles keyed by their normalised plate.
 VEHICLE_NAMESPACE = "vehicle-plate"
-#: The Cyrillic capitals that look like Latin ones (A, Ve, Ie, Ka, Em, En, O, Er, Es, Te, Ha),
-#: as the Latin letters they read as: hand-typed plates mix them.
-_CYRILLIC = str.maketrans(
-    "\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0425", "ABEKMHOPCTX"
-)
 
 
 class UnknownPlateReadError(NotFoundError):
@@ -111,11 +106,6 @@ class Destination:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def normalise_plate(raw: str) -> str:
-    """Upper case, Cyrillic look-alikes as Latin, no spaces, hyphens or dots (as ingest)."""
-    return re.sub(r"[\s\-.]", "", raw.strip().upper().translate(_CYRILLIC))
 
 
 def _read_of(row: Any) -> PlateRead:
