@@ -1,50 +1,31 @@
-"""The seam to ``pasienis.geo``: distances, ETA and point-in-polygon.
+"""The seam to ``pasienis.geo``: distances, ETA and point-in-polygon, as ops uses them.
 
-``geo`` is built alongside ops; its public functions are used when present, with small local
-fall-backs (a haversine, shapely containment, and a great-circle ETA labelled as such) so that
-ops works — and says which method it used — either way.
+Routing must never block dispatch: when the router fails (a broken tile set), ops falls back to
+a great-circle estimate and says so in ``method``.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-import math
-from functools import cache
 from typing import Any
 
-EARTH_RADIUS_M = 6_371_008.8
+from pasienis import geo
+from pasienis.config import Settings
+
 log = logging.getLogger(__name__)
 
 
-@cache
-def _geo() -> Any | None:
-    try:
-        return importlib.import_module("pasienis.geo")
-    except ImportError:
-        return None
-
-
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle metres (``pasienis.geo.haversine_m`` when it exists)."""
-    geo = _geo()
-    if geo is not None and hasattr(geo, "haversine_m"):
-        return float(geo.haversine_m(lat1, lon1, lat2, lon2))
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+    """Great-circle metres (fast, for plausibility checks of phone fixes)."""
+    return float(geo.haversine_m(lat1, lon1, lat2, lon2))
 
 
-def make_router(settings: Any) -> Any | None:
-    """``pasienis.geo.make_router`` (Valhalla on built tiles, else its great-circle router)."""
-    geo = _geo()
-    if geo is None or not hasattr(geo, "make_router"):
-        return None
+def make_router(settings: Settings) -> Any | None:
+    """Geo's router: Valhalla on built tiles, else geo's labelled great-circle router."""
     try:
         return geo.make_router(settings)
-    except Exception:  # a broken tile set must not stop dispatch: fall back below
-        log.warning("geo.make_router failed; using the local great-circle estimate", exc_info=True)
+    except Exception:  # a broken tile set must not stop dispatch: fall back in eta_s
+        log.warning("geo.make_router failed; using the great-circle estimate", exc_info=True)
         return None
 
 
@@ -73,21 +54,5 @@ def eta_s(
 
 
 def fence(geometry: dict[str, Any]) -> Any:
-    """A prepared polygon with ``contains(lat, lon)`` (geo's Geofence, else shapely)."""
-    geo = _geo()
-    if geo is not None and hasattr(geo, "parse_geofence"):
-        return geo.parse_geofence(geometry)
-    return _ShapelyFence(geometry)
-
-
-class _ShapelyFence:
-    def __init__(self, geometry: dict[str, Any]) -> None:
-        import shapely
-        from shapely.geometry import shape
-
-        self._geom = shape(geometry)
-        shapely.prepare(self._geom)
-        self._shapely = shapely
-
-    def contains(self, lat: float, lon: float) -> bool:
-        return bool(self._geom.covers(self._shapely.Point(lon, lat)))
+X
+    return geo.parse_geofence(geometry)
