@@ -54,5 +54,5 @@ def eta_s(
 
 
 def fence(geometry: dict[str, Any]) -> Any:
-X
+    """A prepared polygon with ``contains(lat, lon)`` (clear errors on bad GeoJSON)."""
     return geo.parse_geofence(geometry)
