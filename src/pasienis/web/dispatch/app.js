@@ -3,6 +3,7 @@
 /* global L */
 import { ApiError, api } from "/web/common/api.js";
 import { applyTranslations, formatTime, loadLanguage, t } from "/web/common/i18n.js";
+import { bindLanguageSwitch } from "/web/common/language.js";
 import { ensureSignedIn } from "/web/common/login.js";
 import { createMap } from "/web/common/map.js";
 import { ReconnectingSocket } from "/web/common/ws.js";
@@ -17,11 +18,12 @@ const escape = (text) => String(text ?? "").replace(/[&<>"']/g,
   (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
 async function main() {
-  await loadLanguage();
+  const language = await loadLanguage();
   const user = await ensureSignedIn($("#login"));
   $("#app").hidden = false;
   $("#who").textContent = user.name;
   applyTranslations();
+  bindLanguageSwitch(document.querySelector("#lang"), language);
   state.map = await createMap($("#map"));
   state.map.on("click", (event) => openCreate(event.latlng));
   $("#create-form").addEventListener("submit", submitCreate);

@@ -3,6 +3,7 @@
 // delivery over WebSocket (acknowledged by sequence number) and an outbox that works offline.
 import { api } from "/web/common/api.js";
 import { applyTranslations, formatTime, loadLanguage, t } from "/web/common/i18n.js";
+import { bindLanguageSwitch } from "/web/common/language.js";
 import { ensureSignedIn } from "/web/common/login.js";
 import { distanceMetres } from "/web/common/map.js";
 import { ReconnectingSocket } from "/web/common/ws.js";
@@ -23,10 +24,11 @@ const escape = (text) => String(text ?? "").replace(/[&<>"']/g,
   (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
 async function main() {
-  await loadLanguage();
+  const language = await loadLanguage();
   await ensureSignedIn($("#login"));
   $("#app").hidden = false;
   applyTranslations();
+  bindLanguageSwitch(document.querySelector("#lang"), language);
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/web/field/sw.js", { scope: "/web/field/" }).catch(() => {});
   }
