@@ -93,7 +93,8 @@ def test_offline_outbox_syncs_when_the_network_returns(site: Site, browser: Any)
     )
     time.sleep(1.0)
     assert task_status(site, task["id"]) == "delivered", "nothing reached the server offline"
-    assert page.inner_text(f"article[data-task='{task['id']}'] .status") == "acknowledged"
+    shown = page.get_attribute(f"article[data-task='{task['id']}'] .status", "data-status")
+    assert shown == "acknowledged", "the crew sees its own unsent change"
 
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")

@@ -22,6 +22,13 @@ export function t(key, vars = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
 }
 
+// A translated label for a code value (status, category), or the value itself when unknown.
+export function label(kind, value) {
+  const key = `${kind}.${value}`;
+  const text = t(key);
+  return text === key ? String(value ?? "") : text;
+}
+
 export function formatTime(iso) {
   if (!iso) return "";
   const locale = language === "lt" ? "lt-LT" : "en-GB";

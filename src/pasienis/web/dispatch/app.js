@@ -2,7 +2,7 @@
 // the map, see the suggested units ranked by ETA, assign, follow status, spot overdue tasks.
 /* global L */
 import { ApiError, api } from "/web/common/api.js";
-import { applyTranslations, formatTime, loadLanguage, t } from "/web/common/i18n.js";
+import { applyTranslations, formatTime, label, loadLanguage, t } from "/web/common/i18n.js";
 import { bindLanguageSwitch } from "/web/common/language.js";
 import { ensureSignedIn } from "/web/common/login.js";
 import { createMap } from "/web/common/map.js";
@@ -143,7 +143,7 @@ function renderTasks() {
     const li = document.createElement("li");
     li.dataset.task = task.id;
     li.innerHTML = `<span class="badge p${task.priority}">P${task.priority}</span>
-      <strong>${escape(task.category)}</strong> <span class="badge status">${escape(task.status)}</span>
+      <strong>${escape(label("category", task.category))}</strong> <span class="badge status">${escape(label("status", task.status))}</span>
       ${flags.join(" ")}<br><span class="muted">${escape(unit ? unit.call_sign : t("task.unassigned"))}
       · ${escape((task.description || "").slice(0, 60))}</span>`;
     li.addEventListener("click", () => showDetail(task.id));

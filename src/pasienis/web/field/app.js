@@ -2,7 +2,7 @@
 // and photos, a completion form with a violation report at the phone's GPS position, live
 // delivery over WebSocket (acknowledged by sequence number) and an outbox that works offline.
 import { api } from "/web/common/api.js";
-import { applyTranslations, formatTime, loadLanguage, t } from "/web/common/i18n.js";
+import { applyTranslations, formatTime, label, loadLanguage, t } from "/web/common/i18n.js";
 import { bindLanguageSwitch } from "/web/common/language.js";
 import { ensureSignedIn } from "/web/common/login.js";
 import { distanceMetres } from "/web/common/map.js";
@@ -166,7 +166,7 @@ function taskCard(task) {
   const buttons = (NEXT[task.status] || []).map(([to, label]) =>
     `<button class="${to === "rejected" ? "danger" : "primary"}" data-to="${to}">${t(label)}</button>`);
   card.innerHTML = `<h3><span class="badge p${task.priority}">P${task.priority}</span>
-      ${escape(task.category)} <span class="badge status">${escape(task.status)}</span></h3>
+      ${escape(label("category", task.category))} <span class="badge status" data-status="${escape(task.status)}">${escape(label("status", task.status))}</span></h3>
     <p>${escape(task.description)}</p>
     <p class="muted">${[distanceText(task), formatTime(task.created_at)].filter(Boolean).join(" · ")}</p>
     <div class="actions">
