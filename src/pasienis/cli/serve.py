@@ -15,7 +15,9 @@ def serve(
     import uvicorn
 
     from pasienis.api import create_app
+    from pasienis.api.access_log import install_access_log_redaction
 
     cfg = settings()
     app = create_app(cfg)
+    install_access_log_redaction()
     uvicorn.run(app, host=host or cfg.host, port=port or cfg.port, log_level=cfg.log_level.lower())
