@@ -2,7 +2,7 @@
 // datasets with their classification, and the grants that open datasets to users and groups.
 import { api } from "/web/common/api.js";
 import { applyTranslations, formatTime, t } from "/web/common/i18n.js";
-import { $, escape, label, showError, startApp } from "/web/admin/shell.js";
+import { $, escape, label, showError, startApp } from "/web/common/shell.js";
 
 const ROLES = ["administrator", "analyst", "dispatcher", "field_officer", "auditor"];
 const CLEARANCES = ["public", "restricted", "confidential", "secret"];

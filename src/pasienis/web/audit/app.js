@@ -2,7 +2,7 @@
 // person in March?"), and verification of the hash chain naming the first bad entry.
 import { api } from "/web/common/api.js";
 import { formatTime, t } from "/web/common/i18n.js";
-import { $, escape, label, showError, startApp } from "/web/admin/shell.js";
+import { $, escape, label, showError, startApp } from "/web/common/shell.js";
 
 const PAGE = 100;
 const ZONE = "Europe/Vilnius";
