@@ -64,6 +64,8 @@ __all__ = [
     "all_routes",
     "audit_read",
     "auditor",
+    "basic_credentials",
+    "bearer_token",
     "client_ip",
     "public",
     "require",
@@ -225,9 +227,9 @@ def audit_read(
 
 def _authenticate(request: HTTPConnection, *, allow_device: bool) -> Principal | None:
     creds = Credentials(
-        bearer=_bearer(request),
+        bearer=bearer_token(request),
         session=request.cookies.get(request.app.state.settings.session_cookie_name),
-        basic=_basic(request) if allow_device else None,
+        basic=basic_credentials(request) if allow_device else None,
         query_token=request.query_params.get("token") if allow_device else None,
     )
     if creds.empty:
@@ -235,13 +237,15 @@ def _authenticate(request: HTTPConnection, *, allow_device: bool) -> Principal |
     return authenticate(request.app.state.store, request.app.state.settings, creds)
 
 
-def _bearer(request: HTTPConnection) -> str | None:
+def bearer_token(request: HTTPConnection) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, if any."""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     return value.strip() or None if scheme.lower() == "bearer" else None
 
 
-def _basic(request: HTTPConnection) -> tuple[str, str] | None:
+def basic_credentials(request: HTTPConnection) -> tuple[str, str] | None:
+    """(name, secret) of an ``Authorization: Basic`` header, if well formed."""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "basic":

@@ -6,15 +6,13 @@ unknown device or a wrong secret), so these routes are ``public`` to the user-se
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from pasienis.api.deps import public
+from pasienis.api.deps import basic_credentials, bearer_token, public
 from pasienis.ops.errors import BadFixError, DeviceAuthError
 from pasienis.ops.flows import Ops
 from pasienis.ops.positions import accept_fix
@@ -30,22 +28,6 @@ DEVICE_AUTH = public("devices authenticate with their own per-device secret, che
 
 def _ops(request: Request) -> Ops:
     return request.app.state.ops
-
-
-def _basic(request: Request) -> tuple[str, str] | None:
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        name, sep, secret = base64.b64decode(value.strip(), validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    return (name, secret) if sep else None
-
-
-def _bearer(request: Request) -> str | None:
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    return value.strip() or None if scheme.lower() == "bearer" else None
 
 
 async def _osmand_fix(request: Request) -> Any:
@@ -90,7 +72,7 @@ async def osmand(key: str, request: Request) -> Response:
 @router.post("/osmand", operation_id="osmand_basic_post", dependencies=[Depends(DEVICE_AUTH)])
 async def osmand_basic(request: Request) -> Response:
     """OsmAnd with the secret in HTTP Basic auth (user = device id) or ``?key=``."""
-    basic = _basic(request)
+    basic = basic_credentials(request)
     secret = basic[1] if basic else request.query_params.get("key")
     await _accept(request, await _osmand_fix(request), secret)
     return Response(status_code=200)
@@ -104,7 +86,7 @@ async def owntracks(request: Request) -> list[dict[str, Any]]:
     app's connectivity check) and non-location messages are accepted and ignored.
     """
     body = await request.body()
-    basic = _basic(request)
+    basic = basic_credentials(request)
     if basic is None:
         raise DeviceAuthError("OwnTracks needs HTTP Basic auth (device id : secret)")
     if not body:
@@ -130,7 +112,7 @@ async def owntracks(request: Request) -> list[dict[str, Any]]:
 @router.post("", dependencies=[Depends(DEVICE_AUTH)], status_code=201)
 async def generic(body: GenericFix, request: Request) -> PositionAccepted:
     """Our JSON format; the secret as ``Authorization: Bearer <secret>`` or Basic."""
-    basic = _basic(request)
-    secret = _bearer(request) or (basic[1] if basic else None)
+    basic = basic_credentials(request)
+    secret = bearer_token(request) or (basic[1] if basic else None)
     stored = await _accept(request, parse_generic(body), secret)
     return PositionAccepted(id=stored["id"], unit_id=stored["unit_id"], flags=stored["flags"])

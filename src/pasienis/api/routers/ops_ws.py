@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 
-from pasienis.api.deps import public
+from pasienis.api.deps import bearer_token, public
 from pasienis.ops.delivery.websocket import UnitSession
 from pasienis.ops.errors import DeviceAuthError
 from pasienis.ops.flows import Ops
@@ -62,8 +62,7 @@ async def unit_channel(websocket: WebSocket) -> None:
 
 def _dispatcher(websocket: WebSocket) -> bool:
     ops: Ops = websocket.app.state.ops
-    scheme, _, value = websocket.headers.get("authorization", "").partition(" ")
-    bearer = value.strip() if scheme.lower() == "bearer" else None
+    bearer = bearer_token(websocket)
     creds = Credentials(
         bearer=bearer or websocket.query_params.get("access_token"),
         session=websocket.cookies.get(getattr(ops.settings, "session_cookie_name", "")),
