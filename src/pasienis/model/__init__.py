@@ -12,7 +12,7 @@ from pasienis.model.errors import (
 )
 from pasienis.model.ids import make_id
 from pasienis.model.registry import install_model, installed_model_dir
-from pasienis.model.service import load_entity, write_statements
+from pasienis.model.service import entity_ids_of_schema, load_entity, write_statements
 from pasienis.model.statements import Provenance, clean_value, entity_statements, make_statement
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "SchemaProblem",
     "UnknownSchemaError",
     "clean_value",
+    "entity_ids_of_schema",
     "entity_statements",
     "install_model",
     "installed_model_dir",

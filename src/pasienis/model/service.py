@@ -31,6 +31,19 @@ def canonical_id(conn: Connection, entity_id: str) -> str:
     return found or entity_id
 
 
+def entity_ids_of_schema(conn: Connection, schema: str) -> list[str]:
+    """Ids of the entities declared with ``schema`` (from their ``id`` statements).
+
+    The ``id`` statement has prop type ``id``, so the (prop_type, value) index narrows the scan.
+    """
+    query = (
+        select(statements.c.entity_id)
+        .where(statements.c.prop_type == "id", statements.c.schema == schema)
+        .distinct()
+    )
+    return list(conn.execute(query).scalars())
+
+
 def member_ids(conn: Connection, canonical: str) -> list[str]:
     """All source entity ids folded into a canonical id, the canonical id itself first."""
     rows = conn.execute(

@@ -22,9 +22,8 @@ from sqlalchemy import Connection, select
 
 from pasienis.errors import NotFoundError
 from pasienis.geo import Point, RoutePath, Router, as_point, interception_points
-from pasienis.model import load_entity, make_id
+from pasienis.model import entity_ids_of_schema, load_entity, make_id
 from pasienis.model.events import plate_reads
-from pasienis.model.models import statements
 from pasienis.model.plates import normalise_plate
 from pasienis.ops.errors import OpsError
 from pasienis.ops.service import list_units
@@ -204,9 +203,7 @@ def _first_number(entity: Any, prop: str) -> float | None:
 
 def list_checkpoints(conn: Connection) -> list[Destination]:
     """Every located ``BorderCheckpoint`` entity (canonical, once), by name."""
-    ids = conn.execute(
-        select(statements.c.entity_id).where(statements.c.schema == "BorderCheckpoint").distinct()
-    ).scalars()
+    ids = entity_ids_of_schema(conn, "BorderCheckpoint")
     found: dict[str, Destination] = {}
     for entity_id in ids:
         entity = load_entity(conn, entity_id)
