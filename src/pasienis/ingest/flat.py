@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from hashlib import sha1
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -36,7 +37,12 @@ from pasienis.ingest.transforms import ValueProblem
 
 #: Bound of each event column's raw → value cache (times are often unique per row).
 COLUMN_CACHE_LIMIT = 20_000
+#: Records per vectorised chunk (:meth:`FlatProcessor.process_rows`).
+CHUNK_ROWS = 2_000
 ColumnFn = Callable[[Sequence[Any], dict[str, str]], Any]
+#: A chunk's source values in ``fields`` order, one sequence per field.
+Columns = list[Sequence[Any]]
+VectorFn = Callable[[Columns, dict[str, list[Any]], int], list[Any]]
 _INCOMPLETE = object()  # an entity missing a required property: its id is dropped
 
 
@@ -83,12 +89,24 @@ class _EntityPlan:
         self.when_col = pos[spec.when.column] if spec.when is not None else None
         self.keys: dict[Any, str | RecordProblem | None] = {}
         self.bodies: dict[Any, Any] = {}
-        # Without references and conditions, key and body depend on these raw values only:
-        # raw values → id of an entity already written (one lookup for a repeated entity).
+        # Key and body depend on these raw values (and the ids of the entities referred to)
+        # only: raw values → id of an entity already written, one lookup for a repeated
+        # entity. ``""`` records that the same inputs made no entity (condition false, empty
+        # key). Filled only from accepted records, so a hit never hides a problem.
         union = key_cols + [c for c in body_cols if c not in key_cols]
+        if spec.when is not None and spec.when.column not in union:
+            union.append(spec.when.column)
         self.plain = not (self.key_refs or self.body_refs or spec.when or entity.ref_only)
-        self.union_get = _tuple_getter([pos[c] for c in union])
+        self.union_index = [pos[c] for c in union]
+        self.union_get = _tuple_getter(self.union_index)
+        self.refs = list(dict.fromkeys(self.key_refs + self.body_refs))
         self.done: dict[Any, str] = {}
+        self.done_ok = False  # set by the processor: every reference is to an earlier entity
+
+    def done_key(self, vec: Sequence[Any], ids: dict[str, str]) -> Any:
+        """The ``done`` key of one record (see :meth:`FlatProcessor.process_rows` for columns)."""
+        raw = self.union_get(vec)
+        return raw if self.plain else (raw, tuple(ids.get(r) for r in self.refs))
 
 
 class _EventPlan:
@@ -123,18 +141,39 @@ class FlatProcessor(Processor):
         super().__init__(compiled, run_id=run_id, seen=seen)
         m = compiled.loaded.mapping
         self.fields: tuple[str, ...] = compiled.plan.fields
-        self.header: list[str] = []  # of a delimited source, for quarantined rows
+        self._header: list[str] = []  # of a delimited source, for quarantined rows
         pos = {f: i for i, f in enumerate(self.fields)}
         specs = {**m.entities, **m.events}
         self.entity_plans = [_EntityPlan(e, specs[e.name], pos) for e in compiled.entities]
+        earlier: set[str] = set()
+        for plan in self.entity_plans:
+            plan.done_ok = set(plan.refs) <= earlier
+            earlier.add(plan.name)
+        self.name = ""
         self.event_plans = [_EventPlan(e, specs[e.name], pos) for e in compiled.events]
-        self.columns = {
-            plan.name: [
+        self.vector_columns: dict[str, list[VectorFn]] = {}
+        self.columns: dict[str, list[ColumnFn]] = {}
+        for plan in self.event_plans:
+            fns = [
                 self._column_fn(plan.e, col, vs, pos)
                 for col, vs in zip((c for c, _k, _v in plan.e.columns), plan.specs, strict=True)
             ]
-            for plan in self.event_plans
-        }
+            self.columns[plan.name] = [row for row, _vector in fns]
+            self.vector_columns[plan.name] = [vector for _row, vector in fns]
+        self._to_vector: Callable[[list[Any]], Sequence[Any]] = lambda r: r
+        self._field_index: list[int] = []
+
+    @property
+    def header(self) -> list[str]:
+        """The header of a delimited source (rows come in its order)."""
+        return self._header
+
+    @header.setter
+    def header(self, header: list[str]) -> None:
+        self._header = list(header)
+        self._to_vector = vector_getter(self.fields, self._header)
+        position = {h: i for i, h in enumerate(self._header)}  # a repeated name: the last
+        self._field_index = [position.get(f, -1) for f in self.fields]
 
     def process(self, record: SourceRecord, out: Output) -> None:
         """A record from any flat reader (dict fields)."""
@@ -157,10 +196,11 @@ class FlatProcessor(Processor):
         stmts: list[tuple[Any, ...]] = []
         pending: list[tuple[_Body, Any, _EntityPlan]] = []
         try:
-            made = []
+            made, hit = [], []
             for plan in self.entity_plans:
                 if plan.plain and (eid := plan.done.get(raw := plan.union_get(vec))):
                     ids[plan.name] = eid
+                    hit.append(plan)
                 elif self._made(plan, vec, ids):
                     made.append((plan, raw if plan.plain else None))
             entities = 0
@@ -178,15 +218,18 @@ class FlatProcessor(Processor):
             out.quarantine.append((record, problem))
             return
         written = self._written
-        for body, union, plan in pending:
+        for body, _union, _plan in pending:
             body.emitted = True
             written[body.eid] = body.fingerprint
-            if union is not None:
-                if len(plan.done) > CACHE_LIMIT:
-                    plan.done.clear()
-                plan.done[union] = body.eid
         if len(written) > CACHE_LIMIT:
             written.clear()
+        if all(p.name in ids for p, _raw in made):  # no entity dropped as incomplete
+            for plan in self.entity_plans:
+                if plan.done_ok and plan not in hit:
+                    done = plan.done
+                    if len(done) > CACHE_LIMIT:
+                        done.clear()
+                    done[plan.done_key(vec, ids)] = ids.get(plan.name, "")
         out.statements.extend(stmts)
         events = out.events
         for name, row in rows:
@@ -195,6 +238,166 @@ class FlatProcessor(Processor):
             else:
                 events[name] = [row]
         out.entities += entities
+
+    def process_rows(self, items: Sequence[tuple[int, int, list[str]]], out: Output) -> None:
+        """Add the rows of many delimited records at once (``DelimitedReader.rows()`` items).
+
+        The same result as :meth:`process_vector` record by record, computed column-wise:
+        a record whose every entity was already written from the same raw values (a ``done``
+        hit), and whose event values are cached without problems, costs a few C-level zips
+        and dict lookups. Any other record (a new entity, a problem) goes through
+        :meth:`process_vector`, in its place, so events keep the file's order.
+        """
+        n = len(items)
+        if not n:
+            return
+        rows = [item[2] for item in items]
+        by_header = list(zip(*rows, strict=True))
+        empty: tuple[None, ...] = (None,) * n
+        columns: Columns = [by_header[i] if i >= 0 else empty for i in self._field_index]
+        slow: set[int] = set()
+        ref_ids = self._entity_columns(columns, n, slow)
+        if ref_ids is None:
+            self._rows_one_by_one(items, rows, range(n), out)
+            return
+        events = [
+            self._event_column(plan, columns, ref_ids, items, n, slow) for plan in self.event_plans
+        ]
+        fast = n - len(slow)
+        if not slow:
+            for plan, rows_of in zip(self.event_plans, events, strict=True):
+                self._extend(out, plan.name, rows_of)
+            out.records += n
+            return
+        start = 0
+        for index in sorted(slow):
+            if index > start:
+                for plan, rows_of in zip(self.event_plans, events, strict=True):
+                    self._extend(out, plan.name, rows_of[start:index])
+            self._rows_one_by_one(items, rows, (index,), out)
+            start = index + 1
+        for plan, rows_of in zip(self.event_plans, events, strict=True):
+            self._extend(out, plan.name, rows_of[start:])
+        out.records += fast
+
+    def _entity_columns(
+        self, columns: Columns, n: int, slow: set[int]
+    ) -> dict[str, list[Any]] | None:
+        """Entity ids per record from ``done`` hits (``None``: no entity or a miss, which is
+        added to ``slow``); ``None`` when a plan cannot be looked up this way."""
+        ref_ids: dict[str, list[Any]] = {}
+        for plan in self.entity_plans:
+            if not plan.done_ok:
+                return None
+            keys: list[Any] = _key_columns(columns, plan.union_index, n)
+            if not plan.plain:
+                refs = zip(*(ref_ids[r] for r in plan.refs), strict=True) if plan.refs else None
+                keys = list(zip(keys, refs or repeat((), n), strict=False))
+            found = list(map(plan.done.get, keys))
+            if None in found:
+                slow.update(i for i, eid in enumerate(found) if eid is None)
+            ref_ids[plan.name] = [eid or None for eid in found]
+        return ref_ids
+
+    @staticmethod
+    def _extend(out: Output, name: str, rows: list[Any]) -> None:
+        made = [row for row in rows if row is not None]
+        if made:
+            out.events.setdefault(name, []).extend(made)
+
+    def _rows_one_by_one(
+        self,
+        items: Sequence[tuple[int, int, list[str]]],
+        rows: list[list[str]],
+        which: Any,
+        out: Output,
+    ) -> None:
+        name, vector, process = self.name, self._to_vector, self.process_vector
+        for i in which:
+            item = items[i]
+            process(vector(rows[i]), f"{name}:{item[1]}", out, item)
+
+    def _event_column(
+        self,
+        plan: _EventPlan,
+        columns: Columns,
+        ref_ids: dict[str, list[Any]],
+        items: Sequence[tuple[int, int, list[str]]],
+        n: int,
+        slow: set[int],
+    ) -> list[Any]:
+        """One event plan's rows for a chunk (``None`` where no event); records whose values
+        have a problem, or whose id needs the general path, are added to ``slow``."""
+        ids = self._event_ids(plan, columns, n)
+        if None in ids:
+            slow.update(i for i, eid in enumerate(ids) if eid is None)
+        values = [fn(columns, ref_ids, n) for fn in self.vector_columns[plan.name]]
+        for column in values:
+            if RecordProblem in set(map(type, column)):
+                slow.update(i for i, v in enumerate(column) if type(v) is RecordProblem)
+        attrs = self._attributes(plan, columns, n)
+        name = self.name
+        locators = [f"{name}:{item[1]}" for item in items]
+        made = list(
+            zip(
+                ids,
+                repeat(self.dataset),
+                locators,
+                repeat(self.run_id),
+                attrs,
+                *values,
+                strict=False,
+            )
+        )
+        if plan.when_col is not None:
+            when, field = plan.e.when, self.fields[plan.when_col]
+            assert when is not None
+            cache: dict[Any, bool] = {}
+            for i, raw in enumerate(columns[plan.when_col]):
+                keep = cache.get(raw)
+                if keep is None:
+                    keep = cache[raw] = when({field: raw})
+                if not keep:
+                    made[i] = None
+        return made
+
+    @staticmethod
+    def _attributes(plan: _EventPlan, columns: Columns, n: int) -> list[str | None]:
+        """The ``attributes`` JSON of a chunk's events (source fields with no column)."""
+        attrs: list[str | None] = [None] * n
+        if plan.attributes:
+            names = [a for a, _i in plan.attributes]
+            for i, row in enumerate(zip(*(columns[i] for _a, i in plan.attributes), strict=True)):
+                found = {a: v for a, v in zip(names, row, strict=True) if v not in (None, "")}
+                if found:
+                    attrs[i] = json.dumps(found, ensure_ascii=False, sort_keys=True)
+        return attrs
+
+    @staticmethod
+    def _event_ids(plan: _EventPlan, columns: Columns, n: int) -> list[Any]:
+        """Ids of a chunk's events whose key parts are plain columns, as :func:`event_id`
+        makes them (``None``: the general path, which also reports an empty key)."""
+        index = [i for i, _cv, _cols in plan.key]
+        if min(index) < 0:
+            return [None] * n
+        prefix, hashed = plan.id_prefix, plan.hashed
+        if len(index) == 1:
+            return [
+                f"{prefix}-{sha1(f'{hashed}{part}'.encode(), usedforsecurity=False).hexdigest()}"
+                if type(raw) is str and (part := raw.strip())
+                else None
+                for raw in columns[index[0]]
+            ]
+        ids: list[Any] = []
+        for raw in zip(*(columns[i] for i in index), strict=True):
+            parts = [part for v in raw if type(v) is str and (part := v.strip())]
+            text = hashed + "\x1f".join(parts)
+            ids.append(
+                f"{prefix}-{sha1(text.encode(), usedforsecurity=False).hexdigest()}"
+                if parts
+                else None
+            )
+        return ids
 
     def _when(self, spec: CEntity | CEvent, index: int, vec: Sequence[Any]) -> bool:
         return spec.when is None or spec.when({self.fields[index]: vec[index]})
@@ -335,59 +538,77 @@ class FlatProcessor(Processor):
             raise RecordProblem(f"{plan.e.name} key", None, "the event key is empty")
         return event_id(plan.e.namespace, parts)
 
-    def _column_fn(  # noqa: C901 - one specialised function per column kind
+    def _column_fn(  # noqa: C901 - one specialised pair of functions per column kind
         self, event: CEvent, col: str, spec: Any, pos: dict[str, int]
-    ) -> ColumnFn:
-        """The function giving one event column's value (or raising the record's problem)."""
+    ) -> tuple[ColumnFn, VectorFn]:
+        """One event column's value for a record (raising its problem) and for a column of
+        records (problems as values), sharing one raw → value cache."""
         kind, cv = next((k, v) for c, k, v in event.columns if c == col)
         if spec.entity is not None and not cv.transforms and not cv.required and kind == "text":
             ref, label, required = spec.entity, cv.label, col in event.not_null
             reason = f"{event.table.name}.{col} is required"
             if not required:
-                return lambda _v, ids: ids.get(ref)
+                return (lambda _v, ids: ids.get(ref)), (lambda _c, refs, _n: refs[ref])
 
             def ref_value(_vec: Sequence[Any], ids: dict[str, str]) -> Any:
                 if (found := ids.get(ref)) is None:
                     raise RecordProblem(label, None, reason)
                 return found
 
-            return ref_value
+            def ref_values(_c: Columns, refs: dict[str, list[Any]], _n: int) -> list[Any]:
+                problem = RecordProblem(label, None, reason)
+                return [problem if v is None else v for v in refs[ref]]
+
+            return ref_value, ref_values
         cols, refs = _sources([spec])
-        get = (
-            (lambda v: v[pos[cols[0]]]) if len(cols) == 1 else _tuple_getter([pos[c] for c in cols])
-        )
+        index = [pos[c] for c in cols]
+        get = (lambda v: v[index[0]]) if len(cols) == 1 else _tuple_getter(index)
         cache: dict[Any, Any] = {}
         uncached = self._column_uncached
+
+        def compute(raw: Any) -> Any:
+            plain = raw[0] if refs else raw
+            fields = {cols[0]: plain} if len(cols) == 1 else dict(zip(cols, plain, strict=True))
+            ids = {r: i for r, i in zip(refs, raw[1], strict=True) if i is not None} if refs else {}
+            hit = uncached(event, col, kind, cv, fields, ids)
+            if len(cache) > COLUMN_CACHE_LIMIT:
+                cache.clear()
+            cache[raw] = hit
+            return hit
 
         def value(vec: Sequence[Any], ids: dict[str, str]) -> Any:
             raw = (get(vec), tuple(ids.get(r) for r in refs)) if refs else get(vec)
             try:
                 hit = cache.get(raw, cache)
             except TypeError:  # unhashable raw values (JSON lists): no caching
-                hit, raw = cache, None
-            if hit is cache:
-                hit = uncached(event, col, kind, cv, cols, vec, ids)
-                if raw is not None:
-                    if len(cache) > COLUMN_CACHE_LIMIT:
-                        cache.clear()
-                    cache[raw] = hit
+                fields = {c: vec[i] for c, i in zip(cols, index, strict=True)}
+                hit = uncached(event, col, kind, cv, fields, ids)
+            else:
+                if hit is cache:
+                    hit = compute(raw)
             if type(hit) is RecordProblem:
                 raise RecordProblem(hit.field, hit.value, hit.reason)
             return hit
 
-        return value
+        def values(columns: Columns, ref_ids: dict[str, list[Any]], n: int) -> list[Any]:
+            raws: Any = _zip_columns(columns, index, n)
+            if refs:
+                raws = list(zip(raws, zip(*(ref_ids[r] for r in refs), strict=True), strict=True))
+            found = list(map(cache.get, raws, repeat(cache, n)))
+            if cache in found:
+                for i, hit in enumerate(found):
+                    if hit is cache:
+                        found[i] = cache.get(raws[i], cache)
+                        if found[i] is cache:
+                            found[i] = compute(raws[i])
+            return found
 
+        return value, values
+
+    @staticmethod
     def _column_uncached(
-        self,
-        event: CEvent,
-        col: str,
-        kind: str,
-        cv: CValue,
-        cols: list[str],
-        vec: Sequence[Any],
-        ids: dict[str, str],
+        event: CEvent, col: str, kind: str, cv: CValue, fields: dict[str, Any], ids: dict[str, str]
     ) -> Any:
-        fields = {c: vec[self._pos(c)] for c in cols}
         try:
             found = _evaluate(cv, fields, ids)
         except RecordProblem as problem:
@@ -400,6 +621,24 @@ class FlatProcessor(Processor):
             return convert_event_value(kind, found[0], cv.timezone)
         except ValueProblem as exc:
             return RecordProblem(cv.label, found[0], exc.reason)
+
+
+def _zip_columns(columns: Columns, index: Sequence[int], n: int) -> Sequence[Any]:
+    """Per record, what a value getter over ``index`` returns: the value itself for one
+    position, a tuple for several (as ``vec[i]`` and ``itemgetter(*index)``)."""
+    if not index:
+        return [()] * n
+    if len(index) == 1:
+        return columns[index[0]]
+    return list(zip(*(columns[i] for i in index), strict=True))
+
+
+def _key_columns(columns: Columns, index: Sequence[int], n: int) -> list[Any]:
+    """Per record, what :func:`_tuple_getter` over ``index`` returns (always a tuple)."""
+    if len(index) == 1:
+        column = columns[index[0]]
+        return list(zip(column, column, strict=True))
+    return list(_zip_columns(columns, index, n))
 
 
 def vector_getter(

@@ -88,7 +88,10 @@ def convert_event_value(kind: str, value: str, tz: str | None) -> Any:
     """Convert a cleaned string for an event column of ``kind``."""
     if kind == "time":
         if len(value) == 10:  # a plain date: midnight UTC unless a zone is named
-            day = date.fromisoformat(value)
+            try:
+                day = date.fromisoformat(value)
+            except ValueError:
+                raise ValueProblem(f"{value!r} is not an ISO-8601 date", value) from None
             return datetime.combine(day, time(0), tzinfo=ZoneInfo(tz or "UTC"))
         return _parse_time(value, tz)
     if kind == "float":

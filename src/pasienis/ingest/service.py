@@ -16,7 +16,7 @@ from pasienis.errors import PasienisError
 from pasienis.ingest import runs
 from pasienis.ingest.compile import CompiledMapping, compile_mapping
 from pasienis.ingest.errors import MappingError
-from pasienis.ingest.flat import FlatProcessor, vector_getter
+from pasienis.ingest.flat import CHUNK_ROWS, FlatProcessor
 from pasienis.ingest.ftm import FtMProcessor
 from pasienis.ingest.mapping import LoadedMapping, detect_format
 from pasienis.ingest.pipeline import Output, Processor
@@ -182,28 +182,51 @@ def _batches(
     reader: Any, processor: Processor | FtMProcessor, resumed: int, batch_size: int
 ) -> Iterator[tuple[Output, int]]:
     """Processed batches of ``batch_size`` records and the checkpoint after each; at least one."""
-    out, done = Output(), resumed
     if isinstance(processor, FlatProcessor) and isinstance(reader, DelimitedReader):
-        items: Iterator[Any] = reader.rows()
-        processor.header = reader.header()
-        to_vector = vector_getter(processor.fields, processor.header)
-        name = reader.name
-        vector = processor.process_vector
-    else:
-        items = reader.records()
-    for item in items:
-        if type(item) is tuple:
-            index, line, row = item
-            if index < resumed:
-                continue
-            vector(to_vector(row), f"{name}:{line}", out, item)
-        else:
-            index = item.index
-            if index < resumed:
-                continue
-            processor.process(item, out)
-        done = index + 1
+        yield from _row_batches(reader, processor, resumed, batch_size)
+        return
+    out, done = Output(), resumed
+    for record in reader.records():
+        if record.index < resumed:
+            continue
+        processor.process(record, out)
+        done = record.index + 1
         if out.records >= batch_size:
             yield out, done
             out = Output()
+    yield out, done
+
+
+def _row_batches(
+    reader: DelimitedReader, processor: FlatProcessor, resumed: int, batch_size: int
+) -> Iterator[tuple[Output, int]]:
+    """Delimited rows go to the processor in chunks (column-wise processing); a record the
+    reader had to make itself (a problem) ends the chunk and goes alone, keeping file order."""
+    processor.header = reader.header()
+    processor.name = reader.name
+    out, done = Output(), resumed
+    chunk: list[tuple[int, int, list[str]]] = []
+
+    def flush() -> None:
+        nonlocal chunk, done
+        if chunk:
+            processor.process_rows(chunk, out)
+            done, chunk = chunk[-1][0] + 1, []
+
+    for item in reader.rows():
+        if type(item) is tuple:
+            if item[0] >= resumed:
+                chunk.append(item)
+            if len(chunk) < min(CHUNK_ROWS, batch_size - out.records):
+                continue
+            flush()
+        else:
+            flush()
+            if item.index >= resumed:
+                processor.process(item, out)
+                done = item.index + 1
+        if out.records >= batch_size:
+            yield out, done
+            out = Output()
+    flush()
     yield out, done

@@ -1,0 +1,180 @@
+"""Column-wise processing of delimited rows gives exactly what record-by-record processing gives.
+
+``FlatProcessor.process_rows`` is the fast path of every CSV import; ``process_vector`` is the
+reference. Both run over the same rows (scenario files and a file made to hit every branch:
+problems, conditions, references, attributes, repeated keys) and must produce the same
+statements, events, quarantine entries and counts, in the same order.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pasienis.ingest import load_mapping, parse_mapping
+from pasienis.ingest.compile import compile_mapping
+from pasienis.ingest.flat import FlatProcessor
+from pasienis.ingest.mapping import LoadedMapping
+from pasienis.ingest.mappings.scenario import FOLDER, SCENARIO_FILES
+from pasienis.ingest.pipeline import Output
+from pasienis.ingest.readers.delimited import DelimitedReader
+
+SEEN = datetime(2026, 11, 1, tzinfo=UTC)
+
+EDGE_MAPPING = """
+dataset: edge
+source: {format: csv}
+entities:
+  owner:
+    schema: Person
+    key: [owner_name, owner_birth]
+    properties:
+      name: owner_name
+      birthDate: {column: owner_birth, transforms: [{date: ["%d.%m.%Y", "%Y-%m-%d"]}]}
+  company:
+    schema: Company
+    when: {column: company_code, present: true}
+    key: [company_code]
+    properties: {name: company_name, registrationNumber: company_code}
+  vehicle:
+    schema: Vehicle
+    key: [{column: plate, transforms: [plate]}]
+    properties: {registrationNumber: {column: plate, transforms: [plate], format: plate}}
+  link:
+    schema: Ownership
+    key: [plate, owner_name]
+    properties: {owner: {entity: owner}, asset: {entity: vehicle}}
+events:
+  crossing:
+    table: border_crossings
+    key: [crossing_id]
+    columns:
+      occurred_at: {column: time, timezone: Europe/Vilnius}
+      lat: lat
+      lon: lon
+      direction: direction
+      person_id: {entity: owner}
+      vehicle_id: {entity: vehicle}
+    attributes: [note]
+  flagged:
+    table: violations
+    when: {column: flag, equals: "yes"}
+    key: [crossing_id, plate]
+    columns:
+      occurred_at: {column: time, timezone: Europe/Vilnius}
+      category: {constant: other}
+      vehicle_id: {entity: vehicle}
+"""
+
+HEADER = (
+    "crossing_id,owner_name,owner_birth,company_code,company_name,plate,time,lat,lon,direction,"
+    "note,flag"
+)
+
+
+def _edge_rows() -> list[str]:
+    """2,000 rows repeating a few people and plates (so most rows take the fast path), with
+    problems, empty values and repeated keys sprinkled in."""
+    people = [
+        ("Jonas Jonaitis", "01.02.1970"),
+        ("Olga Volkova", "1981-05-06"),
+    ]
+    bad_date = ("Bad Date", "31.31.1999")
+    plates = ["ABC 123", "АВС 123", "XYZ-999", "", "KLM 456"]
+    lines = []
+    for i in range(2000):
+        name, birth = people[i % 2] if i % 97 else ("", "")
+        if i % 61 == 0:
+            name, birth = bad_date
+        company = ("302801462", "UAB Pavyzdys") if i % 5 == 0 else ("", "")
+        plate = plates[i % 5]
+        time = f"2026-09-0{1 + i % 3}T1{i % 2}:00:00" if i % 89 else "not a time"
+        lat = "54.4" if i % 83 else "north"
+        key = f"X{i % 1900}"  # repeated keys: the first row of a key wins
+        note = f"note {i % 4}" if i % 3 == 0 else ""
+        flag = "yes" if i % 4 == 0 else "no"
+        lines.append(
+            f"{key},{name},{birth},{company[0]},{company[1]},{plate},{time},{lat},25.7,entry,{note},{flag}"
+        )
+    return lines
+
+
+class _Counting(FlatProcessor):
+    """Counts records that took the record-by-record path."""
+
+    one_by_one = 0
+
+    def process_vector(self, *args: Any, **kwargs: Any) -> None:
+        self.one_by_one += 1
+        super().process_vector(*args, **kwargs)
+
+
+def _run(mapping: LoadedMapping, path: Path, *, chunks: int | None) -> tuple[Output, int]:
+    processor = _Counting(compile_mapping(mapping), run_id="run", seen=SEEN)
+    reader = DelimitedReader(path)
+    processor.header = reader.header()
+    processor.name = reader.name
+    out = Output()
+    items: list[Any] = []
+    for item in reader.rows():
+        if type(item) is not tuple:
+            processor.process(item, out)
+            continue
+        if chunks is None:
+            processor.process_vector(
+                processor._to_vector(item[2]), f"{reader.name}:{item[1]}", out, item
+            )
+        else:
+            items.append(item)
+            if len(items) == chunks:
+                processor.process_rows(items, out)
+                items = []
+    if items:
+        processor.process_rows(items, out)
+    return out, processor.one_by_one
+
+
+def _same(a: Output, b: Output) -> None:
+    assert a.statements == b.statements
+    assert a.events == b.events
+    assert [(r.locator, p.field, p.value, p.reason) for r, p in a.quarantine] == [
+        (r.locator, p.field, p.value, p.reason) for r, p in b.quarantine
+    ]
+    assert (a.records, a.entities) == (b.records, b.entities)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 300])
+def test_edge_file_same_both_ways(tmp_path: Path, chunk: int) -> None:
+    path = tmp_path / "edge.csv"
+    path.write_text("\n".join([HEADER, *_edge_rows(), ""]), encoding="utf-8")
+    mapping = parse_mapping(EDGE_MAPPING, name="edge.yml")
+    reference, _all = _run(mapping, path, chunks=None)
+    # The file hits what it was made for: problems, repeated keys, both conditions.
+    reasons = {p.field for _r, p in reference.quarantine}
+    assert {
+        "owner.birthDate (owner_birth)",
+        "crossing.occurred_at (time)",
+        "crossing.lat (lat)",
+    } <= reasons
+    assert 0 < len(reference.events["flagged"]) < len(reference.events["crossing"])
+    assert any(row[4] for row in reference.events["crossing"])  # attributes
+    chunked, one_by_one = _run(mapping, path, chunks=chunk)
+    _same(reference, chunked)
+    if chunk > 1:
+        assert one_by_one < reference.records / 2  # the column-wise path did most rows
+
+
+def test_scenario_csv_files_same_both_ways(scenario_dir: Path) -> None:
+    checked = 0
+    for file_name, mapping_name in SCENARIO_FILES:
+        if not file_name.endswith(".csv"):
+            continue
+        mapping = load_mapping(FOLDER / mapping_name)
+        reference, _all = _run(mapping, scenario_dir / file_name, chunks=None)
+        assert reference.records > 0
+        _same(reference, _run(mapping, scenario_dir / file_name, chunks=500)[0])
+        checked += 1
+    assert checked >= 3
