@@ -20,6 +20,7 @@ from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
+from pasienis.ingest.cache import MISSING, GenerationCache
 from pasienis.ingest.compile import CEntity, CEvent, CompiledMapping, CValue
 from pasienis.ingest.pipeline import (
     CACHE_LIMIT,
@@ -87,8 +88,8 @@ class _EntityPlan:
         self.key_get = _tuple_getter([pos[c] for c in key_cols])
         self.body_get = _tuple_getter([pos[c] for c in body_cols])
         self.when_col = pos[spec.when.column] if spec.when is not None else None
-        self.keys: dict[Any, str | RecordProblem | None] = {}
-        self.bodies: dict[Any, Any] = {}
+        self.keys = GenerationCache(CACHE_LIMIT)  # raw key values → id, None or a problem
+        self.bodies = GenerationCache(CACHE_LIMIT)  # (id, raw values) → _Body or a problem
         # Key and body depend on these raw values (and the ids of the entities referred to)
         # only: raw values → id of an entity already written, one lookup for a repeated
         # entity. ``""`` records that the same inputs made no entity (condition false, empty
@@ -100,7 +101,7 @@ class _EntityPlan:
         self.union_index = [pos[c] for c in union]
         self.union_get = _tuple_getter(self.union_index)
         self.refs = list(dict.fromkeys(self.key_refs + self.body_refs))
-        self.done: dict[Any, str] = {}
+        self.done = GenerationCache(CACHE_LIMIT)
         self.done_ok = False  # set by the processor: every reference is to an earlier entity
 
     def done_key(self, vec: Sequence[Any], ids: dict[str, str]) -> Any:
@@ -198,7 +199,7 @@ class FlatProcessor(Processor):
         try:
             made, hit = [], []
             for plan in self.entity_plans:
-                if plan.plain and (eid := plan.done.get(raw := plan.union_get(vec))):
+                if plan.plain and (eid := plan.done[raw := plan.union_get(vec)]):
                     ids[plan.name] = eid
                     hit.append(plan)
                 elif self._made(plan, vec, ids):
@@ -220,16 +221,11 @@ class FlatProcessor(Processor):
         written = self._written
         for body, _union, _plan in pending:
             body.emitted = True
-            written[body.eid] = body.fingerprint
-        if len(written) > CACHE_LIMIT:
-            written.clear()
+            written.put(body.eid, body.fingerprint)
         if all(p.name in ids for p, _raw in made):  # no entity dropped as incomplete
             for plan in self.entity_plans:
                 if plan.done_ok and plan not in hit:
-                    done = plan.done
-                    if len(done) > CACHE_LIMIT:
-                        done.clear()
-                    done[plan.done_key(vec, ids)] = ids.get(plan.name, "")
+                    plan.done.put(plan.done_key(vec, ids), ids.get(plan.name, ""))
         out.statements.extend(stmts)
         events = out.events
         for name, row in rows:
@@ -293,9 +289,9 @@ class FlatProcessor(Processor):
             if not plan.plain:
                 refs = zip(*(ref_ids[r] for r in plan.refs), strict=True) if plan.refs else None
                 keys = list(zip(keys, refs or repeat((), n), strict=False))
-            found = list(map(plan.done.get, keys))
-            if None in found:
-                slow.update(i for i, eid in enumerate(found) if eid is None)
+            found = list(map(plan.done.__getitem__, keys))
+            if MISSING in found:
+                slow.update(i for i, eid in enumerate(found) if eid is MISSING)
             ref_ids[plan.name] = [eid or None for eid in found]
         return ref_ids
 
@@ -411,15 +407,13 @@ class FlatProcessor(Processor):
         if plan.key_refs:
             raw = (raw, tuple(ids.get(r) for r in plan.key_refs))
         try:
-            found = plan.keys.get(raw, False)
+            found = plan.keys[raw]
         except TypeError:  # unhashable raw values (JSON lists): no caching
-            found, raw = False, None
-        if found is False:
+            found, raw = MISSING, None
+        if found is MISSING:
             found = self._key_uncached(plan, vec, ids)
             if raw is not None:
-                if len(plan.keys) > CACHE_LIMIT:
-                    plan.keys.clear()
-                plan.keys[raw] = found
+                plan.keys.put(raw, found)
         if found is None:
             return False
         if isinstance(found, RecordProblem):
@@ -442,7 +436,7 @@ class FlatProcessor(Processor):
     def _pos(self, column: str) -> int:
         return self.fields.index(column)
 
-    def _body(  # noqa: C901 - the hot path, one frame on purpose
+    def _body(
         self,
         plan: _EntityPlan,
         vec: Sequence[Any],
@@ -459,15 +453,13 @@ class FlatProcessor(Processor):
         if plan.body_refs:
             raw = (raw, tuple(ids.get(r) for r in plan.body_refs))
         try:
-            body = plan.bodies.get(raw)
+            body = plan.bodies[raw]
         except TypeError:
-            body, raw = None, None
-        if body is None:
+            body, raw = MISSING, None
+        if body is MISSING:
             body = self._body_uncached(plan, vec, ids, eid)
             if raw is not None:
-                if len(plan.bodies) > CACHE_LIMIT:
-                    plan.bodies.clear()
-                plan.bodies[raw] = body
+                plan.bodies.put(raw, body)
         if body is _INCOMPLETE:
             del ids[plan.name]  # e.g. a relation whose other end is absent
             return 0
@@ -476,7 +468,7 @@ class FlatProcessor(Processor):
         if body.emitted:
             return 0
         pending.append((body, union, plan))
-        if self._written.get(eid) == body.fingerprint:
+        if self._written[eid] == body.fingerprint:
             return 0
         self._statements(plan.e, body, locator, stmts)
         return 1

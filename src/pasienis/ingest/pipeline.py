@@ -16,14 +16,17 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pasienis.ingest.cache import MISSING, GenerationCache
 from pasienis.ingest.compile import CEntity, CEvent, CompiledMapping, CValue, Fields, Ids
 from pasienis.ingest.readers.base import SourceRecord
 from pasienis.ingest.transforms import ValueProblem, apply_all
 from pasienis.ingest.validate import check_format
 from pasienis.model import InvalidValueError, clean_value, make_id
 
-#: Bound on the per-run caches, so memory does not grow with the file.
-CACHE_LIMIT = 500_000
+#: Entries per generation of each per-run cache (see :mod:`pasienis.ingest.cache`): memory
+#: stays bounded whatever the file size; a register with more distinct people or vehicles than
+#: this recomputes the ones it has not seen for a while.
+CACHE_LIMIT = 100_000
 #: Longest id prefix that keeps ``prefix-<40 hex>`` within the event tables' 64 characters.
 EVENT_PREFIX = 23
 
@@ -112,10 +115,10 @@ class Processor:
         self.dataset = compiled.dataset
         self.run_id = run_id
         self.seen = seen
-        self._clean: dict[tuple[int, str], tuple[str, str | None] | str] = {}
-        self._written: dict[str, int] = {}
-        self._id_cache: dict[tuple[str, tuple[str, ...]], str] = {}
-        self._raw_seen: set[tuple[str, tuple[tuple[str, ...], ...]]] = set()
+        self._clean = GenerationCache(CACHE_LIMIT)  # (value spec, raw) → cleaned or reason
+        self._written = GenerationCache(CACHE_LIMIT)  # entity id → fingerprint of its values
+        self._id_cache = GenerationCache(CACHE_LIMIT)  # (namespace, key parts) → id
+        self._raw_seen = GenerationCache(CACHE_LIMIT)  # (id, raw values) of bodies made
         self._top_entities = [e for e in compiled.entities if e.each is None]
         self._top_events = [e for e in compiled.events if e.each is None]
         self._grouped = {
@@ -179,11 +182,10 @@ class Processor:
         if not any(parts):
             return False
         cache_key = (entity.namespace, parts)
-        found = self._id_cache.get(cache_key)
-        if found is None:
-            if len(self._id_cache) > CACHE_LIMIT:
-                self._id_cache.clear()
-            found = self._id_cache[cache_key] = make_id(entity.namespace, *parts)
+        found = self._id_cache[cache_key]
+        if found is MISSING:
+            found = make_id(entity.namespace, *parts)
+            self._id_cache.put(cache_key, found)
         ids[entity.name] = found
         return True
 
@@ -191,12 +193,10 @@ class Processor:
         self, entity: CEntity, prop: str, cv: CValue, raw: str
     ) -> tuple[str, str | None]:
         key = (id(cv), raw)
-        hit = self._clean.get(key)
-        if hit is None:
+        hit = self._clean[key]
+        if hit is MISSING:
             hit = self._clean_uncached(entity, prop, cv, raw)
-            if len(self._clean) > CACHE_LIMIT:
-                self._clean.clear()
-            self._clean[key] = hit
+            self._clean.put(key, hit)
         if isinstance(hit, str):
             raise RecordProblem(cv.label, raw, hit)
         return hit
@@ -227,11 +227,9 @@ class Processor:
         eid = ids[entity.name]
         # Same entity from the same raw values as earlier in this run: nothing new to clean.
         raw_key = (eid, tuple(tuple(cv.get(fields, ids)) for _p, _t, cv in entity.props))
-        if raw_key in self._raw_seen:
+        if self._raw_seen[raw_key] is not MISSING:
             return 0
-        if len(self._raw_seen) > CACHE_LIMIT:
-            self._raw_seen.clear()
-        self._raw_seen.add(raw_key)
+        self._raw_seen.put(raw_key, True)
         values: list[tuple[str, str, str, str | None]] = []
         present: set[str] = set()
         for prop, ptype, cv in entity.props:
@@ -243,11 +241,9 @@ class Processor:
             ids.pop(entity.name, None)  # e.g. a relation whose other end is absent
             return 0
         fingerprint = hash((entity.schema, tuple(values)))
-        if self._written.get(eid) == fingerprint:
+        if self._written[eid] == fingerprint:
             return 0
-        if len(self._written) > CACHE_LIMIT:
-            self._written.clear()
-        self._written[eid] = fingerprint
+        self._written.put(eid, fingerprint)
         ds, run, seen = self.dataset, self.run_id, self.seen
         stmts.append(
             (
