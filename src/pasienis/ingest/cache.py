@@ -36,7 +36,7 @@ MISSING: Final = _Missing()
 class GenerationCache(dict[Any, Any]):
     """``cache[key]`` gives the value or :data:`MISSING`; :meth:`put` stores within the bound."""
 
-    __slots__ = ("limit", "old")
+    __slots__ = ("limit", "misses", "old")
 
     def __init__(self, limit: int) -> None:
         super().__init__()
@@ -44,10 +44,15 @@ class GenerationCache(dict[Any, Any]):
             raise ValueError("a cache needs room for at least one entry")
         self.limit = limit
         self.old: dict[Any, Any] = {}
+        #: Lookups that found nothing: a caller mapping many keys compares it before and
+        #: after instead of scanning the results for MISSING.
+        self.misses = 0
 
     def __missing__(self, key: Any) -> Any:
         value = self.old.pop(key, MISSING)
-        if value is not MISSING:
+        if value is MISSING:
+            self.misses += 1
+        else:
             self.put(key, value)
         return value
 

@@ -43,7 +43,8 @@ CHUNK_ROWS = 2_000
 ColumnFn = Callable[[Sequence[Any], dict[str, str]], Any]
 #: A chunk's source values in ``fields`` order, one sequence per field.
 Columns = list[Sequence[Any]]
-VectorFn = Callable[[Columns, dict[str, list[Any]], int], list[Any]]
+#: A column of values for a chunk, and whether it may hold problems (to look for).
+VectorFn = Callable[[Columns, dict[str, list[Any]], int], tuple[list[Any], bool]]
 _INCOMPLETE = object()  # an entity missing a required property: its id is dropped
 
 
@@ -92,22 +93,28 @@ class _EntityPlan:
         self.bodies = GenerationCache(CACHE_LIMIT)  # (id, raw values) → _Body or a problem
         # Key and body depend on these raw values (and the ids of the entities referred to)
         # only: raw values → id of an entity already written, one lookup for a repeated
-        # entity. ``""`` records that the same inputs made no entity (condition false, empty
-        # key). Filled only from accepted records, so a hit never hides a problem.
+        # entity. ``None`` records that the same inputs made no entity (condition false,
+        # empty key). Filled only from accepted records, so a hit never hides a problem.
+        # The key is the raw value itself for one column, else the tuple of raw values and,
+        # with references, the ids referred to (what :func:`_done_keys` makes for a chunk).
         union = key_cols + [c for c in body_cols if c not in key_cols]
         if spec.when is not None and spec.when.column not in union:
             union.append(spec.when.column)
         self.plain = not (self.key_refs or self.body_refs or spec.when or entity.ref_only)
         self.union_index = [pos[c] for c in union]
-        self.union_get = _tuple_getter(self.union_index)
         self.refs = list(dict.fromkeys(self.key_refs + self.body_refs))
+        if len(self.union_index) == 1 and not self.refs:
+            self.union_get: Callable[[Sequence[Any]], Any] = itemgetter(self.union_index[0])
+        else:
+            whole = _tuple_getter(self.union_index)
+            self.union_get = (lambda v: (v[self.union_index[0]],)) if len(union) == 1 else whole
         self.done = GenerationCache(CACHE_LIMIT)
         self.done_ok = False  # set by the processor: every reference is to an earlier entity
 
     def done_key(self, vec: Sequence[Any], ids: dict[str, str]) -> Any:
-        """The ``done`` key of one record (see :meth:`FlatProcessor.process_rows` for columns)."""
+        """The ``done`` key of one record."""
         raw = self.union_get(vec)
-        return raw if self.plain else (raw, tuple(ids.get(r) for r in self.refs))
+        return (*raw, *(ids.get(r) for r in self.refs)) if self.refs else raw
 
 
 class _EventPlan:
@@ -225,7 +232,7 @@ class FlatProcessor(Processor):
         if all(p.name in ids for p, _raw in made):  # no entity dropped as incomplete
             for plan in self.entity_plans:
                 if plan.done_ok and plan not in hit:
-                    plan.done.put(plan.done_key(vec, ids), ids.get(plan.name, ""))
+                    plan.done.put(plan.done_key(vec, ids), ids.get(plan.name))
         out.statements.extend(stmts)
         events = out.events
         for name, row in rows:
@@ -285,14 +292,12 @@ class FlatProcessor(Processor):
         for plan in self.entity_plans:
             if not plan.done_ok:
                 return None
-            keys: list[Any] = _key_columns(columns, plan.union_index, n)
-            if not plan.plain:
-                refs = zip(*(ref_ids[r] for r in plan.refs), strict=True) if plan.refs else None
-                keys = list(zip(keys, refs or repeat((), n), strict=False))
-            found = list(map(plan.done.__getitem__, keys))
-            if MISSING in found:
+            done = plan.done
+            misses = done.misses
+            found = list(map(done.__getitem__, _done_keys(plan, columns, ref_ids, n)))
+            if done.misses != misses:
                 slow.update(i for i, eid in enumerate(found) if eid is MISSING)
-            ref_ids[plan.name] = [eid or None for eid in found]
+            ref_ids[plan.name] = found  # MISSING only in slow records
         return ref_ids
 
     @staticmethod
@@ -327,10 +332,12 @@ class FlatProcessor(Processor):
         ids = self._event_ids(plan, columns, n)
         if None in ids:
             slow.update(i for i, eid in enumerate(ids) if eid is None)
-        values = [fn(columns, ref_ids, n) for fn in self.vector_columns[plan.name]]
-        for column in values:
-            if RecordProblem in set(map(type, column)):
+        values = []
+        for fn in self.vector_columns[plan.name]:
+            column, maybe_problems = fn(columns, ref_ids, n)
+            if maybe_problems and RecordProblem in set(map(type, column)):
                 slow.update(i for i, v in enumerate(column) if type(v) is RecordProblem)
+            values.append(column)
         attrs = self._attributes(plan, columns, n)
         name = self.name
         locators = [f"{name}:{item[1]}" for item in items]
@@ -540,60 +547,67 @@ class FlatProcessor(Processor):
             ref, label, required = spec.entity, cv.label, col in event.not_null
             reason = f"{event.table.name}.{col} is required"
             if not required:
-                return (lambda _v, ids: ids.get(ref)), (lambda _c, refs, _n: refs[ref])
+                return (lambda _v, ids: ids.get(ref)), (lambda _c, refs, _n: (refs[ref], False))
 
             def ref_value(_vec: Sequence[Any], ids: dict[str, str]) -> Any:
                 if (found := ids.get(ref)) is None:
                     raise RecordProblem(label, None, reason)
                 return found
 
-            def ref_values(_c: Columns, refs: dict[str, list[Any]], _n: int) -> list[Any]:
+            def ref_values(
+                _c: Columns, refs: dict[str, list[Any]], _n: int
+            ) -> tuple[list[Any], bool]:
+                if None not in refs[ref]:
+                    return refs[ref], False
                 problem = RecordProblem(label, None, reason)
-                return [problem if v is None else v for v in refs[ref]]
+                return [problem if v is None else v for v in refs[ref]], True
 
             return ref_value, ref_values
         cols, refs = _sources([spec])
         index = [pos[c] for c in cols]
         get = (lambda v: v[index[0]]) if len(cols) == 1 else _tuple_getter(index)
-        cache: dict[Any, Any] = {}
+        cache = GenerationCache(COLUMN_CACHE_LIMIT)
         uncached = self._column_uncached
+        problems = [False]  # whether this column ever made a problem (then chunks scan for it)
 
         def compute(raw: Any) -> Any:
             plain = raw[0] if refs else raw
             fields = {cols[0]: plain} if len(cols) == 1 else dict(zip(cols, plain, strict=True))
-            ids = {r: i for r, i in zip(refs, raw[1], strict=True) if i is not None} if refs else {}
+            ids = {r: i for r, i in zip(refs, raw[1], strict=True) if i} if refs else {}
             hit = uncached(event, col, kind, cv, fields, ids)
-            if len(cache) > COLUMN_CACHE_LIMIT:
-                cache.clear()
-            cache[raw] = hit
+            cache.put(raw, hit)
+            if type(hit) is RecordProblem:
+                problems[0] = True
             return hit
 
         def value(vec: Sequence[Any], ids: dict[str, str]) -> Any:
             raw = (get(vec), tuple(ids.get(r) for r in refs)) if refs else get(vec)
             try:
-                hit = cache.get(raw, cache)
+                hit = cache[raw]
             except TypeError:  # unhashable raw values (JSON lists): no caching
                 fields = {c: vec[i] for c, i in zip(cols, index, strict=True)}
                 hit = uncached(event, col, kind, cv, fields, ids)
             else:
-                if hit is cache:
+                if hit is MISSING:
                     hit = compute(raw)
             if type(hit) is RecordProblem:
                 raise RecordProblem(hit.field, hit.value, hit.reason)
             return hit
 
-        def values(columns: Columns, ref_ids: dict[str, list[Any]], n: int) -> list[Any]:
+        def values(
+            columns: Columns, ref_ids: dict[str, list[Any]], n: int
+        ) -> tuple[list[Any], bool]:
             raws: Any = _zip_columns(columns, index, n)
             if refs:
                 raws = list(zip(raws, zip(*(ref_ids[r] for r in refs), strict=True), strict=True))
-            found = list(map(cache.get, raws, repeat(cache, n)))
-            if cache in found:
+            misses = cache.misses
+            found = list(map(cache.__getitem__, raws))
+            if cache.misses != misses:
                 for i, hit in enumerate(found):
-                    if hit is cache:
-                        found[i] = cache.get(raws[i], cache)
-                        if found[i] is cache:
-                            found[i] = compute(raws[i])
-            return found
+                    if hit is MISSING:
+                        again = cache[raws[i]]  # an earlier record of the chunk may have put it
+                        found[i] = compute(raws[i]) if again is MISSING else again
+            return found, problems[0]
 
         return value, values
 
@@ -625,12 +639,15 @@ def _zip_columns(columns: Columns, index: Sequence[int], n: int) -> Sequence[Any
     return list(zip(*(columns[i] for i in index), strict=True))
 
 
-def _key_columns(columns: Columns, index: Sequence[int], n: int) -> list[Any]:
-    """Per record, what :func:`_tuple_getter` over ``index`` returns (always a tuple)."""
-    if len(index) == 1:
-        column = columns[index[0]]
-        return list(zip(column, column, strict=True))
-    return list(_zip_columns(columns, index, n))
+def _done_keys(
+    plan: _EntityPlan, columns: Columns, ref_ids: dict[str, list[Any]], n: int
+) -> Sequence[Any]:
+    """Per record, what :meth:`_EntityPlan.done_key` returns."""
+    index = plan.union_index
+    if len(index) == 1 and not plan.refs:
+        return columns[index[0]]
+    parts = [*(columns[i] for i in index), *(ref_ids[r] for r in plan.refs)]
+    return list(zip(*parts, strict=True)) if parts else [()] * n
 
 
 def vector_getter(
