@@ -112,3 +112,12 @@ def store(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path)
 def sqlite_store(sqlite_template: Path, tmp_path: Path) -> Iterator[Store]:
     """A migrated, empty SQLite store (for tests that need a real file, e.g. the CLI)."""
     yield from _sqlite_store(sqlite_template, tmp_path)
+
+
+@pytest.fixture
+def postgresql_store(pg_url: str) -> Iterator[Store]:
+    """A migrated PostgreSQL store in one rolled-back transaction, for engine-specific tests.
+
+    Mark such tests ``postgresql``.
+    """
+    yield from _pg_store(pg_url)

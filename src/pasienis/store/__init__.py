@@ -1,9 +1,18 @@
 """The store: engine set-up, shared metadata, migrations and the bulk path.
 
 Public surface: :func:`open_store`, :class:`Store`, :class:`OnConflict`, :data:`metadata`,
-:func:`upgrade`.
+:func:`upgrade`, and deferred indexes for bulk loads (:func:`defer_indexes`,
+:func:`restore_indexes`, :func:`deferred`, :func:`estimate_rows`).
 """
 
+from pasienis.store.bulkload import (
+    RestoreProgress,
+    defer_indexes,
+    deferred,
+    droppable_indexes,
+    estimate_rows,
+    restore_indexes,
+)
 from pasienis.store.dialects import OnConflict
 from pasienis.store.engine import Store, open_store
 from pasienis.store.errors import StoreError
@@ -12,11 +21,17 @@ from pasienis.store.migrate import current_revision, head_revision, upgrade
 
 __all__ = [
     "OnConflict",
+    "RestoreProgress",
     "Store",
     "StoreError",
     "current_revision",
+    "defer_indexes",
+    "deferred",
+    "droppable_indexes",
+    "estimate_rows",
     "head_revision",
     "metadata",
     "open_store",
+    "restore_indexes",
     "upgrade",
 ]

@@ -34,16 +34,35 @@ class Store:
         return self.dialect.name
 
     @contextmanager
-    def begin(self) -> Iterator[Connection]:
-        """A write transaction (``BEGIN IMMEDIATE`` on SQLite: one writer at a time)."""
+    def begin(self, conn: Connection | None = None) -> Iterator[Connection]:
+        """A write transaction (``BEGIN IMMEDIATE`` on SQLite: one writer at a time).
+
+        ``conn`` (from :meth:`connect`) runs it on a connection the caller holds; by default
+        each transaction takes a connection from the pool.
+        """
         if self.pinned is not None:
             with self.pinned.begin_nested():
                 yield self.pinned
             return
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+        if conn is not None:
             with conn.begin():
                 yield conn
+            return
+        with self.connect() as own, own.begin():
+            yield own
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """One connection for several write transactions (``store.begin(conn)``).
+
+        For work that sets connection state outside any transaction first (SQLite pragmas
+        that cannot change inside one). Pinned in tests: the pinned connection.
+        """
+        if self.pinned is not None:
+            yield self.pinned
+            return
+        with self.engine.connect() as conn:
+            yield conn.execution_options(sqlite_begin="IMMEDIATE")
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

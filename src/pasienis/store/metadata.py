@@ -23,6 +23,7 @@ metadata = MetaData(naming_convention=NAMING_CONVENTION)
 #: Modules that declare tables. Imported by name (not statically) so that ``store`` stays below
 #: the capabilities in the layer order while migrations and tests still see every table.
 TABLE_MODULES: tuple[str, ...] = (
+    "pasienis.store.bulkload",
     "pasienis.model.models",
     "pasienis.model.events",
     "pasienis.security.models",

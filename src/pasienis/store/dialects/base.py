@@ -1,9 +1,10 @@
-"""What every engine must provide: bulk loading, upserts, spatial and start-up checks."""
+"""What every engine must provide: bulk loading, upserts, spatial, index catalog, checks."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -118,3 +119,20 @@ class Dialect(Protocol):
 
     def bbox_ids_sql(self, table: str) -> str:
         """SQL selecting ``id`` of rows inside ``:west, :south, :east, :north``."""
+
+    def droppable_indexes(self, conn: Connection, table: str) -> list[tuple[str, str]]:
+        """``(name, ddl)`` of the table's secondary indexes that a bulk load may drop.
+
+        Only plain indexes: never the primary key, a unique index or one that backs a
+        constraint (imports rely on ``ON CONFLICT`` against those), and never one the engine
+        created by itself. ``ddl`` is the exact ``CREATE INDEX`` text from the catalog.
+        """
+
+    def index_build(self, conn: Connection) -> AbstractContextManager[None]:
+        """Connection settings for building indexes, restored on exit.
+
+        ``conn`` is not inside a transaction yet (some settings cannot change inside one).
+        """
+
+    def estimate_rows(self, conn: Connection, table: str) -> int:
+        """A cheap estimate of the table's row count (never a full scan of a large table)."""

@@ -3,14 +3,39 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 
 from pasienis.config import Settings
 from pasienis.store.dialects.base import BulkPlan, OnConflict, Row, column_converters, convert_rows
+from pasienis.store.errors import StoreError
 
 _counter = itertools.count()
+
+#: Below this many pages (8 KiB each: 8 MiB) a never-analysed table is simply counted.
+COUNT_PAGES = 1024
+#: About this many pages are sampled to estimate a large never-analysed table.
+SAMPLE_PAGES = 1024
+
+_DROPPABLE_SQL = text(
+    "SELECT x.indexname, x.indexdef FROM pg_index AS i "
+    "JOIN pg_class AS ic ON ic.oid = i.indexrelid "
+    "JOIN pg_class AS t ON t.oid = i.indrelid "
+    "JOIN pg_namespace AS n ON n.oid = t.relnamespace "
+    "JOIN pg_indexes AS x ON x.schemaname = n.nspname AND x.indexname = ic.relname "
+    "WHERE t.oid = to_regclass(quote_ident(:table)) "
+    "AND NOT i.indisunique AND NOT i.indisprimary AND NOT i.indisexclusion "
+    "AND NOT EXISTS (SELECT 1 FROM pg_constraint AS k WHERE k.conindid = i.indexrelid) "
+    "ORDER BY x.indexname"
+)
+
+_SIZE_SQL = text(
+    "SELECT c.reltuples, c.relpages, "
+    "pg_relation_size(c.oid) / current_setting('block_size')::int AS pages "
+    "FROM pg_class AS c WHERE c.oid = to_regclass(quote_ident(:table))"
+)
 
 
 class PostgreSQLDialect:
@@ -91,6 +116,42 @@ class PostgreSQLDialect:
             f"SELECT id FROM {table} WHERE geog && "
             "ST_MakeEnvelope(:west, :south, :east, :north, 4326)::geography"
         )
+
+    def droppable_indexes(self, conn: Connection, table: str) -> list[tuple[str, str]]:
+        """Plain indexes of the table: not unique, not primary, backing no constraint."""
+        return [(name, ddl) for name, ddl in conn.execute(_DROPPABLE_SQL, {"table": table})]
+
+    @contextmanager
+    def index_build(self, conn: Connection) -> Iterator[None]:
+        """Nothing to switch: ``CREATE INDEX`` sorts in ``maintenance_work_mem`` and spills."""
+        yield
+
+    def estimate_rows(self, conn: Connection, table: str) -> int:
+        """The planner's own estimate: ``reltuples`` scaled to the table's current size.
+
+        ``reltuples / relpages`` (rows per page at the last ANALYZE) times the pages the
+        table has now, as the planner does — so a table that grew since autovacuum last
+        looked is not underestimated. A table never analysed (``reltuples = -1``) or analysed
+        while empty (``0``: its density says nothing) is counted when small (≤ 8 MiB) and
+        otherwise sampled (about :data:`SAMPLE_PAGES` pages with ``TABLESAMPLE SYSTEM``) —
+        never scanned in full.
+        """
+        row = conn.execute(_SIZE_SQL, {"table": table}).first()
+        if row is None:
+            raise StoreError(f"no table {table!r}")
+        reltuples, relpages, pages = float(row.reltuples), int(row.relpages), int(row.pages)
+        if pages == 0:
+            return 0
+        if reltuples > 0 and relpages > 0:
+            return round(reltuples / relpages * pages)
+        quoted = conn.dialect.identifier_preparer.quote(table)
+        if pages <= max(COUNT_PAGES, SAMPLE_PAGES):
+            return int(conn.exec_driver_sql(f"SELECT count(*) FROM {quoted}").scalar() or 0)
+        percent = 100.0 * SAMPLE_PAGES / pages
+        sampled = conn.exec_driver_sql(
+            f"SELECT count(*) FROM {quoted} TABLESAMPLE SYSTEM ({percent:.6f})"
+        ).scalar()
+        return round((sampled or 0) * 100.0 / percent)
 
 
 DIALECT = PostgreSQLDialect()
