@@ -70,12 +70,13 @@ def pg_url() -> Iterator[str]:
     store = open_store(Settings(database_url=url))
     try:
         upgrade(store)
-    finally:
         store.dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+        yield url
+    finally:  # also when migrating fails (e.g. PostGIS missing): leave no database behind
+        store.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _sqlite_store(template: Path, tmp_path: Path) -> Iterator[Store]:
