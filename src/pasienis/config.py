@@ -194,6 +194,13 @@ class Settings(BaseSettings):
         "run's checkpoint, so an interrupted import resumes from the last batch. Large batches "
         "amortise SQLite's commit and checkpoint cost (5,000 → 50,000 tripled event writes).",
     )
+    ingest_defer_indexes_from: int = Field(
+        default=100_000,
+        description="An import of at least this many records into tables holding fewer rows "
+        "loads without their secondary indexes and rebuilds them sorted at the end (SQLite: 1M "
+        "crossings load at 117k rows/s without them vs 42k with them, plus 5 s to rebuild). "
+        "Readers get correct but slower answers meanwhile; 0 turns this off.",
+    )
     ingest_upload_dir: Path | None = Field(
         default=None,
         description="Where files uploaded to POST /api/imports are kept for the import and for "

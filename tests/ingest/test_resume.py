@@ -13,9 +13,10 @@ from sqlalchemy import select
 from tests.ingest.conftest import count
 
 from pasienis.ingest import parse_mapping, run_import
+from pasienis.ingest.bulk import owner_of
 from pasienis.ingest.models import import_runs
 from pasienis.model.models import statements
-from pasienis.store import Store
+from pasienis.store import Store, deferred, droppable_indexes
 
 MAPPING = """
 dataset: people
@@ -45,6 +46,7 @@ def test_kill_9_midway_then_resume(sqlite_store: Store, tmp_path: Path) -> None:
         "PASIENIS_DATABASE_URL": str(sqlite_store.engine.url),
         "PASIENIS_DATA_DIR": str(tmp_path / "data"),
         "PASIENIS_INGEST_BATCH_RECORDS": "500",
+        "PASIENIS_INGEST_DEFER_INDEXES_FROM": "1000",  # so the killed run holds indexes
     }
     cli = [sys.executable, "-c", "from pasienis.cli import main; main()"]
     proc = subprocess.Popen(
@@ -65,14 +67,21 @@ def test_kill_9_midway_then_resume(sqlite_store: Store, tmp_path: Path) -> None:
     assert 0 < run.checkpoint < rows
     # Consistent: exactly the committed records' statements (id + name per person).
     assert count(sqlite_store, statements) == 2 * run.checkpoint
+    with sqlite_store.read() as conn:
+        held = {row["index_name"] for row in deferred(conn, owners=[owner_of(run.id)])}
+    assert "ix_statements_entity_id" in held  # the killed run loaded without them
 
     result = run_import(
-        sqlite_store, source=source, mapping=parse_mapping(mapping.read_text(), name=str(mapping))
-    )
+        sqlite_store, source=source, mapping=parse_mapping(mapping.read_text(), name=str(mapping)),
+        defer_indexes_from=1000,
+    )  # fmt: skip
     assert result.resumed_from == run.checkpoint
     assert result.run["id"] == run.id
     assert result.run["records"] == rows
     assert count(sqlite_store, statements) == 2 * rows
+    with sqlite_store.read() as conn:  # the resumed run rebuilt what the killed one deferred
+        assert deferred(conn) == []
+        assert held <= {name for name, _ddl in droppable_indexes(conn, "statements")}
 
 
 def test_newer_version_adds_only_what_is_new(store: Store, tmp_path: Path) -> None:

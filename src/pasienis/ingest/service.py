@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from pasienis.errors import PasienisError
-from pasienis.ingest import runs
+from pasienis.ingest import bulk, runs
+from pasienis.ingest.bulk import DEFAULT_DEFER_FROM
 from pasienis.ingest.compile import CompiledMapping, compile_mapping
 from pasienis.ingest.errors import MappingError
 from pasienis.ingest.flat import CHUNK_ROWS, FlatProcessor
@@ -96,8 +97,13 @@ def run_import(
     batch_size: int = DEFAULT_BATCH,
     force: bool = False,
     source_name: str | None = None,
+    defer_indexes_from: int = DEFAULT_DEFER_FROM,
 ) -> ImportResult:
-    """Import one file. ``force`` re-reads a file already imported (e.g. to retry quarantine)."""
+    """Import one file. ``force`` re-reads a file already imported (e.g. to retry quarantine).
+
+    An import of at least ``defer_indexes_from`` records into tables that hold fewer rows
+    loads without their secondary indexes and rebuilds them at the end (:mod:`.bulk`).
+    """
     plan = _plan(source, mapping, fmt, dataset, source_name)
     with store.read() as conn:
         done = None if force else runs.find_run(conn, plan.key, "completed")
@@ -112,19 +118,37 @@ def run_import(
             mapping_name=plan.mapping_name, created_by=created_by, job_id=job_id,
         )  # fmt: skip
         resumed = 0
+    total = estimate_total(plan.path, plan.fmt)
     try:
-        _read_and_write(store, plan, run, resumed, progress, batch_size)
+        bulk.defer_for_import(
+            store, run_id=run["id"], compiled=plan.compiled, expected=total,
+            threshold=defer_indexes_from,
+        )  # fmt: skip
+        _read_and_write(store, plan, run, resumed, progress, batch_size, total)
     except PasienisError as exc:
+        _restore(store, run, progress)
         failed = runs.finish_run(store, run, status="failed", error=exc.message)
         exc.run = failed  # type: ignore[attr-defined]
         raise
     except BaseException as exc:
+        _restore(store, run, progress)
         runs.finish_run(store, run, status="failed", error=repr(exc))
         raise
+    _restore(store, run, progress)
     finished = runs.finish_run(store, run, status="completed")
     with store.begin() as conn:
         publish_in(conn, topic="import.completed", payload=_summary(finished))
     return ImportResult(status="completed", run=finished, resumed_from=resumed)
+
+
+def _restore(store: Store, run: dict[str, Any], progress: Progress | None) -> None:
+    """Rebuild the indexes the run deferred, reporting each as progress."""
+
+    def report(_name: str, done: int, total: int) -> None:
+        if progress is not None:
+            progress(done, total, f"{run['source_name']}: rebuilding deferred indexes")
+
+    bulk.restore_for_import(store, run_id=run["id"], progress=report)
 
 
 def _summary(run: dict[str, Any]) -> dict[str, Any]:
@@ -148,6 +172,7 @@ def _read_and_write(
     resumed: int,
     progress: Progress | None,
     batch_size: int,
+    total: int | None,
 ) -> None:
     reader = open_reader(plan.path, plan.fmt, plan.compiled, plan.name)
     seen = run["started_at"]
@@ -161,7 +186,6 @@ def _read_and_write(
         processor = FlatProcessor(plan.compiled, run_id=run["id"], seen=seen)
     if plan.compiled is not None:
         event_columns = {e.name: (e.table.name, e.column_names) for e in plan.compiled.events}
-    total = estimate_total(plan.path, plan.fmt)
 
     def write(out: Output, done: int) -> None:
         runs.commit_batch(store, run, out, done, event_columns)
