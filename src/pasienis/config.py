@@ -201,6 +201,12 @@ class Settings(BaseSettings):
         "crossings load at 117k rows/s without them vs 42k with them, plus 5 s to rebuild). "
         "Readers get correct but slower answers meanwhile; 0 turns this off.",
     )
+    ingest_writer_process_from: int = Field(
+        default=100_000,
+        description="An import of at least this many records writes its batches from a child "
+        "process, so that mapping and writing use two cores (a writer thread shares the GIL "
+        "with the mapping); smaller imports write from a thread. 0 means always a thread.",
+    )
     ingest_upload_dir: Path | None = Field(
         default=None,
         description="Where files uploaded to POST /api/imports are kept for the import and for "

@@ -36,6 +36,21 @@ def _write(path: Path, start: int, stop: int) -> None:
             handle.write(f"{i},Person {i}\n")
 
 
+def _writers_of(parent: int) -> list[int]:
+    """Live writer processes started by ``parent`` (their command line names it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().split()[2]
+        except (OSError, IndexError):
+            continue
+        ours = b"pasienis.ingest.writer_main" in argv and str(parent).encode() in argv
+        if ours and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
 def test_kill_9_midway_then_resume(sqlite_store: Store, tmp_path: Path) -> None:
     rows = 60_000
     source, mapping = tmp_path / "people.csv", tmp_path / "people.yml"
@@ -47,6 +62,7 @@ def test_kill_9_midway_then_resume(sqlite_store: Store, tmp_path: Path) -> None:
         "PASIENIS_DATA_DIR": str(tmp_path / "data"),
         "PASIENIS_INGEST_BATCH_RECORDS": "500",
         "PASIENIS_INGEST_DEFER_INDEXES_FROM": "1000",  # so the killed run holds indexes
+        "PASIENIS_INGEST_WRITER_PROCESS_FROM": "1000",  # and writes from a child process
     }
     cli = [sys.executable, "-c", "from pasienis.cli import main; main()"]
     proc = subprocess.Popen(
@@ -61,6 +77,10 @@ def test_kill_9_midway_then_resume(sqlite_store: Store, tmp_path: Path) -> None:
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL, "the import finished before it could be killed"
+    deadline = time.monotonic() + 20  # its writer process dies with it: no late commits
+    while _writers_of(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _writers_of(proc.pid)
     with sqlite_store.read() as conn:
         run = conn.execute(select(import_runs)).one()
     assert run.status == "running"

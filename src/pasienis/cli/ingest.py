@@ -90,6 +90,7 @@ def ingest(
             store, source=source, mapping=loaded, fmt=fmt, dataset=dataset, force=force,
             created_by=user, progress=progress, batch_size=cfg.ingest_batch_records,
             defer_indexes_from=cfg.ingest_defer_indexes_from,
+            writer_process_from=cfg.ingest_writer_process_from,
         )  # fmt: skip
     if as_json:
         out.print_json(json.dumps(result.to_dict(), default=str))

@@ -9,6 +9,7 @@ from pasienis.ingest.bulk import DEFAULT_DEFER_FROM
 from pasienis.ingest.mapping import load_mapping, parse_mapping
 from pasienis.ingest.mappings.scenario import FOLDER as SCENARIO_MAPPINGS
 from pasienis.ingest.service import run_import
+from pasienis.ingest.writer import PROCESS_FROM
 from pasienis.jobs import JobContext
 
 JOB_KIND = "import"
@@ -27,7 +28,8 @@ def shipped_mapping(name: str) -> Path:
 
 def import_job(ctx: JobContext) -> dict[str, Any]:
     """Params: ``path``, and ``mapping_text`` (YAML) or ``mapping_path``; optional ``format``,
-    ``dataset``, ``source_name``, ``force``, ``batch_size``, ``defer_indexes_from``."""
+    ``dataset``, ``source_name``, ``force``, ``batch_size``, ``defer_indexes_from``,
+    ``writer_process_from``."""
     p = ctx.params
     if p.get("mapping_text"):
         mapping = parse_mapping(p["mapping_text"], name=p.get("mapping_name") or "uploaded mapping")
@@ -45,6 +47,7 @@ def import_job(ctx: JobContext) -> dict[str, Any]:
         progress=progress, force=bool(p.get("force")), source_name=p.get("source_name"),
         batch_size=int(p.get("batch_size") or 5_000),
         defer_indexes_from=int(p.get("defer_indexes_from", DEFAULT_DEFER_FROM)),
+        writer_process_from=int(p.get("writer_process_from", PROCESS_FROM)),
     )  # fmt: skip
     ctx.progress(result.run["records"], result.run["records"], "done", force=True)
     return result.to_dict()

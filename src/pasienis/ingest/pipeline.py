@@ -40,6 +40,9 @@ class RecordProblem(Exception):  # noqa: N818 - a control-flow signal carrying t
         self.value = None if value is None else str(value)
         self.reason = reason
 
+    def __reduce__(self) -> tuple[Any, ...]:  # batches cross to the writer process
+        return (RecordProblem, (self.field, self.value, self.reason))
+
 
 @dataclass
 class Output:

@@ -28,6 +28,8 @@ class Store:
     engine: Engine
     dialect: Dialect
     pinned: Connection | None = field(default=None, repr=False)
+    #: What the store was opened with, so another process can open the same store.
+    settings: Settings | None = field(default=None, repr=False)
 
     @property
     def engine_name(self) -> str:
@@ -124,4 +126,4 @@ def open_store(settings: Settings) -> Store:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, pool_pre_ping=dialect.name != "sqlite")
     dialect.configure(engine, settings=settings)
-    return Store(engine=engine, dialect=dialect)
+    return Store(engine=engine, dialect=dialect, settings=settings)

@@ -55,6 +55,7 @@ async def create_import(
         "format": source_format, "dataset": dataset, "force": force,
         "batch_size": settings.ingest_batch_records,
         "defer_indexes_from": settings.ingest_defer_indexes_from,
+        "writer_process_from": settings.ingest_writer_process_from,
     }  # fmt: skip
     if mapping is not None:
         text = (await mapping.read()).decode("utf-8", errors="replace")
