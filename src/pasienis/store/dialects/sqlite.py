@@ -10,7 +10,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, event, text
 
 from pasienis.config import Settings
-from pasienis.store.dialects.base import BulkPlan, OnConflict, Row, column_converters, convert_rows
+from pasienis.store.dialects.base import (
+    BulkPlan,
+    OnConflict,
+    Row,
+    column_converters,
+    convert_batch,
+)
 from pasienis.store.errors import StoreError
 
 #: Pragmas while :meth:`SQLiteDialect.index_build` runs (the previous values come back after):
@@ -24,6 +30,10 @@ BATCH = 20_000
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
+    # Checkpoint at ~100 MiB of WAL rather than 4 MiB: bulk batches rewrite the same random
+    # index pages, and fewer checkpoints copy each page fewer times (1M crossings + 500k
+    # statements in 50k batches: 12.0 s → 10.7 s; the WAL stays bounded).
+    "PRAGMA wal_autocheckpoint=25000",
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=30000",
     "PRAGMA temp_store=MEMORY",
@@ -83,10 +93,10 @@ class SQLiteDialect:
         converters = column_converters(plan, datetime_as_text=True)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         sent = 0
-        it = iter(convert_rows(rows, converters))
+        it = iter(rows)
         try:
             while batch := list(islice(it, BATCH)):
-                cursor.executemany(sql, batch)
+                cursor.executemany(sql, convert_batch(batch, converters))
                 sent += len(batch)
         finally:
             cursor.close()
