@@ -150,6 +150,7 @@ class FlatProcessor(Processor):
         m = compiled.loaded.mapping
         self.fields: tuple[str, ...] = compiled.plan.fields
         self._header: list[str] = []  # of a delimited source, for quarantined rows
+        self._cache_ids = False  # ``keys`` maps raw key values to ids already
         pos = {f: i for i, f in enumerate(self.fields)}
         specs = {**m.entities, **m.events}
         self.entity_plans = [_EntityPlan(e, specs[e.name], pos) for e in compiled.entities]
@@ -228,6 +229,7 @@ class FlatProcessor(Processor):
         written = self._written
         for body, _union, _plan in pending:
             body.emitted = True
+            body.values = []  # written: only the fingerprint is compared from now on
             written.put(body.eid, body.fingerprint)
         if all(p.name in ids for p, _raw in made):  # no entity dropped as incomplete
             for plan in self.entity_plans:

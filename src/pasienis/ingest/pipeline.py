@@ -121,6 +121,7 @@ class Processor:
         self._clean = GenerationCache(CACHE_LIMIT)  # (value spec, raw) → cleaned or reason
         self._written = GenerationCache(CACHE_LIMIT)  # entity id → fingerprint of its values
         self._id_cache = GenerationCache(CACHE_LIMIT)  # (namespace, key parts) → id
+        self._cache_ids = True  # off where the caller caches ids by raw values already
         self._raw_seen = GenerationCache(CACHE_LIMIT)  # (id, raw values) of bodies made
         self._top_entities = [e for e in compiled.entities if e.each is None]
         self._top_events = [e for e in compiled.events if e.each is None]
@@ -185,10 +186,11 @@ class Processor:
         if not any(parts):
             return False
         cache_key = (entity.namespace, parts)
-        found = self._id_cache[cache_key]
+        found = self._id_cache[cache_key] if self._cache_ids else MISSING
         if found is MISSING:
             found = make_id(entity.namespace, *parts)
-            self._id_cache.put(cache_key, found)
+            if self._cache_ids:
+                self._id_cache.put(cache_key, found)
         ids[entity.name] = found
         return True
 
