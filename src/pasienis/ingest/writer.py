@@ -95,11 +95,11 @@ class ProcessWriter:
 
     The child (``python -m pasienis.ingest.writer_main``) reads pickled batches from its stdin and
     answers on its stdout; it opens the same store from ``settings`` and dies with its parent,
-    so a parent killed with -9 leaves no writer behind to race the resumed import. A pipe
-    write blocks while the child is busy with the previous batch: at most one batch waits.
-    A failure of the child is raised by :meth:`submit` or :meth:`close` as
-    :class:`IngestError`. (``multiprocessing`` would re-import the caller's main module in
-    the child; a plain subprocess starts clean.)
+    so a parent killed with -9 leaves no writer behind to race the resumed import. A sender
+    thread writes to the pipe (without the GIL), so the caller maps the next batch while one
+    batch is being written and one is in the pipe. A failure of the child is raised by
+    :meth:`submit` or :meth:`close` as :class:`IngestError`. (``multiprocessing`` would
+    re-import the caller's main module in the child; a plain subprocess starts clean.)
     """
 
     def __init__(
@@ -114,39 +114,54 @@ class ProcessWriter:
             stdout=subprocess.PIPE,
         )
         self._closed = False
-        self._send((settings, run, event_columns))
+        self._broken = threading.Event()
+        self._outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=1)
+        self._sender = threading.Thread(target=self._send_all, name="ingest-sender", daemon=True)
+        self._sender.start()
+        self._put((settings, run, event_columns))
+
+    @property
+    def pid(self) -> int:
+        """The writer process."""
+        return self._child.pid
 
     def submit(self, batch: Output, checkpoint: int) -> None:
-        """Send a batch (blocks while the child is busy); raise a writer failure."""
-        self._send((batch, checkpoint))
+        """Send a batch (blocks while two are on their way); raise a writer failure."""
+        self._put((batch, checkpoint))
 
     def close(self) -> None:
         """Wait until every batch is written and the child has exited; raise its failure."""
         if self._closed:
             return
         self._closed = True
-        with contextlib.suppress(BrokenPipeError):
-            self._send(None, closing=True)
-        assert self._child.stdin is not None
+        self._outbox.put(None)
+        self._sender.join()
         assert self._child.stdout is not None
-        with contextlib.suppress(BrokenPipeError):
-            self._child.stdin.close()
         answer = self._child.stdout.read()
         self._child.wait()
         self._raise_for(answer)
 
-    def _send(self, message: Any, *, closing: bool = False) -> None:
-        assert self._child.stdin is not None
-        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        try:
-            self._child.stdin.write(struct.pack("<Q", len(data)))
-            self._child.stdin.write(data)
-            self._child.stdin.flush()
-        except BrokenPipeError:
-            if closing:
-                raise
+    def _put(self, message: Any) -> None:
+        if self._broken.is_set():
             self.close()  # raises what the child reported
-            raise IngestError("the import's writer process stopped") from None
+            raise IngestError("the import's writer process stopped")
+        self._outbox.put(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def _send_all(self) -> None:
+        """The sender thread: frames to the child's stdin until ``None``, then end of file."""
+        stdin = self._child.stdin
+        assert stdin is not None
+        while (data := self._outbox.get()) is not None:
+            if self._broken.is_set():
+                continue  # drain: the caller raises at its next submit
+            try:
+                stdin.write(struct.pack("<Q", len(data)))
+                stdin.write(data)
+                stdin.flush()
+            except (BrokenPipeError, ValueError):
+                self._broken.set()
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            stdin.close()
 
     def _raise_for(self, answer: bytes) -> None:
         text = answer.decode("utf-8", errors="replace").strip()
