@@ -127,8 +127,9 @@ def worker_ours(csv_path: Path, data_dir: Path) -> dict[str, float]:
     mapping = parse_mapping(MAPPING, name="bench.yml")
     started = time.perf_counter()
     result = run_import(
-        store, source=csv_path, mapping=mapping, batch_size=settings.ingest_batch_records
-    )
+        store, source=csv_path, mapping=mapping, batch_size=settings.ingest_batch_records,
+        cache_entries=settings.ingest_cache_entries,
+    )  # fmt: skip
     seconds = time.perf_counter() - started
     run = result.run
     writer_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

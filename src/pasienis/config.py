@@ -207,6 +207,13 @@ class Settings(BaseSettings):
         "process, so that mapping and writing use two cores (a writer thread shares the GIL "
         "with the mapping); smaller imports write from a thread. 0 means always a thread.",
     )
+    ingest_cache_entries: int = Field(
+        default=200_000,
+        description="Entries per generation of each per-run import cache (raw values → entity "
+        "ids, cleaned values, entities written): memory stays bounded whatever the file size; "
+        "a register with more distinct people or vehicles than this recomputes the ones it has "
+        "not seen for a while and writes their statements again (upserts that change nothing).",
+    )
     ingest_upload_dir: Path | None = Field(
         default=None,
         description="Where files uploaded to POST /api/imports are kept for the import and for "

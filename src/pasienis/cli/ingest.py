@@ -91,6 +91,7 @@ def ingest(
             created_by=user, progress=progress, batch_size=cfg.ingest_batch_records,
             defer_indexes_from=cfg.ingest_defer_indexes_from,
             writer_process_from=cfg.ingest_writer_process_from,
+            cache_entries=cfg.ingest_cache_entries,
         )  # fmt: skip
     if as_json:
         out.print_json(json.dumps(result.to_dict(), default=str))

@@ -80,7 +80,7 @@ class _Body:
 
 
 class _EntityPlan:
-    def __init__(self, entity: CEntity, spec: Any, pos: dict[str, int]) -> None:
+    def __init__(self, entity: CEntity, spec: Any, pos: dict[str, int], cache_entries: int) -> None:
         self.e = entity
         self.name = entity.name
         key_cols, self.key_refs = _sources(spec.key)
@@ -89,8 +89,11 @@ class _EntityPlan:
         self.key_get = _tuple_getter([pos[c] for c in key_cols])
         self.body_get = _tuple_getter([pos[c] for c in body_cols])
         self.when_col = pos[spec.when.column] if spec.when is not None else None
-        self.keys = GenerationCache(CACHE_LIMIT)  # raw key values → id, None or a problem
-        self.bodies = GenerationCache(CACHE_LIMIT)  # (id, raw values) → _Body or a problem
+        # raw key values → id, None or a problem; (id, raw values) → _Body or a problem. Where
+        # ``done`` applies, a written entity is found there: these keep only what it cannot
+        # hold (problems, no entity, incomplete entities, entities of rejected records).
+        self.keys = GenerationCache(cache_entries)
+        self.bodies = GenerationCache(cache_entries)
         # Key and body depend on these raw values (and the ids of the entities referred to)
         # only: raw values → id of an entity already written, one lookup for a repeated
         # entity. ``None`` records that the same inputs made no entity (condition false,
@@ -108,8 +111,9 @@ class _EntityPlan:
         else:
             whole = _tuple_getter(self.union_index)
             self.union_get = (lambda v: (v[self.union_index[0]],)) if len(union) == 1 else whole
-        self.done = GenerationCache(CACHE_LIMIT)
+        self.done = GenerationCache(cache_entries)
         self.done_ok = False  # set by the processor: every reference is to an earlier entity
+        self.ref_plans: list[_EntityPlan] = []  # the plans of ``refs``, set by the processor
 
     def done_key(self, vec: Sequence[Any], ids: dict[str, str]) -> Any:
         """The ``done`` key of one record."""
@@ -145,19 +149,29 @@ class _EventPlan:
 class FlatProcessor(Processor):
     """Processes flat records given as value vectors in ``fields`` order (see :attr:`fields`)."""
 
-    def __init__(self, compiled: CompiledMapping, *, run_id: str, seen: datetime) -> None:
-        super().__init__(compiled, run_id=run_id, seen=seen)
+    def __init__(
+        self,
+        compiled: CompiledMapping,
+        *,
+        run_id: str,
+        seen: datetime,
+        cache_entries: int = CACHE_LIMIT,
+    ) -> None:
+        super().__init__(compiled, run_id=run_id, seen=seen, cache_entries=cache_entries)
         m = compiled.loaded.mapping
         self.fields: tuple[str, ...] = compiled.plan.fields
         self._header: list[str] = []  # of a delimited source, for quarantined rows
         self._cache_ids = False  # ``keys`` maps raw key values to ids already
         pos = {f: i for i, f in enumerate(self.fields)}
         specs = {**m.entities, **m.events}
-        self.entity_plans = [_EntityPlan(e, specs[e.name], pos) for e in compiled.entities]
-        earlier: set[str] = set()
+        self.entity_plans = [
+            _EntityPlan(e, specs[e.name], pos, cache_entries) for e in compiled.entities
+        ]
+        earlier: dict[str, _EntityPlan] = {}
         for plan in self.entity_plans:
-            plan.done_ok = set(plan.refs) <= earlier
-            earlier.add(plan.name)
+            plan.done_ok = set(plan.refs) <= set(earlier)
+            plan.ref_plans = [earlier[r] for r in plan.refs if r in earlier]
+            earlier[plan.name] = plan
         self.name = ""
         self.event_plans = [_EventPlan(e, specs[e.name], pos) for e in compiled.events]
         self.vector_columns: dict[str, list[VectorFn]] = {}
@@ -207,11 +221,17 @@ class FlatProcessor(Processor):
         try:
             made, hit = [], []
             for plan in self.entity_plans:
-                if plan.plain and (eid := plan.done[raw := plan.union_get(vec)]):
-                    ids[plan.name] = eid
-                    hit.append(plan)
-                elif self._made(plan, vec, ids):
-                    made.append((plan, raw if plan.plain else None))
+                # A done hit is exact only if the ids it was keyed with are final: those of
+                # entities that were done hits themselves (a fresh one may yet be dropped).
+                if plan.done_ok and all(r in hit for r in plan.ref_plans):
+                    found = plan.done[plan.done_key(vec, ids)]
+                    if found is not MISSING:
+                        if found:
+                            ids[plan.name] = found
+                        hit.append(plan)
+                        continue
+                if self._made(plan, vec, ids):
+                    made.append((plan, None))
             entities = 0
             for plan, raw in made:
                 entities += self._body(plan, vec, ids, locator, stmts, pending, raw)
@@ -421,7 +441,7 @@ class FlatProcessor(Processor):
             found, raw = MISSING, None
         if found is MISSING:
             found = self._key_uncached(plan, vec, ids)
-            if raw is not None:
+            if raw is not None and not (plan.done_ok and type(found) is str):
                 plan.keys.put(raw, found)
         if found is None:
             return False
@@ -467,7 +487,7 @@ class FlatProcessor(Processor):
             body, raw = MISSING, None
         if body is MISSING:
             body = self._body_uncached(plan, vec, ids, eid)
-            if raw is not None:
+            if raw is not None and not (plan.done_ok and type(body) is _Body):
                 plan.bodies.put(raw, body)
         if body is _INCOMPLETE:
             del ids[plan.name]  # e.g. a relation whose other end is absent

@@ -8,6 +8,7 @@ from typing import Any
 from pasienis.ingest.bulk import DEFAULT_DEFER_FROM
 from pasienis.ingest.mapping import load_mapping, parse_mapping
 from pasienis.ingest.mappings.scenario import FOLDER as SCENARIO_MAPPINGS
+from pasienis.ingest.pipeline import CACHE_LIMIT
 from pasienis.ingest.service import run_import
 from pasienis.ingest.writer import PROCESS_FROM
 from pasienis.jobs import JobContext
@@ -29,7 +30,7 @@ def shipped_mapping(name: str) -> Path:
 def import_job(ctx: JobContext) -> dict[str, Any]:
     """Params: ``path``, and ``mapping_text`` (YAML) or ``mapping_path``; optional ``format``,
     ``dataset``, ``source_name``, ``force``, ``batch_size``, ``defer_indexes_from``,
-    ``writer_process_from``."""
+    ``writer_process_from``, ``cache_entries``."""
     p = ctx.params
     if p.get("mapping_text"):
         mapping = parse_mapping(p["mapping_text"], name=p.get("mapping_name") or "uploaded mapping")
@@ -48,6 +49,7 @@ def import_job(ctx: JobContext) -> dict[str, Any]:
         batch_size=int(p.get("batch_size") or 5_000),
         defer_indexes_from=int(p.get("defer_indexes_from", DEFAULT_DEFER_FROM)),
         writer_process_from=int(p.get("writer_process_from", PROCESS_FROM)),
+        cache_entries=int(p.get("cache_entries", CACHE_LIMIT)),
     )  # fmt: skip
     ctx.progress(result.run["records"], result.run["records"], "done", force=True)
     return result.to_dict()

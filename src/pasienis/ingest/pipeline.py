@@ -23,10 +23,11 @@ from pasienis.ingest.transforms import ValueProblem, apply_all
 from pasienis.ingest.validate import check_format
 from pasienis.model import InvalidValueError, clean_value, make_id
 
-#: Entries per generation of each per-run cache (see :mod:`pasienis.ingest.cache`): memory
-#: stays bounded whatever the file size; a register with more distinct people or vehicles than
-#: this recomputes the ones it has not seen for a while.
-CACHE_LIMIT = 100_000
+#: Entries per generation of each per-run cache (see :mod:`pasienis.ingest.cache`;
+#: ``Settings.ingest_cache_entries``): memory stays bounded whatever the file size; a register
+#: with more distinct people or vehicles than this recomputes those it has not seen for a
+#: while, and writes their statements again (an upsert that changes nothing).
+CACHE_LIMIT = 200_000
 #: Longest id prefix that keeps ``prefix-<40 hex>`` within the event tables' 64 characters.
 EVENT_PREFIX = 23
 
@@ -113,7 +114,14 @@ def convert_event_value(kind: str, value: str, tz: str | None) -> Any:
 class Processor:
     """Processes records of one run into :class:`Output` batches."""
 
-    def __init__(self, compiled: CompiledMapping, *, run_id: str, seen: datetime) -> None:
+    def __init__(
+        self,
+        compiled: CompiledMapping,
+        *,
+        run_id: str,
+        seen: datetime,
+        cache_entries: int = CACHE_LIMIT,
+    ) -> None:
         self.c = compiled
         self.dataset = compiled.dataset
         self.run_id = run_id

@@ -21,7 +21,7 @@ from pasienis.ingest.errors import MappingError
 from pasienis.ingest.flat import CHUNK_ROWS, FlatProcessor
 from pasienis.ingest.ftm import FtMProcessor
 from pasienis.ingest.mapping import LoadedMapping, detect_format
-from pasienis.ingest.pipeline import Output, Processor
+from pasienis.ingest.pipeline import CACHE_LIMIT, Output, Processor
 from pasienis.ingest.readers.delimited import DelimitedReader
 from pasienis.ingest.sources import estimate_total, file_sha256, open_reader
 from pasienis.ingest.writer import PROCESS_FROM, BatchWriter, ProcessWriter, Writer
@@ -50,6 +50,16 @@ class ImportResult:
             "resumed_from": self.resumed_from,
             **{k: self.run.get(k) for k in keep},
         }
+
+
+@dataclass(frozen=True)
+class _Sizes:
+    """How much an import holds at once: records per batch, the record count from which it
+    writes from a child process, and entries per generation of each per-run cache."""
+
+    batch_records: int
+    writer_process_from: int
+    cache_entries: int
 
 
 @dataclass
@@ -100,12 +110,14 @@ def run_import(
     source_name: str | None = None,
     defer_indexes_from: int = DEFAULT_DEFER_FROM,
     writer_process_from: int = PROCESS_FROM,
+    cache_entries: int = CACHE_LIMIT,
 ) -> ImportResult:
     """Import one file. ``force`` re-reads a file already imported (e.g. to retry quarantine).
 
     An import of at least ``defer_indexes_from`` records into tables that hold fewer rows
     loads without their secondary indexes and rebuilds them at the end (:mod:`.bulk`); one
     of at least ``writer_process_from`` records writes from a child process (:mod:`.writer`).
+    ``cache_entries`` bounds each per-run cache (:mod:`.cache`).
     """
     plan = _plan(source, mapping, fmt, dataset, source_name)
     with store.read() as conn:
@@ -127,7 +139,8 @@ def run_import(
             store, run_id=run["id"], compiled=plan.compiled, expected=total,
             threshold=defer_indexes_from,
         )  # fmt: skip
-        _read_and_write(store, plan, run, resumed, progress, batch_size, total, writer_process_from)
+        sizes = _Sizes(batch_size, writer_process_from, cache_entries)
+        _read_and_write(store, plan, run, resumed, progress, total, sizes)
     except PasienisError as exc:
         _restore(store, run, progress)
         failed = runs.finish_run(store, run, status="failed", error=exc.message)
@@ -174,9 +187,8 @@ def _read_and_write(
     run: dict[str, Any],
     resumed: int,
     progress: Progress | None,
-    batch_size: int,
     total: int | None,
-    writer_process_from: int,
+    sizes: _Sizes,
 ) -> None:
     reader = open_reader(plan.path, plan.fmt, plan.compiled, plan.name)
     seen = run["started_at"]
@@ -185,9 +197,13 @@ def _read_and_write(
     if plan.compiled is None:
         processor = FtMProcessor(dataset=plan.key.dataset, run_id=run["id"], seen=seen)
     elif plan.compiled.groups:
-        processor = Processor(plan.compiled, run_id=run["id"], seen=seen)
+        processor = Processor(
+            plan.compiled, run_id=run["id"], seen=seen, cache_entries=sizes.cache_entries
+        )
     else:
-        processor = FlatProcessor(plan.compiled, run_id=run["id"], seen=seen)
+        processor = FlatProcessor(
+            plan.compiled, run_id=run["id"], seen=seen, cache_entries=sizes.cache_entries
+        )
     if plan.compiled is not None:
         event_columns = {e.name: (e.table.name, e.column_names) for e in plan.compiled.events}
 
@@ -195,13 +211,13 @@ def _read_and_write(
         runs.commit_batch(store, run, out, done, event_columns)
 
     writer: Writer
-    if _use_process(store, total, writer_process_from):
+    if _use_process(store, total, sizes.writer_process_from):
         writer = ProcessWriter(store.settings, run, event_columns)
     else:
         writer = BatchWriter(write, threaded=store.pinned is None)
     gc_state = _bulk_gc_start()
     try:
-        for out, done in _batches(reader, processor, resumed, batch_size):
+        for out, done in _batches(reader, processor, resumed, sizes.batch_records):
             writer.submit(out, done)
             if progress is not None:
                 progress(done, total, plan.name)

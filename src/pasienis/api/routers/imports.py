@@ -56,6 +56,7 @@ async def create_import(
         "batch_size": settings.ingest_batch_records,
         "defer_indexes_from": settings.ingest_defer_indexes_from,
         "writer_process_from": settings.ingest_writer_process_from,
+        "cache_entries": settings.ingest_cache_entries,
     }  # fmt: skip
     if mapping is not None:
         text = (await mapping.read()).decode("utf-8", errors="replace")
