@@ -88,3 +88,53 @@ def test_import_job_through_the_api(
         assert bad.status_code == 422
     with sqlite_store.read() as conn:
         assert get_job(conn, job_id=job_id)["created_by"] == "ana"
+
+
+def test_large_import_job_uses_writer_process_and_deferred_indexes(
+    sqlite_store: Store, base_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The API passes the configured thresholds to the job: here a 3,000-record upload counts
+    as large, so it is written from a child process and loads without secondary indexes."""
+    from fastapi.testclient import TestClient
+
+    from pasienis.api import create_app
+    from pasienis.ingest import writer
+    from pasienis.security import Role
+    from pasienis.security.provision import provision
+    from pasienis.store import deferred, droppable_indexes
+
+    started: list[int] = []  # the real writer runs; this only records that it was started
+    real_init = writer.ProcessWriter.__init__
+
+    def recording_init(self: Any, *args: Any, **kwargs: Any) -> None:
+        real_init(self, *args, **kwargs)
+        started.append(self.pid)
+
+    monkeypatch.setattr(writer.ProcessWriter, "__init__", recording_init)
+    settings = base_settings.model_copy(
+        update={"ingest_writer_process_from": 1_000, "ingest_defer_indexes_from": 1_000}
+    )
+    with sqlite_store.begin() as conn:
+        token = provision(conn, name="ana", roles=[Role.analyst], datasets=[])
+        indexes = {name for name, _ddl in droppable_indexes(conn, "statements")}
+    app = create_app(settings, store=sqlite_store)
+    rows = "".join(f"{i},Person {i}\n" for i in range(3_000))
+    mapping = (
+        "dataset: many\nentities:\n  p: {schema: Person, key: [id], properties: {name: name}}\n"
+    )
+    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
+        response = client.post(
+            "/api/imports",
+            files={
+                "file": ("many.csv", f"id,name\n{rows}".encode()),
+                "mapping": ("m.yml", mapping.encode()),
+            },
+        )
+        assert response.status_code == 202, response.text
+        job = app.state.jobs.wait(response.json()["job_id"])
+    assert job["status"] == "succeeded", job
+    assert (job["result"]["records"], job["result"]["statements"]) == (3_000, 6_000)
+    assert len(started) == 1
+    with sqlite_store.read() as conn:
+        assert deferred(conn) == []
+        assert {name for name, _ddl in droppable_indexes(conn, "statements")} == indexes
