@@ -262,10 +262,16 @@ def _batches(
             continue
         processor.process(record, out)
         done = record.index + 1
-        if out.records >= batch_size:
+        if _full(out, batch_size):
             yield out, done
             out = Output()
     yield out, done
+
+
+def _full(out: Output, batch_size: int) -> bool:
+    """A batch is full at ``batch_size`` records, or as many statements: records that bring
+    many new entities make more rows, and batch memory must not depend on the data."""
+    return out.records >= batch_size or len(out.statements) >= batch_size
 
 
 def _row_batches(
@@ -296,7 +302,7 @@ def _row_batches(
             if item.index >= resumed:
                 processor.process(item, out)
                 done = item.index + 1
-        if out.records >= batch_size:
+        if _full(out, batch_size):
             yield out, done
             out = Output()
     flush()
