@@ -178,3 +178,33 @@ def test_scenario_csv_files_same_both_ways(scenario_dir: Path) -> None:
         _same(reference, _run(mapping, scenario_dir / file_name, chunks=500)[0])
         checked += 1
     assert checked >= 3
+
+
+def test_list_values_from_json_take_the_uncached_path(tmp_path: Path) -> None:
+    """JSON (and repeated XML elements) give lists: not hashable, so not cached, but imported
+    exactly as the general processor imports them."""
+    import json
+
+    from pasienis.ingest.pipeline import Processor
+    from pasienis.ingest.sources import open_reader
+
+    mapping = parse_mapping(
+        "dataset: jj\nsource: {format: jsonl}\nentities:\n"
+        "  person: {schema: Person, key: [id], properties: {name: names}}\n",
+        name="j.yml",
+    )
+    source = tmp_path / "people.jsonl"
+    records = [{"id": "1", "names": ["Jonas", "Jonaitis"]}, {"id": "1", "names": ["Jonas"]}]
+    source.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    compiled = compile_mapping(mapping)
+    outs = []
+    for cls in (Processor, FlatProcessor):
+        processor = cls(compiled, run_id="run", seen=SEEN)
+        out = Output()
+        for record in open_reader(source, "jsonl", compiled, "people.jsonl").records():
+            processor.process(record, out)
+        outs.append(out)
+    assert sorted(outs[0].statements) == sorted(outs[1].statements)
+    # The second record states id and Jonas again (same statement ids: an upsert).
+    assert len(outs[1].statements) == 5
+    assert len({row[0] for row in outs[1].statements}) == 3  # id, Jonas, Jonaitis

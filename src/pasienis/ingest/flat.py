@@ -12,6 +12,7 @@ before, and an entity counts as written only when its record was accepted.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -224,7 +225,7 @@ class FlatProcessor(Processor):
                 # A done hit is exact only if the ids it was keyed with are final: those of
                 # entities that were done hits themselves (a fresh one may yet be dropped).
                 if plan.done_ok and all(r in hit for r in plan.ref_plans):
-                    found = plan.done[plan.done_key(vec, ids)]
+                    found = self._done_lookup(plan, vec, ids)
                     if found is not MISSING:
                         if found:
                             ids[plan.name] = found
@@ -254,7 +255,8 @@ class FlatProcessor(Processor):
         if all(p.name in ids for p, _raw in made):  # no entity dropped as incomplete
             for plan in self.entity_plans:
                 if plan.done_ok and plan not in hit:
-                    plan.done.put(plan.done_key(vec, ids), ids.get(plan.name))
+                    with contextlib.suppress(TypeError):  # unhashable raw values: no caching
+                        plan.done.put(plan.done_key(vec, ids), ids.get(plan.name))
         out.statements.extend(stmts)
         events = out.events
         for name, row in rows:
@@ -263,6 +265,15 @@ class FlatProcessor(Processor):
             else:
                 events[name] = [row]
         out.entities += entities
+
+    @staticmethod
+    def _done_lookup(plan: _EntityPlan, vec: Sequence[Any], ids: dict[str, str]) -> Any:
+        """The plan's ``done`` entry for a record; a miss for unhashable raw values (JSON and
+        XML readers give lists for repeated values)."""
+        try:
+            return plan.done[plan.done_key(vec, ids)]
+        except TypeError:
+            return MISSING
 
     def process_rows(self, items: Sequence[tuple[int, int, list[str]]], out: Output) -> None:
         """Add the rows of many delimited records at once (``DelimitedReader.rows()`` items).

@@ -126,11 +126,11 @@ class Processor:
         self.dataset = compiled.dataset
         self.run_id = run_id
         self.seen = seen
-        self._clean = GenerationCache(CACHE_LIMIT)  # (value spec, raw) → cleaned or reason
-        self._written = GenerationCache(CACHE_LIMIT)  # entity id → fingerprint of its values
-        self._id_cache = GenerationCache(CACHE_LIMIT)  # (namespace, key parts) → id
+        self._clean = GenerationCache(cache_entries)  # (value spec, raw) → cleaned or reason
+        self._written = GenerationCache(cache_entries)  # entity id → fingerprint of its values
+        self._id_cache = GenerationCache(cache_entries)  # (namespace, key parts) → id
         self._cache_ids = True  # off where the caller caches ids by raw values already
-        self._raw_seen = GenerationCache(CACHE_LIMIT)  # (id, raw values) of bodies made
+        self._raw_seen = GenerationCache(cache_entries)  # (id, raw values) of bodies made
         self._top_entities = [e for e in compiled.entities if e.each is None]
         self._top_events = [e for e in compiled.events if e.each is None]
         self._grouped = {

@@ -118,7 +118,13 @@ class ProcessWriter:
         self._outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=1)
         self._sender = threading.Thread(target=self._send_all, name="ingest-sender", daemon=True)
         self._sender.start()
-        self._put((settings, run, event_columns))
+        try:
+            self._put((settings, run, event_columns))
+        except BaseException:
+            self._outbox.put(None)  # the child then reads the end and exits
+            self._sender.join()
+            self._child.wait()
+            raise
 
     @property
     def pid(self) -> int:
@@ -133,12 +139,13 @@ class ProcessWriter:
         """Wait until every batch is written and the child has exited; raise its failure."""
         if self._closed:
             return
-        self._closed = True
-        self._outbox.put(None)
-        self._sender.join()
+        if self._sender.is_alive():
+            self._outbox.put(None)
+            self._sender.join()
         assert self._child.stdout is not None
         answer = self._child.stdout.read()
         self._child.wait()
+        self._closed = True  # only now: an interrupted close waits again when called again
         self._raise_for(answer)
 
     def _put(self, message: Any) -> None:
@@ -158,9 +165,9 @@ class ProcessWriter:
                 stdin.write(struct.pack("<Q", len(data)))
                 stdin.write(data)
                 stdin.flush()
-            except (BrokenPipeError, ValueError):
+            except BaseException:  # a dead child, or any write failure: report, keep draining
                 self._broken.set()
-        with contextlib.suppress(BrokenPipeError, ValueError):
+        with contextlib.suppress(OSError, ValueError):
             stdin.close()
 
     def _raise_for(self, answer: bytes) -> None:
@@ -192,13 +199,15 @@ def _read(stream: BinaryIO) -> Any:
 def child_main(parent: int) -> int:
     """The writer process: open the store, write batches until the end, report on stdout."""
     _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it ends the input
     from pasienis.ingest import runs  # the parent's import state does not cross
     from pasienis.store import open_store
 
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    settings, run, event_columns = _read(stdin)
-    store = open_store(settings)
+    store = None
     try:
+        settings, run, event_columns = _read(stdin)
+        store = open_store(settings)
         while (item := _read(stdin)) is not None:
             runs.commit_batch(store, run, item[0], item[1], event_columns)
     except BaseException as exc:  # reported to the parent, which raises it
@@ -208,7 +217,8 @@ def child_main(parent: int) -> int:
         stdout.flush()
         return 1
     finally:
-        store.dispose()
+        if store is not None:
+            store.dispose()
     stdout.write(b"done")
     stdout.flush()
     return 0
