@@ -122,3 +122,23 @@ def postgresql_store(pg_url: str) -> Iterator[Store]:
     Mark such tests ``postgresql``.
     """
     yield from _pg_store(pg_url)
+
+
+@pytest.fixture
+def cli(sqlite_store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """``cli("db", "indexes")`` runs the pasienis CLI against ``sqlite_store`` and returns its
+    output; ``ok=False`` expects a non-zero exit. Tests add settings with ``monkeypatch``."""
+    from typer.testing import CliRunner
+
+    from pasienis.cli import app
+
+    monkeypatch.setenv("PASIENIS_DATABASE_URL", str(sqlite_store.engine.url))
+    monkeypatch.setenv("PASIENIS_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+
+    def invoke(*args: str, ok: bool = True) -> str:
+        result = runner.invoke(app, list(args))
+        assert (result.exit_code == 0) is ok, result.output
+        return result.output
+
+    return invoke

@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from rich.console import Console
-from typer.testing import CliRunner
 
-from pasienis.cli import app
 from pasienis.cli import db as db_cli
 from pasienis.store import Store, defer_indexes, deferred
 
 
 @pytest.fixture
-def run(sqlite_store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    monkeypatch.setenv("PASIENIS_DATABASE_URL", str(sqlite_store.engine.url))
-    monkeypatch.setenv("PASIENIS_DATA_DIR", str(tmp_path))
+def run(cli, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(db_cli, "out", Console(width=200))  # whole index names in the table
-    runner = CliRunner()
-
-    def invoke(*args: str, ok: bool = True) -> str:
-        result = runner.invoke(app, list(args))
-        assert (result.exit_code == 0) is ok, result.output
-        return result.output
-
-    return invoke
+    return cli
 
 
 def pending(store: Store) -> dict[str, str]:

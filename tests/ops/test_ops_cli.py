@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from typer.testing import CliRunner
 
-from pasienis.cli import app
 from pasienis.ops.service import authenticate_device
 from pasienis.store import Store
 
 
 @pytest.fixture
-def run(sqlite_store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    monkeypatch.setenv("PASIENIS_DATABASE_URL", str(sqlite_store.engine.url))
-    monkeypatch.setenv("PASIENIS_DATA_DIR", str(tmp_path))
+def run(cli, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("PASIENIS_OPS_PUBLIC_URL", "https://ops.example.lt")
-    runner = CliRunner()
-
-    def invoke(*args: str, ok: bool = True) -> str:
-        result = runner.invoke(app, list(args))
-        assert (result.exit_code == 0) is ok, result.output
-        return result.output
-
-    return invoke
+    return cli
 
 
 def test_units_devices_and_tasks_from_the_command_line(run, sqlite_store: Store) -> None:
