@@ -46,6 +46,8 @@ VARIANTS: tuple[dict[str, str | int], ...] = (
     {"temp_store": "FILE", "threads": 0, "cache_size": -65536},
     {"temp_store": "FILE", "threads": 2, "cache_size": -65536},
     {"temp_store": "FILE", "threads": 0, "cache_size": -16384},
+    {"temp_store": "FILE", "threads": 0, "cache_size": -4096},
+    {"temp_store": "FILE", "threads": 2, "cache_size": -4096},
 )
 
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Page sizes SQLite accepts that suit a store (smaller ones only cost more pages).
+SQLITE_PAGE_SIZES = (4096, 8192, 16384, 32768, 65536)
 
 
 class Settings(BaseSettings):
@@ -225,6 +228,19 @@ class Settings(BaseSettings):
         description="SQLite page cache per connection, in MiB. Imports insert into indexes on "
         "random (hash) keys; a cache that holds those indexes keeps the writes in memory.",
     )
+    sqlite_page_size: int = Field(
+        default=16384,
+        description="Page size, in bytes, of a new SQLite store (an existing file keeps its "
+        "own). Imports write a million rows in a few hundred megabytes; larger pages mean "
+        "fewer pages to write and checkpoint (docs/benchmarks.md).",
+    )
+
+    @field_validator("sqlite_page_size")
+    @classmethod
+    def _page_size(cls, value: int) -> int:
+        if value not in SQLITE_PAGE_SIZES:
+            raise ValueError(f"must be one of {', '.join(map(str, SQLITE_PAGE_SIZES))}")
+        return value
 
     def resolved_database_url(self) -> str:
         """The database URL to connect to, defaulting to the embedded SQLite file."""

@@ -285,17 +285,20 @@ def test_nothing_is_deferred_before_the_migration(tmp_path) -> None:
 
 
 def test_index_build_sorts_on_disk_and_puts_the_pragmas_back(sqlite_store: Store) -> None:
-    def pragmas(conn: Connection) -> tuple[int, int]:
-        temp_store = conn.exec_driver_sql("PRAGMA temp_store").scalar()
-        cache_size = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    def pragmas(conn: Connection) -> tuple[int, int, int]:
+        found = tuple(
+            conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("temp_store", "cache_size", "threads")
+        )
         conn.rollback()
-        return temp_store, cache_size
+        return found  # type: ignore[return-value]
 
-    write_path = (2, -Settings().sqlite_cache_mb * 1024)  # MEMORY, the configured cache
+    # MEMORY, the configured cache, no sorter threads
+    write_path = (2, -Settings().sqlite_cache_mb * 1024, 0)
     with sqlite_store.connect() as conn:
         assert pragmas(conn) == write_path
         with sqlite_store.dialect.index_build(conn):
-            assert pragmas(conn) == (1, -16 * 1024)  # FILE: the sorter spills to disk
+            assert pragmas(conn) == (1, -4 * 1024, 2)  # FILE: the sorter spills to disk
         assert pragmas(conn) == write_path
         with conn.begin(), sqlite_store.dialect.index_build(conn):
             # Inside a transaction temp_store cannot change: left alone.

@@ -6,10 +6,13 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from pydantic import ValidationError
 from sqlalchemy import func, select
 
+from pasienis.config import Settings
 from pasienis.model.events import plate_reads
-from pasienis.store import Store
+from pasienis.store import Store, open_store, upgrade
 
 COLS = [c.name for c in plate_reads.c]
 T0 = datetime(2026, 9, 1, tzinfo=UTC)
@@ -58,3 +61,29 @@ def test_reader_sees_committed_data_while_a_writer_holds_the_lock(sqlite_store: 
         with sqlite_store.read() as reader:  # would raise "database is locked" without WAL
             count = reader.execute(select(func.count()).select_from(plate_reads)).scalar()
         assert count == 1
+
+
+def test_a_new_store_takes_the_configured_page_size_and_an_old_file_keeps_its_own(
+    tmp_path,
+) -> None:
+    def page_size(store: Store) -> int:
+        with store.read() as conn:
+            return conn.exec_driver_sql("PRAGMA page_size").scalar()
+
+    url = f"sqlite:///{tmp_path / 'pages.db'}"
+    store = open_store(Settings(database_url=url, sqlite_page_size=8192))
+    upgrade(store)
+    assert page_size(store) == 8192
+    store.dispose()
+    reopened = open_store(Settings(database_url=url, sqlite_page_size=32768))
+    try:
+        assert page_size(reopened) == 8192  # a page size is the file's, fixed at creation
+        with reopened.read() as conn:  # the checkpoint interval follows the real page size
+            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 100 * 128
+    finally:
+        reopened.dispose()
+
+
+def test_an_unsupported_page_size_is_refused() -> None:
+    with pytest.raises(ValidationError, match="4096, 8192, 16384, 32768, 65536"):
+        Settings(sqlite_page_size=1000)

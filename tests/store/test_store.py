@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import json
+import random
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, text
@@ -21,6 +24,7 @@ from pasienis.store import (
     head_revision,
     open_store,
 )
+from pasienis.store.dialects.base import naive_utc_text
 from pasienis.store.metadata import load_all_tables
 
 T0 = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
@@ -69,6 +73,45 @@ def test_naive_datetime_is_refused(store: Store) -> None:
     naive[1] = datetime(2026, 9, 1, 12, 0)  # noqa: DTZ001 - the point of the test
     with pytest.raises(ValueError, match="naive"), store.begin() as conn:
         store.bulk_insert(conn, plate_reads, READ_COLS, [tuple(naive)])
+
+
+def test_converted_rows_are_stored_as_the_engine_converts_them(store: Store) -> None:
+    """Importers convert times themselves (``bind_datetime``) and pass ``converted=True``: the
+    stored rows are exactly those the engine's own conversion makes."""
+    zones = [UTC, timezone(timedelta(hours=3)), ZoneInfo("Europe/Vilnius"), ZoneInfo("Asia/Dili")]
+    rows = [
+        read_row(i, datetime(2026, 3, 29, 0, 30, 15, 123456 * (i % 2), tzinfo=zones[i % 4]))
+        for i in range(40)
+    ]
+    with store.begin() as conn:
+        store.bulk_insert(conn, plate_reads, READ_COLS, rows)
+    with store.read() as conn:
+        reference = conn.execute(select(plate_reads).order_by(plate_reads.c.id)).all()
+    with store.begin() as conn:
+        conn.execute(plate_reads.delete())
+        bound = [(r[0], store.bind_datetime(r[1]), *r[2:7], json.dumps(r[7]), *r[8:]) for r in rows]
+        store.bulk_insert(conn, plate_reads, READ_COLS, bound, converted=True)
+    with store.read() as conn:
+        assert conn.execute(select(plate_reads).order_by(plate_reads.c.id)).all() == reference
+    assert {r.occurred_at for r in reference} == {r[1] for r in rows}
+
+
+def test_utc_text_is_what_sqlalchemy_stores_in_every_zone() -> None:
+    """The bulk path's SQLite text for a time equals SQLAlchemy's own (``astimezone`` to UTC,
+    naive, microseconds), across offsets, daylight-saving folds and four-digit years."""
+    rng = random.Random(5)
+    zones = [UTC, timezone(timedelta(hours=-9, minutes=-30)), ZoneInfo("Europe/Vilnius"),
+             ZoneInfo("America/New_York"), ZoneInfo("Asia/Kolkata")]  # fmt: skip
+    for _ in range(20_000):
+        when = datetime(
+            rng.randint(2, 9998), rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23),
+            rng.randint(0, 59), rng.randint(0, 59), rng.choice([0, rng.randint(0, 999_999)]),
+            tzinfo=rng.choice(zones), fold=rng.randint(0, 1),
+        )  # fmt: skip
+        expected = when.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        assert naive_utc_text(when) == expected
+    with pytest.raises(ValueError, match="naive"):
+        naive_utc_text(datetime(2026, 1, 1))  # noqa: DTZ001 - the point of the test
 
 
 def test_statements_touch_last_seen_on_reimport(store: Store) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, text
 from sqlalchemy.engine import make_url
@@ -84,14 +86,22 @@ class Store:
         *,
         on_conflict: OnConflict = OnConflict.IGNORE,
         touch: tuple[str, ...] = ("last_seen",),
+        converted: bool = False,
     ) -> int:
         """Write many rows through the engine's fast path (executemany / COPY).
 
         Rows are tuples in ``columns`` order; a row whose primary key exists is ignored or,
         with :attr:`OnConflict.TOUCH`, has its ``touch`` columns raised to the newer value.
+        ``converted``: times are already what :meth:`bind_datetime` makes and JSON is text.
         """
         plan = BulkPlan(table=table, columns=tuple(columns), touch=touch)
-        return self.dialect.bulk_insert(conn, plan, rows, on_conflict=on_conflict)
+        return self.dialect.bulk_insert(
+            conn, plan, rows, on_conflict=on_conflict, converted=converted
+        )
+
+    def bind_datetime(self, value: datetime) -> Any:
+        """An aware datetime as :meth:`bulk_insert` binds it on this engine."""
+        return self.dialect.bind_datetime(value)
 
     def check(self) -> None:
         """Fail early when the engine lacks a feature pasienis relies on."""

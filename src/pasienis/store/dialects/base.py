@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any, Protocol
@@ -42,18 +42,25 @@ class BulkPlan:
         return tuple(c.name for c in self.table.primary_key.columns)
 
 
-@lru_cache(maxsize=4096)
-def utc_naive_text(value: datetime | None) -> str | None:
+def naive_utc_text(value: datetime | None) -> str | None:
     """Format an aware datetime as the naive-UTC text SQLAlchemy stores on SQLite.
 
-    Cached: statements of one record share their provenance time, so most calls repeat.
+    Shifted by its offset rather than ``astimezone(UTC).replace(tzinfo=None)``, and the
+    offset cut from the ISO text: the same text in half the time (``replace`` alone costs
+    0.8 µs, and imports format a time per event). ``isoformat`` pads the year to four digits
+    as SQLAlchemy does, so the text is always 26 characters before the offset.
     """
     if value is None:
         return None
-    if value.tzinfo is None:
+    offset = value.utcoffset()
+    if offset is None:
         raise ValueError(f"naive datetime {value!r}")
-    # isoformat is a third faster than strftime and pads the year as SQLAlchemy does.
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    return (value - offset).isoformat(" ", "microseconds")[:26]
+
+
+#: :func:`naive_utc_text`, cached for columns whose values repeat (the provenance times of
+#: statements); event times are mostly distinct and are formatted uncached.
+utc_naive_text = lru_cache(maxsize=4096)(naive_utc_text)
 
 
 def json_text(value: Any) -> str | None:
@@ -69,7 +76,7 @@ def column_converters(plan: BulkPlan, *, datetime_as_text: bool) -> list[Convert
     for name in plan.columns:
         col_type = plan.table.c[name].type
         if isinstance(col_type, UTCDateTime):
-            converters.append(utc_naive_text if datetime_as_text else _require_aware)
+            converters.append(utc_naive_text if datetime_as_text else require_aware)
         elif col_type.__class__.__name__ == "JSON":
             converters.append(json_text)
         else:
@@ -77,7 +84,7 @@ def column_converters(plan: BulkPlan, *, datetime_as_text: bool) -> list[Convert
     return converters
 
 
-def _require_aware(value: datetime | None) -> datetime | None:
+def require_aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r}")
     return value
@@ -120,9 +127,26 @@ class Dialect(Protocol):
         """Return the names of required engine features that are missing."""
 
     def bulk_insert(
-        self, conn: Connection, plan: BulkPlan, rows: Iterable[Row], *, on_conflict: OnConflict
+        self,
+        conn: Connection,
+        plan: BulkPlan,
+        rows: Iterable[Row],
+        *,
+        on_conflict: OnConflict,
+        converted: bool = False,
     ) -> int:
-        """Write many rows by the engine's fast path; return how many rows were sent."""
+        """Write many rows by the engine's fast path; return how many rows were sent.
+
+        ``converted``: the caller already made every value what the driver binds (see
+        :meth:`bind_datetime`; JSON as text), so no per-column conversion runs.
+        """
+
+    def bind_datetime(self, value: datetime) -> Any:
+        """What :meth:`bulk_insert` binds for an aware datetime (naive UTC text on SQLite).
+
+        Importers convert event times while they still hold them column by column, rather
+        than have the writer transpose whole batches to convert one column.
+        """
 
     def spatial_ddl(self, table: str) -> list[str]:
         """DDL that indexes ``lat``/``lon`` of an event table for bounding-box queries."""

@@ -5,11 +5,20 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
 from pasienis.config import Settings
-from pasienis.store.dialects.base import BulkPlan, OnConflict, Row, column_converters, convert_rows
+from pasienis.store.dialects.base import (
+    BulkPlan,
+    OnConflict,
+    Row,
+    column_converters,
+    convert_rows,
+    require_aware,
+)
 from pasienis.store.errors import StoreError
 
 _counter = itertools.count()
@@ -53,7 +62,13 @@ class PostgreSQLDialect:
         return [f"extension {ext}" for ext in ("postgis", "pg_trgm") if ext not in available]
 
     def bulk_insert(
-        self, conn: Connection, plan: BulkPlan, rows: Iterable[Row], *, on_conflict: OnConflict
+        self,
+        conn: Connection,
+        plan: BulkPlan,
+        rows: Iterable[Row],
+        *,
+        on_conflict: OnConflict,
+        converted: bool = False,
     ) -> int:
         """COPY into a temporary table, then one ``INSERT … SELECT … ON CONFLICT``.
 
@@ -62,7 +77,7 @@ class PostgreSQLDialect:
         """
         cols = ", ".join(plan.columns)
         tmp = f"_bulk_{plan.table.name}_{next(_counter)}"
-        converters = column_converters(plan, datetime_as_text=False)
+        converters = [] if converted else column_converters(plan, datetime_as_text=False)
         raw = conn.connection.driver_connection
         sent = 0
         with raw.cursor() as cur:  # type: ignore[union-attr]
@@ -77,6 +92,10 @@ class PostgreSQLDialect:
             cur.execute(self._merge_sql(plan, tmp, on_conflict))
             cur.execute(f"DROP TABLE {tmp}")
         return sent
+
+    @staticmethod
+    def bind_datetime(value: datetime) -> Any:
+        return require_aware(value)
 
     @staticmethod
     def _merge_sql(plan: BulkPlan, tmp: str, on_conflict: OnConflict) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from itertools import islice
 from typing import Any
 
@@ -16,13 +17,16 @@ from pasienis.store.dialects.base import (
     Row,
     column_converters,
     convert_batch,
+    naive_utc_text,
 )
 from pasienis.store.errors import StoreError
 
 #: Pragmas while :meth:`SQLiteDialect.index_build` runs (the previous values come back after):
-#: sort on disk, in runs of at most 16 MiB. No ``threads``: measured, worker threads made the
-#: build slower here and doubled the sorter's memory (docs/benchmarks.md).
-INDEX_BUILD: dict[str, str | int] = {"temp_store": "FILE", "cache_size": -16 * 1024}
+#: sort on disk, in runs of at most 4 MiB, with up to two sorter threads. Measured with 16 KiB
+#: pages on 1M crossings + 500k statements (docs/benchmarks.md): 4 MiB runs beat 16 MiB ones
+#: (3.6 s vs 4.4 s for six indexes), and two sorter threads take it to 3.2 s; threads cost
+#: little memory only because the runs are small (with 64 MiB runs they doubled it).
+INDEX_BUILD: dict[str, str | int] = {"temp_store": "FILE", "cache_size": -4 * 1024, "threads": 2}
 
 #: Rows per executemany call: large enough to amortise the call, small enough to bound memory.
 BATCH = 20_000
@@ -30,14 +34,15 @@ BATCH = 20_000
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
-    # Checkpoint at ~100 MiB of WAL rather than 4 MiB: bulk batches rewrite the same random
-    # index pages, and fewer checkpoints copy each page fewer times (1M crossings + 500k
-    # statements in 50k batches: 12.0 s → 10.7 s; the WAL stays bounded).
-    "PRAGMA wal_autocheckpoint=25000",
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=30000",
     "PRAGMA temp_store=MEMORY",
 )
+
+#: Checkpoint at ~100 MiB of WAL rather than SQLite's 1,000 pages: bulk batches rewrite the
+#: same random index pages, and fewer checkpoints copy each page fewer times (1M crossings +
+#: 500k statements in 50k batches: 12.0 s → 10.7 s; the WAL stays bounded).
+CHECKPOINT_BYTES = 100 * 1024 * 1024
 
 
 class SQLiteDialect:
@@ -56,8 +61,12 @@ class SQLiteDialect:
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
+            # Takes effect only while the file is empty (before WAL and the first table).
+            cursor.execute(f"PRAGMA page_size={int(settings.sqlite_page_size)}")
             for pragma in PRAGMAS:
                 cursor.execute(pragma)
+            page_size = cursor.execute("PRAGMA page_size").fetchone()[0]
+            cursor.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_BYTES // page_size}")
             cursor.execute(f"PRAGMA cache_size=-{int(settings.sqlite_cache_mb) * 1024}")
             cursor.close()
 
@@ -87,10 +96,16 @@ class SQLiteDialect:
         return missing
 
     def bulk_insert(
-        self, conn: Connection, plan: BulkPlan, rows: Iterable[Row], *, on_conflict: OnConflict
+        self,
+        conn: Connection,
+        plan: BulkPlan,
+        rows: Iterable[Row],
+        *,
+        on_conflict: OnConflict,
+        converted: bool = False,
     ) -> int:
         sql = self._insert_sql(plan, on_conflict)
-        converters = column_converters(plan, datetime_as_text=True)
+        converters = [] if converted else column_converters(plan, datetime_as_text=True)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         sent = 0
         it = iter(rows)
@@ -101,6 +116,10 @@ class SQLiteDialect:
         finally:
             cursor.close()
         return sent
+
+    @staticmethod
+    def bind_datetime(value: datetime) -> Any:
+        return naive_utc_text(value)
 
     @staticmethod
     def _insert_sql(plan: BulkPlan, on_conflict: OnConflict) -> str:
@@ -150,16 +169,16 @@ class SQLiteDialect:
 
     @contextmanager
     def index_build(self, conn: Connection) -> Iterator[None]:
-        """Let ``CREATE INDEX`` sort on disk in small runs: ``temp_store=FILE``, 16 MiB cache.
+        """Let ``CREATE INDEX`` sort on disk in small runs: :data:`INDEX_BUILD`.
 
         With ``temp_store=MEMORY`` (set per connection for the write path) SQLite's sorter never
         spills, so building an index holds every key of the table in memory. With ``FILE`` it
         sorts runs no larger than the page cache and merges them from temporary files (in
         ``SQLITE_TMPDIR``, else ``/var/tmp`` or ``/tmp``): memory stays flat whatever the
         table size. The build needs few pages (a table scan, an append-only B-tree) and a
-        small cache measured faster too: on 4M ``border_crossings`` rows, 11.8 s and 33 MiB
-        with these settings; 22.5 s and 571 MiB (growing with the table) with the write
-        path's. ``temp_store`` cannot change inside a transaction, so a
+        small cache measured faster too: on 4M ``border_crossings`` rows (4 KiB pages), 11.8 s
+        and 33 MiB with a 16 MiB cache; 22.5 s and 571 MiB (growing with the table) with the
+        write path's settings. ``temp_store`` cannot change inside a transaction, so a
         pinned test connection is left as it is.
         """
         if conn.in_transaction():
