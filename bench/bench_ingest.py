@@ -103,10 +103,12 @@ def generate(path: Path, rows: int, seed: int = 7, population: int = 0) -> None:
         out.write(HEADER)
         for i in range(rows):
             name, dob, nat, doc = people[rng.randrange(pool)]
-            minute = i % 60
+            # Every crossing at its own second (two seconds apart), as in real records.
+            t = 2 * i
+            stamp = f"2026-09-{1 + t // 86400 % 28:02d}T{t // 3600 % 24:02d}:{t // 60 % 60:02d}:{t % 60:02d}"
             out.write(
                 f"X{i:08d},{name},{dob},{nat},{doc},{plates[rng.randrange(pool)]},MED,"
-                f"{'entry' if i % 2 else 'exit'},2026-09-{1 + i % 28:02d}T12:{minute:02d}:00+03:00,54.4,25.7\n"
+                f"{'entry' if i % 2 else 'exit'},{stamp}+03:00,54.4,25.7\n"
             )
 
 

@@ -104,3 +104,36 @@ def test_writer_dies_with_its_parent(sqlite_store: Store, tmp_path: Path) -> Non
     while _alive(child) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(child), "the writer outlived its killed parent"
+
+
+def test_frames_carry_bound_rows_marshalled_and_anything_else_pickled() -> None:
+    """Bound batches cross the pipe with their rows marshalled; a batch with datetimes (an FtM
+    import) or a quarantined record crosses pickled; both arrive as sent."""
+    import io
+    from datetime import UTC, datetime
+
+    from pasienis.ingest.pipeline import RecordProblem
+    from pasienis.ingest.readers.base import SourceRecord
+    from pasienis.ingest.writer import _read, encode
+
+    bound = Output(records=3, entities=1, bound=True)
+    text = "2026-09-01 09:00:00.000000"
+    bound.statements = [("s1", "e1", "Person", "name", "name", "Jonas", None, None, "d", "f:2",
+                         "r", text, text)]  # fmt: skip
+    bound.events = {"crossing": [("c1", "d", "f:2", "r", None, text, 54.4, 25.7, "e1")]}
+    bound.quarantine = [(SourceRecord(3, "f:4", {"time": "x"}), RecordProblem("time", "x", "bad"))]
+    unbound = Output(records=1)
+    when = datetime(2026, 9, 1, tzinfo=UTC)
+    unbound.statements = [("s2", "e2", "Person", "id", "id", "e2", None, None, "d", "f:5", "r",
+                           when, when)]  # fmt: skip
+    stream = io.BytesIO(encode((bound, 3), bound) + encode((unbound, 4), unbound))
+    got_bound, checkpoint = _read(stream)
+    assert checkpoint == 3
+    assert (got_bound.statements, got_bound.events) == (bound.statements, bound.events)
+    assert (got_bound.records, got_bound.entities, got_bound.bound) == (3, 1, True)
+    assert [(r.locator, p.reason) for r, p in got_bound.quarantine] == [("f:4", "bad")]
+    got_unbound, checkpoint = _read(stream)
+    assert (got_unbound.statements, checkpoint) == (unbound.statements, 4)
+    assert _read(stream) is None
+    assert bound.statements  # encoding leaves the caller's batch whole
+    assert bound.events

@@ -31,7 +31,6 @@ from pasienis.ingest.pipeline import (
     RecordProblem,
     _evaluate,
     _sid,
-    convert_event_value,
     event_id,
 )
 from pasienis.ingest.readers.base import SourceRecord
@@ -157,8 +156,11 @@ class FlatProcessor(Processor):
         run_id: str,
         seen: datetime,
         cache_entries: int = CACHE_LIMIT,
+        bind_time: Callable[[datetime], Any] | None = None,
     ) -> None:
-        super().__init__(compiled, run_id=run_id, seen=seen, cache_entries=cache_entries)
+        super().__init__(
+            compiled, run_id=run_id, seen=seen, cache_entries=cache_entries, bind_time=bind_time
+        )
         m = compiled.loaded.mapping
         self.fields: tuple[str, ...] = compiled.plan.fields
         self._header: list[str] = []  # of a delimited source, for quarantined rows
@@ -535,7 +537,8 @@ class FlatProcessor(Processor):
     def _statements(
         self, entity: CEntity, body: _Body, locator: str, stmts: list[tuple[Any, ...]]
     ) -> None:
-        ds, run, seen, eid, schema = self.dataset, self.run_id, self.seen, body.eid, entity.schema
+        ds, run, seen = self.dataset, self.run_id, self._seen_row
+        eid, schema = body.eid, entity.schema
         stmts.append(
             (_sid(ds, eid, "id", eid), eid, schema, "id", "id", eid, None, None,
              ds, locator, run, seen, seen)
@@ -597,6 +600,8 @@ class FlatProcessor(Processor):
 
             return ref_value, ref_values
         cols, refs = _sources([spec])
+        if kind == "time" and spec.column is not None and not cv.transforms and not refs:
+            return self._time_fns(event, col, cv, pos[spec.column])
         index = [pos[c] for c in cols]
         get = (lambda v: v[index[0]]) if len(cols) == 1 else _tuple_getter(index)
         cache = GenerationCache(COLUMN_CACHE_LIMIT)
@@ -644,9 +649,54 @@ class FlatProcessor(Processor):
 
         return value, values
 
-    @staticmethod
+    def _time_fns(
+        self, event: CEvent, col: str, cv: CValue, index: int
+    ) -> tuple[ColumnFn, VectorFn]:
+        """A time column read as it is, for a record and for a column of records: each value
+        parsed and bound on its own, uncached (times are mostly distinct, and a cache of them
+        only cost). Anything but an ISO-8601 time with its UTC offset takes the general path,
+        with its problems."""
+        bind = self._bind_time or (lambda t: t)
+        field = self.fields[index]
+        uncached = self._column_uncached
+        problems = [False]  # whether this column ever made a problem (then chunks scan for it)
+        fromisoformat = datetime.fromisoformat
+
+        def one(raw: Any) -> Any:
+            if type(raw) is str and len(text := raw.strip()) > 10:  # 10: a date, general path
+                try:
+                    found = fromisoformat(text)
+                except ValueError:
+                    pass
+                else:
+                    if found.tzinfo is not None:
+                        return bind(found)
+            hit = uncached(event, col, "time", cv, {field: raw}, {})
+            if type(hit) is RecordProblem:
+                problems[0] = True
+            return hit
+
+        def value(vec: Sequence[Any], _ids: dict[str, str]) -> Any:
+            hit = one(vec[index])
+            if type(hit) is RecordProblem:
+                raise RecordProblem(hit.field, hit.value, hit.reason)
+            return hit
+
+        def values(
+            columns: Columns, _refs: dict[str, list[Any]], _n: int
+        ) -> tuple[list[Any], bool]:
+            return list(map(one, columns[index])), problems[0]
+
+        return value, values
+
     def _column_uncached(
-        event: CEvent, col: str, kind: str, cv: CValue, fields: dict[str, Any], ids: dict[str, str]
+        self,
+        event: CEvent,
+        col: str,
+        kind: str,
+        cv: CValue,
+        fields: dict[str, Any],
+        ids: dict[str, str],
     ) -> Any:
         try:
             found = _evaluate(cv, fields, ids)
@@ -657,7 +707,7 @@ class FlatProcessor(Processor):
                 return RecordProblem(cv.label, None, f"{event.table.name}.{col} is required")
             return None
         try:
-            return convert_event_value(kind, found[0], cv.timezone)
+            return self.event_value(kind, found[0], cv.timezone)
         except ValueProblem as exc:
             return RecordProblem(cv.label, found[0], exc.reason)
 

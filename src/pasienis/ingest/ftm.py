@@ -22,6 +22,10 @@ class FtMProcessor:
     def __init__(self, *, dataset: str, run_id: str, seen: datetime) -> None:
         self.dataset, self.run_id, self.seen = dataset, run_id, seen
 
+    def new_output(self) -> Output:
+        """An empty batch (times stay datetimes: the writer converts them)."""
+        return Output()
+
     def process(self, record: SourceRecord, out: Output) -> None:
         out.records += 1
         if record.problem is not None:

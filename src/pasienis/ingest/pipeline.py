@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -54,6 +55,8 @@ class Output:
     quarantine: list[tuple[SourceRecord, RecordProblem]] = field(default_factory=list)
     entities: int = 0
     records: int = 0
+    #: Times are already the store's bind values (``Store.bind_datetime``), JSON is text.
+    bound: bool = False
 
 
 def _evaluate(cv: CValue, fields: Fields, ids: Ids) -> list[str]:
@@ -121,11 +124,17 @@ class Processor:
         run_id: str,
         seen: datetime,
         cache_entries: int = CACHE_LIMIT,
+        bind_time: Callable[[datetime], Any] | None = None,
     ) -> None:
+        """``bind_time`` (the store's ``bind_datetime``) makes rows bound (:attr:`Output.bound`):
+        times are converted here, where they are made, not by the writer."""
         self.c = compiled
         self.dataset = compiled.dataset
         self.run_id = run_id
         self.seen = seen
+        self.bound = bind_time is not None
+        self._bind_time = bind_time
+        self._seen_row: Any = bind_time(seen) if bind_time is not None else seen
         self._clean = GenerationCache(cache_entries)  # (value spec, raw) → cleaned or reason
         self._written = GenerationCache(cache_entries)  # entity id → fingerprint of its values
         self._id_cache = GenerationCache(cache_entries)  # (namespace, key parts) → id
@@ -188,6 +197,17 @@ class Processor:
             if event.when is None or event.when(fields):
                 rows.append((event.name, self._event(event, fields, ids, record)))
         return count
+
+    def new_output(self) -> Output:
+        """An empty batch for this processor's rows."""
+        return Output(bound=self.bound)
+
+    def event_value(self, kind: str, value: str, tz: str | None) -> Any:
+        """:func:`convert_event_value`, a time made the store's bind value when rows are bound."""
+        found = convert_event_value(kind, value, tz)
+        if kind == "time" and self._bind_time is not None:
+            return self._bind_time(found)
+        return found
 
     def _key(self, entity: CEntity, fields: Fields, ids: Ids) -> bool:
         parts = tuple(" ".join(_evaluate(k, fields, ids)) for k in entity.key)
@@ -257,7 +277,7 @@ class Processor:
         if self._written[eid] == fingerprint:
             return 0
         self._written.put(eid, fingerprint)
-        ds, run, seen = self.dataset, self.run_id, self.seen
+        ds, run, seen = self.dataset, self.run_id, self._seen_row
         stmts.append(
             (
                 _sid(ds, eid, "id", eid),
@@ -311,7 +331,7 @@ class Processor:
                 values.append(None)
                 continue
             try:
-                values.append(convert_event_value(kind, found[0], cv.timezone))
+                values.append(self.event_value(kind, found[0], cv.timezone))
             except ValueProblem as exc:
                 raise RecordProblem(cv.label, found[0], exc.reason) from None
         attrs = {a: fields.get(a) for a in event.attributes if fields.get(a) not in (None, "")}

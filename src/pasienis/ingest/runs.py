@@ -131,12 +131,15 @@ def commit_batch(
     counts["quarantined"] = len(out.quarantine)
     with store.begin() as conn:
         if out.statements:
-            counts["statements"] = write_statements(store, conn, out.statements)
+            counts["statements"] = write_statements(
+                store, conn, out.statements, converted=out.bound
+            )
         for event_name, rows in out.events.items():
             table_name, columns = event_columns[event_name]
             counts["events"] += store.bulk_insert(
-                conn, EVENT_TABLES[table_name], columns, rows, on_conflict=OnConflict.IGNORE
-            )
+                conn, EVENT_TABLES[table_name], columns, rows, on_conflict=OnConflict.IGNORE,
+                converted=out.bound,
+            )  # fmt: skip
         if out.quarantine:
             store.bulk_insert(
                 conn, quarantine, QUARANTINE_COLUMNS, _quarantine_rows(out, run, seen),

@@ -209,14 +209,12 @@ def _read_and_write(
     event_columns: dict[str, tuple[str, tuple[str, ...]]] = {}
     if plan.compiled is None:
         processor = FtMProcessor(dataset=plan.key.dataset, run_id=run["id"], seen=seen)
-    elif plan.compiled.groups:
-        processor = Processor(
-            plan.compiled, run_id=run["id"], seen=seen, cache_entries=sizes.cache_entries
-        )
     else:
-        processor = FlatProcessor(
-            plan.compiled, run_id=run["id"], seen=seen, cache_entries=sizes.cache_entries
-        )
+        kind = Processor if plan.compiled.groups else FlatProcessor
+        processor = kind(
+            plan.compiled, run_id=run["id"], seen=seen, cache_entries=sizes.cache_entries,
+            bind_time=store.bind_datetime,
+        )  # fmt: skip
     if plan.compiled is not None:
         event_columns = {e.name: (e.table.name, e.column_names) for e in plan.compiled.events}
 
@@ -283,7 +281,7 @@ def _batches(
     if isinstance(processor, FlatProcessor) and isinstance(reader, DelimitedReader):
         yield from _row_batches(reader, processor, resumed, batch_size)
         return
-    out, done = Output(), resumed
+    out, done = processor.new_output(), resumed
     for record in reader.records():
         if record.index < resumed:
             continue
@@ -291,7 +289,7 @@ def _batches(
         done = record.index + 1
         if _full(out, batch_size):
             yield out, done
-            out = Output()
+            out = processor.new_output()
     yield out, done
 
 
@@ -308,7 +306,7 @@ def _row_batches(
     reader had to make itself (a problem) ends the chunk and goes alone, keeping file order."""
     processor.header = reader.header()
     processor.name = reader.name
-    out, done = Output(), resumed
+    out, done = processor.new_output(), resumed
     chunk: list[tuple[int, int, list[str]]] = []
 
     def flush() -> None:
@@ -331,6 +329,6 @@ def _row_batches(
                 done = item.index + 1
         if _full(out, batch_size):
             yield out, done
-            out = Output()
+            out = processor.new_output()
     flush()
     yield out, done

@@ -16,11 +16,16 @@ if TYPE_CHECKING:
     from followthemoney.statement import Statement, StatementEntity
 
 
-def write_statements(store: Store, conn: Connection, rows: Iterable[Sequence[Any]]) -> int:
-    """Bulk-write statement rows; a statement seen again only raises its ``last_seen``."""
+def write_statements(
+    store: Store, conn: Connection, rows: Iterable[Sequence[Any]], *, converted: bool = False
+) -> int:
+    """Bulk-write statement rows; a statement seen again only raises its ``last_seen``.
+
+    ``converted``: the rows' times are already ``store.bind_datetime`` values."""
     return store.bulk_insert(
-        conn, statements, STATEMENT_COLUMNS, rows, on_conflict=OnConflict.TOUCH
-    )
+        conn, statements, STATEMENT_COLUMNS, rows, on_conflict=OnConflict.TOUCH,
+        converted=converted,
+    )  # fmt: skip
 
 
 def canonical_id(conn: Connection, entity_id: str) -> str:
