@@ -31,6 +31,7 @@ from pasienis.ingest.pipeline import (
     RecordProblem,
     _evaluate,
     _sid,
+    detached,
     event_id,
 )
 from pasienis.ingest.readers.base import SourceRecord
@@ -247,7 +248,7 @@ class FlatProcessor(Processor):
             if type(record) is tuple:  # (index, line, row) from DelimitedReader.rows()
                 fields = dict(zip(self.header, record[2], strict=True))
                 record = SourceRecord(record[0], locator, fields)
-            out.quarantine.append((record, problem))
+            out.quarantine.append((record, detached(problem)))
             return
         written = self._written
         for body, _union, _plan in pending:

@@ -9,7 +9,7 @@ from typing import IO, Any
 
 from sqlalchemy import Connection, select
 
-from pasienis.ingest.pipeline import Output, RecordProblem
+from pasienis.ingest.pipeline import Output, RecordProblem, detached
 from pasienis.ingest.readers.base import SourceRecord
 from pasienis.model import InvalidValueError, Provenance, UnknownSchemaError, entity_statements
 from pasienis.model.models import statements
@@ -45,7 +45,7 @@ class FtMProcessor:
             out.quarantine.append((record, RecordProblem("schema", obj.get("schema"), str(exc))))
             return
         except RecordProblem as problem:
-            out.quarantine.append((record, problem))
+            out.quarantine.append((record, detached(problem)))
             return
         out.statements.extend(rows)
         out.entities += 1

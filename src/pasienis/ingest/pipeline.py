@@ -59,6 +59,14 @@ class Output:
     bound: bool = False
 
 
+def detached(problem: RecordProblem) -> RecordProblem:
+    """The problem without its traceback and context, to keep in a batch: a stored exception
+    holds the frames that raised it, and those hold the batch (a reference cycle that only
+    the garbage collector frees; imports pause it, see ``service._bulk_gc_start``)."""
+    problem.__traceback__ = problem.__context__ = problem.__cause__ = None
+    return problem
+
+
 def _evaluate(cv: CValue, fields: Fields, ids: Ids) -> list[str]:
     values = cv.get(fields, ids)
     if values and cv.transforms:
@@ -170,7 +178,7 @@ class Processor:
                         record, merged, dict(top), g_entities, g_events, stmts, events
                     )
         except RecordProblem as problem:
-            out.quarantine.append((record, problem))
+            out.quarantine.append((record, detached(problem)))
             return
         out.statements.extend(stmts)
         for name, row in events:
@@ -262,7 +270,6 @@ class Processor:
         raw_key = (eid, tuple(tuple(cv.get(fields, ids)) for _p, _t, cv in entity.props))
         if self._raw_seen[raw_key] is not MISSING:
             return 0
-        self._raw_seen.put(raw_key, True)
         values: list[tuple[str, str, str, str | None]] = []
         present: set[str] = set()
         for prop, ptype, cv in entity.props:
@@ -273,6 +280,9 @@ class Processor:
         if not entity.required <= present:
             ids.pop(entity.name, None)  # e.g. a relation whose other end is absent
             return 0
+        # Only now: the same raw values again must meet the same problem (quarantine) or
+        # the same incompleteness, not pass as already written.
+        self._raw_seen.put(raw_key, True)
         fingerprint = hash((entity.schema, tuple(values)))
         if self._written[eid] == fingerprint:
             return 0
