@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from hashlib import sha1
 from itertools import repeat
 from operator import itemgetter
@@ -656,8 +656,13 @@ class FlatProcessor(Processor):
         """A time column read as it is, for a record and for a column of records: each value
         parsed and bound on its own, uncached (times are mostly distinct, and a cache of them
         only cost). Anything but an ISO-8601 time with its UTC offset takes the general path,
-        with its problems."""
-        bind = self._bind_time or (lambda t: t)
+        with its problems.
+
+        Where the store binds times as text (SQLite: naive UTC ``YYYY-MM-DD HH:MM:SS.ffffff``),
+        a time written to the second with a whole-hour offset or ``Z`` keeps its own minutes
+        and seconds, and only its date and hour are converted, once per hour and offset:
+        formatting a datetime costs three times as much (0.8 µs a row)."""
+        bound = _time_binder(self._bind_time or (lambda t: t))
         field = self.fields[index]
         uncached = self._column_uncached
         problems = [False]  # whether this column ever made a problem (then chunks scan for it)
@@ -671,7 +676,7 @@ class FlatProcessor(Processor):
                     pass
                 else:
                     if found.tzinfo is not None:
-                        return bind(found)
+                        return bound(text, found)
             hit = uncached(event, col, "time", cv, {field: raw}, {})
             if type(hit) is RecordProblem:
                 problems[0] = True
@@ -711,6 +716,29 @@ class FlatProcessor(Processor):
             return self.event_value(kind, found[0], cv.timezone)
         except ValueProblem as exc:
             return RecordProblem(cv.label, found[0], exc.reason)
+
+
+def _time_binder(bind: Callable[[datetime], Any]) -> Callable[[str, datetime], Any]:
+    """``bound(text, parsed)``: the bind value of a time parsed from ``text`` (see
+    :meth:`FlatProcessor._time_fns`): per hour and offset when the store binds text."""
+    if type(bind(datetime(2000, 1, 1, tzinfo=UTC))) is not str:
+        return lambda _text, found: bind(found)
+    hours: dict[str, str] = {}  # "YYYY-MM-DDTHH" + offset → bound "YYYY-MM-DD HH" (UTC)
+
+    def bound(text: str, found: datetime) -> Any:
+        if text[13:14] != ":" or text[16:17] != ":":
+            return bind(found)
+        if not ((len(text) == 25 and text[19] in "+-" and text[23:] == "00") or text[19:] == "Z"):
+            return bind(found)  # fractions of a second, or an offset with minutes
+        key = text[:13] + text[19:]
+        prefix = hours.get(key)
+        if prefix is None:
+            if len(hours) >= COLUMN_CACHE_LIMIT:
+                hours.clear()
+            prefix = hours[key] = bind(found)[:13]
+        return f"{prefix}{text[13:19]}.000000"
+
+    return bound
 
 
 def _zip_columns(columns: Columns, index: Sequence[int], n: int) -> Sequence[Any]:
