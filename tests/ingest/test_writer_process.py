@@ -15,7 +15,7 @@ from tests.ingest.conftest import count
 
 from pasienis.ingest import IngestError, parse_mapping, run_import
 from pasienis.ingest.models import import_runs
-from pasienis.ingest.pipeline import Output
+from pasienis.ingest.pipeline import EventTarget, Output
 from pasienis.ingest.writer import ProcessWriter
 from pasienis.model.events import border_crossings
 from pasienis.model.models import statements
@@ -75,7 +75,8 @@ def test_process_writer_same_result_as_thread(sqlite_store: Store, tmp_path: Pat
 
 def test_child_failure_is_raised(sqlite_store: Store) -> None:
     run = {"id": "r1", "dataset": "d", "source_name": "s"}
-    writer = ProcessWriter(sqlite_store.settings, run, {"x": ("border_crossings", ("id", "nope"))})
+    target = EventTarget("border_crossings", ("id", "nope"), "x", "x\x1f")
+    writer = ProcessWriter(sqlite_store.settings, run, {"x": target})
     out = Output(records=1)
     out.events["x"] = [("e1", "v")]
     writer.submit(out, 1)  # the child reads it; its failure comes back at close at the latest

@@ -25,14 +25,13 @@ from pasienis.ingest.cache import MISSING, GenerationCache
 from pasienis.ingest.compile import CEntity, CEvent, CompiledMapping, CValue
 from pasienis.ingest.pipeline import (
     CACHE_LIMIT,
-    EVENT_PREFIX,
     Output,
     Processor,
     RecordProblem,
     _evaluate,
     _sid,
     detached,
-    event_id,
+    id_scheme,
 )
 from pasienis.ingest.readers.base import SourceRecord
 from pasienis.ingest.transforms import ValueProblem
@@ -131,13 +130,8 @@ class _EventPlan:
         self.specs = list(spec.columns.values())
         self.attributes = [(a, pos[a]) for a in event.attributes]
         # One id part from a plain column: event_id() / make_id() inlined.
-        ns = event.namespace
         self.single = self.key[0][0] if len(self.key) == 1 else -1
-        if len(ns) <= EVENT_PREFIX:
-            self.id_prefix, self.hashed = ns, f"{ns}\x1f"
-        else:
-            self.id_prefix = ns[:EVENT_PREFIX].rstrip("._-")
-            self.hashed = f"{self.id_prefix}\x1f{ns}\x1f"
+        self.id_prefix, self.hashed = id_scheme(event.namespace)
 
     @staticmethod
     def _part(cv: CValue, spec: Any, pos: dict[str, int]) -> tuple[int, CValue, list[str]]:
@@ -365,7 +359,7 @@ class FlatProcessor(Processor):
     ) -> list[Any]:
         """One event plan's rows for a chunk (``None`` where no event); records whose values
         have a problem, or whose id needs the general path, are added to ``slow``."""
-        ids = self._event_ids(plan, columns, n)
+        ids = self._event_ids(plan, columns, n, keys=self.bound)
         if None in ids:
             slow.update(i for i, eid in enumerate(ids) if eid is None)
         values = []
@@ -413,30 +407,32 @@ class FlatProcessor(Processor):
         return attrs
 
     @staticmethod
-    def _event_ids(plan: _EventPlan, columns: Columns, n: int) -> list[Any]:
+    def _event_ids(plan: _EventPlan, columns: Columns, n: int, *, keys: bool) -> list[Any]:
         """Ids of a chunk's events whose key parts are plain columns, as :func:`event_id`
-        makes them (``None``: the general path, which also reports an empty key)."""
+        makes them, or their key texts with ``keys`` (:attr:`Output.event_keys`); ``None``:
+        the general path, which also reports an empty key."""
         index = [i for i, _cv, _cols in plan.key]
         if min(index) < 0:
             return [None] * n
-        prefix, hashed = plan.id_prefix, plan.hashed
         if len(index) == 1:
-            return [
-                f"{prefix}-{sha1(f'{hashed}{part}'.encode(), usedforsecurity=False).hexdigest()}"
-                if type(raw) is str and (part := raw.strip())
-                else None
+            parts = [
+                part if type(raw) is str and (part := raw.strip()) else None
                 for raw in columns[index[0]]
             ]
-        ids: list[Any] = []
-        for raw in zip(*(columns[i] for i in index), strict=True):
-            parts = [part for v in raw if type(v) is str and (part := v.strip())]
-            text = hashed + "\x1f".join(parts)
-            ids.append(
-                f"{prefix}-{sha1(text.encode(), usedforsecurity=False).hexdigest()}"
-                if parts
-                else None
-            )
-        return ids
+        else:
+            parts = []
+            for raw in zip(*(columns[i] for i in index), strict=True):
+                found = [part for v in raw if type(v) is str and (part := v.strip())]
+                parts.append("\x1f".join(found) if found else None)
+        if keys:
+            return parts
+        prefix, hashed = plan.id_prefix, plan.hashed
+        return [
+            f"{prefix}-{sha1(f'{hashed}{key}'.encode(), usedforsecurity=False).hexdigest()}"
+            if key is not None
+            else None
+            for key in parts
+        ]
 
     def _when(self, spec: CEntity | CEvent, index: int, vec: Sequence[Any]) -> bool:
         return spec.when is None or spec.when({self.fields[index]: vec[index]})
@@ -556,8 +552,11 @@ class FlatProcessor(Processor):
         self, plan: _EventPlan, vec: Sequence[Any], ids: dict[str, str], locator: str
     ) -> tuple[Any, ...]:
         if plan.single >= 0 and type(raw := vec[plan.single]) is str and (part := raw.strip()):
-            digest = sha1(f"{plan.hashed}{part}".encode(), usedforsecurity=False).hexdigest()
-            eid = f"{plan.id_prefix}-{digest}"
+            if self.bound:
+                eid = part
+            else:
+                digest = sha1(f"{plan.hashed}{part}".encode(), usedforsecurity=False).hexdigest()
+                eid = f"{plan.id_prefix}-{digest}"
         else:
             eid = self._event_id(plan, vec, ids)
         values = [fn(vec, ids) for fn in self.columns[plan.name]]
@@ -572,7 +571,7 @@ class FlatProcessor(Processor):
             parts.append(" ".join(_evaluate(cv, fields, ids)))
         if not any(parts):
             raise RecordProblem(f"{plan.e.name} key", None, "the event key is empty")
-        return event_id(plan.e.namespace, parts)
+        return self._event_id_or_key(plan.e.namespace, parts)
 
     def _column_fn(  # noqa: C901 - one specialised pair of functions per column kind
         self, event: CEvent, col: str, spec: Any, pos: dict[str, int]

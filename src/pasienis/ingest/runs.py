@@ -16,7 +16,7 @@ from sqlalchemy import Connection, and_, select, update
 
 from pasienis.ingest.errors import ImportRunNotFoundError
 from pasienis.ingest.models import import_runs, quarantine
-from pasienis.ingest.pipeline import Output
+from pasienis.ingest.pipeline import EventTarget, Output
 from pasienis.model import make_id
 from pasienis.model.events import EVENT_TABLES
 from pasienis.model.service import write_statements
@@ -123,9 +123,10 @@ def commit_batch(
     run: dict[str, Any],
     out: Output,
     checkpoint: int,
-    event_columns: dict[str, tuple[str, tuple[str, ...]]],
+    targets: dict[str, EventTarget],
 ) -> dict[str, int]:
-    """Write one batch and advance the run's checkpoint, atomically."""
+    """Write one batch and advance the run's checkpoint, atomically (event ids made here when
+    the batch carries key texts, :attr:`Output.event_keys`)."""
     seen = now()
     counts = {"records": out.records, "entities": out.entities, "statements": 0, "events": 0}
     counts["quarantined"] = len(out.quarantine)
@@ -135,9 +136,11 @@ def commit_batch(
                 store, conn, out.statements, converted=out.bound
             )
         for event_name, rows in out.events.items():
-            table_name, columns = event_columns[event_name]
+            target = targets[event_name]
             counts["events"] += store.bulk_insert(
-                conn, EVENT_TABLES[table_name], columns, rows, on_conflict=OnConflict.IGNORE,
+                conn, EVENT_TABLES[target.table], target.columns,
+                target.with_ids(rows) if out.event_keys else rows,
+                on_conflict=OnConflict.IGNORE,
                 converted=out.bound,
             )  # fmt: skip
         if out.quarantine:

@@ -23,7 +23,7 @@ from pasienis.ingest.errors import MappingError
 from pasienis.ingest.flat import CHUNK_ROWS, FlatProcessor
 from pasienis.ingest.ftm import FtMProcessor
 from pasienis.ingest.mapping import LoadedMapping, detect_format
-from pasienis.ingest.pipeline import CACHE_LIMIT, Output, Processor
+from pasienis.ingest.pipeline import CACHE_LIMIT, EventTarget, Output, Processor
 from pasienis.ingest.readers.delimited import DelimitedReader
 from pasienis.ingest.sources import estimate_total, file_sha256, open_reader
 from pasienis.ingest.writer import PROCESS_FROM, BatchWriter, ProcessWriter, Writer
@@ -206,7 +206,7 @@ def _read_and_write(
     reader = open_reader(plan.path, plan.fmt, plan.compiled, plan.name)
     seen = run["started_at"]
     processor: Processor | FtMProcessor
-    event_columns: dict[str, tuple[str, tuple[str, ...]]] = {}
+    targets: dict[str, EventTarget] = {}
     if plan.compiled is None:
         processor = FtMProcessor(dataset=plan.key.dataset, run_id=run["id"], seen=seen)
     else:
@@ -216,14 +216,14 @@ def _read_and_write(
             bind_time=store.bind_datetime,
         )  # fmt: skip
     if plan.compiled is not None:
-        event_columns = {e.name: (e.table.name, e.column_names) for e in plan.compiled.events}
+        targets = {e.name: EventTarget.of(e) for e in plan.compiled.events}
 
     def write(out: Output, done: int) -> None:
-        runs.commit_batch(store, run, out, done, event_columns)
+        runs.commit_batch(store, run, out, done, targets)
 
     writer: Writer
     if _use_process(store, total, sizes.writer_process_from):
-        writer = ProcessWriter(store.settings, run, event_columns)
+        writer = ProcessWriter(store.settings, run, targets)
     else:
         writer = BatchWriter(write, threaded=store.pinned is None)
     _bulk_gc_start()

@@ -31,7 +31,7 @@ from dataclasses import replace
 from typing import Any, BinaryIO, Protocol
 
 from pasienis.ingest.errors import IngestError
-from pasienis.ingest.pipeline import Output
+from pasienis.ingest.pipeline import EventTarget, Output
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ class ProcessWriter:
         self,
         settings: Any,
         run: dict[str, Any],
-        event_columns: dict[str, tuple[str, tuple[str, ...]]],
+        targets: dict[str, EventTarget],
     ) -> None:
         self._child = subprocess.Popen(  # noqa: S603 - this interpreter, this module
             [sys.executable, "-m", "pasienis.ingest.writer_main", str(os.getpid())],
@@ -121,7 +121,7 @@ class ProcessWriter:
         self._sender = threading.Thread(target=self._send_all, name="ingest-sender", daemon=True)
         self._sender.start()
         try:
-            self._put((settings, run, event_columns))
+            self._put((settings, run, targets))
         except BaseException:
             self._outbox.put(None)  # the child then reads the end and exits
             self._sender.join()
@@ -233,10 +233,10 @@ def child_main(parent: int) -> int:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     store = None
     try:
-        settings, run, event_columns = _read(stdin)
+        settings, run, targets = _read(stdin)
         store = open_store(settings)
         while (item := _read(stdin)) is not None:
-            runs.commit_batch(store, run, item[0], item[1], event_columns)
+            runs.commit_batch(store, run, item[0], item[1], targets)
     except BaseException as exc:  # reported to the parent, which raises it
         log.exception("ingest writer process failed")
         message = getattr(exc, "message", None) or repr(exc)

@@ -1,0 +1,60 @@
+"""Event ids are the same whoever makes them: the writer, from key texts, or the processor.
+
+Bound batches leave ids to the writer (``Output.event_keys``); what it stores must be exactly
+``event_id(namespace, parts)``, so that re-imports, other mappings and links keep matching.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from pasienis.ingest import parse_mapping, run_import
+from pasienis.ingest.pipeline import event_id
+from pasienis.model.events import border_crossings, violations
+from pasienis.store import Store
+
+MAPPING = """
+dataset: ids
+source: {format: csv}
+events:
+  crossing:
+    table: border_crossings
+    key: [id]
+    columns: {occurred_at: time}
+  a_rather_long_event_name_for_the_prefix:
+    table: violations
+    key: [id, {column: plate, transforms: [plate]}, lane]
+    columns: {occurred_at: time, category: {constant: other}}
+"""
+
+
+@pytest.mark.parametrize("writer_process_from", [1, 0])
+def test_stored_ids_are_event_id_of_the_key(
+    sqlite_store: Store, tmp_path: Path, writer_process_from: int
+) -> None:
+    rows = [("C1", "abc 123", "1"), (" C2 ", "ABC-123", ""), ("C3", "", "7")]
+    source = tmp_path / "ids.csv"
+    source.write_text(
+        "id,plate,lane,time\n"
+        + "".join(f"{i},{p},{lane},2026-09-01T12:00:00+03:00\n" for i, p, lane in rows),
+        encoding="utf-8",
+    )
+    result = run_import(
+        sqlite_store, source=source, mapping=parse_mapping(MAPPING, name="ids.yml"),
+        writer_process_from=writer_process_from,
+    )  # fmt: skip
+    assert result.status == "completed"
+    with sqlite_store.read() as conn:
+        crossings = set(conn.execute(select(border_crossings.c.id)).scalars())
+        flagged = set(conn.execute(select(violations.c.id)).scalars())
+    assert crossings == {event_id("ids.crossing", [k.strip()]) for k, _p, _l in rows}
+    long = "ids.a_rather_long_event_name_for_the_prefix"
+    assert flagged == {
+        event_id(long, ["C1", "ABC123", "1"]),
+        event_id(long, ["C2", "ABC123", ""]),
+        event_id(long, ["C3", "", "7"]),
+    }
+    assert all(len(i) <= 64 for i in crossings | flagged)
