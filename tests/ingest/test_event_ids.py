@@ -1,7 +1,8 @@
-"""Event ids are the same whoever makes them: the writer, from key texts, or the processor.
+"""Ids are the same whoever makes them: the writer, or the processor.
 
-Bound batches leave ids to the writer (``Output.event_keys``); what it stores must be exactly
-``event_id(namespace, parts)``, so that re-imports, other mappings and links keep matching.
+Bound batches leave event and statement ids to the writer (``Output.writer_ids``); what it
+stores must be exactly ``event_id(namespace, parts)`` and FollowTheMoney's statement key, so
+that re-imports, other mappings and links keep matching.
 """
 
 from __future__ import annotations
@@ -9,16 +10,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from followthemoney.statement import Statement
 from sqlalchemy import select
 
 from pasienis.ingest import parse_mapping, run_import
 from pasienis.ingest.pipeline import event_id
 from pasienis.model.events import border_crossings, violations
+from pasienis.model.models import statements
 from pasienis.store import Store
 
 MAPPING = """
 dataset: ids
 source: {format: csv}
+entities:
+  vehicle:
+    schema: Vehicle
+    key: [{column: plate, transforms: [plate]}]
+    properties: {registrationNumber: {column: plate, transforms: [plate]}}
 events:
   crossing:
     table: border_crossings
@@ -50,6 +58,13 @@ def test_stored_ids_are_event_id_of_the_key(
     with sqlite_store.read() as conn:
         crossings = set(conn.execute(select(border_crossings.c.id)).scalars())
         flagged = set(conn.execute(select(violations.c.id)).scalars())
+        stored = conn.execute(
+            select(statements.c.id, statements.c.dataset, statements.c.entity_id,
+                   statements.c.prop, statements.c.value)
+        ).all()  # fmt: skip
+    assert len(stored) == 2  # one vehicle: its id and its registration number
+    for sid, dataset, entity_id, prop, value in stored:
+        assert sid == Statement.make_key(dataset, entity_id, prop, value, external=False)
     assert crossings == {event_id("ids.crossing", [k.strip()]) for k, _p, _l in rows}
     long = "ids.a_rather_long_event_name_for_the_prefix"
     assert flagged == {

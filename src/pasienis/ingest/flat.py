@@ -409,7 +409,7 @@ class FlatProcessor(Processor):
     @staticmethod
     def _event_ids(plan: _EventPlan, columns: Columns, n: int, *, keys: bool) -> list[Any]:
         """Ids of a chunk's events whose key parts are plain columns, as :func:`event_id`
-        makes them, or their key texts with ``keys`` (:attr:`Output.event_keys`); ``None``:
+        makes them, or their key texts with ``keys`` (:attr:`Output.writer_ids`); ``None``:
         the general path, which also reports an empty key."""
         index = [i for i, _cv, _cols in plan.key]
         if min(index) < 0:
@@ -536,14 +536,15 @@ class FlatProcessor(Processor):
     ) -> None:
         ds, run, seen = self.dataset, self.run_id, self._seen_row
         eid, schema = body.eid, entity.schema
+        sid = None if self.bound else _sid  # bound: the writer makes ids (Output.writer_ids)
         stmts.append(
-            (_sid(ds, eid, "id", eid), eid, schema, "id", "id", eid, None, None,
+            (sid and sid(ds, eid, "id", eid), eid, schema, "id", "id", eid, None, None,
              ds, locator, run, seen, seen)
         )  # fmt: skip
         for prop, ptype, value, original in body.values:
             stmts.append(
-                (_sid(ds, eid, prop, value), eid, schema, prop, ptype, value, original, None,
-                 ds, locator, run, seen, seen)
+                (sid and sid(ds, eid, prop, value), eid, schema, prop, ptype, value, original,
+                 None, ds, locator, run, seen, seen)
             )  # fmt: skip
 
     # -- events -----------------------------------------------------------------------------
@@ -628,9 +629,7 @@ class FlatProcessor(Processor):
             else:
                 if hit is MISSING:
                     hit = compute(raw)
-            if type(hit) is RecordProblem:
-                raise RecordProblem(hit.field, hit.value, hit.reason)
-            return hit
+            return _raised(hit)
 
         def values(
             columns: Columns, ref_ids: dict[str, list[Any]], n: int
@@ -682,10 +681,7 @@ class FlatProcessor(Processor):
             return hit
 
         def value(vec: Sequence[Any], _ids: dict[str, str]) -> Any:
-            hit = one(vec[index])
-            if type(hit) is RecordProblem:
-                raise RecordProblem(hit.field, hit.value, hit.reason)
-            return hit
+            return _raised(one(vec[index]))
 
         def values(
             columns: Columns, _refs: dict[str, list[Any]], _n: int
@@ -715,6 +711,13 @@ class FlatProcessor(Processor):
             return self.event_value(kind, found[0], cv.timezone)
         except ValueProblem as exc:
             return RecordProblem(cv.label, found[0], exc.reason)
+
+
+def _raised(hit: Any) -> Any:
+    """A cached column value, or its cached problem raised afresh (for the record path)."""
+    if type(hit) is RecordProblem:
+        raise RecordProblem(hit.field, hit.value, hit.reason)
+    return hit
 
 
 def _time_binder(bind: Callable[[datetime], Any]) -> Callable[[str, datetime], Any]:

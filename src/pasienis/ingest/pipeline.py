@@ -23,6 +23,7 @@ from pasienis.ingest.readers.base import SourceRecord
 from pasienis.ingest.transforms import ValueProblem, apply_all
 from pasienis.ingest.validate import check_format
 from pasienis.model import InvalidValueError, clean_value, make_id
+from pasienis.model.models import STATEMENT_COLUMNS
 
 #: Entries per generation of each per-run cache (see :mod:`pasienis.ingest.cache`;
 #: ``Settings.ingest_cache_entries``): memory stays bounded whatever the file size; a register
@@ -57,9 +58,10 @@ class Output:
     records: int = 0
     #: Times are already the store's bind values (``Store.bind_datetime``), JSON is text.
     bound: bool = False
-    #: Each event row starts with its key text, not its id: the writer hashes it
-    #: (:meth:`EventTarget.event_id`), on its own core, rather than the busier mapping process.
-    event_keys: bool = False
+    #: The writer makes the ids, on its own core rather than in the busier mapping process:
+    #: each event row starts with its key text (:meth:`EventTarget.with_ids`), each statement
+    #: row with ``None`` (:func:`with_statement_ids`).
+    writer_ids: bool = False
 
 
 def detached(problem: RecordProblem) -> RecordProblem:
@@ -211,10 +213,10 @@ class Processor:
 
     def new_output(self) -> Output:
         """An empty batch for this processor's rows (bound rows leave event ids to the writer)."""
-        return Output(bound=self.bound, event_keys=self.bound)
+        return Output(bound=self.bound, writer_ids=self.bound)
 
     def _event_id_or_key(self, namespace: str, parts: list[str]) -> str:
-        """The event's id, or its key text when the writer makes ids (:attr:`Output.event_keys`)."""
+        """The event's id, or its key text when the writer makes ids (:attr:`Output.writer_ids`)."""
         if self.bound:
             return event_key(parts)
         return event_id(namespace, parts)
@@ -297,9 +299,10 @@ class Processor:
             return 0
         self._written.put(eid, fingerprint)
         ds, run, seen = self.dataset, self.run_id, self._seen_row
+        bound = self.bound  # then the writer makes statement ids (Output.writer_ids)
         stmts.append(
             (
-                _sid(ds, eid, "id", eid),
+                None if bound else _sid(ds, eid, "id", eid),
                 eid,
                 entity.schema,
                 "id",
@@ -315,7 +318,7 @@ class Processor:
             )
         )
         for prop, ptype, value, original in values:
-            sid = _sid(ds, eid, prop, value)
+            sid = None if bound else _sid(ds, eid, prop, value)
             stmts.append(
                 (
                     sid,
@@ -397,13 +400,29 @@ class EventTarget:
         return cls(event.table.name, event.column_names, prefix, hashed)
 
     def with_ids(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        """Rows whose first value is a key text (:attr:`Output.event_keys`), with ids instead."""
+        """Rows whose first value is a key text (:attr:`Output.writer_ids`), with ids instead."""
         prefix, hashed, sha1 = self.id_prefix, self.id_hashed, hashlib.sha1
         return [
             (f"{prefix}-{sha1(f'{hashed}{row[0]}'.encode(), usedforsecurity=False).hexdigest()}",
              *row[1:])
             for row in rows
         ]  # fmt: skip
+
+
+_DATASET, _ENTITY, _PROP, _VALUE = (
+    STATEMENT_COLUMNS.index(c) for c in ("dataset", "entity_id", "prop", "value")
+)
+
+
+def with_statement_ids(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Statement rows whose id is ``None`` (:attr:`Output.writer_ids`), with the id
+    :func:`_sid` makes from their own dataset, entity, property and value."""
+    sha1 = hashlib.sha1
+    return [
+        (sha1(f"{r[_DATASET]}.{r[_ENTITY]}.{r[_PROP]}.{r[_VALUE]}".encode(),
+              usedforsecurity=False).hexdigest(), *r[1:])
+        for r in rows
+    ]  # fmt: skip
 
 
 def _sid(dataset: str, entity_id: str, prop: str, value: str) -> str:

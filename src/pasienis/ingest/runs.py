@@ -16,7 +16,7 @@ from sqlalchemy import Connection, and_, select, update
 
 from pasienis.ingest.errors import ImportRunNotFoundError
 from pasienis.ingest.models import import_runs, quarantine
-from pasienis.ingest.pipeline import EventTarget, Output
+from pasienis.ingest.pipeline import EventTarget, Output, with_statement_ids
 from pasienis.model import make_id
 from pasienis.model.events import EVENT_TABLES
 from pasienis.model.service import write_statements
@@ -125,21 +125,20 @@ def commit_batch(
     checkpoint: int,
     targets: dict[str, EventTarget],
 ) -> dict[str, int]:
-    """Write one batch and advance the run's checkpoint, atomically (event ids made here when
-    the batch carries key texts, :attr:`Output.event_keys`)."""
+    """Write one batch and advance the run's checkpoint, atomically (event and statement ids
+    made here when the batch leaves them to the writer, :attr:`Output.writer_ids`)."""
     seen = now()
     counts = {"records": out.records, "entities": out.entities, "statements": 0, "events": 0}
     counts["quarantined"] = len(out.quarantine)
     with store.begin() as conn:
         if out.statements:
-            counts["statements"] = write_statements(
-                store, conn, out.statements, converted=out.bound
-            )
+            rows = with_statement_ids(out.statements) if out.writer_ids else out.statements
+            counts["statements"] = write_statements(store, conn, rows, converted=out.bound)
         for event_name, rows in out.events.items():
             target = targets[event_name]
             counts["events"] += store.bulk_insert(
                 conn, EVENT_TABLES[target.table], target.columns,
-                target.with_ids(rows) if out.event_keys else rows,
+                target.with_ids(rows) if out.writer_ids else rows,
                 on_conflict=OnConflict.IGNORE,
                 converted=out.bound,
             )  # fmt: skip
