@@ -268,3 +268,75 @@ def test_times_in_every_form_as_the_general_processor_makes_them(
             for start in range(0, len(items), chunks):
                 processor.process_rows(items[start : start + chunks], out)
         _same(reference, out)
+
+
+RIDER_MAPPING = """
+dataset: riders
+source: {format: csv}
+entities:
+  person:
+    schema: Person
+    key: [name, born, doc]
+    properties: {name: name, birthDate: born, nationality: nat}
+  passport:
+    schema: Passport
+    key: [nat, doc]
+    properties: {number: doc, country: nat, holder: {entity: person}}
+  vehicle:
+    schema: Vehicle
+    key: [{column: plate, transforms: [plate]}]
+    properties: {registrationNumber: {column: plate, transforms: [plate]}}
+events:
+  crossing:
+    table: border_crossings
+    key: [id]
+    columns:
+      occurred_at: time
+      person_id: {entity: person}
+      document_id: {entity: passport}
+      vehicle_id: {entity: vehicle}
+"""
+
+
+def test_a_passport_riding_on_its_holder_gives_what_the_general_processor_gives(
+    tmp_path: Path,
+) -> None:
+    """The passport's outcome is decided by the person's raw values, so its id rides in the
+    person's ``done`` entries. Repeated people, people without a passport number, invalid
+    countries (quarantined, again and again), and a person whose passport changes country."""
+    from pasienis.ingest.pipeline import Processor
+
+    people = [
+        ("Jonas Jonaitis", "1970-02-01", "LT", "12345678"),
+        ("Olga Volkova", "1981-05-06", "RU", ""),
+        ("Bad Country", "1990-01-01", "XX", "87654321"),
+        ("Jonas Jonaitis", "1970-02-01", "PL", "12345678"),
+        *((f"Asta Novik {k}", "1975-04-19", "BY", f"5555555{k}") for k in range(6)),
+    ]
+    lines = []
+    for i in range(1_500):
+        name, born, nat, doc = people[i % 10]
+        lines.append(f"X{i},{name},{born},{nat},{doc},ABC {i % 13:03d},2026-09-01T12:00:00Z")
+    path = tmp_path / "riders.csv"
+    path.write_text("\n".join(["id,name,born,nat,doc,plate,time", *lines, ""]), encoding="utf-8")
+    mapping = parse_mapping(RIDER_MAPPING, name="riders.yml")
+    flat = _Counting(compile_mapping(mapping), run_id="run", seen=SEEN)
+    plans = {p.name: p for p in flat.entity_plans}
+    assert plans["person"].rider is plans["passport"]  # the pairing under test
+    assert plans["vehicle"].carried_by is None
+    reference, _all = _run(mapping, path, chunks=None)
+    chunked, one_by_one = _run(mapping, path, chunks=250)
+    _same(reference, chunked)
+    # Done hits, passports riding on people, for all but the bad country, the passport
+    # without a number (both never done) and the first chunk (the caches start empty).
+    assert one_by_one == 2 * 150 + 200
+    general = Processor(compile_mapping(mapping), run_id="run", seen=SEEN)
+    out = Output()
+    for record in DelimitedReader(path).records():
+        general.process(record, out)
+    assert sorted(out.statements) == sorted(reference.statements)
+    assert out.events == reference.events
+    assert [(r.locator, p.reason) for r, p in out.quarantine] == [
+        (r.locator, p.reason) for r, p in reference.quarantine
+    ]
+    assert len(reference.quarantine) == 150  # every record of the bad country

@@ -114,6 +114,10 @@ class _EntityPlan:
         self.done = GenerationCache(cache_entries)
         self.done_ok = False  # set by the processor: every reference is to an earlier entity
         self.ref_plans: list[_EntityPlan] = []  # the plans of ``refs``, set by the processor
+        # A plan whose outcome this plan's raw values decide (see :func:`_pair_riders`): its
+        # id rides in this plan's ``done`` entries, as ``(own id, rider's id)``.
+        self.rider: _EntityPlan | None = None
+        self.carried_by: _EntityPlan | None = None
 
     def done_key(self, vec: Sequence[Any], ids: dict[str, str]) -> Any:
         """The ``done`` key of one record."""
@@ -170,6 +174,7 @@ class FlatProcessor(Processor):
             plan.done_ok = set(plan.refs) <= set(earlier)
             plan.ref_plans = [earlier[r] for r in plan.refs if r in earlier]
             earlier[plan.name] = plan
+        _pair_riders(self.entity_plans)
         self.name = ""
         self.event_plans = [_EventPlan(e, specs[e.name], pos) for e in compiled.events]
         self.vector_columns: dict[str, list[VectorFn]] = {}
@@ -219,11 +224,22 @@ class FlatProcessor(Processor):
         try:
             made, hit = [], []
             for plan in self.entity_plans:
+                if plan.carried_by is not None and plan.carried_by in hit:
+                    continue  # its id came with its carrier's done hit
                 # A done hit is exact only if the ids it was keyed with are final: those of
                 # entities that were done hits themselves (a fresh one may yet be dropped).
-                if plan.done_ok and all(r in hit for r in plan.ref_plans):
+                if (
+                    plan.done_ok
+                    and plan.carried_by is None
+                    and all(r in hit for r in plan.ref_plans)
+                ):
                     found = self._done_lookup(plan, vec, ids)
                     if found is not MISSING:
+                        if plan.rider is not None:
+                            found, carried = found
+                            if carried:
+                                ids[plan.rider.name] = carried
+                            hit.append(plan.rider)
                         if found:
                             ids[plan.name] = found
                         hit.append(plan)
@@ -251,9 +267,12 @@ class FlatProcessor(Processor):
             written.put(body.eid, body.fingerprint)
         if all(p.name in ids for p, _raw in made):  # no entity dropped as incomplete
             for plan in self.entity_plans:
-                if plan.done_ok and plan not in hit:
+                if plan.done_ok and plan.carried_by is None and plan not in hit:
+                    value: Any = ids.get(plan.name)
+                    if plan.rider is not None:
+                        value = (value, ids.get(plan.rider.name))
                     with contextlib.suppress(TypeError):  # unhashable raw values: no caching
-                        plan.done.put(plan.done_key(vec, ids), ids.get(plan.name))
+                        plan.done.put(plan.done_key(vec, ids), value)
         out.statements.extend(stmts)
         events = out.events
         for name, row in rows:
@@ -322,12 +341,20 @@ class FlatProcessor(Processor):
         for plan in self.entity_plans:
             if not plan.done_ok:
                 return None
+            if plan.carried_by is not None:
+                continue  # filled with its carrier's
             done = plan.done
             misses = done.misses
             found = list(map(done.__getitem__, _done_keys(plan, columns, ref_ids, n)))
             if done.misses != misses:
                 slow.update(i for i, eid in enumerate(found) if eid is MISSING)
-            ref_ids[plan.name] = found  # MISSING only in slow records
+                if plan.rider is not None:
+                    found = [(MISSING, MISSING) if f is MISSING else f for f in found]
+            if plan.rider is not None:
+                own, carried = zip(*found, strict=True) if found else ((), ())
+                ref_ids[plan.name], ref_ids[plan.rider.name] = list(own), list(carried)
+            else:
+                ref_ids[plan.name] = found  # MISSING only in slow records
         return ref_ids
 
     @staticmethod
@@ -741,6 +768,28 @@ def _time_binder(bind: Callable[[datetime], Any]) -> Callable[[str, datetime], A
         return f"{prefix}{text[13:19]}.000000"
 
     return bound
+
+
+def _pair_riders(plans: list[_EntityPlan]) -> None:
+    """Let a plan ride in another's ``done`` entries where the other's raw values decide it.
+
+    A passport keyed by nationality and number, held by the person whose key and body read
+    those same columns: a record that repeats the person repeats the passport. Its id then
+    comes with the person's in one lookup instead of a second one; in a large register each
+    lookup is a cache miss (measured: about 0.8 µs a record for the passport).
+    """
+    for rider in plans:
+        if not rider.done_ok or len(rider.ref_plans) != 1:
+            continue
+        carrier = rider.ref_plans[0]
+        if (
+            carrier.done_ok
+            and not carrier.refs
+            and carrier.rider is None
+            and carrier.carried_by is None
+            and set(rider.union_index) <= set(carrier.union_index)
+        ):
+            carrier.rider, rider.carried_by = rider, carrier
 
 
 def _zip_columns(columns: Columns, index: Sequence[int], n: int) -> Sequence[Any]:
