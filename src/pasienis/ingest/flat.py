@@ -16,7 +16,6 @@ import contextlib
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from hashlib import sha1
 from itertools import repeat
 from operator import itemgetter
 from typing import Any
@@ -31,6 +30,7 @@ from pasienis.ingest.pipeline import (
     _evaluate,
     _sid,
     detached,
+    id_of_key,
     id_scheme,
 )
 from pasienis.ingest.readers.base import SourceRecord
@@ -454,12 +454,7 @@ class FlatProcessor(Processor):
         if keys:
             return parts
         prefix, hashed = plan.id_prefix, plan.hashed
-        return [
-            f"{prefix}-{sha1(f'{hashed}{key}'.encode(), usedforsecurity=False).hexdigest()}"
-            if key is not None
-            else None
-            for key in parts
-        ]
+        return [id_of_key(prefix, hashed, key) if key is not None else None for key in parts]
 
     def _when(self, spec: CEntity | CEvent, index: int, vec: Sequence[Any]) -> bool:
         return spec.when is None or spec.when({self.fields[index]: vec[index]})
@@ -580,11 +575,7 @@ class FlatProcessor(Processor):
         self, plan: _EventPlan, vec: Sequence[Any], ids: dict[str, str], locator: str
     ) -> tuple[Any, ...]:
         if plan.single >= 0 and type(raw := vec[plan.single]) is str and (part := raw.strip()):
-            if self.bound:
-                eid = part
-            else:
-                digest = sha1(f"{plan.hashed}{part}".encode(), usedforsecurity=False).hexdigest()
-                eid = f"{plan.id_prefix}-{digest}"
+            eid = part if self.bound else id_of_key(plan.id_prefix, plan.hashed, part)
         else:
             eid = self._event_id(plan, vec, ids)
         values = [fn(vec, ids) for fn in self.columns[plan.name]]

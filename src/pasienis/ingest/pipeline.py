@@ -376,6 +376,12 @@ def event_key(parts: list[str]) -> str:
     return "\x1f".join(p for k in parts if (p := k.strip()))
 
 
+def id_of_key(prefix: str, hashed: str, key: str) -> str:
+    """An event id from its :func:`id_scheme` and key text: what :func:`event_id` makes,
+    without splitting and rejoining the key (the bulk paths have it joined already)."""
+    return f"{prefix}-{hashlib.sha1(f'{hashed}{key}'.encode(), usedforsecurity=False).hexdigest()}"
+
+
 def id_scheme(namespace: str) -> tuple[str, str]:
     """``(prefix, hashed)``: an event id is ``prefix-sha1(hashed + key)`` (:func:`event_key`),
     the same id :func:`event_id` makes."""
@@ -401,12 +407,8 @@ class EventTarget:
 
     def with_ids(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         """Rows whose first value is a key text (:attr:`Output.writer_ids`), with ids instead."""
-        prefix, hashed, sha1 = self.id_prefix, self.id_hashed, hashlib.sha1
-        return [
-            (f"{prefix}-{sha1(f'{hashed}{row[0]}'.encode(), usedforsecurity=False).hexdigest()}",
-             *row[1:])
-            for row in rows
-        ]  # fmt: skip
+        prefix, hashed = self.id_prefix, self.id_hashed
+        return [(id_of_key(prefix, hashed, row[0]), *row[1:]) for row in rows]
 
 
 _DATASET, _ENTITY, _PROP, _VALUE = (
