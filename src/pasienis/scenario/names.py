@@ -134,6 +134,8 @@ _POOLS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
 }
 
 CYRILLIC_COUNTRIES = frozenset({"BY", "RU", "UA"})
+#: Countries whose nationals the scenario draws names for.
+COUNTRIES: tuple[str, ...] = tuple(_POOLS)
 
 # ICAO Doc 9303 (2015) transliteration as printed in passports' Latin fields.
 _ICAO = {

@@ -1,0 +1,152 @@
+"""Name keys: one definition of when two written names may be the same name.
+
+Why: search, watchlist screening, entity resolution and document extraction must agree on
+what "the same name" means, or an analyst finds a person that screening missed. Border and
+customs data writes one person as "Žukauskas", "ZUKAUSKAS", "Žukauskienė" (his wife),
+"Александр Иванов", "Aleksandr Ivanov", "Aleksandras Ivanovas" (Lithuanian ending) or
+"Ivanovui" (dative case). :func:`token_keys` maps each of those to one key per name part, so a
+variant is found by an index lookup (equal keys), not by a scan; scoring on top of a lookup is
+the caller's business (:func:`name_similarity`).
+
+Transliteration to Latin is rigour's (ICU rules); what rigour does not do — fold the
+differences between transliteration systems (ICAO ``Iurii``, popular ``Yuriy``, Lithuanian
+``Jurijus``) and strip Lithuanian/Russian gender and case endings — is done here, because no
+library covers Lithuanian morphology for foreign names.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from rigour.text import ascii_text, levenshtein
+
+__all__ = [
+    "ENDINGS",
+    "ascii_name",
+    "fold_transliteration",
+    "name_key",
+    "name_similarity",
+    "name_tokens",
+    "strip_ending",
+    "token_keys",
+]
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+# Ordered rewrites that make ICAO, popular, Polish-style and Lithuanian renderings of the
+# same Cyrillic letters equal. Applied to ASCII lower case; the result is a key, not a name.
+_FOLDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), repl)
+    for pattern, repl in (
+        (r"shch|szcz|sch", "s"),
+        (r"kh", "g"),
+        (r"zh|rz", "z"),
+        (r"sh|sz", "s"),
+        (r"tch|ch|cz|tsh", "c"),
+        (r"ts|tz", "c"),
+        (r"ph", "f"),
+        (r"h", "g"),  # Х is kh/h/ch, Ukrainian Г is h: Serhii = Sergii = Sergijus
+        (r"x", "ks"),
+        (r"w", "v"),
+        (r"[jy]", "i"),
+        (r"i(?=[aeou])", ""),  # ia/ja/ya -> a, iu/ju/yu -> u, ie/je/ye -> e, io/jo/yo -> o
+        (r"(.)\1+", r"\1"),  # doubled letters (Aleksandrr, Annа)
+    )
+)
+
+#: Gender and case endings (after folding), longest first. Lithuanian: -as -is -ys -us -ius,
+#: female -ienė -aitė -ytė -utė -iūtė -ė -a, cases -o -ui -ą -u -e -ai -ų; Russian female -a
+#: -aya, cases -u -ym -om -oi -e. Folding runs first (y/j become i; "iu" becomes "u", "ie"
+#: becomes "e", so -ienė is "ene" here and -aya is "a").
+ENDINGS: tuple[str, ...] = (
+    "ene",
+    "aite",
+    "ute",
+    "ite",
+    "as",
+    "is",
+    "us",
+    "ui",
+    "ai",
+    "im",
+    "om",
+    "oi",
+    "ei",
+    "a",
+    "e",
+    "i",
+    "o",
+    "u",
+)
+_MIN_STEM = 3
+
+
+def ascii_name(text: str) -> str:
+    """Lower-case ASCII rendering (Cyrillic transliterated, diacritics dropped)."""
+    return ascii_text(unicodedata.normalize("NFKC", text)).lower()
+
+
+def name_tokens(text: str) -> list[str]:
+    """The name's parts in ASCII lower case, punctuation dropped, order kept."""
+    return [tok for tok in _NON_ALNUM.split(ascii_name(text)) if tok]
+
+
+def fold_transliteration(token: str) -> str:
+    """Collapse the differences between transliteration systems in one ASCII token."""
+    for pattern, repl in _FOLDS:
+        token = pattern.sub(repl, token)
+    return token
+
+
+def strip_ending(token: str) -> str:
+    """Remove one gender/case ending, keeping a stem of at least three letters.
+
+    Applied twice at most, because Lithuanian adds its ending to an already inflected
+    foreign form (Dmitrij -> Dmitrijus folds to "dmitrius", its stem "dmitr").
+    """
+    for _ in range(2):
+        for ending in ENDINGS:
+            if token.endswith(ending) and len(token) - len(ending) >= _MIN_STEM:
+                token = token[: -len(ending)]
+                break
+        else:
+            return token
+    return token
+
+
+@lru_cache(maxsize=262_144)
+def _token_key(token: str) -> str:
+    if token.isdigit():
+        return token
+    return strip_ending(fold_transliteration(token))
+
+
+def token_keys(text: str) -> list[str]:
+    """One key per name part: equal keys mean the parts may be the same name."""
+    return [_token_key(tok) for tok in name_tokens(text)]
+
+
+def name_key(text: str) -> str:
+    """The whole name's key, independent of part order (so swapped names are equal)."""
+    return " ".join(sorted(token_keys(text)))
+
+
+def name_similarity(left: str, right: str) -> float:
+    """0..1 similarity of two names' keys, order-free, tolerant of a typo per part.
+
+    Each part of the shorter name is paired with its closest part of the other; a pair
+    scores 1 - edit distance / length. The mean over the shorter name's parts is returned,
+    scaled down when one name has extra parts.
+    """
+    a, b = token_keys(left), token_keys(right)
+    if not a or not b:
+        return 0.0
+    if len(a) > len(b):
+        a, b = b, a
+    total = 0.0
+    for part in a:
+        best = max(1.0 - levenshtein(part, other) / max(len(part), len(other)) for other in b)
+        total += best
+    return (total / len(a)) * (len(a) / len(b)) ** 0.5
