@@ -52,7 +52,7 @@ _FOLDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"w", "v"),
         (r"[jy]", "i"),
         (r"i(?=[aeou])", ""),  # ia/ja/ya -> a, iu/ju/yu -> u, ie/je/ye -> e, io/jo/yo -> o
-        (r"(.)\1+", r"\1"),  # doubled letters (Aleksandrr, Annа)
+        (r"(.)\1+", r"\1"),  # doubled letters (Aleksandrr, Anna)
     )
 )
 
