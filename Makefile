@@ -33,7 +33,10 @@ demo: install
 	@echo "Open http://$(HOST):$(PORT)/ — dispatcher console and field app; API docs at /docs"
 	$(BIN)/pasienis serve --host $(HOST) --port $(PORT)
 
+# scripts/test-services installs or starts what the suite talks to (PostGIS, Redis, Mosquitto,
+# Chromium, Tesseract, Java, wrk), or names the one missing thing and how to install it.
 test: install
+	scripts/test-services
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n $(WORKERS) -q
