@@ -3,9 +3,10 @@
 An import started by a user (the API, ``pasienis ingest --user``) writes only to a dataset
 the user holds a write grant on; the first import into a dataset that does not exist makes
 the user its owner. Its statements can never be attached to an entity id the user cannot
-see: an entity id that already has statements in a dataset outside the user's grants (an
-FtM line naming it, or a mapping whose ``key_namespace`` reproduces another dataset's ids)
-is quarantined with the reason, never written. An import run by the operator (the shell,
+see: an entity id that exists (has statements) but none of whose statements — nor those of
+the entities merged with it — is in a dataset the user may read (an FtM line naming it, or
+a mapping whose ``key_namespace`` reproduces another dataset's ids) is quarantined with the
+reason, never written. An import run by the operator (the shell,
 the scenario loader, ``make demo``) acts for nobody and is not limited.
 """
 
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, case, func, select
 
 from pasienis.ingest.models import import_runs
 from pasienis.ingest.pipeline import Output, RecordProblem
@@ -38,8 +39,8 @@ _PROP = STATEMENT_COLUMNS.index("prop")
 _VALUE = STATEMENT_COLUMNS.index("value")
 _LOCATOR = STATEMENT_COLUMNS.index("locator")
 FOREIGN_REASON = (
-    "entity id {id} already holds statements of a dataset you may not see; an import may not "
-    "add facts to it (ask for a grant, or use your own ids)"
+    "entity id {id} exists in a dataset you may not see: an import may not add facts to an "
+    "entity you cannot see (ask for a read grant on its dataset, or use ids of your own)"
 )
 
 
@@ -91,49 +92,77 @@ class EntityGuard:
         return cls(frozenset(visible_datasets(acting)) | {dataset})
 
     def foreign(self, conn: Connection, ids: Iterable[str]) -> set[str]:
-        """Those of ``ids`` with statements (their own, or of entities merged into them) in a
-        dataset outside :attr:`allowed`."""
+        """Those of ``ids`` that exist (have statements, their own or of entities merged
+        with them) but that the writer cannot see: no statement of theirs is in
+        :attr:`allowed` — exactly when ``load_entity(id, datasets=allowed)`` finds nothing."""
         wanted = sorted(set(ids))
         found: set[str] = set()
-        outside = statements.c.dataset.not_in(sorted(self.allowed))
         for start in range(0, len(wanted), LOOKUP_CHUNK):
-            chunk = wanted[start : start + LOOKUP_CHUNK]
-            own = select(statements.c.entity_id).where(
-                and_(statements.c.entity_id.in_(chunk), outside)
-            )
-            found.update(conn.execute(own.distinct()).scalars())
-            merged = (
-                select(resolver.c.canonical_id)
-                .join(statements, statements.c.entity_id == resolver.c.entity_id)
-                .where(or_(resolver.c.canonical_id.in_(chunk), resolver.c.entity_id.in_(chunk)))
-                .where(outside)
-            )
-            found.update(i for i in conn.execute(merged.distinct()).scalars() if i in chunk)
+            found |= self._foreign_chunk(conn, wanted[start : start + LOOKUP_CHUNK])
         return found
+
+    def _foreign_chunk(self, conn: Connection, chunk: list[str]) -> set[str]:
+        canonical = {i: i for i in chunk}
+        rows = conn.execute(
+            select(resolver.c.entity_id, resolver.c.canonical_id).where(
+                resolver.c.entity_id.in_(chunk)
+            )
+        )
+        canonical.update({r.entity_id: r.canonical_id for r in rows})
+        members: dict[str, set[str]] = {c: {c} for c in canonical.values()}
+        rows = conn.execute(
+            select(resolver.c.entity_id, resolver.c.canonical_id).where(
+                resolver.c.canonical_id.in_(sorted(members))
+            )
+        )
+        for r in rows:
+            members[r.canonical_id].add(r.entity_id)
+        every = sorted(set().union(*members.values()))
+        seen = case((statements.c.dataset.in_(sorted(self.allowed)), 1), else_=0)
+        # per member: 1 when one of its statements is visible, 0 when all are hidden
+        rows = conn.execute(
+            select(statements.c.entity_id, func.max(seen))
+            .where(statements.c.entity_id.in_(every))
+            .group_by(statements.c.entity_id)
+        )
+        shown = {entity_id: visible for entity_id, visible in rows}
+        refused = set()
+        for entity_id in chunk:
+            cluster = [m for m in members[canonical[entity_id]] if m in shown]
+            if cluster and not any(shown[m] for m in cluster):
+                refused.add(entity_id)
+        return refused
 
     def screen(self, conn: Connection, out: Output) -> int:
         """Move the statements of foreign entity ids from ``out`` to its quarantine (one entry
-        per entity and source record, naming the id); returns how many statements moved."""
+        per source record, naming the ids); returns how many statements moved."""
         if not out.statements:
             return 0
         bad = self.foreign(conn, {row[_ENTITY] for row in out.statements})
         if not bad:
             return 0
         kept: list[tuple[Any, ...]] = []
-        refused: dict[tuple[str, str], dict[str, Any]] = {}
+        # locator -> entity id -> the refused entity as FtM JSON (what the record said)
+        refused: dict[str, dict[str, dict[str, Any]]] = {}
         for row in out.statements:
             if row[_ENTITY] not in bad:
                 kept.append(row)
                 continue
-            key = (row[_ENTITY], row[_LOCATOR] or "")
-            entry = refused.setdefault(
-                key, {"id": row[_ENTITY], "schema": row[_SCHEMA], "properties": {}}
+            entities = refused.setdefault(row[_LOCATOR] or "", {})
+            entity = entities.setdefault(
+                row[_ENTITY], {"id": row[_ENTITY], "schema": row[_SCHEMA], "properties": {}}
             )
-            entry["properties"].setdefault(row[_PROP], []).append(row[_VALUE])
+            entity["properties"].setdefault(row[_PROP], []).append(row[_VALUE])
         moved = len(out.statements) - len(kept)
         out.statements = kept
-        for (entity_id, locator), fields in refused.items():
-            problem = RecordProblem("id", entity_id, FOREIGN_REASON.format(id=entity_id))
+        for locator, entities in refused.items():
+            ids = ", ".join(sorted(entities))
+            fields = (
+                next(iter(entities.values()))
+                if len(entities) == 1
+                else {"entities": list(entities.values())}
+            )
+            problem = RecordProblem("id", ids, FOREIGN_REASON.format(id=ids))
             out.quarantine.append((SourceRecord(-1, locator, fields), problem))
         out.entities = max(0, out.entities - len(bad))
         return moved

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -87,6 +87,9 @@ class GrantRequest(BaseModel):
 
     user: str | None = Field(default=None, max_length=128)
     group: str | None = Field(default=None, max_length=128)
+    permission: Literal["read", "write"] = Field(
+        default="read", description="read, or write (imports into the dataset; includes read)"
+    )
 
 
 class DisabledUpdate(BaseModel):
@@ -107,6 +110,7 @@ class GrantRead(BaseModel):
     resource: str
     grantee_kind: str
     grantee: str
+    permission: str = "read"
     granted_by: str | None
     granted_at: datetime
 
