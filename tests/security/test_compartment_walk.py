@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 from compartment_world import Side, body_text, build_world, leaks
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
@@ -133,15 +133,13 @@ def test_the_walk_covers_every_get_route(walked) -> None:  # type: ignore[no-unt
 
 def test_a_leaking_route_added_later_is_caught(walked) -> None:  # type: ignore[no-untyped-def]
     """A route that reads quarantine without the caller's grants fails the walk at once."""
-    from pasienis.api.deps import Principal, require
+    from pasienis.api.deps import require
     from pasienis.ingest import list_entries
 
     app, client, ana, bob = walked
 
-    @app.get("/api/new/everything")
-    def everything(
-        principal: Principal = __import__("fastapi").Depends(require(Role.analyst)),
-    ) -> list[dict[str, Any]]:
+    @app.get("/api/new/everything", dependencies=[Depends(require(Role.analyst))])
+    def everything() -> list[dict[str, Any]]:
         with app.state.store.read() as conn:
             return list_entries(conn, status=None)
 

@@ -125,7 +125,7 @@ class EntityGuard:
             .where(statements.c.entity_id.in_(every))
             .group_by(statements.c.entity_id)
         )
-        shown = {entity_id: visible for entity_id, visible in rows}
+        shown: dict[str, int] = {r[0]: r[1] for r in rows}  # entity id -> any visible
         refused = set()
         for entity_id in chunk:
             cluster = [m for m in members[canonical[entity_id]] if m in shown]
