@@ -199,5 +199,5 @@ def test_the_cli_acts_for_a_user_when_told(cli, sqlite_store: Store, tmp_path: P
     assert isinstance(refused.exception, ForbiddenError), refused.output
     assert "may not write" in refused.exception.message
     assert "delta_ds: completed" in cli(*args)  # the operator at the shell is not limited
-    bad = runner.invoke(cli_app, [*args[:4], "../../etc"])
+    bad = runner.invoke(cli_app, [*args[:5], "../../etc"])
     assert isinstance(bad.exception, InvalidDatasetNameError), bad.output

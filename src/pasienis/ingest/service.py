@@ -134,7 +134,9 @@ def run_import(
     with store.begin() as conn:
         authorize_import(
             conn, dataset=plan.key.dataset, acting=acting,
-            classification=runs.DEFAULT_CLASSIFICATION,
+            classification=getattr(
+                store.settings, "default_classification", runs.DEFAULT_CLASSIFICATION
+            ),
         )  # fmt: skip
     if acting is not None and created_by is None:
         created_by = acting.name

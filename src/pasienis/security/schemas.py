@@ -32,6 +32,7 @@ class Me(BaseModel):
     roles: list[Role]
     kind: str
     datasets: list[str]
+    writable: list[str] = Field(default_factory=list, description="datasets it may import into")
     csrf_token: str | None = None
 
 
