@@ -234,6 +234,12 @@ class Settings(BaseSettings):
         "own). Imports write a million rows in a few hundred megabytes; larger pages mean "
         "fewer pages to write and checkpoint (docs/benchmarks.md).",
     )
+    audit_require_purpose: bool = Field(
+        default=False,
+        description="Require a stated purpose (X-Purpose header or purpose query parameter) "
+        "on every read of personal data by an analyst; a read without one is refused with "
+        "400 (purpose-required) and the refusal is audited (LED Art. 25: who, what, when, why).",
+    )
 
     @field_validator("sqlite_page_size")
     @classmethod

@@ -89,6 +89,15 @@ def test_create_an_analyst_grant_a_dataset_and_see_the_account(site: Site, brows
     )
     assert "root" in page.inner_text("#grants tbody")  # granted by
     assert analyst.get("/api/auth/me").json()["datasets"] == ["border"]
+    assert analyst.get("/api/auth/me").json()["writable"] == []
+    # The same grant again with "read and import": the analyst may now import into it.
+    page.select_option("#grant-form select[name=permission]", "write")
+    page.click("#grant-form button[type=submit]")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#grants tbody tr')]"
+        ".some(r => r.textContent.includes('ana') && r.textContent.includes('Read and import'))"
+    )
+    assert analyst.get("/api/auth/me").json()["writable"] == ["border"]
 
     # Shown once: after a reload the password is nowhere on the page.
     page.reload()

@@ -46,10 +46,12 @@ from pasienis.security import (
     ForbiddenError,
     Principal,
     PrincipalKind,
+    PurposeRequiredError,
     Role,
     UnauthenticatedError,
     authenticate,
     visible_datasets,
+    writable_datasets,
 )
 from pasienis.security.audit import AuditEntry, append_entry
 
@@ -70,12 +72,15 @@ __all__ = [
     "public",
     "require",
     "visible_datasets",
+    "writable_datasets",
 ]
 
 #: Attribute set on the dependency callables so the route walk can find them.
 ACCESS_ATTR = "__pasienis_access__"
 #: Header (or ``purpose`` query parameter) carrying the stated purpose of a consultation.
 PURPOSE_HEADER = "X-Purpose"
+#: Methods whose audited actions are reads (a WebSocket's snapshot is one too).
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 @dataclass(frozen=True)
@@ -150,11 +155,40 @@ class Auditor:
     """Writes audit entries for one request: who, when, what, from where, and why.
 
     Appending is synchronous and fails closed: when the audit entry cannot be written the
-    route fails and the data is not returned.
+    route fails and the data is not returned. With ``audit_require_purpose`` set, a read by
+    an analyst without a stated purpose is refused (:class:`PurposeRequiredError`, 400) and
+    the refusal is logged instead — checked when the dependency is resolved (before the
+    route reads anything) and again for every read entry.
     """
 
     def __init__(self, request: HTTPConnection) -> None:
         self._request = request
+
+    def _is_read(self, read: bool | None) -> bool:
+        if read is not None:
+            return read
+        req = self._request
+        return req.scope.get("type") == "websocket" or req.scope.get("method") in READ_METHODS
+
+    def check_purpose(self, action: str = "read.refused", *, read: bool | None = None) -> None:
+        """Refuse (and log) a read without a stated purpose when the deployment requires one.
+
+        Applies to principals holding :attr:`Role.analyst`; routes that read with POST call
+        it with ``read=True``.
+        """
+        req = self._request
+        settings = getattr(req.app.state, "settings", None)
+        if not getattr(settings, "audit_require_purpose", False) or self.purpose:
+            return
+        who = getattr(req.state, "principal", None)
+        if who is None or not who.has(Role.analyst) or not self._is_read(read):
+            return
+        detail = {"reason": "no purpose stated", "path": req.url.path}
+        self._append(action, outcome="denied", detail=detail)
+        raise PurposeRequiredError(
+            "this deployment requires a stated purpose for reading personal data",
+            hint=f"send the {PURPOSE_HEADER} header (or a purpose query parameter)",
+        )
 
     @property
     def purpose(self) -> str | None:
@@ -173,6 +207,7 @@ class Auditor:
         outcome: str = "ok",
         actor: Principal | None = None,
         actor_name: str | None = None,
+        read: bool | None = None,
     ) -> int:
         """Append one entry to the hash-chained audit log and return its sequence number.
 
@@ -185,7 +220,26 @@ class Auditor:
             outcome: ``ok``, ``denied``, ``failed``.
             actor: Defaults to the principal authenticated for this request.
             actor_name: For unauthenticated events (a failed login) the name attempted.
+            read: Whether the action reads data (default: a GET/HEAD request or a
+                WebSocket); reads may need a stated purpose (:meth:`check_purpose`).
         """
+        self.check_purpose(action, read=read)
+        return self._append(
+            action, entity_ids=entity_ids, query=query, detail=detail, outcome=outcome,
+            actor=actor, actor_name=actor_name,
+        )  # fmt: skip
+
+    def _append(
+        self,
+        action: str,
+        *,
+        entity_ids: Sequence[str] = (),
+        query: str | Mapping[str, Any] | None = None,
+        detail: Mapping[str, Any] | None = None,
+        outcome: str = "ok",
+        actor: Principal | None = None,
+        actor_name: str | None = None,
+    ) -> int:
         req = self._request
         who = actor or getattr(req.state, "principal", None)
         entry = AuditEntry(
@@ -205,8 +259,15 @@ class Auditor:
 
 
 def auditor(request: HTTPConnection) -> Auditor:
-    """FastAPI dependency: the :class:`Auditor` for this request."""
-    return Auditor(request)
+    """FastAPI dependency: the :class:`Auditor` for this request.
+
+    When the principal is already known (its ``require`` dependency comes first in the
+    route's signature) a read without a required purpose is refused here, before the route
+    reads anything.
+    """
+    found = Auditor(request)
+    found.check_purpose()
+    return found
 
 
 #: Annotated shorthand: ``audit: AuditorDep`` in a route's parameters.
@@ -220,9 +281,12 @@ def audit_read(
     entity_ids: Sequence[str] = (),
     query: str | Mapping[str, Any] | None = None,
     detail: Mapping[str, Any] | None = None,
+    read: bool | None = None,
 ) -> int:
     """Log a read of personal data (profile, search, export, graph) with its purpose."""
-    return Auditor(request).record(action, entity_ids=entity_ids, query=query, detail=detail)
+    return Auditor(request).record(
+        action, entity_ids=entity_ids, query=query, detail=detail, read=read
+    )
 
 
 def _authenticate(request: HTTPConnection, *, allow_device: bool) -> Principal | None:

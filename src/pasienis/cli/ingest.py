@@ -23,6 +23,9 @@ from rich.progress import (
 from pasienis.cli.context import opened_store, settings
 from pasienis.ingest import ImportResult, export_entities, load_mapping, run_import
 from pasienis.ingest.service import Progress as ProgressFn
+from pasienis.security import Principal, PrincipalKind, principal_for_user
+from pasienis.security.users import get_user
+from pasienis.store import Store
 
 out = Console()
 err = Console(stderr=True)
@@ -57,6 +60,22 @@ def progress_bar(enabled: bool = True) -> Iterator[ProgressFn | None]:
         yield update
 
 
+#: Help of the ``--user`` option of the commands that import.
+USER_HELP = (
+    "Act for this account: the import needs its write grant on the dataset (a new dataset "
+    "makes it the owner) and may not add facts to entities it cannot see. Without it the "
+    "import runs as the operator, unlimited."
+)
+
+
+def acting_for(store: Store, user: str | None) -> Principal | None:
+    """The principal of account ``user`` (``None``: the operator at the shell)."""
+    if user is None:
+        return None
+    with store.read() as conn:
+        return principal_for_user(conn, get_user(conn, name=user).id, PrincipalKind.user)
+
+
 def print_result(result: ImportResult) -> None:
     """One line per import: status and counts."""
     r = result.to_dict()
@@ -78,7 +97,7 @@ def ingest(
     ),
     dataset: str | None = typer.Option(None, "--dataset", help="Dataset name (FtM streams)."),
     force: bool = typer.Option(False, "--force", help="Re-read a file already imported."),
-    user: str | None = typer.Option(None, "--user", help="Recorded as who imported."),
+    user: str | None = typer.Option(None, "--user", help=USER_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     as_json: bool = typer.Option(False, "--json", help="Print the run as JSON."),
 ) -> None:
@@ -89,6 +108,7 @@ def ingest(
         result = run_import(
             store, source=source, mapping=loaded, fmt=fmt, dataset=dataset, force=force,
             created_by=user, progress=progress, batch_size=cfg.ingest_batch_records,
+            acting=acting_for(store, user),
             defer_indexes_from=cfg.ingest_defer_indexes_from,
             writer_process_from=cfg.ingest_writer_process_from,
             cache_entries=cfg.ingest_cache_entries,

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pasienis.cli.context import opened_store
-from pasienis.cli.ingest import print_result
+from pasienis.cli.ingest import USER_HELP, acting_for, print_result
 from pasienis.ingest import get_entry, list_entries, load_mapping, retry_entries
 
 app = typer.Typer(
@@ -59,11 +59,14 @@ def show_command(
 def retry_command(
     dataset: str | None = typer.Option(None, "--dataset", help="Only this dataset."),
     mapping: Path | None = typer.Option(None, "--mapping", "-m", help="The fixed mapping."),
-    user: str | None = typer.Option(None, "--user"),
+    user: str | None = typer.Option(None, "--user", help=USER_HELP),
 ) -> None:
     """Re-import the sources of open entries (with the fixed mapping); fixed ones resolve."""
     loaded = load_mapping(mapping) if mapping is not None else None
     with opened_store() as store:
-        results = retry_entries(store, dataset=dataset, mapping=loaded, created_by=user)
+        results = retry_entries(
+            store, dataset=dataset, mapping=loaded, created_by=user,
+            acting=acting_for(store, user),
+        )  # fmt: skip
     for result in results:
         print_result(result)

@@ -47,16 +47,21 @@ def generate_command(
 @app.command("load")
 def load_command(
     folder: Path = typer.Argument(..., help="A folder written by `pasienis scenario generate`."),
-    user: str | None = typer.Option(None, "--user", help="Recorded as who imported."),
+    user: str | None = typer.Option(
+        None, "--user", help="Act for this account (its write grants apply; default: operator)."
+    ),
 ) -> None:
     """Import every scenario file with the shipped mappings (reports are free text: skipped)."""
     from pasienis.cli.context import opened_store
-    from pasienis.cli.ingest import print_result, progress_bar
+    from pasienis.cli.ingest import acting_for, print_result, progress_bar
     from pasienis.ingest import load_scenario
 
     failed = 0
     with opened_store() as store, progress_bar() as progress:
-        results = load_scenario(store, folder=folder, created_by=user, progress=progress)
+        results = load_scenario(
+            store, folder=folder, created_by=user, progress=progress,
+            acting=acting_for(store, user),
+        )  # fmt: skip
     for label, result in results:
         if isinstance(result, PasienisError):
             failed += 1

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pasienis.cli.context import opened_store
-from pasienis.security import AuditEntry, Clearance, Role, append_in
+from pasienis.security import AuditEntry, Clearance, Permission, Role, append_in
 from pasienis.security.compartments import GranteeKind, ResourceKind, grant, register_dataset
 from pasienis.security.credentials import create_token
 from pasienis.security.passwords import generate_password
@@ -99,8 +99,11 @@ def grant_command(
     classification: Clearance | None = typer.Option(
         None, help="Also register/reclassify the dataset at this level."
     ),
+    write: bool = typer.Option(
+        False, "--write", help="Also allow imports into the dataset (a write grant)."
+    ),
 ) -> None:
-    """Open a dataset to a user or group (registering it if needed)."""
+    """Open a dataset to a user or group to read (or, with --write, to write)."""
     with opened_store(model=False) as store, store.begin() as conn:
         if dataset != "*" and classification is not None:
             register_dataset(conn, name=dataset, classification=classification)
@@ -111,6 +114,9 @@ def grant_command(
         grant(
             conn, resource_kind=ResourceKind.dataset, resource=dataset, grantee_kind=kind,
             grantee=grantee, granted_by=f"cli:{getpass.getuser()}",
+            permission=Permission.write if write else Permission.read,
         )  # fmt: skip
-        append_in(conn, cli_audit("dataset.grant", {"dataset": dataset, str(kind): name}))
-    out.print(f"{kind} {name} may now see dataset {dataset}")
+        level = "write" if write else "read"
+        detail = {"dataset": dataset, str(kind): name, "permission": level}
+        append_in(conn, cli_audit("dataset.grant", detail))
+    out.print(f"{kind} {name} may now {'write and ' if write else ''}see dataset {dataset}")

@@ -2,10 +2,12 @@
 
 Public surface: :func:`run_import`, :func:`load_mapping`, :func:`parse_mapping`,
 :func:`load_scenario`, :class:`ImportResult`, the quarantine functions and
-:func:`export_entities`; importing this package registers the customs identifier formats.
+:func:`export_entities` and :func:`authorize_import` (the write grant an import needs);
+importing this package registers the customs identifier formats.
 """
 
 from pasienis.ingest import validate as _validate  # noqa: F401 - registers identifier formats
+from pasienis.ingest.access import authorize_import
 from pasienis.ingest.errors import IngestError, MappingError, SourceError
 from pasienis.ingest.ftm import export_entities
 from pasienis.ingest.mapping import LoadedMapping, load_mapping, parse_mapping
@@ -20,6 +22,7 @@ __all__ = [
     "LoadedMapping",
     "MappingError",
     "SourceError",
+    "authorize_import",
     "export_entities",
     "get_entry",
     "get_run",

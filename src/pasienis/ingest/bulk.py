@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 #: Records from which an import may defer indexes (``Settings.ingest_defer_indexes_from``).
 DEFAULT_DEFER_FROM = 100_000
 STATEMENTS = "statements"
+#: The index the entity guard (:mod:`.access`) looks entity ids up with, per batch.
+ENTITY_INDEX = "ix_statements_entity_id"
 
 
 def owner_of(run_id: str) -> str:
@@ -44,15 +46,17 @@ def defer_for_import(
     compiled: CompiledMapping | None,
     expected: int | None,
     threshold: int,
+    keep: tuple[str, ...] = (),
 ) -> list[str]:
-    """Defer the secondary indexes of the tables this import outgrows; their names."""
+    """Defer the secondary indexes of the tables this import outgrows (except ``keep``, which
+    the import itself reads while it writes); their names."""
     if threshold <= 0 or expected is None or expected < threshold:
         return []
     names: list[str] = []
     with store.begin() as conn:
         for table in tables_written(compiled):
             if estimate_rows(conn, table) <= expected:
-                names += defer_indexes(conn, table, owner=owner_of(run_id))
+                names += defer_indexes(conn, table, owner=owner_of(run_id), keep=keep)
     return names
 
 

@@ -12,6 +12,7 @@ from pasienis.ingest.pipeline import CACHE_LIMIT
 from pasienis.ingest.service import run_import
 from pasienis.ingest.writer import PROCESS_FROM
 from pasienis.jobs import JobContext
+from pasienis.security import Principal, PrincipalKind, principal_for_user
 
 JOB_KIND = "import"
 
@@ -30,7 +31,8 @@ def shipped_mapping(name: str) -> Path:
 def import_job(ctx: JobContext) -> dict[str, Any]:
     """Params: ``path``, and ``mapping_text`` (YAML) or ``mapping_path``; optional ``format``,
     ``dataset``, ``source_name``, ``force``, ``batch_size``, ``defer_indexes_from``,
-    ``writer_process_from``, ``cache_entries``."""
+    ``writer_process_from``, ``cache_entries``, ``acting_user_id`` (the account the import
+    acts for; its grants are read again when the job runs, so a revoked grant stops it)."""
     p = ctx.params
     if p.get("mapping_text"):
         mapping = parse_mapping(p["mapping_text"], name=p.get("mapping_name") or "uploaded mapping")
@@ -50,6 +52,16 @@ def import_job(ctx: JobContext) -> dict[str, Any]:
         defer_indexes_from=int(p.get("defer_indexes_from", DEFAULT_DEFER_FROM)),
         writer_process_from=int(p.get("writer_process_from", PROCESS_FROM)),
         cache_entries=int(p.get("cache_entries", CACHE_LIMIT)),
+        acting=_acting(ctx),
     )  # fmt: skip
     ctx.progress(result.run["records"], result.run["records"], "done", force=True)
     return result.to_dict()
+
+
+def _acting(ctx: JobContext) -> Principal | None:
+    """The principal the job acts for, with its grants as they are now."""
+    user_id = ctx.params.get("acting_user_id")
+    if not user_id:
+        return None
+    with ctx.store.read() as conn:
+        return principal_for_user(conn, str(user_id), PrincipalKind.user)

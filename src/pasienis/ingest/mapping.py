@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from pasienis.ingest.errors import MappingError
+from pasienis.security import DATASET_NAME_PATTERN
 
 FORMATS = ("csv", "tsv", "excel", "json", "jsonl", "xml", "ftm")
 SIMPLE_TRANSFORMS = {
@@ -138,7 +139,7 @@ class EventSpec(_Strict):
 class Mapping(_Strict):
     """A whole mapping file."""
 
-    dataset: str = Field(pattern=r"^[a-z][a-z0-9_]{1,63}$")
+    dataset: str = Field(pattern=DATASET_NAME_PATTERN)  # the one rule for dataset names
     title: str | None = None
     description: str | None = None
     source: SourceSpec = Field(default_factory=SourceSpec)

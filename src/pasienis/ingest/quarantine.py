@@ -7,6 +7,7 @@ file no longer produces are marked resolved by that run.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from pasienis.ingest.errors import ImportRunNotFoundError, IngestError
 from pasienis.ingest.mapping import LoadedMapping, load_mapping
 from pasienis.ingest.models import import_runs, quarantine
 from pasienis.ingest.service import ImportResult, run_import
+from pasienis.security import Principal, visible_datasets
 from pasienis.store import Store
 
 
@@ -24,9 +26,15 @@ def _entry(row: Any) -> dict[str, Any]:
 
 
 def list_entries(
-    conn: Connection, *, dataset: str | None = None, status: str | None = "open", limit: int = 100
+    conn: Connection,
+    *,
+    dataset: str | None = None,
+    status: str | None = "open",
+    datasets: Iterable[str] | None = None,
+    limit: int = 100,
 ) -> list[dict[str, Any]]:
-    """Quarantine entries, newest first."""
+    """Quarantine entries, newest first; ``datasets`` limits them to those (a caller's
+    visible datasets: entries hold raw records)."""
     query = (
         select(quarantine)
         .order_by(quarantine.c.last_seen.desc(), quarantine.c.locator)
@@ -36,6 +44,8 @@ def list_entries(
         query = query.where(quarantine.c.dataset == dataset)
     if status:
         query = query.where(quarantine.c.status == status)
+    if datasets is not None:
+        query = query.where(quarantine.c.dataset.in_(sorted(datasets)))
     return [_entry(r) for r in conn.execute(query)]
 
 
@@ -80,10 +90,14 @@ def retry_entries(
     dataset: str | None = None,
     mapping: LoadedMapping | None = None,
     created_by: str | None = None,
+    acting: Principal | None = None,
 ) -> list[ImportResult]:
-    """Re-import the sources of open entries (with ``mapping`` if given, else the one used)."""
+    """Re-import the sources of open entries (with ``mapping`` if given, else the one used);
+    ``acting`` limits this to the datasets that user sees and needs their write grants."""
     with store.read() as conn:
         sources = _sources(conn, dataset)
+    if acting is not None:
+        sources = [s for s in sources if s["dataset"] in visible_datasets(acting)]
     if not sources:
         raise IngestError(
             "no open quarantine entries to retry" + (f" in {dataset}" if dataset else "")
@@ -106,6 +120,7 @@ def retry_entries(
                 force=True,
                 created_by=created_by,
                 source_name=src["source_name"],
+                acting=acting,
             )
         )
     return results

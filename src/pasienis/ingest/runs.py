@@ -8,6 +8,7 @@ consistent and is resumed from its checkpoint by the next import of the same fil
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -98,11 +99,18 @@ def get_run(conn: Connection, *, run_id: str) -> dict[str, Any]:
 
 
 def list_runs(
-    conn: Connection, *, dataset: str | None = None, limit: int = 100
+    conn: Connection,
+    *,
+    dataset: str | None = None,
+    datasets: Iterable[str] | None = None,
+    limit: int = 100,
 ) -> list[dict[str, Any]]:
+    """Runs, newest first; ``datasets`` limits them to those (a caller's visible datasets)."""
     query = select(import_runs).order_by(import_runs.c.started_at.desc()).limit(limit)
     if dataset:
         query = query.where(import_runs.c.dataset == dataset)
+    if datasets is not None:
+        query = query.where(import_runs.c.dataset.in_(sorted(datasets)))
     return [run_dict(r) for r in conn.execute(query)]
 
 

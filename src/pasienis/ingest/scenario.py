@@ -9,6 +9,7 @@ from pasienis.ingest.errors import SourceError
 from pasienis.ingest.mapping import load_mapping
 from pasienis.ingest.mappings.scenario import FOLDER, SCENARIO_FILES
 from pasienis.ingest.service import ImportResult, Progress, run_import
+from pasienis.security import Principal
 from pasienis.store import Store
 
 
@@ -18,6 +19,7 @@ def load_scenario(
     folder: Path,
     created_by: str | None = None,
     progress: Progress | None = None,
+    acting: Principal | None = None,
 ) -> list[tuple[str, ImportResult | PasienisError]]:
     """Import every mapped file of ``folder`` (reports are free text: not mapping-driven).
 
@@ -41,6 +43,7 @@ def load_scenario(
                 mapping=mapping,
                 created_by=created_by,
                 progress=progress,
+                acting=acting,
             )
         except PasienisError as exc:
             results.append((label, exc))

@@ -17,6 +17,7 @@ from typing import Any
 
 from pasienis.errors import PasienisError
 from pasienis.ingest import bulk, runs
+from pasienis.ingest.access import EntityGuard, authorize_import
 from pasienis.ingest.bulk import DEFAULT_DEFER_FROM
 from pasienis.ingest.compile import CompiledMapping, compile_mapping
 from pasienis.ingest.errors import MappingError
@@ -28,6 +29,7 @@ from pasienis.ingest.readers.delimited import DelimitedReader
 from pasienis.ingest.sources import estimate_total, file_sha256, open_reader
 from pasienis.ingest.writer import PROCESS_FROM, BatchWriter, ProcessWriter, Writer
 from pasienis.jobs import publish_in
+from pasienis.security import Principal
 from pasienis.store import Store
 
 log = logging.getLogger(__name__)
@@ -115,8 +117,13 @@ def run_import(
     defer_indexes_from: int = DEFAULT_DEFER_FROM,
     writer_process_from: int = PROCESS_FROM,
     cache_entries: int = CACHE_LIMIT,
+    acting: Principal | None = None,
 ) -> ImportResult:
     """Import one file. ``force`` re-reads a file already imported (e.g. to retry quarantine).
+
+    ``acting``: the user the import acts for (the API, ``ingest --user``): it needs a write
+    grant on the dataset (a new dataset makes it the owner), and statements about entity ids
+    it cannot see are quarantined (:mod:`.access`). ``None``: the operator, not limited.
 
     An import of at least ``defer_indexes_from`` records into tables that hold fewer rows
     loads without their secondary indexes and rebuilds them at the end (:mod:`.bulk`); one
@@ -124,6 +131,16 @@ def run_import(
     ``cache_entries`` bounds each per-run cache (:mod:`.cache`).
     """
     plan = _plan(source, mapping, fmt, dataset, source_name)
+    with store.begin() as conn:
+        authorize_import(
+            conn, dataset=plan.key.dataset, acting=acting,
+            classification=getattr(
+                store.settings, "default_classification", runs.DEFAULT_CLASSIFICATION
+            ),
+        )  # fmt: skip
+    if acting is not None and created_by is None:
+        created_by = acting.name
+    guard = EntityGuard.acting_for(acting, plan.key.dataset)
     with store.read() as conn:
         done = None if force else runs.find_run(conn, plan.key, "completed")
         unfinished = runs.find_run(conn, plan.key, "running")
@@ -141,10 +158,10 @@ def run_import(
     try:
         bulk.defer_for_import(
             store, run_id=run["id"], compiled=plan.compiled, expected=total,
-            threshold=defer_indexes_from,
+            threshold=defer_indexes_from, keep=(bulk.ENTITY_INDEX,) if guard else (),
         )  # fmt: skip
         sizes = _Sizes(batch_size, writer_process_from, cache_entries)
-        _read_and_write(store, plan, run, resumed, progress, total, sizes)
+        _read_and_write(store, plan, run, resumed, progress, total, sizes, guard)
     except PasienisError as exc:
         _restore_after_failure(store, run, progress)
         failed = runs.finish_run(store, run, status="failed", error=exc.message)
@@ -202,6 +219,7 @@ def _read_and_write(
     progress: Progress | None,
     total: int | None,
     sizes: _Sizes,
+    guard: EntityGuard | None = None,
 ) -> None:
     reader = open_reader(plan.path, plan.fmt, plan.compiled, plan.name)
     seen = run["started_at"]
@@ -231,6 +249,9 @@ def _read_and_write(
         for count, (out, done) in enumerate(
             _batches(reader, processor, resumed, sizes.batch_records, total), start=1
         ):
+            if guard is not None:
+                with store.read() as conn:
+                    guard.screen(conn, out)
             writer.submit(out, done)
             _bulk_gc_tick(count)
             if progress is not None:

@@ -17,6 +17,12 @@ jobs = Table(
     Column("progress_total", Integer, nullable=True, comment="null while unknown"),
     Column("message", Text, nullable=True),
     Column("created_by", String(128), nullable=True),
+    Column(
+        "dataset",
+        String(64),
+        nullable=True,
+        comment="the dataset the job reads or writes; its grants decide who sees the job",
+    ),
     Column("params", JSON, nullable=True),
     Column("result", JSON, nullable=True),
     Column("error", Text, nullable=True),

@@ -7,11 +7,12 @@ can poll a job that a worker thread runs.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, or_, select, update
 
 from pasienis.jobs.errors import JobError, JobNotFoundError
 from pasienis.jobs.models import jobs
@@ -36,9 +37,14 @@ def _now() -> datetime:
 
 
 def create_job(
-    store: Store, *, kind: str, params: dict[str, Any] | None = None, created_by: str | None = None
+    store: Store,
+    *,
+    kind: str,
+    params: dict[str, Any] | None = None,
+    created_by: str | None = None,
+    dataset: str | None = None,
 ) -> str:
-    """Record a queued job and return its id."""
+    """Record a queued job and return its id (``dataset``: the one it reads or writes)."""
     job_id = uuid.uuid4().hex
     now = _now()
     with store.begin() as conn:
@@ -50,6 +56,7 @@ def create_job(
                 progress_done=0,
                 params=params or {},
                 created_by=created_by,
+                dataset=dataset,
                 created_at=now,
                 updated_at=now,
             )
@@ -76,10 +83,14 @@ def list_jobs(
     kind: str | None = None,
     status: str | None = None,
     created_by: str | None = None,
+    datasets: Iterable[str] | None = None,
     limit: int = 100,
 ) -> list[dict[str, Any]]:
-    """Newest jobs first, optionally filtered."""
+    """Newest jobs first, optionally filtered; ``datasets`` keeps jobs of no dataset and jobs
+    of those datasets (a caller's visible datasets: compartments apply to jobs too)."""
     query = select(jobs).order_by(jobs.c.created_at.desc()).limit(limit)
+    if datasets is not None:
+        query = query.where(or_(jobs.c.dataset.is_(None), jobs.c.dataset.in_(sorted(datasets))))
     if kind:
         query = query.where(jobs.c.kind == kind)
     if status:

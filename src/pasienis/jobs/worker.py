@@ -81,14 +81,24 @@ class JobRunner:
         return sorted(self._handlers)
 
     def submit(
-        self, kind: str, params: dict[str, Any] | None = None, *, created_by: str | None = None
+        self,
+        kind: str,
+        params: dict[str, Any] | None = None,
+        *,
+        created_by: str | None = None,
+        dataset: str | None = None,
     ) -> str:
-        """Queue a job and return its id; the worker thread starts on first use."""
+        """Queue a job and return its id; the worker thread starts on first use.
+
+        ``dataset``: the dataset the job reads or writes; only its grant holders see the job.
+        """
         if kind not in self._handlers:
             raise UnknownJobKindError(
                 f"no job kind {kind!r}", hint=f"known kinds: {', '.join(self.kinds) or 'none'}"
             )
-        job_id = service.create_job(self.store, kind=kind, params=params, created_by=created_by)
+        job_id = service.create_job(
+            self.store, kind=kind, params=params, created_by=created_by, dataset=dataset
+        )
         self._ensure_thread()
         self._queue.put(job_id)
         return job_id

@@ -7,7 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from pasienis.config import Settings
-from pasienis.security.compartments import visible_case_ids, visible_dataset_names
+from pasienis.security.compartments import (
+    visible_case_ids,
+    visible_dataset_names,
+    writable_dataset_names,
+)
 from pasienis.security.credentials import Issued, create_session, session_user, token_user
 from pasienis.security.errors import UnauthenticatedError
 from pasienis.security.models import users
@@ -71,6 +75,7 @@ def _principal(conn: Connection, found: tuple[str, str], kind: PrincipalKind) ->
     if row is None or row.disabled:
         return None
     roles = roles_of(conn, user_id)
+    clearance = Clearance(row.clearance)
     if kind is PrincipalKind.token and roles == {Role.device}:
         kind = PrincipalKind.device
     return Principal(
@@ -78,7 +83,8 @@ def _principal(conn: Connection, found: tuple[str, str], kind: PrincipalKind) ->
         name=row.name,
         roles=roles,
         kind=kind,
-        datasets=visible_dataset_names(conn, user_id=user_id, clearance=Clearance(row.clearance)),
+        datasets=visible_dataset_names(conn, user_id=user_id, clearance=clearance),
+        writable=writable_dataset_names(conn, user_id=user_id, clearance=clearance),
         compartments=visible_case_ids(conn, user_id=user_id),
         credential_id=credential_id,
     )

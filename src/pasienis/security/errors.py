@@ -68,3 +68,17 @@ class OidcError(SecurityError):
 
     status_code = 400
     kind = "oidc"
+
+
+class InvalidDatasetNameError(SecurityError):
+    """A dataset name outside the strict pattern (no paths, no upper case, no spaces)."""
+
+    status_code = 422
+    kind = "invalid-dataset-name"
+
+
+class PurposeRequiredError(SecurityError):
+    """This deployment requires a stated purpose (``X-Purpose``) on reads of personal data."""
+
+    status_code = 400
+    kind = "purpose-required"

@@ -55,6 +55,13 @@ access_grants = Table(
     Column("resource", String(128), primary_key=True, comment="name or id; * is every one"),
     Column("grantee_kind", String(16), primary_key=True, comment="user or group"),
     Column("grantee", String(128), primary_key=True, comment="user id or group name"),
+    Column(
+        "permission",
+        String(8),
+        nullable=False,
+        server_default="read",
+        comment="read, or write (which includes read)",
+    ),
     Column("granted_by", String(128), nullable=True),
     Column("granted_at", UTCDateTime, nullable=False),
 )

@@ -70,6 +70,7 @@ class Principal:
         kind: How it authenticated (session, bearer token, device credential).
         datasets: Source datasets whose statements it may see (compartments), resolved
             from grants and clearance when the request was authenticated.
+        writable: Datasets it may write to (write grants; a subset of ``datasets``).
         compartments: Case ids it may see (cases come later; grants already exist).
         credential_id: The session or token row id (for logout / revocation).
     """
@@ -79,6 +80,7 @@ class Principal:
     roles: frozenset[Role]
     kind: PrincipalKind = PrincipalKind.user
     datasets: frozenset[str] = field(default_factory=frozenset)
+    writable: frozenset[str] = field(default_factory=frozenset)
     compartments: frozenset[str] = field(default_factory=frozenset)
     credential_id: str | None = None
 
@@ -95,3 +97,8 @@ def visible_datasets(principal: Principal) -> frozenset[str]:
     statement level. Empty means nothing is visible (deny by default), never "everything".
     """
     return principal.datasets
+
+
+def writable_datasets(principal: Principal) -> frozenset[str]:
+    """The datasets ``principal`` may write to (import into); empty means none."""
+    return principal.writable

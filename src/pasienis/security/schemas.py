@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -32,6 +32,7 @@ class Me(BaseModel):
     roles: list[Role]
     kind: str
     datasets: list[str]
+    writable: list[str] = Field(default_factory=list, description="datasets it may import into")
     csrf_token: str | None = None
 
 
@@ -87,6 +88,9 @@ class GrantRequest(BaseModel):
 
     user: str | None = Field(default=None, max_length=128)
     group: str | None = Field(default=None, max_length=128)
+    permission: Literal["read", "write"] = Field(
+        default="read", description="read, or write (imports into the dataset; includes read)"
+    )
 
 
 class DisabledUpdate(BaseModel):
@@ -107,6 +111,7 @@ class GrantRead(BaseModel):
     resource: str
     grantee_kind: str
     grantee: str
+    permission: str = "read"
     granted_by: str | None
     granted_at: datetime
 

@@ -78,8 +78,11 @@ def estimate_rows(conn: Connection, table_name: str) -> int:
     return _dialect(conn).estimate_rows(conn, table_name)
 
 
-def defer_indexes(conn: Connection, table_name: str, *, owner: str) -> list[str]:
-    """Record and drop the table's droppable indexes; return the names newly deferred.
+def defer_indexes(
+    conn: Connection, table_name: str, *, owner: str, keep: Iterable[str] = ()
+) -> list[str]:
+    """Record and drop the table's droppable indexes (except those named in ``keep``);
+    return the names newly deferred.
 
     Runs in the caller's write transaction: the record and the drop commit together. An index
     that is already recorded is left alone (idempotent: a resumed import calls this again).
@@ -90,8 +93,9 @@ def defer_indexes(conn: Connection, table_name: str, *, owner: str) -> list[str]
     quote = conn.dialect.identifier_preparer.quote
     now = datetime.now(UTC)
     newly: list[str] = []
+    kept = set(keep)
     for name, ddl in droppable_indexes(conn, table_name):
-        if name in recorded:
+        if name in recorded or name in kept:
             continue
         conn.execute(
             deferred_indexes.insert().values(

@@ -32,6 +32,7 @@ def _me(principal: Principal, csrf: str | None = None) -> Me:
         roles=sorted(principal.roles),
         kind=str(principal.kind),
         datasets=sorted(principal.datasets),
+        writable=sorted(principal.writable),
         csrf_token=csrf,
     )
 

@@ -86,9 +86,16 @@ def list_tasks(request: Request, p: Anyone, status: str | None = None) -> list[d
     ops = _ops(request)
     unit_ids = None if _is_dispatcher(p) else _own_units(ops, p)
     with ops.store.read() as conn:
-        return tasks.list_tasks(
+        found = tasks.list_tasks(
             conn, unit_ids=unit_ids, status=status.split(",") if status else None
         )
+    # One entry per list call (not per task): which tasks and entities were shown.
+    linked = sorted({e for t in found for e in (t.get("entity_ids") or [])})
+    audit_read(
+        request, "task.list", entity_ids=linked, query={"status": status},
+        detail={"count": len(found), "tasks": [t["id"] for t in found]},
+    )  # fmt: skip
+    return found
 
 
 @router.get("/{task_id}")
@@ -101,9 +108,11 @@ def get(task_id: str, request: Request, p: Anyone) -> dict[str, Any]:
 @router.get("/{task_id}/events")
 def events(task_id: str, request: Request, p: Anyone) -> list[dict]:
     ops = _ops(request)
-    _visible(ops, p, task_id)
+    task = _visible(ops, p, task_id)
     with ops.store.read() as conn:
-        return tasks.history(conn, task_id=task_id)
+        found = tasks.history(conn, task_id=task_id)
+    _audit(request, "task.events.read", task, count=len(found))
+    return found
 
 
 @router.get("/{task_id}/suggestions")
@@ -114,7 +123,7 @@ def suggestions(
     ops = _ops(request)
     with ops.store.read() as conn:
         task = tasks.get_task(conn, task_id=task_id)
-        return suggest_units(
+        found = suggest_units(
             conn,
             lat=task["lat"],
             lon=task["lon"],
@@ -122,6 +131,9 @@ def suggestions(
             speeds=ops.speeds,
             limit=limit,
         )
+    # Suggestions show where crews are (their last positions): personal data of officers.
+    _audit(request, "task.suggestions", task, units=[u.get("unit_id") for u in found])
+    return found
 
 
 @router.post("/{task_id}/assign")

@@ -33,7 +33,10 @@ def _ops(request: Request) -> Ops:
 @router.get("/units")
 def list_units(request: Request, _p: Dispatcher) -> list[UnitRead]:
     with _ops(request).store.read() as conn:
-        return [UnitRead(**u) for u in service.list_units(conn)]
+        found = [UnitRead(**u) for u in service.list_units(conn)]
+    # Last positions of crews are personal data: one entry per list call.
+    audit_read(request, "unit.list", detail={"count": len(found), "units": [u.id for u in found]})
+    return found
 
 
 @router.post("/units", status_code=201)
@@ -86,9 +89,14 @@ def suggest(
     """Best available units for a place, ranked by ETA, skills and workload."""
     ops = _ops(request)
     with ops.store.read() as conn:
-        return assignment.suggest_units(
+        found = assignment.suggest_units(
             conn, lat=lat, lon=lon, category=category, speeds=ops.speeds, limit=limit
         )
+    audit_read(
+        request, "ops.suggest", query={"lat": lat, "lon": lon, "category": category},
+        detail={"units": [u.get("unit_id") for u in found]},
+    )  # fmt: skip
+    return found
 
 
 @router.post("/devices", status_code=201)

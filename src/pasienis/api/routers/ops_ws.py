@@ -14,13 +14,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 
-from pasienis.api.deps import bearer_token, public
+from pasienis.api.deps import Auditor, bearer_token, public
 from pasienis.ops.delivery.websocket import UnitSession
 from pasienis.ops.errors import DeviceAuthError
 from pasienis.ops.flows import Ops
 from pasienis.ops.service import authenticate_device, get_unit, list_units
 from pasienis.ops.tasks import list_tasks
-from pasienis.security import Credentials, Role, authenticate
+from pasienis.security import Credentials, Principal, PurposeRequiredError, Role, authenticate
 
 router = APIRouter(prefix="/api/ops/ws", tags=["ops: live"])
 HELLO_TIMEOUT_S = 15.0
@@ -60,7 +60,8 @@ async def unit_channel(websocket: WebSocket) -> None:
         return
 
 
-def _dispatcher(websocket: WebSocket) -> bool:
+def _dispatcher(websocket: WebSocket) -> Principal | None:
+    """The dispatcher or administrator on the other end, or ``None``."""
     ops: Ops = websocket.app.state.ops
     bearer = bearer_token(websocket)
     creds = Credentials(
@@ -68,9 +69,12 @@ def _dispatcher(websocket: WebSocket) -> bool:
         session=websocket.cookies.get(getattr(ops.settings, "session_cookie_name", "")),
     )
     if creds.empty:
-        return False
+        return None
     principal = authenticate(ops.store, ops.settings, creds)
-    return principal is not None and principal.has(Role.dispatcher, Role.administrator)
+    if principal is None or not principal.has(Role.dispatcher, Role.administrator):
+        return None
+    websocket.state.principal = principal
+    return principal
 
 
 def _snapshot(ops: Ops) -> dict[str, Any]:
@@ -112,6 +116,20 @@ def _snapshot(ops: Ops) -> dict[str, Any]:
     return {"type": "snapshot", "units": units, "tasks": open_tasks}
 
 
+def _audited_snapshot(ops: Ops, websocket: WebSocket) -> dict[str, Any]:
+    """The snapshot, logged once per connection: the live feed that follows shows the same
+    units and tasks, so one entry per snapshot (not per position) says who watched them."""
+    snapshot = _snapshot(ops)
+    Auditor(websocket).record(
+        "dispatch.snapshot",
+        detail={
+            "units": [u["unit_id"] for u in snapshot["units"]],
+            "tasks": [t["task_id"] for t in snapshot["tasks"]],
+        },
+    )
+    return snapshot
+
+
 @router.websocket(
     "/dispatch",
     dependencies=[Depends(public("authenticated in the handler: dispatcher or administrator"))],
@@ -119,13 +137,13 @@ def _snapshot(ops: Ops) -> dict[str, Any]:
 async def dispatch_channel(websocket: WebSocket) -> None:
     """Live feed: a snapshot, then positions, task changes, SOS alarms, overdue tasks."""
     ops: Ops = websocket.app.state.ops
-    if not await run_in_threadpool(_dispatcher, websocket):
+    if await run_in_threadpool(_dispatcher, websocket) is None:
         await websocket.close(code=POLICY_VIOLATION)
         return
     await websocket.accept()
     queue = ops.hub.subscribe()
     try:
-        await websocket.send_json(await run_in_threadpool(_snapshot, ops))
+        await websocket.send_json(await run_in_threadpool(_audited_snapshot, ops, websocket))
         receiver = asyncio.create_task(_drain(websocket))
         while not receiver.done():
             getter = asyncio.create_task(queue.get())
@@ -136,6 +154,10 @@ async def dispatch_channel(websocket: WebSocket) -> None:
                 getter.cancel()
     except WebSocketDisconnect:
         return
+    except PurposeRequiredError as exc:  # an analyst-dispatcher, where a purpose is required
+        with contextlib.suppress(Exception):
+            await websocket.send_json({"type": "error", "detail": exc.message})
+            await websocket.close(code=POLICY_VIOLATION)
     finally:
         ops.hub.unsubscribe(queue)
 

@@ -155,7 +155,7 @@ def put_dataset(
 def grant_dataset(
     name: str, body: GrantRequest, request: Request, admin: Admin, audit: AuditorDep
 ) -> dict[str, str]:
-    """Open a dataset (or ``*``, every dataset) to a user or a group."""
+    """Open a dataset (or ``*``, every dataset) to a user or a group, to read or to write."""
     if (body.user is None) == (body.group is None):
         raise PasienisError("name exactly one of user or group")
     with request.app.state.store.begin() as conn:
@@ -170,10 +170,13 @@ def grant_dataset(
             grantee_kind=kind,
             grantee=grantee,
             granted_by=admin.name,
+            permission=body.permission,
         )
     who = body.user or body.group or ""
-    audit.record("dataset.grant", detail={"dataset": name, str(kind): who})
-    return {"dataset": name, str(kind): who}
+    audit.record(
+        "dataset.grant", detail={"dataset": name, str(kind): who, "permission": body.permission}
+    )
+    return {"dataset": name, str(kind): who, "permission": body.permission}
 
 
 @router.get("/grants")

@@ -264,10 +264,11 @@ function renderGrants() {
     <tr data-grant="${i}">
       <td class="mono">${g.resource === "*" ? escape(t("admin.every_dataset")) : escape(g.resource)}</td>
       <td><span class="badge">${escape(label("admin.kind", g.grantee_kind))}</span> ${escape(g.grantee)}</td>
+      <td>${escape(label("admin.permission", g.permission || "read"))}</td>
       <td>${escape(g.granted_by || "")}</td>
       <td class="nowrap">${escape(formatTime(g.granted_at))}</td>
       <td><button type="button" class="small danger revoke">${escape(t("admin.revoke"))}</button></td>
-    </tr>`).join("") : `<tr><td colspan="5" class="empty">${escape(t("admin.no_grants"))}</td></tr>`;
+    </tr>`).join("") : `<tr><td colspan="6" class="empty">${escape(t("admin.no_grants"))}</td></tr>`;
   for (const row of body.querySelectorAll("tr[data-grant]")) {
     $(".revoke", row).addEventListener("click", () => revokeGrant(state.grants[Number(row.dataset.grant)]));
   }
@@ -285,7 +286,7 @@ async function addGrant(event) {
   }
   try {
     await api(`/api/datasets/${encodeURIComponent(field(form, "dataset").value)}/grants`, {
-      method: "POST", body: { [kind]: who },
+      method: "POST", body: { [kind]: who, permission: field(form, "permission").value },
     });
     field(form, "group").value = "";
     await reload();

@@ -1,0 +1,147 @@
+"""The compartment walk: every GET route, as two analysts with disjoint dataset grants.
+
+Each analyst imported (through the API) a person, a plate read, a quarantined bad row and an
+FtM entity into their own dataset; that made import runs, jobs and quarantine entries too.
+The walk reads the routes FastAPI itself serves (``all_routes``), so a route added later —
+search, graph, alerts, exports — is walked the moment it exists: each path parameter is
+filled with the ids of the other analyst's objects (and one's own, and junk), each string
+query parameter with the other's tag, ``dataset=`` with the other's dataset. No answer may
+carry a marker of the other analyst's data (names, entity ids, raw values, file names and
+server paths, run, job and quarantine ids), unless the request itself carried that value (an
+id echoed in a 404 is not a leak).
+
+The walk must also *see* data: each analyst's own markers must show on the routes that
+serve them, or the walk proves nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from compartment_world import Side, body_text, build_world, leaks
+from fastapi import Depends, FastAPI
+from fastapi.testclient import TestClient
+from starlette.routing import Mount
+
+from pasienis.api import create_app
+from pasienis.api.deps import DOC_ROUTES, all_routes
+from pasienis.config import Settings
+from pasienis.security import Role
+from pasienis.store import Store
+
+PARAM = re.compile(r"\{([^}:]+)(?::[^}]+)?\}")
+#: Routes not walked, each with the reason it provably returns no dataset data. Keep short.
+NOT_WALKED: dict[str, str] = {
+    # (none: every GET route is walked; FastAPI's own docs and the static mounts are not
+    # routes of ours, see DOC_ROUTES and Mount below)
+}
+#: Routes that must show the walking analyst their own data (proof the walk reaches data).
+SHOWS_OWN = {
+    "/api/entities/{entity_id}",
+    "/api/entities/{entity_id}/statements",
+    "/api/entities/{entity_id}/export",
+    "/api/imports",
+    "/api/imports/{run_id}",
+    "/api/quarantine",
+    "/api/quarantine/{entry_id}",
+    "/api/jobs",
+    "/api/jobs/{job_id}",
+}
+
+
+@pytest.fixture
+def walked(
+    sqlite_store: Store, base_settings: Settings
+) -> Iterator[tuple[FastAPI, TestClient, Side, Side]]:
+    app = create_app(base_settings, store=sqlite_store)
+    with TestClient(app, base_url="https://testserver") as client:
+        ana, bob = build_world(sqlite_store, app, client)
+        yield app, client, ana, bob
+
+
+def get_routes(app: FastAPI) -> list[Any]:
+    """Every GET route of the app (included routers flattened), docs and mounts aside."""
+    found = []
+    for route in all_routes(app):
+        if isinstance(route.original_route, Mount) or route.path in DOC_ROUTES:
+            continue
+        if "GET" in (route.methods or set()) and route.path not in NOT_WALKED:
+            found.append(route)
+    return found
+
+
+def _string_queries(route: Any) -> list[str]:
+    """Names of the route's string query parameters (search text, filters, ...)."""
+    names = []
+    for param in getattr(route.dependant, "query_params", []):
+        annotation = str(getattr(param.field_info, "annotation", ""))
+        if "str" in annotation:
+            names.append(param.alias or param.name)
+    return names
+
+
+def requests_for(route: Any, me: Side, other: Side) -> Iterator[tuple[str, dict[str, str]]]:
+    """(path, query) pairs: path parameters from both sides' ids and junk; the bare query
+    and one aimed at the other's dataset."""
+    names = PARAM.findall(route.path)
+    pool = [*other.ids, *me.ids, "x"]
+    aimed = dict.fromkeys(_string_queries(route), other.tag) | {"dataset": other.dataset}
+    for values in itertools.product(pool, repeat=len(names)):
+        path = route.path
+        for name, value in zip(names, values, strict=True):
+            path = re.sub(r"\{" + re.escape(name) + r"(?::[^}]+)?\}", value, path, count=1)
+        yield path, {}
+        yield path, aimed
+
+
+def walk(app: FastAPI, client: TestClient, me: Side, other: Side) -> tuple[list[str], set[str]]:
+    """Leaks found (``GET path?query: markers``) and the routes that showed ``me`` own data."""
+    found, own = [], set()
+    for route in get_routes(app):
+        for path, query in requests_for(route, me, other):
+            response = client.get(path, params=query, headers=me.headers)
+            text = body_text(response)
+            asked = path + " " + " ".join(query.values())
+            bad = leaks(text, other, asked)
+            if bad:
+                found.append(f"GET {path}?{query}: {', '.join(bad)}")
+            if response.status_code == 200 and leaks(text, me, ""):
+                own.add(route.path)
+    return found, own
+
+
+@pytest.mark.slow
+def test_no_route_shows_one_analyst_the_other_analysts_data(walked) -> None:  # type: ignore[no-untyped-def]
+    app, client, ana, bob = walked
+    for me, other in ((ana, bob), (bob, ana)):
+        found, own = walk(app, client, me, other)
+        assert found == [], f"{me.user} sees {other.user}'s data:\n" + "\n".join(found)
+        assert own >= SHOWS_OWN, f"{me.user}'s own data not seen on {SHOWS_OWN - own}"
+
+
+def test_the_walk_covers_every_get_route(walked) -> None:  # type: ignore[no-untyped-def]
+    """New routes are walked without being listed; the walk sees the data routes."""
+    app, *_ = walked
+    paths = {route.path for route in get_routes(app)}
+    assert paths >= SHOWS_OWN
+    assert len(paths) >= 25
+
+
+def test_a_leaking_route_added_later_is_caught(walked) -> None:  # type: ignore[no-untyped-def]
+    """A route that reads quarantine without the caller's grants fails the walk at once."""
+    from pasienis.api.deps import require
+    from pasienis.ingest import list_entries
+
+    app, client, ana, bob = walked
+
+    @app.get("/api/new/everything", dependencies=[Depends(require(Role.analyst))])
+    def everything() -> list[dict[str, Any]]:
+        with app.state.store.read() as conn:
+            return list_entries(conn, status=None)
+
+    found, _own = walk(app, client, ana, bob)
+    assert any("/api/new/everything" in line and "raw value" in line for line in found), found
