@@ -39,20 +39,20 @@ def authenticate(store: Store, settings: Settings, creds: Credentials) -> Princi
     A bearer token wins over a session cookie (API clients never need CSRF tokens); device
     credentials (HTTP Basic ``name:token``, ``?token=``) resolve only to device accounts.
     """
-    del settings  # reserved (e.g. session sliding expiry) — keeps the signature stable
+    max_age = settings.api_token_ttl_days
     with store.read() as conn:
         if creds.bearer:
-            found = token_user(conn, creds.bearer)
+            found = token_user(conn, creds.bearer, max_age_days=max_age)
             return _principal(conn, found, PrincipalKind.token) if found else None
         if creds.session:
             found = session_user(conn, creds.session)
             return _principal(conn, found, PrincipalKind.user) if found else None
-        return _device(conn, creds)
+        return _device(conn, creds, max_age)
 
 
-def _device(conn: Connection, creds: Credentials) -> Principal | None:
+def _device(conn: Connection, creds: Credentials, max_age: int) -> Principal | None:
     secret = creds.basic[1] if creds.basic else creds.query_token
-    found = token_user(conn, secret or "")
+    found = token_user(conn, secret or "", max_age_days=max_age)
     if found is None:
         return None
     principal = _principal(conn, found, PrincipalKind.device)
