@@ -13,7 +13,7 @@ from pasienis.security.errors import UnauthenticatedError
 from pasienis.security.models import users
 from pasienis.security.passwords import verify_password
 from pasienis.security.principals import Clearance, Principal, PrincipalKind, Role
-from pasienis.security.throttle import check_allowed, record_attempt
+from pasienis.security.throttle import mark_success, reserve_attempt
 from pasienis.security.users import roles_of
 from pasienis.store import Store
 
@@ -103,12 +103,15 @@ def password_login(
 ) -> tuple[Principal, Issued]:
     """Check a password (after the lock-out check) and start a session.
 
+    The attempt is counted before the password is verified (atomically with the lock-out
+    check), and argon2 runs outside any write transaction.
+
     Raises:
         LockedOutError: too many recent failures for the account or the address.
         UnauthenticatedError: wrong name or password (the same answer for both).
     """
     with store.begin() as conn:
-        check_allowed(
+        attempt = reserve_attempt(
             conn,
             account=name,
             ip=ip,
@@ -116,13 +119,13 @@ def password_login(
             max_ip=settings.login_max_failures_ip,
             window_minutes=settings.login_window_minutes,
         )
-    with store.begin() as conn:
+    with store.read() as conn:
         row = conn.execute(select(users).where(users.c.name == name)).first()
-        ok = verify_password(row.password_hash if row else None, password)
-        ok = ok and row is not None and not row.disabled
-        record_attempt(conn, account=name, ip=ip, success=ok)
-    if not ok or row is None:
+    ok = verify_password(row.password_hash if row else None, password)
+    if not ok or row is None or row.disabled:
         raise UnauthenticatedError("wrong account name or password")
+    with store.begin() as conn:
+        mark_success(conn, attempt)
     return start_session(store, settings, user_id=row.id, ip=ip, user_agent=user_agent)
 
 
