@@ -38,11 +38,11 @@ def app(store: Store, settings: Settings) -> FastAPI:
 
 
 @pytest.fixture
-def admin(app: FastAPI, store: Store) -> Iterator[tuple[TestClient, dict[str, str]]]:
+def admin(app: FastAPI, store: Store) -> tuple[TestClient, dict[str, str]]:
     """A second, cookie-less client for the administrator's bearer requests."""
     with store.begin() as conn:
         token = provision(conn, name="root", roles=[Role.administrator])
-    yield TestClient(app, base_url="https://testserver"), {"Authorization": f"Bearer {token}"}
+    return TestClient(app, base_url="https://testserver"), {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
