@@ -3,6 +3,7 @@ one answer for unknown devices and wrong secrets (issue 11 items 3 and 13, issue
 
 from __future__ import annotations
 
+import base64
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -150,3 +151,16 @@ def test_unknown_device_and_wrong_secret_get_one_answer(client: TestClient, crew
             answers.append(ws.receive_json())
     assert answers[0] == answers[1]
     assert "999999" not in str(answers[0])
+
+
+def test_a_wrong_secret_is_401_whatever_the_body_holds(client: TestClient, crew: Crew) -> None:
+    """Authenticate first (issue 19; issue 11 item 11): a bad body does not answer 400 to
+    someone who has not proven to be the device."""
+    basic = {"Authorization": "Basic " + base64.b64encode(b"123456:wrong").decode()}
+    garbage = client.post("/api/positions/owntracks", content=b"{not json", headers=basic)
+    assert garbage.status_code == 401
+    bad_query = client.get(f"/api/positions/osmand/wrong?id={crew.device_id}&lat=north&lon=x")
+    assert bad_query.status_code == 401
+    # The right secret with the same bad input is a 400: the body is judged after the device.
+    right = client.get(f"/api/positions/osmand/{crew.secret}?id={crew.device_id}&lat=north&lon=x")
+    assert right.status_code == 400
