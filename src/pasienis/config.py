@@ -187,8 +187,36 @@ class Settings(BaseSettings):
     oidc_scopes: str = Field(default="openid profile email", description="Scopes requested.")
     oidc_username_claim: str = Field(
         default="preferred_username",
-        description="ID-token claim matched to a local account name (accounts are not created "
-        "automatically; an administrator creates them with their roles).",
+        description="ID-token claim naming the local account an identity is linked to on its "
+        "first sign-in (only with oidc_link_on_first_sign_in); sign-in itself matches "
+        "(iss, sub). Accounts are not created automatically.",
+    )
+    api_token_ttl_days: int = Field(
+        default=90,
+        gt=0,
+        description="An API token expires this many days after it was issued (also tokens "
+        "issued before this setting existed or with a longer expiry); issue a new one then.",
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins (scheme://host[:port]) besides the server's own, "
+        "ops_public_url and cors_allow_origins that may send cookie-authenticated unsafe "
+        "requests and open the dispatcher WebSocket (e.g. the public name behind a proxy "
+        "that rewrites Host).",
+    )
+    ws_recheck_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="An open WebSocket re-checks its session, token or device credential this "
+        "often, so a change made by another process (CLI, another worker) closes it; changes "
+        "made through this process's API close it at once.",
+    )
+    oidc_link_on_first_sign_in: bool = Field(
+        default=False,
+        description="Link an OpenID identity (iss, sub) seen for the first time to the local "
+        "account named by oidc_username_claim, if that account has no identity of this issuer "
+        "yet. Off: an administrator links identities (pasienis users link-oidc). Turn on only "
+        "if the provider guarantees that claim is unique and cannot be chosen by users.",
     )
     # --- ingest: imports ----------------------------------------------------------------------
     ingest_batch_records: int = Field(

@@ -23,7 +23,9 @@ from fastapi.testclient import TestClient
 from pasienis.api import create_app
 from pasienis.config import Settings
 from pasienis.security import Role
+from pasienis.security.oidc import link_identity
 from pasienis.security.provision import provision
+from pasienis.security.users import get_user
 from pasienis.store import Store
 
 CLIENT_ID, SECRET, REDIRECT = "pasienis", "s3cret", "https://testserver/api/auth/oidc/callback"
@@ -36,7 +38,9 @@ class Provider:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.codes: dict[str, dict[str, Any]] = {}
         self.user = "ana"
+        self.subject: str | None = None  # default: sub-<user>
         self.nonce_override: str | None = None
+        self.hits = {"discovery": 0, "jwks": 0}
         self.port = _free_port()
         self.issuer = f"http://127.0.0.1:{self.port}"
         self.app = self._build()
@@ -46,6 +50,7 @@ class Provider:
 
         @app.get("/.well-known/openid-configuration")
         def discovery() -> dict[str, str]:
+            self.hits["discovery"] += 1
             return {
                 "issuer": self.issuer,
                 "authorization_endpoint": f"{self.issuer}/authorize",
@@ -73,7 +78,8 @@ class Provider:
                 raise HTTPException(400, "invalid_grant")
             now = int(time.time())
             claims = {
-                "iss": self.issuer, "aud": CLIENT_ID, "sub": f"sub-{self.user}", "iat": now,
+                "iss": self.issuer, "aud": CLIENT_ID, "sub": self.subject or f"sub-{self.user}",
+                "iat": now,
                 "exp": now + 300, "nonce": self.nonce_override or grant["nonce"],
                 "preferred_username": self.user,
             }  # fmt: skip
@@ -82,6 +88,7 @@ class Provider:
 
         @app.get("/jwks")
         def jwks() -> dict[str, Any]:
+            self.hits["jwks"] += 1
             jwk = jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
             return {"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]}
 
@@ -111,20 +118,35 @@ def provider() -> Iterator[Provider]:
     thread.join(timeout=5)
 
 
+def _settings(base: Settings, provider: Provider, **extra: object) -> Settings:
+    return base.model_copy(
+        update={
+            "oidc_issuer": provider.issuer, "oidc_client_id": CLIENT_ID,
+            "oidc_client_secret": SECRET, "oidc_redirect_url": REDIRECT, **extra,
+        }
+    )  # fmt: skip
+
+
 @pytest.fixture
 def client(
     sqlite_store: Store, base_settings: Settings, provider: Provider
 ) -> Iterator[TestClient]:
-    settings = base_settings.model_copy(
-        update={
-            "oidc_issuer": provider.issuer, "oidc_client_id": CLIENT_ID,
-            "oidc_client_secret": SECRET, "oidc_redirect_url": REDIRECT,
-        }
-    )  # fmt: skip
+    settings = _settings(base_settings, provider)
     with sqlite_store.begin() as conn:
         provision(conn, name="ana", roles=[Role.analyst])  # no password: OIDC only
+        # An administrator linked ana's identity at the provider (pasienis users link-oidc).
+        link_identity(
+            conn, user_id=get_user(conn, name="ana").id, issuer=provider.issuer,
+            subject="sub-ana", linked_by="test",
+        )  # fmt: skip
     with TestClient(create_app(settings, store=sqlite_store), base_url="https://testserver") as c:
         yield c
+
+
+def _sign_in(client: TestClient) -> int:
+    location = client.get("/api/auth/oidc/login", follow_redirects=False).headers["location"]
+    back = httpx.get(location, follow_redirects=False).headers["location"]
+    return client.get(back.removeprefix("https://testserver"), follow_redirects=False).status_code
 
 
 def test_oidc_sign_in_with_pkce(client: TestClient, provider: Provider) -> None:
@@ -175,3 +197,52 @@ def test_a_wrong_nonce_or_unknown_user_is_refused(client: TestClient, provider: 
     finally:
         provider.user = "ana"
     assert client.get("/api/auth/me").status_code == 401
+
+
+def test_accounts_are_found_by_issuer_and_subject_not_the_username(
+    client: TestClient, provider: Provider
+) -> None:
+    """Someone at the provider calling themselves "ana" is not ana (issue 11, item 14)."""
+    provider.subject = "sub-mallory"  # preferred_username stays "ana"
+    try:
+        assert _sign_in(client) == 403
+    finally:
+        provider.subject = None
+    assert client.get("/api/auth/me").status_code == 401
+    provider.user = "ana-renamed"  # ana renamed at the provider: same sub, still ana
+    provider.subject = "sub-ana"
+    try:
+        assert _sign_in(client) == 303
+    finally:
+        provider.user, provider.subject = "ana", None
+    assert client.get("/api/auth/me").json()["name"] == "ana"
+
+
+def test_first_sign_in_links_by_name_only_when_enabled_and_only_once(
+    sqlite_store: Store, base_settings: Settings, provider: Provider
+) -> None:
+    settings = _settings(base_settings, provider, oidc_link_on_first_sign_in=True)
+    with sqlite_store.begin() as conn:
+        provision(conn, name="ben", roles=[Role.analyst])
+    app = create_app(settings, store=sqlite_store)
+    provider.user = "ben"
+    try:
+        with TestClient(app, base_url="https://testserver") as client:
+            assert _sign_in(client) == 303  # linked (iss, sub-ben) to ben
+            assert client.get("/api/auth/me").json()["name"] == "ben"
+        provider.subject = "sub-other"  # another identity also calling itself ben
+        with TestClient(app, base_url="https://testserver") as client:
+            assert _sign_in(client) == 403
+    finally:
+        provider.user, provider.subject = "ana", None
+
+
+def test_discovery_and_keys_are_cached_not_fetched_per_sign_in(
+    client: TestClient, provider: Provider
+) -> None:
+    assert _sign_in(client) == 303  # warms the caches (if an earlier test did not)
+    before = dict(provider.hits)
+    for _ in range(3):
+        client.cookies.clear()
+        assert _sign_in(client) == 303
+    assert provider.hits == before

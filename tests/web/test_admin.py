@@ -202,3 +202,33 @@ def test_the_page_speaks_lithuanian(site: Site, browser: Any) -> None:
         "() => document.querySelector('header strong').textContent === 'Administration'"
     )
     assert errors == []
+
+
+def test_rotate_and_deactivate_a_device(site: Site, browser: Any) -> None:
+    """Issue 11, item 3: rotation and deactivation from the admin app, effective at once."""
+    add_account(site, "root", [Role.administrator])
+    page, errors = open_admin(site, browser, "root")
+    page.click("[data-tab=devices]")
+    row = page.wait_for_selector(f"#devices tr[data-device='{site.device_id}']")
+    assert "ALFA-1" in row.inner_text()
+    fix = {"id": site.device_id, "lat": 54.68, "lon": 25.28, "timestamp": 1732872000}
+
+    def status(secret: str) -> int:
+        url = f"{site.url}/api/positions/osmand/{secret}"
+        return httpx.get(url, params=fix, timeout=10).status_code
+
+    page.click(f"#devices tr[data-device='{site.device_id}'] button.rotate")
+    page.wait_for_selector("#device-once:not([hidden])")
+    secret = page.inner_text("#device-secret").strip()
+    assert secret != site.device_secret
+    assert secret in page.inner_text("#device-url")
+    assert status(site.device_secret) == 401
+    assert status(secret) == 200
+
+    page.click(f"#devices tr[data-device='{site.device_id}'] button.toggle")
+    page.wait_for_selector(f"#devices tr[data-device='{site.device_id}'].is-disabled")
+    assert status(secret) == 401
+    page.click(f"#devices tr[data-device='{site.device_id}'] button.toggle")
+    page.wait_for_selector(f"#devices tr[data-device='{site.device_id}']:not(.is-disabled)")
+    assert status(secret) == 200
+    assert errors == []

@@ -3,7 +3,8 @@
 Traccar Client can only be configured with a URL, so its secret travels in the path
 (``/api/positions/osmand/<secret>``) and some clients send ``?token=``/``?key=``; uvicorn's
 access log would write them to disk in clear. This filter masks them before any handler sees
-the record.
+the record. uvicorn logs WebSocket handshakes (``?access_token=`` of the dispatcher
+console) on ``uvicorn.error`` rather than ``uvicorn.access``, so both loggers are filtered.
 """
 
 from __future__ import annotations
@@ -21,18 +22,25 @@ def redact(path: str) -> str:
     return _SECRET_QUERY.sub(rf"\g<1>{MASK}", _SECRET_PATH.sub(rf"\g<1>{MASK}", path))
 
 
+#: uvicorn's loggers that write request paths: HTTP access lines, WebSocket handshakes.
+LOGGERS = ("uvicorn.access", "uvicorn.error")
+
+
 class RedactSecrets(logging.Filter):
-    """Masks secrets in uvicorn access-log records (its args are client, method, path, ...)."""
+    """Masks secrets in every string argument of a uvicorn record (and in its message)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
-        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
-            record.args = (*args[:2], redact(args[2]), *args[3:])
+        if isinstance(args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in args)
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
         return True
 
 
 def install_access_log_redaction() -> None:
-    """Attach the filter to uvicorn's access logger (idempotent)."""
-    logger = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, RedactSecrets) for f in logger.filters):
-        logger.addFilter(RedactSecrets())
+    """Attach the filter to uvicorn's loggers (idempotent)."""
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+            logger.addFilter(RedactSecrets())

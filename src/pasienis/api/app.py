@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from pasienis import __version__
+from pasienis.api.access_log import install_access_log_redaction
 from pasienis.api.middleware import install_security
 from pasienis.api.problems import install_problem_handlers
 from pasienis.api.routers import (
@@ -25,6 +26,7 @@ from pasienis.api.routers import (
     system,
     users,
 )
+from pasienis.api.sockets import SocketRegistry
 from pasienis.api.static import mount_web
 from pasienis.config import Settings
 from pasienis.ingest.evidence import TOPIC as SEIZURE_TOPIC
@@ -48,6 +50,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         the_store.check()
+        install_access_log_redaction()  # also when run by `uvicorn` directly, after its logging
         ops.bus = ops.bus or getattr(_app.state, "bus", None)
         # The halves meet on the bus: a seizure recorded in the field becomes graph evidence.
         unsubscribe = _app.state.bus.subscribe(SEIZURE_TOPIC, seizure_handler(the_store))
@@ -70,6 +73,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.jobs = JobRunner(the_store)
     app.state.jobs.register(IMPORT_JOB, import_job)
     ops = app.state.ops = Ops(store=the_store, settings=settings)
+    app.state.sockets = SocketRegistry()
     install_problem_handlers(app)
     app.include_router(system.router)
     app.include_router(schema.router)

@@ -77,6 +77,9 @@ __all__ = [
 
 #: Attribute set on the dependency callables so the route walk can find them.
 ACCESS_ATTR = "__pasienis_access__"
+#: Request-state attribute: the ``require`` dependency that already ran before the body was
+#: read (:mod:`pasienis.api.authfirst`), so it does not authenticate twice.
+PREAUTHENTICATED = "pasienis_preauthenticated"
 #: Header (or ``purpose`` query parameter) carrying the stated purpose of a consultation.
 PURPOSE_HEADER = "X-Purpose"
 #: Methods whose audited actions are reads (a WebSocket's snapshot is one too).
@@ -107,7 +110,11 @@ def require(*roles: Role) -> Callable[[HTTPConnection], Principal]:
     allowed = frozenset(Role(r) for r in roles)
 
     def dependency(request: HTTPConnection) -> Principal:
-        principal = _authenticate(request, allow_device=Role.device in allowed)
+        principal = None
+        if getattr(request.state, PREAUTHENTICATED, None) is dependency:
+            principal = getattr(request.state, "principal", None)
+        if principal is None:
+            principal = _authenticate(request, allow_device=Role.device in allowed)
         if principal is None:
             raise UnauthenticatedError("authentication required", hint="sign in or send a token")
         request.state.principal = principal
@@ -290,9 +297,14 @@ def audit_read(
 
 
 def _authenticate(request: HTTPConnection, *, allow_device: bool) -> Principal | None:
+    """One credential per request: an ``Authorization`` header, whatever it holds, is the
+    credential, and the session cookie then counts for nothing (a junk header never lets a
+    cookie through unchecked)."""
+    authorization = "authorization" in request.headers
+    cookie = request.cookies.get(request.app.state.settings.session_cookie_name)
     creds = Credentials(
         bearer=bearer_token(request),
-        session=request.cookies.get(request.app.state.settings.session_cookie_name),
+        session=None if authorization else cookie,
         basic=basic_credentials(request) if allow_device else None,
         query_token=request.query_params.get("token") if allow_device else None,
     )

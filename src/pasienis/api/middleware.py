@@ -1,4 +1,5 @@
-"""Web hardening around every request: CSRF, body limit, security headers, strict CORS.
+"""Web hardening around every request: CSRF, origin checks, authentication before the body,
+body limit, security headers, strict CORS.
 
 Pure ASGI middleware (not ``BaseHTTPMiddleware``) so streaming responses and WebSockets pass
 through untouched. :func:`install_security` is called last in ``create_app`` and refuses to
@@ -15,7 +16,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pasienis.api.authfirst import AuthenticateFirstMiddleware
 from pasienis.api.deps import unguarded_routes
+from pasienis.api.origins import from_trusted_page
 from pasienis.api.problems import problem
 from pasienis.config import Settings
 from pasienis.errors import ConfigurationError
@@ -55,7 +58,9 @@ def install_security(app: FastAPI, settings: Settings) -> None:
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-CSRF-Token", "X-Purpose"],
         )
-    app.add_middleware(CsrfMiddleware, session_cookie=settings.session_cookie_name)
+    # Outermost last: headers → body limit → CSRF/origin → authentication → (CORS) → app.
+    app.add_middleware(AuthenticateFirstMiddleware)
+    app.add_middleware(CsrfMiddleware, settings=settings)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
 
@@ -98,30 +103,42 @@ async def _no_receive() -> Message:  # pragma: no cover - responses never read t
 
 
 class CsrfMiddleware:
-    """Double-submit CSRF check for cookie-authenticated unsafe requests.
+    """Double-submit CSRF and origin checks for cookie-carrying unsafe requests.
 
-    A request that carries the session cookie and no ``Authorization`` header must send the
-    ``X-CSRF-Token`` header equal to the ``pasienis_csrf`` cookie. A cross-site page can make
-    the browser send cookies but can neither read the CSRF cookie nor set the header.
-    Bearer-token clients are exempt: a browser never attaches those by itself.
+    A request that carries the session cookie must send the ``X-CSRF-Token`` header equal to
+    the ``pasienis_csrf`` cookie — whatever other headers it has (an ``Authorization`` header
+    never exempts it: the cookie is what a cross-site page can make the browser send). Its
+    ``Origin`` (or, without one, ``Sec-Fetch-Site``) must be the server's own or a trusted
+    origin (:mod:`pasienis.api.origins`). Sign-in has no session yet, so it needs no token,
+    but its origin is checked too (login CSRF). Requests without the cookie (bearer clients)
+    are not checked here.
     """
 
-    def __init__(self, app: ASGIApp, *, session_cookie: str) -> None:
+    def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
         self.app = app
-        self.session_cookie = session_cookie
+        self.settings = settings
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         unsafe = scope["type"] == "http" and scope["method"] not in SAFE_METHODS
-        # Signing in does not act on the existing session (SameSite=Strict covers login CSRF).
-        if unsafe and scope.get("path") not in CSRF_EXEMPT:
-            headers = _headers(scope)
-            if _cookie(headers, self.session_cookie) and "authorization" not in headers:
-                expected = _cookie(headers, CSRF_COOKIE) or ""
-                given = headers.get(CSRF_HEADER, "")
-                if not expected or not hmac.compare_digest(expected, given):
-                    await _send_problem(send, 403, "missing or wrong CSRF token", "csrf")
-                    return
+        refusal = self._refusal(_headers(scope), scope.get("path")) if unsafe else None
+        if refusal is not None:
+            await _send_problem(send, 403, refusal, "csrf")
+            return
         await self.app(scope, receive, send)
+
+    def _refusal(self, headers: dict[str, str], path: str | None) -> str | None:
+        exempt = path in CSRF_EXEMPT
+        if not exempt and not _cookie(headers, self.settings.session_cookie_name):
+            return None
+        if not from_trusted_page(headers, self.settings):
+            return "cross-origin request refused"
+        if exempt:
+            return None
+        expected = _cookie(headers, CSRF_COOKIE) or ""
+        given = headers.get(CSRF_HEADER, "")
+        if not expected or not hmac.compare_digest(expected, given):
+            return "missing or wrong CSRF token"
+        return None
 
 
 class BodyLimitMiddleware:
@@ -139,20 +156,34 @@ class BodyLimitMiddleware:
         if length.isdigit() and int(length) > self.max_bytes:
             await _send_problem(send, 413, "request body too large", "too-large")
             return
-        seen = 0
+        seen, over, started = 0, False, False
 
         async def limited() -> Message:
-            nonlocal seen
+            nonlocal seen, over
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
+                over = True
                 raise BodyTooLargeError
             return message
 
+        async def guarded_send(message: Message) -> None:
+            # FastAPI turns any error while reading a body into its own 400; once the limit
+            # was passed, the answer is 413 whatever the app made of it.
+            nonlocal started
+            if over:
+                if not started:
+                    started = True
+                    await _send_problem(send, 413, "request body too large", "too-large")
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            await self.app(scope, limited, send)
+            await self.app(scope, limited, guarded_send)
         except BodyTooLargeError:
-            await _send_problem(send, 413, "request body too large", "too-large")
+            if not started:
+                await _send_problem(send, 413, "request body too large", "too-large")
 
 
 class BodyTooLargeError(Exception):

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pasienis.cli.context import opened_store
+from pasienis.cli.context import opened_store, settings
 from pasienis.security import AuditEntry, Clearance, Permission, Role, append_in
 from pasienis.security.compartments import GranteeKind, ResourceKind, grant, register_dataset
 from pasienis.security.credentials import create_token
@@ -50,15 +50,36 @@ def add_command(
 def token_command(
     name: str = typer.Argument(..., help="Account the token acts as."),
     label: str = typer.Option("api", help="What the token is for."),
-    days: int | None = typer.Option(None, min=1, help="Expire after this many days."),
+    days: int | None = typer.Option(
+        None, min=1, help="Expire after this many days (default and maximum: api_token_ttl_days)."
+    ),
 ) -> None:
     """Issue an API bearer token and print it once (only its hash is kept)."""
+    ttl = min(days or settings().api_token_ttl_days, settings().api_token_ttl_days)
     with opened_store(model=False) as store, store.begin() as conn:
-        issued = create_token(
-            conn, user_id=get_user(conn, name=name).id, label=label, ttl_days=days
-        )
+        issued = create_token(conn, user_id=get_user(conn, name=name).id, label=label, ttl_days=ttl)
         append_in(conn, cli_audit("user.token", {"user": name, "label": label}))
     typer.echo(issued.secret)
+
+
+@app.command("link-oidc")
+def link_oidc_command(
+    name: str = typer.Argument(..., help="Local account."),
+    subject: str = typer.Argument(..., help="The provider's `sub` of the person."),
+    issuer: str | None = typer.Option(None, help="Issuer (default: PASIENIS_OIDC_ISSUER)."),
+) -> None:
+    """Link an OpenID identity (iss, sub) to an account, so single sign-on finds it."""
+    from pasienis.security.oidc import link_identity
+
+    iss = issuer or settings().oidc_issuer
+    if not iss:
+        raise typer.BadParameter("name --issuer or set PASIENIS_OIDC_ISSUER")
+    with opened_store(model=False) as store, store.begin() as conn:
+        link_identity(
+            conn, user_id=get_user(conn, name=name).id, issuer=iss, subject=subject, linked_by="cli"
+        )
+        append_in(conn, cli_audit("user.identity.link", {"user": name, "issuer": iss}))
+    out.print(f"linked {subject} of {iss} to [bold]{name}[/]")
 
 
 @app.command("list")

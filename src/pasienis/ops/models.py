@@ -62,6 +62,13 @@ devices = Table(
     Column("secret_hash", String(255), nullable=False, comment="argon2 hash of the secret"),
     Column("label", String(128), nullable=True),
     Column("active", Boolean, nullable=False),
+    Column(
+        "credential_generation",
+        Integer,
+        nullable=False,
+        server_default="1",
+        comment="raised by every rotation and (de)activation; credential caches key on it",
+    ),
     Column("last_fix_at", UTCDateTime, nullable=True, comment="newest fix, flagged or not"),
     Column("last_seen_at", UTCDateTime, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),

@@ -16,7 +16,7 @@ from pasienis.ops.fixes import Fix
 from pasienis.ops.geofences import check_geofences
 from pasienis.ops.models import devices, positions, units
 from pasienis.ops.quality import FixRules, LastGood, assess
-from pasienis.ops.service import authenticate_device
+from pasienis.ops.service import verify_device
 from pasienis.store import Store
 
 
@@ -105,8 +105,7 @@ def accept_fix(
     Raises:
         DeviceAuthError: unknown/inactive device or wrong secret (nothing is stored).
     """
-    with store.read() as conn:
-        device = authenticate_device(conn, device_id=fix.device_id, secret=secret)
+    device = verify_device(store, device_id=fix.device_id, secret=secret)
     return accept_authenticated(store, fix=fix, device=device, rules=rules, hub=hub, now=now)
 
 

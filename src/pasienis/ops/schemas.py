@@ -40,6 +40,12 @@ class DeviceCreate(BaseModel):
     label: str | None = None
 
 
+class DeviceActive(BaseModel):
+    """Deactivate (``false``) or reactivate a device."""
+
+    active: bool
+
+
 class GenericFix(BaseModel):
     """Our own JSON position format (already in internal units)."""
 

@@ -1,33 +1,30 @@
 """Units, their members and their devices (with hashed per-device credentials).
 
-Verifying an argon2 hash costs tens of milliseconds on purpose, which a phone sending a fix
-every few seconds must not pay each time: after one successful verification the process
-remembers a SHA-256 of that secret for the device, and compares against it in constant time.
-Rotating the secret clears the memory in this process (and a new secret never matches an old
-digest anyway).
+Device secrets are 256 random bits stored as SHA-256 (:mod:`pasienis.ops.device_auth`).
+Every rotation and every (de)activation raises the device's ``credential_generation``, which
+is read with the device on each authentication: whatever a process has cached about a
+credential is keyed on the generation, so a change made by any process (the admin API, the
+CLI) takes effect in every server process at once.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, func, insert, or_, select, update
 
 from pasienis.model import make_id
-from pasienis.ops.errors import ConflictError, DeviceAuthError, OpsError, UnknownUnitError
+from pasienis.ops import device_auth
+from pasienis.ops.errors import ConflictError, OpsError, UnknownUnitError
 from pasienis.ops.models import devices, unit_members, units
 
 UNIT_STATUSES = ("available", "busy", "off_duty")
 #: Characters that would break the MQTT topics a call sign or device id becomes part of.
 MQTT_RESERVED = frozenset("/+#")
-_hasher = PasswordHasher()
-_verified: dict[str, bytes] = {}
+
+if TYPE_CHECKING:
+    from pasienis.store import Store
 
 
 def _now() -> datetime:
@@ -137,14 +134,15 @@ def add_device(
         raise ConflictError(
             f"device {device_id} exists already", hint="use `devices rotate` instead"
         )
-    secret = secrets.token_urlsafe(18)
+    secret, stored = device_auth.new_secret()
     conn.execute(
         insert(devices).values(
             id=device_id,
             unit_id=unit["id"],
-            secret_hash=_hasher.hash(secret),
+            secret_hash=stored,
             label=label,
             active=True,
+            credential_generation=1,
             created_at=_now(),
         )
     )
@@ -152,14 +150,41 @@ def add_device(
 
 
 def rotate_secret(conn: Connection, *, device_id: str) -> str:
-    """Give a device a new secret; the old one stops working at once."""
+    """Give a device a new secret; the old one stops working at once, in every process."""
     get_device(conn, device_id=device_id)
-    secret = secrets.token_urlsafe(18)
+    secret, stored = device_auth.new_secret()
     conn.execute(
-        update(devices).where(devices.c.id == device_id).values(secret_hash=_hasher.hash(secret))
+        update(devices)
+        .where(devices.c.id == device_id)
+        .values(
+            secret_hash=stored,
+            credential_generation=devices.c.credential_generation + 1,
+        )
     )
-    _verified.pop(device_id, None)
     return secret
+
+
+def set_device_active(conn: Connection, *, device_id: str, active: bool) -> dict[str, Any]:
+    """Deactivate (or reactivate) a device; either raises its credential generation."""
+    get_device(conn, device_id=device_id)
+    conn.execute(
+        update(devices)
+        .where(devices.c.id == device_id)
+        .values(active=active, credential_generation=devices.c.credential_generation + 1)
+    )
+    return get_device(conn, device_id=device_id)
+
+
+def device_generation(conn: Connection, *, device_id: str) -> int | None:
+    """The credential generation of an active device, ``None`` when inactive or gone.
+
+    One primary-key read: what a long-lived connection re-checks to notice a rotation or
+    deactivation made by another process.
+    """
+    row = conn.execute(
+        select(devices.c.active, devices.c.credential_generation).where(devices.c.id == device_id)
+    ).first()
+    return int(row.credential_generation) if row is not None and row.active else None
 
 
 def get_device(conn: Connection, *, device_id: str) -> dict[str, Any]:
@@ -174,25 +199,37 @@ def list_devices(conn: Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(query.order_by(devices.c.id)).mappings()]
 
 
-def authenticate_device(conn: Connection, *, device_id: str, secret: str | None) -> dict[str, Any]:
-    """The active device whose secret matches, or :class:`DeviceAuthError` (nothing stored)."""
-    row = (
-        conn.execute(select(devices).where(devices.c.id == (device_id or "").strip()))
-        .mappings()
-        .first()
-    )
-    if row is None or not row["active"] or not secret:
-        raise DeviceAuthError(f"unknown or inactive device {device_id!r}, or no secret")
-    digest = hashlib.sha256(secret.encode()).digest()
-    known = _verified.get(row["id"])
-    if known is not None and hmac.compare_digest(known, digest):
-        return dict(row)
-    try:
-        _hasher.verify(row["secret_hash"], secret)
-    except (VerificationError, InvalidHashError) as exc:
-        raise DeviceAuthError(f"wrong secret for device {device_id!r}") from exc
-    _verified[row["id"]] = digest
-    return dict(row)
+def authenticate_device(conn: Connection, *, device_id: object, secret: object) -> dict[str, Any]:
+    """The active device whose secret matches, or :class:`DeviceAuthError` (nothing stored).
+
+    Unknown device, inactive device and wrong secret get the same answer.
+    """
+    key = device_id.strip() if isinstance(device_id, str) else ""
+    row = None
+    if 0 < len(key) <= 64:
+        row = conn.execute(select(devices).where(devices.c.id == key)).mappings().first()
+    device_auth.check(row, secret)
+    return dict(row or {})
+
+
+def verify_device(store: Store, *, device_id: object, secret: object) -> dict[str, Any]:
+    """:func:`authenticate_device`, then replace a legacy argon2 hash by the SHA-256 form.
+
+    The upgrade keeps the generation (the secret did not change) and only applies if the row
+    still holds the hash that was verified, so it never undoes a concurrent rotation.
+    """
+    with store.read() as conn:
+        device = authenticate_device(conn, device_id=device_id, secret=secret)
+    if device_auth.is_legacy(device["secret_hash"]) and isinstance(secret, str):
+        new = device_auth.stored_hash(secret)
+        with store.begin() as conn:
+            conn.execute(
+                update(devices)
+                .where(devices.c.id == device["id"], devices.c.secret_hash == device["secret_hash"])
+                .values(secret_hash=new)
+            )
+        device["secret_hash"] = new
+    return device
 
 
 def device_setup(*, base_url: str, device_id: str, secret: str, call_sign: str) -> dict[str, str]:

@@ -17,7 +17,7 @@ from pasienis.security.errors import UnauthenticatedError
 from pasienis.security.models import users
 from pasienis.security.passwords import verify_password
 from pasienis.security.principals import Clearance, Principal, PrincipalKind, Role
-from pasienis.security.throttle import check_allowed, record_attempt
+from pasienis.security.throttle import mark_success, reserve_attempt
 from pasienis.security.users import roles_of
 from pasienis.store import Store
 
@@ -43,20 +43,20 @@ def authenticate(store: Store, settings: Settings, creds: Credentials) -> Princi
     A bearer token wins over a session cookie (API clients never need CSRF tokens); device
     credentials (HTTP Basic ``name:token``, ``?token=``) resolve only to device accounts.
     """
-    del settings  # reserved (e.g. session sliding expiry) — keeps the signature stable
+    max_age = settings.api_token_ttl_days
     with store.read() as conn:
         if creds.bearer:
-            found = token_user(conn, creds.bearer)
+            found = token_user(conn, creds.bearer, max_age_days=max_age)
             return _principal(conn, found, PrincipalKind.token) if found else None
         if creds.session:
             found = session_user(conn, creds.session)
             return _principal(conn, found, PrincipalKind.user) if found else None
-        return _device(conn, creds)
+        return _device(conn, creds, max_age)
 
 
-def _device(conn: Connection, creds: Credentials) -> Principal | None:
+def _device(conn: Connection, creds: Credentials, max_age: int) -> Principal | None:
     secret = creds.basic[1] if creds.basic else creds.query_token
-    found = token_user(conn, secret or "")
+    found = token_user(conn, secret or "", max_age_days=max_age)
     if found is None:
         return None
     principal = _principal(conn, found, PrincipalKind.device)
@@ -109,12 +109,15 @@ def password_login(
 ) -> tuple[Principal, Issued]:
     """Check a password (after the lock-out check) and start a session.
 
+    The attempt is counted before the password is verified (atomically with the lock-out
+    check), and argon2 runs outside any write transaction.
+
     Raises:
         LockedOutError: too many recent failures for the account or the address.
         UnauthenticatedError: wrong name or password (the same answer for both).
     """
     with store.begin() as conn:
-        check_allowed(
+        attempt = reserve_attempt(
             conn,
             account=name,
             ip=ip,
@@ -122,13 +125,13 @@ def password_login(
             max_ip=settings.login_max_failures_ip,
             window_minutes=settings.login_window_minutes,
         )
-    with store.begin() as conn:
+    with store.read() as conn:
         row = conn.execute(select(users).where(users.c.name == name)).first()
-        ok = verify_password(row.password_hash if row else None, password)
-        ok = ok and row is not None and not row.disabled
-        record_attempt(conn, account=name, ip=ip, success=ok)
-    if not ok or row is None:
+    ok = verify_password(row.password_hash if row else None, password)
+    if not ok or row is None or row.disabled:
         raise UnauthenticatedError("wrong account name or password")
+    with store.begin() as conn:
+        mark_success(conn, attempt)
     return start_session(store, settings, user_id=row.id, ip=ip, user_agent=user_agent)
 
 

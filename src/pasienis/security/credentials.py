@@ -1,4 +1,8 @@
-"""Browser sessions and API tokens: random secrets handed out once, stored as SHA-256."""
+"""Browser sessions and API tokens: random secrets handed out once, stored as SHA-256.
+
+Every API token expires: at most ``api_token_ttl_days`` after it was issued, counted at each
+use (so tokens from before the setting existed, or issued with a longer expiry, age out too).
+"""
 
 from __future__ import annotations
 
@@ -44,12 +48,20 @@ def create_session(
     return Issued(secret=secret, id=secret_hash(secret), expires_at=expires)
 
 
+#: The expiry of a token issued without one (``Settings.api_token_ttl_days``'s default).
+DEFAULT_TOKEN_TTL_DAYS = 90
+
+
 def create_token(
-    conn: Connection, *, user_id: str, label: str | None = None, ttl_days: int | None = None
+    conn: Connection,
+    *,
+    user_id: str,
+    label: str | None = None,
+    ttl_days: int = DEFAULT_TOKEN_TTL_DAYS,
 ) -> Issued:
-    """Issue an API bearer token for ``user_id`` (no expiry unless ``ttl_days``)."""
+    """Issue an API bearer token for ``user_id`` that expires after ``ttl_days``."""
     secret = generate_secret(TOKEN_PREFIX)
-    expires = now() + timedelta(days=ttl_days) if ttl_days else None
+    expires = now() + timedelta(days=ttl_days)
     conn.execute(
         insert(api_tokens).values(
             id=secret_hash(secret),
@@ -65,30 +77,43 @@ def create_token(
 
 def session_user(conn: Connection, secret: str) -> tuple[str, str] | None:
     """``(user_id, session_id)`` for a live session of an enabled account, else ``None``."""
-    return _lookup(conn, sessions, secret, require_expiry=True)
+    return _lookup(conn, sessions, secret, max_age=None)
 
 
-def token_user(conn: Connection, secret: str) -> tuple[str, str] | None:
-    """``(user_id, token_id)`` for a live token of an enabled account, else ``None``."""
-    return _lookup(conn, api_tokens, secret, require_expiry=False)
+def token_user(
+    conn: Connection, secret: str, *, max_age_days: int = DEFAULT_TOKEN_TTL_DAYS
+) -> tuple[str, str] | None:
+    """``(user_id, token_id)`` for a live token of an enabled account, else ``None``.
+
+    A token older than ``max_age_days`` is dead whatever its own expiry says.
+    """
+    return _lookup(conn, api_tokens, secret, max_age=timedelta(days=max_age_days))
 
 
 def _lookup(
-    conn: Connection, table: Table, secret: str, *, require_expiry: bool
+    conn: Connection, table: Table, secret: str, *, max_age: timedelta | None
 ) -> tuple[str, str] | None:
     if not secret or len(secret) > 200:
         return None
     key = secret_hash(secret)
     row = conn.execute(
-        select(table.c.user_id, table.c.expires_at, table.c.revoked_at, users.c.disabled)
+        select(
+            table.c.user_id,
+            table.c.created_at,
+            table.c.expires_at,
+            table.c.revoked_at,
+            users.c.disabled,
+        )
         .join(users, users.c.id == table.c.user_id)
         .where(table.c.id == key)
     ).first()
     if row is None or row.revoked_at is not None or row.disabled:
         return None
-    if row.expires_at is not None and row.expires_at <= now():
-        return None
-    if require_expiry and row.expires_at is None:
+    expires = row.expires_at
+    if max_age is not None:
+        latest = row.created_at + max_age
+        expires = latest if expires is None else min(expires, latest)
+    if expires is None or expires <= now():
         return None
     return row.user_id, key
 

@@ -137,3 +137,25 @@ audit_head = Table(
     Column("seq", Integer, nullable=False),
     Column("hash", String(64), nullable=False),
 )
+
+user_identities = Table(
+    "user_identities",
+    metadata,
+    Column("issuer", String(512), primary_key=True, comment="OpenID issuer (iss)"),
+    Column("subject", String(255), primary_key=True, comment="the issuer's stable id (sub)"),
+    Column("user_id", String(40), ForeignKey("users.id"), nullable=False, index=True),
+    Column("linked_at", UTCDateTime, nullable=False),
+    Column("linked_by", String(128), nullable=True, comment="administrator, or first sign-in"),
+)
+
+login_guard = Table(
+    "login_guard",
+    metadata,
+    Column(
+        "id",
+        Integer,
+        primary_key=True,
+        autoincrement=False,
+        comment="always 1: locked while a sign-in attempt is checked and recorded",
+    ),
+)

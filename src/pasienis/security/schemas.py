@@ -93,6 +93,15 @@ class GrantRequest(BaseModel):
     )
 
 
+class IdentityLink(BaseModel):
+    """An OpenID identity to link to an account: the provider's ``sub`` (and ``iss``)."""
+
+    subject: str = Field(min_length=1, max_length=255)
+    issuer: str | None = Field(
+        default=None, max_length=512, description="default: the configured oidc_issuer"
+    )
+
+
 class DisabledUpdate(BaseModel):
     """Disable (or re-enable) an account."""
 

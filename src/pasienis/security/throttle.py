@@ -4,16 +4,22 @@ Failures are counted within a sliding window since the last success; once an acc
 address) reaches its limit, further attempts are refused *before* the password is checked
 until the oldest counted failure ages out. Persisted, so a restart or a second worker does
 not reset it.
+
+Check and record are one step (:func:`reserve_attempt`): under a lock on the single
+``login_guard`` row (both engines), the attempt is counted and recorded as a failure *before*
+the password is verified, and only turned into a success afterwards. So 40 concurrent wrong
+passwords get exactly the limit's worth of password checks, and argon2 runs outside any
+write transaction (SQLite's one writer is never held for its ~50 ms).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Connection, func, insert, select
+from sqlalchemy import ColumnElement, Connection, func, insert, select, update
 
 from pasienis.security.errors import LockedOutError
-from pasienis.security.models import login_attempts
+from pasienis.security.models import login_attempts, login_guard
 from pasienis.security.users import now
 
 
@@ -47,6 +53,48 @@ def check_allowed(
 def record_attempt(conn: Connection, *, account: str, ip: str, success: bool) -> None:
     """Remember one sign-in attempt (a success resets the account's count)."""
     conn.execute(insert(login_attempts).values(at=now(), account=account, ip=ip, success=success))
+
+
+def reserve_attempt(
+    conn: Connection,
+    *,
+    account: str,
+    ip: str,
+    max_account: int,
+    max_ip: int,
+    window_minutes: int,
+) -> int:
+    """Lock, check the limits and record this attempt as a failure; return its id.
+
+    Call it in its own write transaction and commit before checking the password; then
+    :func:`mark_success` if the password was right.
+    """
+    locked = conn.execute(
+        select(login_guard.c.id).where(login_guard.c.id == 1).with_for_update()
+    ).first()
+    if locked is None:  # a store migrated before the guard row existed
+        conn.execute(insert(login_guard).values(id=1))
+    check_allowed(
+        conn,
+        account=account,
+        ip=ip,
+        max_account=max_account,
+        max_ip=max_ip,
+        window_minutes=window_minutes,
+    )
+    result = conn.execute(
+        insert(login_attempts).values(at=now(), account=account, ip=ip, success=False)
+    )
+    return int(result.inserted_primary_key[0])
+
+
+def mark_success(conn: Connection, attempt_id: int) -> None:
+    """The reserved attempt turned out right (resets the account's count from now)."""
+    conn.execute(
+        update(login_attempts)
+        .where(login_attempts.c.id == attempt_id)
+        .values(success=True, at=now())
+    )
 
 
 def _failures(

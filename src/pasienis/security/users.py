@@ -116,17 +116,22 @@ def _info(conn: Connection, row: Any) -> UserInfo:
 
 
 def set_password(conn: Connection, *, user_id: str, password: str) -> None:
-    """Store a new hash and end every session of the account (tokens stay valid)."""
+    """Store a new hash and end every session and API token of the account.
+
+    Tokens end too: a password change is what someone does who fears their account is known
+    to others, and a token issued to the account is as good as its password.
+    """
     conn.execute(
         update(users)
         .where(users.c.id == user_id)
         .values(password_hash=hash_password(password), password_changed_at=now())
     )
-    conn.execute(
-        update(sessions)
-        .where(sessions.c.user_id == user_id, sessions.c.revoked_at.is_(None))
-        .values(revoked_at=now())
-    )
+    for table in (sessions, api_tokens):
+        conn.execute(
+            update(table)
+            .where(table.c.user_id == user_id, table.c.revoked_at.is_(None))
+            .values(revoked_at=now())
+        )
 
 
 def change_password(

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from pasienis.api.deps import AuditorDep, Principal, Role, client_ip, public, require
 from pasienis.api.middleware import CSRF_COOKIE
+from pasienis.api.sockets import credential_subject, user_subject
 from pasienis.config import Settings
 from pasienis.security import HUMAN_ROLES, LockedOutError, PrincipalKind, UnauthenticatedError, oidc
 from pasienis.security.authn import password_login, start_session
@@ -88,6 +89,7 @@ def logout(
     if principal.kind is PrincipalKind.user and principal.credential_id:
         with request.app.state.store.begin() as conn:
             revoke_session(conn, principal.credential_id)
+        request.app.state.sockets.revoke(credential_subject(principal.credential_id))
     audit.record("auth.logout")
     response = Response(status_code=204)
     response.delete_cookie(settings.session_cookie_name, path="/")
@@ -108,7 +110,7 @@ def password(
     principal: Annotated[Principal, Depends(require(*HUMAN_ROLES))],
     audit: AuditorDep,
 ) -> Response:
-    """Change one's own password; every session ends and this one is renewed."""
+    """Change one's own password; every session and API token ends, a browser session is renewed."""
     settings = _settings(request)
     store = request.app.state.store
     with store.begin() as conn:
@@ -119,6 +121,8 @@ def password(
             new=body.new,
             min_length=settings.password_min_length,
         )
+    # Every session and token of the account ended: so do its open sockets.
+    request.app.state.sockets.revoke(user_subject(principal.user_id))
     audit.record("auth.password")
     response = Response(status_code=204)
     if principal.kind is PrincipalKind.user:

@@ -13,14 +13,16 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from pasienis.api.deps import basic_credentials, bearer_token, public
+from pasienis.ops.device_auth import REFUSED
 from pasienis.ops.errors import BadFixError, DeviceAuthError
 from pasienis.ops.flows import Ops
-from pasienis.ops.positions import accept_fix
+from pasienis.ops.positions import accept_authenticated, accept_fix
 from pasienis.ops.protocols.generic import parse_generic
 from pasienis.ops.protocols.osmand import parse_osmand, parse_traccar_json
 from pasienis.ops.protocols.owntracks import parse_location
 from pasienis.ops.quality import FixRules
 from pasienis.ops.schemas import GenericFix, PositionAccepted
+from pasienis.ops.service import verify_device
 
 router = APIRouter(prefix="/api/positions", tags=["ops: positions"])
 DEVICE_AUTH = public("devices authenticate with their own per-device secret, checked by ops")
@@ -44,16 +46,29 @@ async def _osmand_fix(request: Request) -> Any:
     return parse_osmand(params)
 
 
-async def _accept(request: Request, fix: Any, secret: str | None) -> dict[str, Any]:
+async def _accept(
+    request: Request, fix: Any, secret: str | None, device: dict[str, Any] | None = None
+) -> dict[str, Any]:
     ops = _ops(request)
+    rules = FixRules.from_settings(ops.settings)
+    if device is not None:
+        if str(fix.device_id) != device["id"]:
+            raise DeviceAuthError(REFUSED)
+        return await run_in_threadpool(
+            accept_authenticated, ops.store, fix=fix, device=device, rules=rules, hub=ops.hub
+        )
     return await run_in_threadpool(
-        accept_fix,
-        ops.store,
-        fix=fix,
-        secret=secret,
-        rules=FixRules.from_settings(ops.settings),
-        hub=ops.hub,
+        accept_fix, ops.store, fix=fix, secret=secret, rules=rules, hub=ops.hub
     )
+
+
+async def _device_first(request: Request, device_id: str | None, secret: str | None) -> Any:
+    """Authenticate before the body is read or parsed, when the device id is known already
+    (query string, HTTP Basic user): a wrong secret is 401 whatever the body holds."""
+    if not device_id:
+        return None
+    store = _ops(request).store
+    return await run_in_threadpool(verify_device, store, device_id=device_id, secret=secret)
 
 
 @router.get("/osmand/{key}", operation_id="osmand_get", dependencies=[Depends(DEVICE_AUTH)])
@@ -64,7 +79,9 @@ async def osmand(key: str, request: Request) -> Response:
     Accepts the OsmAnd query string (GET), the same fields as a form body (POST), or the JSON
     body of the newer client (POST application/json). Answers 200 with an empty body.
     """
-    await _accept(request, await _osmand_fix(request), key)
+    query = request.query_params
+    device = await _device_first(request, query.get("id") or query.get("deviceid"), key)
+    await _accept(request, await _osmand_fix(request), key, device)
     return Response(status_code=200)
 
 
@@ -74,7 +91,10 @@ async def osmand_basic(request: Request) -> Response:
     """OsmAnd with the secret in HTTP Basic auth (user = device id) or ``?key=``."""
     basic = basic_credentials(request)
     secret = basic[1] if basic else request.query_params.get("key")
-    await _accept(request, await _osmand_fix(request), secret)
+    query = request.query_params
+    device_id = basic[0] if basic else (query.get("id") or query.get("deviceid"))
+    device = await _device_first(request, device_id, secret)
+    await _accept(request, await _osmand_fix(request), secret, device)
     return Response(status_code=200)
 
 
@@ -85,10 +105,11 @@ async def owntracks(request: Request) -> list[dict[str, Any]]:
     Answers 200 with a JSON array (empty: nothing for the phone). Zero-length bodies (the
     app's connectivity check) and non-location messages are accepted and ignored.
     """
-    body = await request.body()
     basic = basic_credentials(request)
     if basic is None:
         raise DeviceAuthError("OwnTracks needs HTTP Basic auth (device id : secret)")
+    device = await _device_first(request, basic[0], basic[1])
+    body = await request.body()
     if not body:
         return []
     try:
@@ -105,7 +126,7 @@ async def owntracks(request: Request) -> list[dict[str, Any]]:
             if h in request.headers
         }
     )
-    await _accept(request, fix, basic[1])
+    await _accept(request, fix, basic[1], device)
     return []
 
 

@@ -8,10 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 
 from pasienis.api.deps import Principal, Role, audit_read, require
+from pasienis.api.sockets import device_subject
 from pasienis.ops import assignment, geofences, positions, service
 from pasienis.ops.flows import Ops
 from pasienis.ops.schemas import (
     AssignmentRule,
+    DeviceActive,
     DeviceCreate,
     GeofenceCreate,
     UnitCreate,
@@ -121,6 +123,35 @@ def list_devices(request: Request, _p: Admin) -> list[dict[str, Any]]:
         return [
             {k: v for k, v in d.items() if k != "secret_hash"} for d in service.list_devices(conn)
         ]
+
+
+@router.post("/devices/{device_id}/rotate")
+def rotate_device(device_id: str, request: Request, _p: Admin) -> dict:
+    """Give a device a new secret (shown once): the old one stops working in every process."""
+    ops = _ops(request)
+    with ops.store.begin() as conn:
+        secret = service.rotate_secret(conn, device_id=device_id)
+        device = service.get_device(conn, device_id=device_id)
+        unit = service.get_unit(conn, ref=device["unit_id"])
+    request.app.state.sockets.revoke(device_subject(device_id))
+    audit_read(request, "device.rotate", detail={"device_id": device_id, "unit_id": unit["id"]})
+    base = ops.settings.ops_public_url or str(request.base_url)
+    return service.device_setup(
+        base_url=base, device_id=device_id, secret=secret, call_sign=unit["call_sign"]
+    )
+
+
+@router.put("/devices/{device_id}/active")
+def activate_device(
+    device_id: str, body: DeviceActive, request: Request, _p: Admin
+) -> dict[str, Any]:
+    """Deactivate a device (its secret stops working and its socket closes) or reactivate it."""
+    with _ops(request).store.begin() as conn:
+        device = service.set_device_active(conn, device_id=device_id, active=body.active)
+    request.app.state.sockets.revoke(device_subject(device_id))
+    action = "device.activate" if body.active else "device.deactivate"
+    audit_read(request, action, detail={"device_id": device_id, "unit_id": device["unit_id"]})
+    return {k: v for k, v in device.items() if k != "secret_hash"}
 
 
 @router.get("/geofences")

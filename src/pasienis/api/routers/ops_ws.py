@@ -15,24 +15,41 @@ from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 
 from pasienis.api.deps import Auditor, bearer_token, public
+from pasienis.api.origins import origin_allowed
+from pasienis.api.sockets import (
+    POLICY_VIOLATION,
+    SocketRegistry,
+    credential_subject,
+    device_subject,
+    guarded,
+    user_subject,
+)
 from pasienis.ops.delivery.websocket import UnitSession
 from pasienis.ops.errors import DeviceAuthError
 from pasienis.ops.flows import Ops
-from pasienis.ops.service import authenticate_device, get_unit, list_units
+from pasienis.ops.service import device_generation, get_unit, list_units, verify_device
 from pasienis.ops.tasks import list_tasks
 from pasienis.security import Credentials, Principal, PurposeRequiredError, Role, authenticate
 
 router = APIRouter(prefix="/api/ops/ws", tags=["ops: live"])
 HELLO_TIMEOUT_S = 15.0
-POLICY_VIOLATION = 1008
+LIVE_ROLES = (Role.dispatcher, Role.administrator)
 
 
-def _device_login(ops: Ops, hello: dict[str, Any]) -> dict[str, Any]:
+def _device_login(ops: Ops, hello: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    device = verify_device(ops.store, device_id=hello.get("device_id"), secret=hello.get("secret"))
     with ops.store.read() as conn:
-        device = authenticate_device(
-            conn, device_id=str(hello.get("device_id") or ""), secret=hello.get("secret")
-        )
-        return get_unit(conn, ref=device["unit_id"])
+        return device, get_unit(conn, ref=device["unit_id"])
+
+
+def _device_still_valid(ops: Ops, device: dict[str, Any]) -> bool:
+    with ops.store.read() as conn:
+        generation = device_generation(conn, device_id=device["id"])
+    return generation == device["credential_generation"]
+
+
+def _sockets(websocket: WebSocket) -> SocketRegistry:
+    return websocket.app.state.sockets  # type: ignore[no-any-return]
 
 
 @router.websocket(
@@ -46,12 +63,20 @@ async def unit_channel(websocket: WebSocket) -> None:
         hello = await asyncio.wait_for(websocket.receive_json(), HELLO_TIMEOUT_S)
         if not isinstance(hello, dict) or hello.get("type") != "hello":
             raise DeviceAuthError("the first message must be a hello")
-        unit = await run_in_threadpool(_device_login, ops, hello)
+        device, unit = await run_in_threadpool(_device_login, ops, hello)
         last = hello.get("last_seq", 0)
         last = last if isinstance(last, int) and not isinstance(last, bool) else 0
         session = UnitSession(ops, websocket, unit_id=unit["id"], last_seq=last)
         await session.start(call_sign=unit["call_sign"])
-        await session.run()
+        # A rotation or deactivation (any process) closes the device's socket.
+        with _sockets(websocket).watch(device_subject(device["id"])) as watch:
+            await guarded(
+                websocket,
+                session.run(),
+                watch=watch,
+                still_valid=lambda: _device_still_valid(ops, device),
+                every_s=ops.settings.ws_recheck_seconds,
+            )
     except (DeviceAuthError, TimeoutError, ValueError) as exc:
         with contextlib.suppress(Exception):
             await websocket.send_json({"type": "error", "detail": str(exc)})
@@ -60,21 +85,26 @@ async def unit_channel(websocket: WebSocket) -> None:
         return
 
 
-def _dispatcher(websocket: WebSocket) -> Principal | None:
-    """The dispatcher or administrator on the other end, or ``None``."""
+def _dispatcher_credentials(websocket: WebSocket) -> Credentials | None:
+    """One credential: a bearer header or ``?access_token=``, else the session cookie.
+
+    A cookie is sent by the browser whatever page opened the socket, so it counts only from
+    a trusted origin (the server's own or ``allowed_origins``).
+    """
     ops: Ops = websocket.app.state.ops
-    bearer = bearer_token(websocket)
-    creds = Credentials(
-        bearer=bearer or websocket.query_params.get("access_token"),
-        session=websocket.cookies.get(getattr(ops.settings, "session_cookie_name", "")),
-    )
-    if creds.empty:
+    token = bearer_token(websocket) or websocket.query_params.get("access_token")
+    if token or "authorization" in websocket.headers:
+        return Credentials(bearer=token) if token else None
+    session = websocket.cookies.get(ops.settings.session_cookie_name)
+    if not session:
         return None
+    headers = {k.lower(): v for k, v in websocket.headers.items()}
+    return Credentials(session=session) if origin_allowed(headers, ops.settings) else None
+
+
+def _live_principal(ops: Ops, creds: Credentials) -> Principal | None:
     principal = authenticate(ops.store, ops.settings, creds)
-    if principal is None or not principal.has(Role.dispatcher, Role.administrator):
-        return None
-    websocket.state.principal = principal
-    return principal
+    return principal if principal is not None and principal.has(*LIVE_ROLES) else None
 
 
 def _snapshot(ops: Ops) -> dict[str, Any]:
@@ -137,11 +167,31 @@ def _audited_snapshot(ops: Ops, websocket: WebSocket) -> dict[str, Any]:
 async def dispatch_channel(websocket: WebSocket) -> None:
     """Live feed: a snapshot, then positions, task changes, SOS alarms, overdue tasks."""
     ops: Ops = websocket.app.state.ops
-    if await run_in_threadpool(_dispatcher, websocket) is None:
+    creds = _dispatcher_credentials(websocket)
+    principal = await run_in_threadpool(_live_principal, ops, creds) if creds else None
+    if creds is None or principal is None:
         await websocket.close(code=POLICY_VIOLATION)
         return
+    websocket.state.principal = principal  # for the Auditor of the snapshot
     await websocket.accept()
+    subjects = [user_subject(principal.user_id)]
+    if principal.credential_id:
+        subjects.append(credential_subject(principal.credential_id))
+    # Disabling the account, revoking its session or removing its role closes the feed.
+    with _sockets(websocket).watch(*subjects) as watch:
+        await guarded(
+            websocket,
+            _feed(ops, websocket),
+            watch=watch,
+            still_valid=lambda: _live_principal(ops, creds) is not None,
+            every_s=ops.settings.ws_recheck_seconds,
+        )
+
+
+async def _feed(ops: Ops, websocket: WebSocket) -> None:
     queue = ops.hub.subscribe()
+    receiver: asyncio.Task[None] | None = None
+    getter: asyncio.Task[Any] | None = None
     try:
         await websocket.send_json(await run_in_threadpool(_audited_snapshot, ops, websocket))
         receiver = asyncio.create_task(_drain(websocket))
@@ -150,8 +200,6 @@ async def dispatch_channel(websocket: WebSocket) -> None:
             done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
             if getter in done:
                 await websocket.send_json(getter.result())
-            else:
-                getter.cancel()
     except WebSocketDisconnect:
         return
     except PurposeRequiredError as exc:  # an analyst-dispatcher, where a purpose is required
@@ -159,6 +207,9 @@ async def dispatch_channel(websocket: WebSocket) -> None:
             await websocket.send_json({"type": "error", "detail": exc.message})
             await websocket.close(code=POLICY_VIOLATION)
     finally:
+        for task in (getter, receiver):
+            if task is not None:
+                task.cancel()
         ops.hub.unsubscribe(queue)
 
 

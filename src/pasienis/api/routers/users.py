@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from pasienis.api.deps import AuditorDep, Principal, Role, require
+from pasienis.api.sockets import user_subject
 from pasienis.errors import NotFoundError, PasienisError
 from pasienis.security.compartments import (
     GranteeKind,
@@ -21,13 +22,15 @@ from pasienis.security.compartments import (
     revoke,
 )
 from pasienis.security.credentials import create_token, revoke_tokens
-from pasienis.security.errors import ForbiddenError
+from pasienis.security.errors import ForbiddenError, OidcError
+from pasienis.security.oidc import link_identity
 from pasienis.security.passwords import generate_password
 from pasienis.security.schemas import (
     DatasetUpdate,
     DisabledUpdate,
     GrantRead,
     GrantRequest,
+    IdentityLink,
     RolesUpdate,
     TokenIssued,
     TokensRevoked,
@@ -93,6 +96,7 @@ def update_roles(
     with request.app.state.store.begin() as conn:
         set_roles(conn, user_id=get_user(conn, name=name).id, roles=body.roles)
         info = get_user(conn, name=name)
+    request.app.state.sockets.revoke(user_subject(info.id))  # a removed role ends live feeds
     audit.record("user.roles", detail={"user": name, "roles": list(info.roles)})
     return _read(info)
 
@@ -101,7 +105,12 @@ def update_roles(
 def issue_token(name: str, request: Request, _admin: Admin, audit: AuditorDep) -> TokenIssued:
     """Issue an API bearer token for an account (shown once; only its hash is kept)."""
     with request.app.state.store.begin() as conn:
-        issued = create_token(conn, user_id=get_user(conn, name=name).id, label="api")
+        issued = create_token(
+            conn,
+            user_id=get_user(conn, name=name).id,
+            label="api",
+            ttl_days=request.app.state.settings.api_token_ttl_days,
+        )
     audit.record("user.token", detail={"user": name})
     return TokenIssued(token=issued.secret, expires_at=issued.expires_at)
 
@@ -117,8 +126,29 @@ def update_disabled(
     with request.app.state.store.begin() as conn:
         set_disabled(conn, user_id=get_user(conn, name=name).id, disabled=body.disabled)
         info = get_user(conn, name=name)
+    request.app.state.sockets.revoke(user_subject(info.id))
     audit.record("user.disable" if body.disabled else "user.enable", detail={"user": name})
     return _read(info)
+
+
+@router.put("/users/{name}/identities", status_code=204)
+def link_oidc(
+    name: str, body: IdentityLink, request: Request, admin: Admin, audit: AuditorDep
+) -> Response:
+    """Link an OpenID identity (``iss``, ``sub``) to an account: single sign-on then finds it."""
+    issuer = body.issuer or request.app.state.settings.oidc_issuer
+    if not issuer:
+        raise OidcError("name the issuer, or configure PASIENIS_OIDC_ISSUER")
+    with request.app.state.store.begin() as conn:
+        link_identity(
+            conn,
+            user_id=get_user(conn, name=name).id,
+            issuer=issuer,
+            subject=body.subject,
+            linked_by=admin.name,
+        )
+    audit.record("user.identity.link", detail={"user": name, "issuer": issuer})
+    return Response(status_code=204)
 
 
 @router.delete("/users/{name}/tokens")
@@ -127,7 +157,9 @@ def revoke_user_tokens(
 ) -> TokensRevoked:
     """Revoke every API bearer token of an account (sessions are not touched)."""
     with request.app.state.store.begin() as conn:
-        count = revoke_tokens(conn, user_id=get_user(conn, name=name).id)
+        user_id = get_user(conn, name=name).id
+        count = revoke_tokens(conn, user_id=user_id)
+    request.app.state.sockets.revoke(user_subject(user_id))
     audit.record("user.token.revoke", detail={"user": name, "revoked": count})
     return TokensRevoked(revoked=count)
 

@@ -1,12 +1,13 @@
 // Administration: accounts (create with a one-time password, roles, disable, API tokens),
-// datasets with their classification, and the grants that open datasets to users and groups.
+// datasets with their classification, the grants that open datasets to users and groups, and
+// the devices of field units (new secret shown once, deactivate / activate).
 import { api } from "/web/common/api.js";
 import { applyTranslations, formatTime, t } from "/web/common/i18n.js";
 import { $, escape, label, showError, startApp } from "/web/common/shell.js";
 
 const ROLES = ["administrator", "analyst", "dispatcher", "field_officer", "auditor"];
 const CLEARANCES = ["public", "restricted", "confidential", "secret"];
-const state = { me: null, users: [], datasets: [], grants: [], managed: null };
+const state = { me: null, users: [], datasets: [], grants: [], devices: [], managed: null };
 
 async function main() {
   state.me = await startApp("administrator");
@@ -56,14 +57,15 @@ function showTab(name) {
   }
   $("#tab-accounts").hidden = name !== "accounts";
   $("#tab-datasets").hidden = name !== "datasets";
+  $("#tab-devices").hidden = name !== "devices";
 }
 
 async function reload() {
   try {
-    const [users, datasets, grants] = await Promise.all([
-      api("/api/users"), api("/api/datasets"), api("/api/grants"),
+    const [users, datasets, grants, devices] = await Promise.all([
+      api("/api/users"), api("/api/datasets"), api("/api/grants"), api("/api/ops/devices"),
     ]);
-    Object.assign(state, { users, datasets, grants });
+    Object.assign(state, { users, datasets, grants, devices });
     showError($("#app-error"), null);
   } catch (error) {
     showError($("#app-error"), error);
@@ -72,6 +74,7 @@ async function reload() {
   renderUsers();
   renderDatasets();
   renderGrants();
+  renderDevices();
 }
 
 const roleBadges = (roles) => roles.length
@@ -305,6 +308,63 @@ async function revokeGrant(grant) {
   } catch (error) {
     showError($("#app-error"), error);
   }
+}
+
+function renderDevices() {
+  const body = $("#devices tbody");
+  body.innerHTML = state.devices.length ? state.devices.map((d) => `
+    <tr data-device="${escape(d.id)}" class="${d.active ? "" : "is-disabled"}">
+      <td class="mono">${escape(d.id)}</td>
+      <td>${escape(d.call_sign || "")}</td>
+      <td>${escape(d.label || "")}</td>
+      <td>${d.active ? `<span class="badge on">${escape(t("admin.active"))}</span>`
+        : `<span class="badge off">${escape(t("admin.disabled"))}</span>`}</td>
+      <td class="nowrap">${d.last_seen_at ? escape(formatTime(d.last_seen_at)) : escape(t("admin.never"))}</td>
+      <td class="nowrap">
+        <button type="button" class="small rotate">${escape(t("admin.rotate"))}</button>
+        <button type="button" class="small toggle ${d.active ? "danger" : ""}">${
+          escape(t(d.active ? "admin.deactivate" : "admin.activate"))}</button></td>
+    </tr>`).join("") : `<tr><td colspan="6" class="empty">${escape(t("admin.no_devices"))}</td></tr>`;
+  for (const row of body.querySelectorAll("tr[data-device]")) {
+    const device = state.devices.find((d) => d.id === row.dataset.device);
+    $(".rotate", row).addEventListener("click", () => rotateDevice(device));
+    $(".toggle", row).addEventListener("click", () => toggleDevice(device));
+  }
+}
+
+// Runs one device change and reports it under the device table.
+async function deviceAction(request, okText) {
+  showError($("#device-error"), null);
+  $("#device-ok").textContent = "";
+  try {
+    const answer = await request();
+    $("#device-ok").textContent = okText || "";
+    await reload();
+    return answer;
+  } catch (error) {
+    showError($("#device-error"), error);
+    return null;
+  }
+}
+
+async function rotateDevice(device) {
+  if (!window.confirm(t("admin.confirm_rotate", { device: device.id }))) return;
+  $("#device-once").hidden = true;
+  const setup = await deviceAction(() => api(
+    `/api/ops/devices/${encodeURIComponent(device.id)}/rotate`, { method: "POST" }), "");
+  if (!setup) return;
+  $("#device-once-text").textContent = t("admin.device_secret_once", { device: device.id });
+  $("#device-secret").textContent = setup.secret;
+  $("#device-url").textContent = setup.traccar_server_url;
+  $("#device-once").hidden = false;
+}
+
+async function toggleDevice(device) {
+  if (device.active && !window.confirm(t("admin.confirm_deactivate", { device: device.id }))) return;
+  $("#device-once").hidden = true;
+  await deviceAction(() => api(`/api/ops/devices/${encodeURIComponent(device.id)}/active`, {
+    method: "PUT", body: { active: !device.active },
+  }), t(device.active ? "admin.device_deactivated" : "admin.device_activated", { device: device.id }));
 }
 
 main().catch((error) => showError($("#app-error"), error));
