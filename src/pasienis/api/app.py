@@ -24,6 +24,7 @@ from pasienis.api.routers import (
     schema,
     system,
     users,
+    violations,
 )
 from pasienis.api.static import mount_web
 from pasienis.config import Settings
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(users.router)
     app.include_router(audit.router)
     app.include_router(imports.router)
+    app.include_router(violations.router)
     app.include_router(jobs.router)
     for ops_router in (ops_positions, ops_units, ops_tasks, ops_ws, ops_intercept):
         app.include_router(ops_router.router)
