@@ -21,6 +21,7 @@ from pasienis.api.routers import (
     ops_tasks,
     ops_units,
     ops_ws,
+    planning,
     schema,
     system,
     users,
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(audit.router)
     app.include_router(imports.router)
     app.include_router(violations.router)
+    app.include_router(planning.router)
     app.include_router(jobs.router)
     for ops_router in (ops_positions, ops_units, ops_tasks, ops_ws, ops_intercept):
         app.include_router(ops_router.router)
