@@ -17,7 +17,7 @@ from pasienis.planning.service import (
     publish,
     shift_units,
 )
-from pasienis.planning.solver import greedy_nearest, solve
+from pasienis.planning.solver import best_plan, greedy_nearest, solve
 
 __all__ = [
     "Candidate",
@@ -28,6 +28,7 @@ __all__ = [
     "Problem",
     "Stop",
     "UnitShift",
+    "best_plan",
     "edit_stops",
     "get_plan",
     "greedy_nearest",

@@ -19,7 +19,7 @@ from pasienis.planning.errors import PlanningError
 from pasienis.planning.mixed import mixed_strategy
 from pasienis.planning.models import patrol_plans
 from pasienis.planning.problem import Candidate, Plan, UnitShift, make_problem
-from pasienis.planning.solver import greedy_nearest, solve
+from pasienis.planning.solver import best_plan
 
 TASK_CATEGORY = "patrol"
 
@@ -103,7 +103,7 @@ def make_plan(
     """Solve, compare with the greedy baseline, store the draft and return it."""
     units = shift_units(conn, request)
     problem = make_problem(units, candidates, router)
-    greedy = greedy_nearest(problem)
+    plan, greedy = best_plan(problem, time_limit_s=request.time_limit_s)
     summary: dict[str, Any] = {
         "routing": router.method,
         "candidates": len(candidates),
@@ -122,7 +122,6 @@ def make_plan(
         }
         method = "or-tools mixed strategy"
     else:
-        plan = solve(problem, time_limit_s=request.time_limit_s, start=greedy)
         method = "or-tools"
     summary["solve_s"] = round(plan.solve_s, 2)
     row = {

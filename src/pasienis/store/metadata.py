@@ -31,6 +31,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "pasienis.ingest.models",
     "pasienis.ops.models",
     "pasienis.planning.models",
+    "pasienis.violations.models",
 )
 
 

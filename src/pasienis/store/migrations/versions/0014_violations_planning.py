@@ -1,4 +1,4 @@
-"""Patrol plans (planning).
+"""Patrol plans (planning) and corrections of violations (new versions, never overwrites).
 
 Revision ID: 0014
 Revises: 0005
@@ -20,7 +20,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "patrol_plans",
-        sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column("id", sa.String(32), nullable=False),
         sa.Column("status", sa.String(16), nullable=False, comment="draft or published"),
         sa.Column(
             "method", sa.String(64), nullable=False, comment="or-tools, or-tools mixed strategy"
@@ -38,8 +38,23 @@ def upgrade() -> None:
         sa.Column("updated_at", UTCDateTime, nullable=False),
         sa.Column("published_at", UTCDateTime, nullable=True),
         sa.Column("published_by", sa.String(128), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_patrol_plans")),
+    )
+
+    op.create_table(
+        "violation_corrections",
+        sa.Column(
+            "violation_id", sa.String(64), nullable=False, comment="the superseded violation"
+        ),
+        sa.Column("replacement_id", sa.String(64), nullable=False, comment="its new version"),
+        sa.Column("corrected_by", sa.String(128), nullable=False),
+        sa.Column("corrected_at", UTCDateTime, nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.PrimaryKeyConstraint("violation_id", name=op.f("pk_violation_corrections")),
+        sa.UniqueConstraint("replacement_id", name=op.f("uq_violation_corrections_replacement_id")),
     )
 
 
 def downgrade() -> None:
+    op.drop_table("violation_corrections")
     op.drop_table("patrol_plans")
