@@ -77,7 +77,9 @@ def main() -> None:
         f"-> {best.covered_risk / greedy.covered_risk:.2f}x greedy"
     )
     started = time.perf_counter()
-    mix = mixed_strategy(problem, plans=12, keep=0.9, time_limit_s=args.limit / 6, seed=1)
+    mix = mixed_strategy(
+        problem, plans=12, keep=0.9, time_limit_s=args.limit / 6, seed=1, best=best
+    )
     print(
         f"  mixed strategy over {len(mix.plans)} plans ({time.perf_counter() - started:.1f} s): "
         f"expected covered risk {mix.expected_risk:.1f} = "

@@ -80,13 +80,18 @@ def mixed_strategy(
     noise: float = 0.5,
     time_limit_s: float = 2.0,
     seed: int = 0,
+    best: Plan | None = None,
 ) -> MixedStrategy:
-    """Generate up to ``plans`` distinct plans and mix them, keeping ``keep`` of the best risk."""
+    """Generate up to ``plans`` distinct plans and mix them, keeping ``keep`` of the best risk.
+
+    ``best`` (the deterministic plan, solved with more time) joins the mix, so the floor is
+    measured against it rather than against the quicker perturbed solves.
+    """
     if not 0 < keep <= 1:
         raise PlanningError("keep must be a share in (0, 1]")
     rng = np.random.default_rng(seed)
     risk = np.array([c.risk for c in problem.candidates])
-    found = [solve(problem, time_limit_s=time_limit_s)]
+    found = [best or solve(problem, time_limit_s=time_limit_s)]
     seen = {found[0].visited()}
     for _ in range(max(0, plans - 1) * 2):
         if len(found) >= plans:

@@ -111,7 +111,11 @@ def make_plan(
     }
     if request.randomised:
         strategy = mixed_strategy(
-            problem, keep=request.keep, time_limit_s=request.time_limit_s / 4, seed=request.seed
+            problem,
+            keep=request.keep,
+            time_limit_s=request.time_limit_s / 4,
+            seed=request.seed,
+            best=plan,
         )
         plan = strategy.sample(np.random.default_rng(request.seed))
         summary |= {
