@@ -6,6 +6,8 @@ import math
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pasienis.config import Settings
 from pasienis.geo import (
@@ -151,3 +153,21 @@ def test_bad_positions_are_rejected_before_routing(valhalla_router: Router) -> N
 def test_empty_inputs(valhalla_router: Router) -> None:
     assert valhalla_router.etas([], MARKET) == []
     assert valhalla_router.matrix([STATION], []) == [[]]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.tuples(st.floats(1, 89), st.floats(1, 179)), min_size=1, max_size=6),
+    st.lists(st.tuples(st.floats(1, 89), st.floats(1, 179)), min_size=1, max_size=6),
+)
+def test_great_circle_matrix_equals_one_eta_per_pair(
+    origins: list[tuple[float, float]], destinations: list[tuple[float, float]]
+) -> None:
+    router = GreatCircleRouter(detour_factor=1.25, speed_kmh=70)
+    matrix = router.matrix(origins, destinations)
+    for row, origin in zip(matrix, origins, strict=True):
+        for eta, destination in zip(row, destinations, strict=True):
+            single = router.eta(origin, destination)
+            assert eta.method == single.method
+            assert eta.metres == pytest.approx(single.metres, rel=1e-9, abs=1e-6)
+            assert eta.seconds == pytest.approx(single.seconds, rel=1e-9, abs=1e-6)

@@ -22,9 +22,11 @@ from pasienis.api.routers import (
     ops_tasks,
     ops_units,
     ops_ws,
+    planning,
     schema,
     system,
     users,
+    violations,
 )
 from pasienis.api.sockets import SocketRegistry
 from pasienis.api.static import mount_web
@@ -82,6 +84,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(users.router)
     app.include_router(audit.router)
     app.include_router(imports.router)
+    app.include_router(violations.router)
+    app.include_router(planning.router)
     app.include_router(jobs.router)
     for ops_router in (ops_positions, ops_units, ops_tasks, ops_ws, ops_intercept):
         app.include_router(ops_router.router)

@@ -26,6 +26,7 @@ from pasienis.cli import serve as serve_commands
 from pasienis.cli import tasks as task_commands
 from pasienis.cli import units as unit_commands
 from pasienis.cli import users as user_commands
+from pasienis.cli import violations as violation_commands
 from pasienis.errors import PasienisError
 
 app = typer.Typer(
@@ -50,6 +51,7 @@ app.add_typer(task_commands.app, name="tasks")
 app.command("serve")(serve_commands.serve)
 app.add_typer(user_commands.app, name="users")
 app.add_typer(audit_commands.app, name="audit")
+app.add_typer(violation_commands.app, name="violations")
 
 err = Console(stderr=True)
 

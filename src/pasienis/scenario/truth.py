@@ -29,6 +29,8 @@ class Truth:
     malformed: list[dict[str, Any]] = field(default_factory=list)
     files: dict[str, dict[str, int]] = field(default_factory=dict)
     plate_read_errors: dict[str, int] = field(default_factory=dict)
+    violation_corridors: list[dict[str, Any]] = field(default_factory=list)
+    violation_period: list[str] = field(default_factory=list)
 
     def record(self, pid: str, key: str, name: str, dob: str | None) -> None:
         """Note that source record ``key`` is person ``pid``, written as ``name``."""
@@ -69,6 +71,8 @@ class Truth:
             "watchlist_matches": self.watchlist,
             "malformed": self.malformed,
             "plate_read_errors": self.plate_read_errors,
+            "violation_corridors": self.violation_corridors,
+            "violation_period": self.violation_period,
         }
 
     def write(self, path: Path) -> None:

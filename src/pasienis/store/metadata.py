@@ -30,6 +30,8 @@ TABLE_MODULES: tuple[str, ...] = (
     "pasienis.jobs.models",
     "pasienis.ingest.models",
     "pasienis.ops.models",
+    "pasienis.planning.models",
+    "pasienis.violations.models",
 )
 
 
