@@ -35,6 +35,7 @@ from pasienis.jobs import Bus, JobRunner
 from pasienis.model import install_model
 from pasienis.ops.flows import Ops
 from pasienis.ops.runtime import ops_running
+from pasienis.security.anchor import anchoring
 from pasienis.store import Store, open_store
 
 
@@ -51,7 +52,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         ops.bus = ops.bus or getattr(_app.state, "bus", None)
         # The halves meet on the bus: a seizure recorded in the field becomes graph evidence.
         unsubscribe = _app.state.bus.subscribe(SEIZURE_TOPIC, seizure_handler(the_store))
-        async with ops_running(ops):
+        async with ops_running(ops), anchoring(the_store, settings):
             yield
         unsubscribe()
         _app.state.jobs.shutdown()
