@@ -8,6 +8,7 @@ build an app with a route that declares neither ``require`` nor ``public``.
 from __future__ import annotations
 
 import hmac
+import logging
 from http.cookies import CookieError, SimpleCookie
 
 from fastapi import FastAPI, Request
@@ -21,6 +22,7 @@ from pasienis.config import Settings
 from pasienis.errors import ConfigurationError
 from pasienis.security import LockedOutError, UnauthenticatedError
 
+logger = logging.getLogger(__name__)
 CSRF_COOKIE = "pasienis_csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_EXEMPT = frozenset({"/api/auth/login"})
@@ -65,6 +67,15 @@ def _install_error_answers(app: FastAPI) -> None:
     async def _unauthenticated(_request: Request, exc: UnauthenticatedError) -> JSONResponse:
         response = problem(exc.status_code, exc.message, exc.kind, hint=exc.hint)
         response.headers["WWW-Authenticate"] = 'Bearer realm="pasienis"'
+        return response
+
+    @app.exception_handler(Exception)
+    async def _server_error(request: Request, exc: Exception) -> JSONResponse:
+        # Starlette answers unhandled errors outside every middleware: add the headers here.
+        logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        response = problem(500, "internal server error", "internal")
+        for key, value in security_headers(request.scope):
+            response.headers[key.decode()] = value.decode()
         return response
 
     @app.exception_handler(LockedOutError)
@@ -169,24 +180,29 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        https = scope.get("scheme") == "https"
-        api = scope.get("path", "").startswith("/api/")
-        csp = DOCS_CSP if scope.get("path", "").startswith(("/docs", "/redoc")) else CSP
+        extra = security_headers(scope)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                extra = [
-                    (b"content-security-policy", csp.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"),
-                    (b"x-frame-options", b"DENY"),
-                    (b"cross-origin-opener-policy", b"same-origin"),
-                ]
-                if api:  # personal data must not linger in shared or browser caches
-                    extra.append((b"cache-control", b"no-store"))
-                if https:
-                    extra.append((b"strict-transport-security", b"max-age=63072000"))
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+def security_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+    """The hardening headers of every HTTP answer to ``scope`` (errors included)."""
+    path = scope.get("path", "")
+    csp = DOCS_CSP if path.startswith(("/docs", "/redoc")) else CSP
+    extra = [
+        (b"content-security-policy", csp.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"x-frame-options", b"DENY"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+    ]
+    if path.startswith("/api/"):  # personal data must not linger in shared or browser caches
+        extra.append((b"cache-control", b"no-store"))
+    if scope.get("scheme") == "https":
+        extra.append((b"strict-transport-security", b"max-age=63072000"))
+    return extra

@@ -7,6 +7,7 @@ unknown device or a wrong secret), so these routes are ``public`` to the user-se
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -14,13 +15,20 @@ from fastapi.concurrency import run_in_threadpool
 
 from pasienis.api.deps import basic_credentials, bearer_token, public
 from pasienis.ops.errors import BadFixError, DeviceAuthError
+from pasienis.ops.fixes import Fix
 from pasienis.ops.flows import Ops
-from pasienis.ops.positions import accept_fix
+from pasienis.ops.positions import accept_authenticated
 from pasienis.ops.protocols.generic import parse_generic
-from pasienis.ops.protocols.osmand import parse_osmand, parse_traccar_json
+from pasienis.ops.protocols.osmand import (
+    osmand_device_id,
+    parse_osmand,
+    parse_traccar_json,
+    traccar_json_device_id,
+)
 from pasienis.ops.protocols.owntracks import parse_location
 from pasienis.ops.quality import FixRules
 from pasienis.ops.schemas import GenericFix, PositionAccepted
+from pasienis.ops.service import authenticate_device
 
 router = APIRouter(prefix="/api/positions", tags=["ops: positions"])
 DEVICE_AUTH = public("devices authenticate with their own per-device secret, checked by ops")
@@ -30,30 +38,55 @@ def _ops(request: Request) -> Ops:
     return request.app.state.ops
 
 
-async def _osmand_fix(request: Request) -> Any:
+async def _osmand_request(request: Request) -> tuple[str, Callable[[], Fix]]:
+    """The device id of an OsmAnd/Traccar request, and how to parse its fix once it is known.
+
+    Only the device id is read before the device is authenticated: a stranger's timestamps
+    and coordinates are never parsed.
+    """
     params: dict[str, str] = dict(request.query_params)
     if request.method == "POST":
         kind = request.headers.get("content-type", "")
         if "json" in kind:
             try:
-                return parse_traccar_json(json.loads(await request.body() or b"{}"))
-            except (ValueError, AttributeError) as exc:
+                body = json.loads(await request.body() or b"{}")
+            except ValueError as exc:
                 raise BadFixError("the body is not a Traccar JSON position") from exc
+            if not isinstance(body, dict):
+                raise BadFixError("the body is not a Traccar JSON position")
+            return traccar_json_device_id(body), lambda: parse_traccar_json(body)
         if "form" in kind:
             params.update({k: str(v) for k, v in (await request.form()).items()})
-    return parse_osmand(params)
+    return osmand_device_id(params), lambda: parse_osmand(params)
 
 
-async def _accept(request: Request, fix: Any, secret: str | None) -> dict[str, Any]:
+async def _device(request: Request, device_id: str, secret: str | None) -> dict[str, Any]:
+    """The authenticated device, or :class:`DeviceAuthError` (401)."""
+    store = _ops(request).store
+
+    def check() -> dict[str, Any]:
+        with store.read() as conn:
+            return authenticate_device(conn, device_id=device_id, secret=secret)
+
+    return await run_in_threadpool(check)
+
+
+async def _accept(request: Request, fix: Fix, device: dict[str, Any]) -> dict[str, Any]:
     ops = _ops(request)
     return await run_in_threadpool(
-        accept_fix,
+        accept_authenticated,
         ops.store,
         fix=fix,
-        secret=secret,
+        device=device,
         rules=FixRules.from_settings(ops.settings),
         hub=ops.hub,
     )
+
+
+async def _osmand(request: Request, secret: str | None) -> None:
+    device_id, parse = await _osmand_request(request)
+    device = await _device(request, device_id, secret)
+    await _accept(request, parse(), device)
 
 
 @router.get("/osmand/{key}", operation_id="osmand_get", dependencies=[Depends(DEVICE_AUTH)])
@@ -64,7 +97,7 @@ async def osmand(key: str, request: Request) -> Response:
     Accepts the OsmAnd query string (GET), the same fields as a form body (POST), or the JSON
     body of the newer client (POST application/json). Answers 200 with an empty body.
     """
-    await _accept(request, await _osmand_fix(request), key)
+    await _osmand(request, key)
     return Response(status_code=200)
 
 
@@ -73,8 +106,7 @@ async def osmand(key: str, request: Request) -> Response:
 async def osmand_basic(request: Request) -> Response:
     """OsmAnd with the secret in HTTP Basic auth (user = device id) or ``?key=``."""
     basic = basic_credentials(request)
-    secret = basic[1] if basic else request.query_params.get("key")
-    await _accept(request, await _osmand_fix(request), secret)
+    await _osmand(request, basic[1] if basic else request.query_params.get("key"))
     return Response(status_code=200)
 
 
@@ -97,6 +129,7 @@ async def owntracks(request: Request) -> list[dict[str, Any]]:
         raise BadFixError("the body is not JSON") from exc
     if not isinstance(message, dict) or message.get("_type") != "location":
         return []
+    device = await _device(request, basic[0], basic[1])
     fix = parse_location(message, device_id=basic[0], source="owntracks")
     fix.attributes.update(
         {
@@ -105,7 +138,7 @@ async def owntracks(request: Request) -> list[dict[str, Any]]:
             if h in request.headers
         }
     )
-    await _accept(request, fix, basic[1])
+    await _accept(request, fix, device)
     return []
 
 
@@ -114,5 +147,6 @@ async def generic(body: GenericFix, request: Request) -> PositionAccepted:
     """Our JSON format; the secret as ``Authorization: Bearer <secret>`` or Basic."""
     basic = basic_credentials(request)
     secret = bearer_token(request) or (basic[1] if basic else None)
-    stored = await _accept(request, parse_generic(body), secret)
+    device = await _device(request, body.device_id, secret)
+    stored = await _accept(request, parse_generic(body), device)
     return PositionAccepted(id=stored["id"], unit_id=stored["unit_id"], flags=stored["flags"])

@@ -28,10 +28,14 @@ POLICY_VIOLATION = 1008
 
 
 def _device_login(ops: Ops, hello: dict[str, Any]) -> dict[str, Any]:
+    device_id, secret = hello.get("device_id"), hello.get("secret")
+    # JSON can carry anything: a list or an object as the secret is refused, not a crash.
+    if not isinstance(device_id, str | int) or isinstance(device_id, bool):
+        raise DeviceAuthError("the hello needs device_id as a string")
+    if not isinstance(secret, str):
+        raise DeviceAuthError("the hello needs secret as a string")
     with ops.store.read() as conn:
-        device = authenticate_device(
-            conn, device_id=str(hello.get("device_id") or ""), secret=hello.get("secret")
-        )
+        device = authenticate_device(conn, device_id=str(device_id), secret=secret)
         return get_unit(conn, ref=device["unit_id"])
 
 
