@@ -213,6 +213,13 @@ class Settings(BaseSettings):
         description="Also send each anchor as a syslog line: a socket path (/dev/log) or "
         "host:port (UDP) of a log host. Empty: no syslog.",
     )
+    # --- security: retention (docs/security.md, "Retention") --------------------------------
+    retention_review_days: int = Field(
+        default=365,
+        ge=1,
+        description="Default interval between reviews of a retention policy (days): each "
+        "dataset's and table's period is reviewed at least this often.",
+    )
     # --- ingest: imports ----------------------------------------------------------------------
     ingest_batch_records: int = Field(
         default=50_000,

@@ -21,11 +21,13 @@ from pasienis.api.routers import (
     ops_tasks,
     ops_units,
     ops_ws,
+    retention,
     schema,
     system,
     users,
 )
 from pasienis.api.static import mount_web
+from pasienis.api.wiring import retention_erasers
 from pasienis.config import Settings
 from pasienis.ingest.evidence import TOPIC as SEIZURE_TOPIC
 from pasienis.ingest.evidence import seizure_handler
@@ -71,6 +73,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.jobs = JobRunner(the_store)
     app.state.jobs.register(IMPORT_JOB, import_job)
     ops = app.state.ops = Ops(store=the_store, settings=settings)
+    app.state.erasers = retention_erasers(settings)
     install_problem_handlers(app)
     app.include_router(system.router)
     app.include_router(schema.router)
@@ -80,6 +83,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(audit.router)
     app.include_router(imports.router)
     app.include_router(jobs.router)
+    app.include_router(retention.router)
     for ops_router in (ops_positions, ops_units, ops_tasks, ops_ws, ops_intercept):
         app.include_router(ops_router.router)
     mount_web(app)

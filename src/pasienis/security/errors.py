@@ -63,6 +63,20 @@ class AuditAnchorError(SecurityError):
     kind = "audit-anchor"
 
 
+class RetentionError(SecurityError):
+    """A retention policy or review that cannot be: unknown scope, a period under a day."""
+
+    status_code = 422
+    kind = "retention"
+
+
+class UnknownRetentionScopeError(RetentionError):
+    """No such dataset or table, or no policy for it."""
+
+    status_code = 404
+    kind = "unknown-retention-scope"
+
+
 class UserExistsError(SecurityError):
     """An account with that name exists already."""
 
