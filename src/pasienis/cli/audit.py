@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 import typer
 from rich.console import Console
@@ -11,6 +11,7 @@ from rich.console import Console
 from pasienis.cli.context import opened_store, settings
 from pasienis.security.anchor import AnchorConfig, check_anchor, write_anchor
 from pasienis.security.audit import search_audit, verify_chain
+from pasienis.store.types import to_utc
 
 app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 out = Console()
@@ -21,10 +22,9 @@ def _when(value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(value)
+        return to_utc(datetime.fromisoformat(value))
     except ValueError as exc:
-        raise typer.BadParameter(f"not an ISO date/time: {value!r}") from exc
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+        raise typer.BadParameter(f"not an ISO date/time in years 1..9999: {value!r}") from exc
 
 
 @app.command("verify")

@@ -103,7 +103,7 @@ def ordering_clock(
     A clock stored before future fixes were kept out of it (it may say 9999) is not trusted;
     the unit's last good fix stands in for it.
     """
-    if device_clock is not None and not is_future(device_clock, now=now, rules=rules):
+    if device_clock is None or not is_future(device_clock, now=now, rules=rules):
         return device_clock
     return last_good_at
 

@@ -26,7 +26,7 @@ class PolicyIn(BaseModel):
 
     period_days: int = Field(ge=1, le=36_500)
     review_every_days: int | None = Field(
-        default=None, ge=1, le=3_650, description="default: PASIENIS_RETENTION_REVIEW_DAYS"
+        default=None, ge=1, le=36_500, description="default: PASIENIS_RETENTION_REVIEW_DAYS"
     )
     basis: str | None = Field(default=None, max_length=2_000, description="why it is kept")
 

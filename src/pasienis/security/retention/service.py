@@ -28,6 +28,7 @@ from pasienis.store import Store
 
 ScopeKind = Literal["dataset", "table"]
 KINDS: tuple[str, ...] = ("dataset", "table")
+MAX_DAYS = 36_500  # a century: anything longer is a mistake, and overflows date arithmetic
 
 
 @dataclass
@@ -67,8 +68,8 @@ def set_policy(
     """Create or replace the policy of one scope (audited); the next review is due in
     ``review_every_days``."""
     _check_scope(conn, scope_kind, scope, erasers)
-    if period_days < 1 or review_every_days < 1:
-        raise RetentionError("a retention period and a review interval are at least one day")
+    if not (1 <= period_days <= MAX_DAYS and 1 <= review_every_days <= MAX_DAYS):
+        raise RetentionError(f"a retention period and a review interval are 1 to {MAX_DAYS} days")
     now = utc_now()
     values = {
         "period_days": period_days,
