@@ -8,7 +8,6 @@ build an app with a route that declares neither ``require`` nor ``public``.
 from __future__ import annotations
 
 import hmac
-import logging
 from http.cookies import CookieError, SimpleCookie
 
 from fastapi import FastAPI, Request
@@ -22,7 +21,6 @@ from pasienis.config import Settings
 from pasienis.errors import ConfigurationError
 from pasienis.security import LockedOutError, UnauthenticatedError
 
-logger = logging.getLogger(__name__)
 CSRF_COOKIE = "pasienis_csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_EXEMPT = frozenset({"/api/auth/login"})
@@ -72,7 +70,7 @@ def _install_error_answers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _server_error(request: Request, exc: Exception) -> JSONResponse:
         # Starlette answers unhandled errors outside every middleware: add the headers here.
-        logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        # (It re-raises the error afterwards, so the server still logs the traceback.)
         response = problem(500, "internal server error", "internal")
         for key, value in security_headers(request.scope):
             response.headers[key.decode()] = value.decode()

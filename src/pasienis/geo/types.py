@@ -10,22 +10,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import annotated_types as at
-from pydantic import AllowInfNan, Field
+from pydantic import Field
 
 Latitude = Annotated[
     float,
-    at.Ge(-90.0),
-    at.Le(90.0),
-    AllowInfNan(False),
-    Field(description="WGS84 latitude in decimal degrees, -90..90"),
+    Field(
+        ge=-90.0,
+        le=90.0,
+        allow_inf_nan=False,
+        description="WGS84 latitude in decimal degrees, -90..90",
+    ),
 ]
 Longitude = Annotated[
     float,
-    at.Ge(-180.0),
-    at.Le(180.0),
-    AllowInfNan(False),
-    Field(description="WGS84 longitude in decimal degrees, -180..180"),
+    Field(
+        ge=-180.0,
+        le=180.0,
+        allow_inf_nan=False,
+        description="WGS84 longitude in decimal degrees, -180..180",
+    ),
 ]
 
 __all__ = ["Latitude", "Longitude"]
