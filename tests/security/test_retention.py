@@ -284,3 +284,32 @@ def test_the_cli_shows_status_and_applies(sqlite_store: Store, cli) -> None:  # 
         assert GONE not in set(conn.execute(select(statements.c.entity_id)).scalars())
     cli("retention", "set", "table", "nope", "--days", "5", ok=False)
     assert verify_chain(sqlite_store).ok
+
+
+def test_erasure_walks_every_batch(
+    store: Store, erasers: retention.Erasers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches of two: seven old people and five old reads all go, the recent ones stay."""
+    from pasienis.security.retention import erase
+
+    monkeypatch.setattr(erase, "BATCH", 2)
+    fill(store)
+    with store.begin() as conn:
+        rows = [r for n in range(7) for r in _person("border", f"B{n}", f"Old {n}", OLD)]
+        write_statements(store, conn, rows)
+        conn.execute(
+            insert(plate_reads),
+            [_event_row(plate_reads, f"X{n}", OLD, "register", camera_id="C", plate=f"P{n}")
+             for n in range(5)],
+        )  # fmt: skip
+        for kind, scope in (("dataset", "border"), ("table", "plate_reads")):
+            retention.set_policy(conn, scope_kind=kind, scope=scope, period_days=30,
+                                 review_every_days=30, basis=None, actor="dpo",
+                                 erasers=erasers)  # fmt: skip
+    report = {r["scope"]: r["erased"] for r in retention.apply(store, erasers, actor="dpo")}
+    assert report["border"]["entities"] == 8  # the seven and P-OLD; P-MIXED stays
+    assert report["plate_reads"]["plate_reads"] == 7  # five, R-OLD and R-60
+    with store.read() as conn:
+        left = set(conn.execute(select(statements.c.entity_id)).scalars())
+        assert left == {KEPT, OTHER}
+        assert _ids(conn, plate_reads) == {make_id("register", "R-NEW")}

@@ -48,10 +48,18 @@ def erase_statements(
 ) -> dict[str, int]:
     """Delete the statements of ``dataset``'s expired entities; drop orphaned resolver rows."""
     total = {"entities": 0, "statements": 0}
+    after = ""  # keyset over entity ids: one pass over the index whatever the batch count
     while True:
-        ids = tuple(conn.execute(_expired_entities(dataset, cutoff).limit(BATCH)).scalars())
+        page = (
+            _expired_entities(dataset, cutoff)
+            .where(statements.c.entity_id > after)
+            .order_by(statements.c.entity_id)
+            .limit(BATCH)
+        )
+        ids = tuple(conn.execute(page).scalars())
         if not ids:
             return total
+        after = ids[-1]
         gone = conn.execute(
             delete(statements).where(
                 statements.c.dataset == dataset, statements.c.entity_id.in_(ids)
@@ -97,14 +105,18 @@ def erase_events(
     """Delete the expired rows of one event table (and what cascades from them)."""
     events = EVENT_TABLES[table]
     total: dict[str, int] = {table: 0}
+    after = ""  # keyset over the primary key, as for statements
     while True:
-        ids = tuple(
-            conn.execute(
-                select(events.c.id).where(_event_filter(table, cutoff, dataset)).limit(BATCH)
-            ).scalars()
+        page = (
+            select(events.c.id)
+            .where(_event_filter(table, cutoff, dataset), events.c.id > after)
+            .order_by(events.c.id)
+            .limit(BATCH)
         )
+        ids = tuple(conn.execute(page).scalars())
         if not ids:
             return total
+        after = ids[-1]
         if table in CASCADE:
             child_name, key = CASCADE[table]
             child = EVENT_TABLES[child_name]
