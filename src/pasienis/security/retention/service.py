@@ -171,7 +171,7 @@ def apply(
             report.append({**_ref(item), "would_erase": item.expired})
             continue
         with store.begin() as conn:
-            erased = _erase(conn, erasers, item)
+            erased = {k: v for k, v in _erase(conn, erasers, item).items() if v}
             _audit(conn, "retention.erase", actor, item.scope_kind, item.scope,
                    cutoff=item.cutoff.isoformat(), period_days=item.period_days,
                    erased=erased)  # fmt: skip
