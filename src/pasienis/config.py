@@ -218,6 +218,36 @@ class Settings(BaseSettings):
         "yet. Off: an administrator links identities (pasienis users link-oidc). Turn on only "
         "if the provider guarantees that claim is unique and cannot be chosen by users.",
     )
+    # --- security: audit anchors (docs/security.md, "Audit anchor") -------------------------
+    audit_anchor_dir: Path | None = Field(
+        default=None,
+        description="Directory of the signed, append-only audit anchor file "
+        "(audit-anchors.jsonl); put it where the database cannot reach (another disk, a "
+        "write-once mount). Empty means <data_dir>/audit-anchors.",
+    )
+    audit_anchor_key: str | None = Field(
+        default=None,
+        description="HMAC key that signs audit anchors (same on every server). Empty means a "
+        "random key kept in <data_dir>/audit-anchor.key, created on first use.",
+    )
+    audit_anchor_interval_s: float = Field(
+        default=300.0,
+        ge=0,
+        description="The server anchors the audit chain head this often (seconds) when it "
+        "moved; 0 turns periodic anchoring off (`pasienis audit anchor` still works).",
+    )
+    audit_anchor_syslog: str | None = Field(
+        default=None,
+        description="Also send each anchor as a syslog line: a socket path (/dev/log) or "
+        "host:port (UDP) of a log host. Empty: no syslog.",
+    )
+    # --- security: retention (docs/security.md, "Retention") --------------------------------
+    retention_review_days: int = Field(
+        default=365,
+        ge=1,
+        description="Default interval between reviews of a retention policy (days): each "
+        "dataset's and table's period is reviewed at least this often.",
+    )
     # --- ingest: imports ----------------------------------------------------------------------
     ingest_batch_records: int = Field(
         default=50_000,

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 from ops_helpers import Crew
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from pasienis.ops.models import positions, units
+from pasienis.ops.models import devices, positions, units
 from pasienis.store import Store
 
 OSMAND_GET = (
@@ -210,12 +210,47 @@ def test_bad_fixes_are_flagged_and_never_the_last_good_position(
     assert "null_island" in flags[4]
     assert "out_of_order" in flags[5] or "duplicate" in flags[5]
     assert "out_of_order" in flags[6]
-    assert "out_of_order" in flags[7]  # the future fix pushed the device's newest time
+    assert flags[7] == set()  # the future fix did not move the device's ordering clock
     with store.read() as conn:
         unit = conn.execute(select(units).where(units.c.id == crew.unit_id)).mappings().one()
-    # Only the first fix was good: no flagged fix ever became the last good position.
-    assert (unit["last_lat"], unit["last_lon"]) == (54.6872, 25.2797)
-    assert unit["last_fix_at"] == datetime.fromtimestamp(t0, UTC)
+    # No flagged fix ever became the last good position; the last (trusted) one did.
+    assert (unit["last_lat"], unit["last_lon"]) == (54.6890, 25.2800)
+    assert unit["last_fix_at"] == datetime.fromtimestamp(t0 + 240, UTC)
+
+
+def test_a_far_future_fix_never_freezes_the_unit(
+    client: TestClient, crew: Crew, store: Store
+) -> None:
+    """Issue 11 #6: one fix stamped in year 9999 made every later real fix "out of order"."""
+    t0 = int(datetime.now(UTC).timestamp()) - 600
+    _get(client, crew, timestamp=t0, lat=54.6872, lon=25.2797)
+    _get(client, crew, timestamp="9999-12-31T23:59:59Z", lat=54.6873, lon=25.2797)
+    _get(client, crew, timestamp=t0 + 60, lat=54.6874, lon=25.2797)
+    _get(client, crew, timestamp=t0 + 120, lat=54.6875, lon=25.2797)
+    flags = [p["flags"] for p in stored(store)]
+    assert flags == ["", "future", "", ""]
+    with store.read() as conn:
+        unit = conn.execute(select(units).where(units.c.id == crew.unit_id)).mappings().one()
+        clock = conn.execute(
+            select(devices.c.last_fix_at).where(devices.c.id == crew.device_id)
+        ).scalar()
+    assert unit["last_fix_at"] == datetime.fromtimestamp(t0 + 120, UTC)
+    assert clock == datetime.fromtimestamp(t0 + 120, UTC)
+
+
+def test_a_clock_frozen_before_the_fix_is_not_trusted(
+    client: TestClient, crew: Crew, store: Store
+) -> None:
+    """A device whose stored clock already says 9999 (written by older code) recovers."""
+    with store.begin() as conn:
+        conn.execute(
+            update(devices)
+            .where(devices.c.id == crew.device_id)
+            .values(last_fix_at=datetime(9999, 12, 31, tzinfo=UTC))
+        )
+    t0 = int(datetime.now(UTC).timestamp()) - 60
+    _get(client, crew, timestamp=t0, lat=54.6872, lon=25.2797)
+    assert [p["flags"] for p in stored(store)] == [""]
 
 
 def test_generic_json_endpoint_and_purge(client: TestClient, crew: Crew, store: Store) -> None:

@@ -23,6 +23,7 @@ from pasienis.api.routers import (
     ops_units,
     ops_ws,
     planning,
+    retention,
     schema,
     system,
     users,
@@ -30,6 +31,7 @@ from pasienis.api.routers import (
 )
 from pasienis.api.sockets import SocketRegistry
 from pasienis.api.static import mount_web
+from pasienis.api.wiring import retention_erasers
 from pasienis.config import Settings
 from pasienis.ingest.evidence import TOPIC as SEIZURE_TOPIC
 from pasienis.ingest.evidence import seizure_handler
@@ -39,6 +41,7 @@ from pasienis.jobs import Bus, JobRunner
 from pasienis.model import install_model
 from pasienis.ops.flows import Ops
 from pasienis.ops.runtime import ops_running
+from pasienis.security.anchor import anchoring
 from pasienis.store import Store, open_store
 
 
@@ -56,7 +59,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         ops.bus = ops.bus or getattr(_app.state, "bus", None)
         # The halves meet on the bus: a seizure recorded in the field becomes graph evidence.
         unsubscribe = _app.state.bus.subscribe(SEIZURE_TOPIC, seizure_handler(the_store))
-        async with ops_running(ops):
+        async with ops_running(ops), anchoring(the_store, settings):
             yield
         unsubscribe()
         _app.state.jobs.shutdown()
@@ -76,6 +79,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.jobs.register(IMPORT_JOB, import_job)
     ops = app.state.ops = Ops(store=the_store, settings=settings)
     app.state.sockets = SocketRegistry()
+    app.state.erasers = retention_erasers(settings)
     install_problem_handlers(app)
     app.include_router(system.router)
     app.include_router(schema.router)
@@ -87,6 +91,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(violations.router)
     app.include_router(planning.router)
     app.include_router(jobs.router)
+    app.include_router(retention.router)
     for ops_router in (ops_positions, ops_units, ops_tasks, ops_ws, ops_intercept):
         app.include_router(ops_router.router)
     mount_web(app)

@@ -72,6 +72,15 @@ def _install_error_answers(app: FastAPI) -> None:
         response.headers["WWW-Authenticate"] = 'Bearer realm="pasienis"'
         return response
 
+    @app.exception_handler(Exception)
+    async def _server_error(request: Request, exc: Exception) -> JSONResponse:
+        # Starlette answers unhandled errors outside every middleware: add the headers here.
+        # (It re-raises the error afterwards, so the server still logs the traceback.)
+        response = problem(500, "internal server error", "internal")
+        for key, value in security_headers(request.scope):
+            response.headers[key.decode()] = value.decode()
+        return response
+
     @app.exception_handler(LockedOutError)
     async def _locked(_request: Request, exc: LockedOutError) -> JSONResponse:
         response = problem(exc.status_code, exc.message, exc.kind, hint=exc.hint)
@@ -200,24 +209,29 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        https = scope.get("scheme") == "https"
-        api = scope.get("path", "").startswith("/api/")
-        csp = DOCS_CSP if scope.get("path", "").startswith(("/docs", "/redoc")) else CSP
+        extra = security_headers(scope)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                extra = [
-                    (b"content-security-policy", csp.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"),
-                    (b"x-frame-options", b"DENY"),
-                    (b"cross-origin-opener-policy", b"same-origin"),
-                ]
-                if api:  # personal data must not linger in shared or browser caches
-                    extra.append((b"cache-control", b"no-store"))
-                if https:
-                    extra.append((b"strict-transport-security", b"max-age=63072000"))
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+def security_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+    """The hardening headers of every HTTP answer to ``scope`` (errors included)."""
+    path = scope.get("path", "")
+    csp = DOCS_CSP if path.startswith(("/docs", "/redoc")) else CSP
+    extra = [
+        (b"content-security-policy", csp.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"x-frame-options", b"DENY"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+    ]
+    if path.startswith("/api/"):  # personal data must not linger in shared or browser caches
+        extra.append((b"cache-control", b"no-store"))
+    if scope.get("scheme") == "https":
+        extra.append((b"strict-transport-security", b"max-age=63072000"))
+    return extra

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from pasienis.errors import PasienisError
 
@@ -28,3 +33,45 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _pasienis_error(_request: Request, exc: PasienisError) -> JSONResponse:
         extra = {"hint": exc.hint} if exc.hint else {}
         return problem(exc.status_code, exc.message, exc.kind, **extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return validation_problem(exc.errors())
+
+    @app.exception_handler(HTTPException)
+    async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        title = detail or HTTP_TITLES.get(exc.status_code, "error")
+        response = problem(exc.status_code, title, HTTP_KINDS.get(exc.status_code, "http"))
+        for key, value in (exc.headers or {}).items():
+            response.headers[key] = value
+        return response
+
+
+HTTP_TITLES = {404: "not found", 405: "method not allowed", 406: "not acceptable"}
+HTTP_KINDS = {404: "not-found", 405: "method-not-allowed", 406: "not-acceptable"}
+
+
+def validation_problem(errors: Any) -> JSONResponse:
+    """422 for a request that does not match its schema, naming each bad field.
+
+    The rejected input is not echoed: it may be NaN or a lone surrogate (which JSON cannot
+    carry, so echoing it was itself the 500) or personal data that has no place in a log.
+    """
+    items = [
+        {
+            "loc": [part if isinstance(part, int) else _text(part) for part in e.get("loc", ())],
+            "msg": _text(e.get("msg", "")),
+            "type": _text(e.get("type", "")),
+        }
+        for e in errors
+    ]
+    detail = "; ".join(".".join(map(str, i["loc"])) + ": " + i["msg"] for i in items[:10])
+    return problem(422, "the request does not match its schema", "validation", detail, errors=items)
+
+
+def _text(value: object) -> str:
+    """Printable text: a lone surrogate becomes U+FFFD, a non-finite number its name."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return str(value).encode("utf-8", "replace").decode("utf-8")

@@ -19,6 +19,7 @@ from pasienis.cli import entities as entity_commands
 from pasienis.cli import ingest as ingest_commands
 from pasienis.cli import jobs as job_commands
 from pasienis.cli import quarantine as quarantine_commands
+from pasienis.cli import retention as retention_commands
 from pasienis.cli import routing as routing_commands
 from pasienis.cli import scenario as scenario_commands
 from pasienis.cli import schema as schema_commands
@@ -52,6 +53,7 @@ app.command("serve")(serve_commands.serve)
 app.add_typer(user_commands.app, name="users")
 app.add_typer(audit_commands.app, name="audit")
 app.add_typer(violation_commands.app, name="violations")
+app.add_typer(retention_commands.app, name="retention")
 
 err = Console(stderr=True)
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 import typer
 from rich.console import Console
 
-from pasienis.cli.context import opened_store
+from pasienis.cli.context import opened_store, settings
+from pasienis.security.anchor import AnchorConfig, check_anchor, write_anchor
 from pasienis.security.audit import search_audit, verify_chain
+from pasienis.store.types import to_utc
 
 app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 out = Console()
@@ -20,27 +22,51 @@ def _when(value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(value)
+        return to_utc(datetime.fromisoformat(value))
     except ValueError as exc:
-        raise typer.BadParameter(f"not an ISO date/time: {value!r}") from exc
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+        raise typer.BadParameter(f"not an ISO date/time in years 1..9999: {value!r}") from exc
 
 
 @app.command("verify")
 def verify_command() -> None:
-    """Recompute the chain; exit 1 and name the first bad entry when it was tampered with."""
-    with opened_store(model=False) as store:
+    """Recompute the chain and compare it with the latest anchor; exit 1 when tampered with."""
+    cfg = settings()
+    with opened_store(cfg, model=False) as store:
         result = verify_chain(store)
-    if result.ok:
-        out.print(f"audit chain intact: {result.checked} entries verified")
-        return
-    err.print(
-        f"[bold red]audit chain broken at entry {result.first_bad_seq}:[/] {result.reason} "
-        f"({result.checked} entries before it verified)",
-        highlight=False,
-        soft_wrap=True,
-    )
-    raise typer.Exit(1)
+        anchored = check_anchor(store, AnchorConfig.from_settings(cfg))
+    if not result.ok:
+        err.print(
+            f"[bold red]audit chain broken at entry {result.first_bad_seq}:[/] {result.reason} "
+            f"({result.checked} entries before it verified)",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if not anchored.ok:
+        err.print(
+            f"[bold red]audit log does not match its anchor:[/] {anchored.reason}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if not (result.ok and anchored.ok):
+        raise typer.Exit(1)
+    out.print(f"audit chain intact: {result.checked} entries verified", highlight=False)
+    if anchored.anchor is None:
+        err.print(f"[yellow]warning:[/] {anchored.reason}", highlight=False, soft_wrap=True)
+    else:
+        out.print(
+            f"matches the anchor of {anchored.anchor.at} (entry {anchored.anchor.seq})",
+            highlight=False,
+        )
+
+
+@app.command("anchor")
+def anchor_command() -> None:
+    """Write the chain head to the signed anchor file now (the server does so periodically)."""
+    cfg = settings()
+    config = AnchorConfig.from_settings(cfg)
+    with opened_store(cfg, model=False) as store:
+        anchor = write_anchor(store, config)
+    out.print(f"anchored entry {anchor.seq} ({anchor.hash[:16]}…) in {config.path}")
 
 
 @app.command("search")

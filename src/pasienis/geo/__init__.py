@@ -42,6 +42,7 @@ from pasienis.geo.routing import (
     tiles_dir,
 )
 from pasienis.geo.tiles import TileBuild, build_tiles, read_manifest
+from pasienis.geo.types import Latitude, Longitude
 
 __all__ = [
     "CoordinateError",
@@ -51,6 +52,8 @@ __all__ = [
     "GeofenceError",
     "GreatCircleRouter",
     "InterceptionPoint",
+    "Latitude",
+    "Longitude",
     "Method",
     "Point",
     "PointLike",

@@ -86,9 +86,10 @@ def parse_time(value: object) -> datetime | None:
             raise BadFixError(f"bad timestamp {text!r}") from exc
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
+        # The zone can push a valid local time out of datetime's years 1..9999 in UTC.
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (OverflowError, ValueError) as exc:
         raise BadFixError(f"bad timestamp {text!r}", hint="epoch seconds/ms or ISO-8601") from exc
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def truthy(value: object) -> bool | None:

@@ -15,7 +15,7 @@ from pasienis.ops.delivery.hub import Hub
 from pasienis.ops.fixes import Fix
 from pasienis.ops.geofences import check_geofences
 from pasienis.ops.models import devices, positions, units
-from pasienis.ops.quality import FixRules, LastGood, assess
+from pasienis.ops.quality import FUTURE, FixRules, LastGood, assess, is_future
 from pasienis.ops.service import verify_device
 from pasienis.store import Store
 
@@ -34,11 +34,12 @@ def store_fix(
         if unit["last_fix_at"] is not None
         else None
     )
+    clock = ordering_clock(last_fix_at, unit["last_fix_at"], now=now, rules=rules)
     flags = assess(
         fix,
         fixed_at=fixed_at,
         now=now,
-        device_last_fix_at=last_fix_at,
+        device_last_fix_at=clock,
         last_good=last_good,
         rules=rules,
     )
@@ -60,7 +61,10 @@ def store_fix(
         "attributes": fix.attributes or None,
     }
     position_id = int(conn.execute(insert(positions).values(**row)).inserted_primary_key[0])  # type: ignore[index]
-    newest = fixed_at if last_fix_at is None or fixed_at > last_fix_at else last_fix_at
+    # A fix from the future never moves the clock: one bad timestamp (year 9999) would make
+    # every later real fix "out of order" for good.
+    trusted_time = FUTURE not in flags
+    newest = fixed_at if trusted_time and (clock is None or fixed_at > clock) else clock
     conn.execute(
         update(devices)
         .where(devices.c.id == device["id"])
@@ -89,6 +93,19 @@ def store_fix(
         "alarm": fix.alarm,
         "geofence_events": fence_events,
     }
+
+
+def ordering_clock(
+    device_clock: datetime | None, last_good_at: datetime | None, *, now: datetime, rules: FixRules
+) -> datetime | None:
+    """The time new fixes of a device are ordered against: its newest fix not in the future.
+
+    A clock stored before future fixes were kept out of it (it may say 9999) is not trusted;
+    the unit's last good fix stands in for it.
+    """
+    if device_clock is None or not is_future(device_clock, now=now, rules=rules):
+        return device_clock
+    return last_good_at
 
 
 def accept_fix(

@@ -44,6 +44,11 @@ class LastGood:
     at: datetime
 
 
+def is_future(at: datetime, *, now: datetime, rules: FixRules) -> bool:
+    """``at`` lies further ahead of the server clock than the tolerance allows."""
+    return (at - now).total_seconds() > rules.future_tolerance_s
+
+
 def assess(
     fix: Fix,
     *,
@@ -53,13 +58,17 @@ def assess(
     last_good: LastGood | None,
     rules: FixRules,
 ) -> list[str]:
-    """The flags of one fix (empty list: trusted)."""
+    """The flags of one fix (empty list: trusted).
+
+    ``device_last_fix_at`` is the device's ordering clock: its newest fix that was not in the
+    future (see :func:`pasienis.ops.positions.ordering_clock`).
+    """
     flags: list[str] = []
     if fix.fixed_at is None:
         flags.append(NO_TIME)
     if abs(fix.lat) < 1e-6 and abs(fix.lon) < 1e-6:
         flags.append(NULL_ISLAND)
-    if (fixed_at - now).total_seconds() > rules.future_tolerance_s:
+    if is_future(fixed_at, now=now, rules=rules):
         flags.append(FUTURE)
     if fix.accuracy_m is not None and fix.accuracy_m > rules.max_accuracy_m:
         flags.append(INACCURATE)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, FiniteFloat
+
+from pasienis.geo.types import Latitude, Longitude
+from pasienis.store.types import UtcTime
 
 UnitStatus = Literal["available", "busy", "off_duty"]
 
@@ -50,14 +53,14 @@ class GenericFix(BaseModel):
     """Our own JSON position format (already in internal units)."""
 
     device_id: str = Field(min_length=1, max_length=64)
-    time: str | float | None = Field(default=None, description="ISO-8601 or epoch s/ms")
-    lat: float
-    lon: float
-    accuracy_m: float | None = None
-    speed_mps: float | None = None
-    heading_deg: float | None = None
-    altitude_m: float | None = None
-    battery_pct: float | None = None
+    time: str | FiniteFloat | None = Field(default=None, description="ISO-8601 or epoch s/ms")
+    lat: Latitude
+    lon: Longitude
+    accuracy_m: FiniteFloat | None = None
+    speed_mps: FiniteFloat | None = None
+    heading_deg: FiniteFloat | None = None
+    altitude_m: FiniteFloat | None = None
+    battery_pct: FiniteFloat | None = None
     charging: bool | None = None
     alarm: str | None = None
     attributes: dict[str, Any] | None = None
@@ -70,12 +73,12 @@ class PositionAccepted(BaseModel):
 
 
 class TaskCreate(BaseModel):
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    lat: Latitude
+    lon: Longitude
     category: str = Field(min_length=1, max_length=32)
     priority: int = Field(default=3, ge=1, le=5, description="1 highest .. 5 lowest")
     description: str = Field(min_length=1, max_length=10_000)
-    due_at: datetime | None = None
+    due_at: UtcTime | None = None
     entity_ids: list[str] = Field(default_factory=list)
     unit: str | None = Field(default=None, description="assign at once to this unit")
 
@@ -91,12 +94,12 @@ class ViolationReport(BaseModel):
     """A crew's report; ``lat``/``lon`` are the phone's GPS fix (else the task's location)."""
 
     category: str = Field(min_length=1, max_length=32)
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
-    accuracy_m: float | None = Field(default=None, ge=0)
-    quantity: float | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    accuracy_m: FiniteFloat | None = Field(default=None, ge=0)
+    quantity: FiniteFloat | None = None
     unit_of_measure: str | None = None
-    value_eur: float | None = None
+    value_eur: FiniteFloat | None = None
     person_id: str | None = None
     vehicle_id: str | None = None
     description: str | None = None
@@ -116,9 +119,9 @@ class AlertIn(BaseModel):
     """An alert from the intelligence side: where, when, who/what, and why."""
 
     alert_id: str = Field(min_length=1, max_length=128)
-    occurred_at: datetime
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    occurred_at: UtcTime
+    lat: Latitude
+    lon: Longitude
     category: str = Field(default="alert", max_length=32)
     priority: int = Field(default=2, ge=1, le=5)
     text: str = Field(min_length=1, max_length=10_000)

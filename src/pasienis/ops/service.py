@@ -18,6 +18,7 @@ from pasienis.model import make_id
 from pasienis.ops import device_auth
 from pasienis.ops.errors import ConflictError, OpsError, UnknownUnitError
 from pasienis.ops.models import devices, unit_members, units
+from pasienis.security.identifiers import clean_identifier, normal_identifier
 
 UNIT_STATUSES = ("available", "busy", "off_duty")
 #: Characters that would break the MQTT topics a call sign or device id becomes part of.
@@ -41,7 +42,7 @@ def add_unit(
     status: str = "available",
 ) -> dict[str, Any]:
     """Create a unit; the call sign is unique (case-insensitive, stored upper-case)."""
-    sign = call_sign.strip().upper()
+    sign = clean_identifier(call_sign, what="call sign", max_length=32).upper()
     if not sign or len(sign) > 32 or set(sign) & MQTT_RESERVED:
         raise OpsError("a call sign has 1-32 characters and none of / + #")
     _check_status(status)
@@ -74,10 +75,9 @@ def _check_status(status: str) -> None:
 
 def get_unit(conn: Connection, *, ref: str) -> dict[str, Any]:
     """A unit by id or call sign."""
+    sign = normal_identifier(ref).upper()
     row = (
-        conn.execute(
-            select(units).where(or_(units.c.id == ref, units.c.call_sign == ref.strip().upper()))
-        )
+        conn.execute(select(units).where(or_(units.c.id == ref, units.c.call_sign == sign)))
         .mappings()
         .first()
     )

@@ -49,6 +49,34 @@ class PasswordRejectedError(SecurityError):
     kind = "password-policy"
 
 
+class IdentifierError(SecurityError):
+    """A user name or call sign that could pass for another (mixed scripts, invisible marks)."""
+
+    status_code = 422
+    kind = "invalid-identifier"
+
+
+class AuditAnchorError(SecurityError):
+    """The audit anchor file cannot be read or holds a line whose signature does not match."""
+
+    status_code = 409
+    kind = "audit-anchor"
+
+
+class RetentionError(SecurityError):
+    """A retention policy or review that cannot be: unknown scope, a period under a day."""
+
+    status_code = 422
+    kind = "retention"
+
+
+class UnknownRetentionScopeError(RetentionError):
+    """No such dataset or table, or no policy for it."""
+
+    status_code = 404
+    kind = "unknown-retention-scope"
+
+
 class UserExistsError(SecurityError):
     """An account with that name exists already."""
 

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
+from pasienis.security.identifiers import normal_identifier
 from pasienis.security.principals import Clearance, Role
 
 
 class LoginRequest(BaseModel):
-    """Password sign-in."""
+    """Password sign-in (the name in NFKC, as account names are stored)."""
 
-    name: str = Field(min_length=1, max_length=128)
+    name: Annotated[str, AfterValidator(normal_identifier)] = Field(min_length=1, max_length=128)
     password: str = Field(min_length=1, max_length=1024)
 
 
@@ -152,3 +153,5 @@ class VerifyRead(BaseModel):
     checked: int
     first_bad_seq: int | None
     reason: str | None
+    anchor_seq: int | None = None
+    anchor_at: str | None = None

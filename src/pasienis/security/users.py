@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from pasienis.security.errors import PasswordRejectedError, UnknownUserError, UserExistsError
+from pasienis.security.identifiers import clean_identifier, normal_identifier
 from pasienis.security.models import api_tokens, sessions, user_roles, users
 from pasienis.security.passwords import (
     check_policy,
@@ -49,9 +50,7 @@ def create_user(
     display_name: str | None = None,
 ) -> UserInfo:
     """Create an account; ``password=None`` makes one only OIDC (or a token) can sign in to."""
-    name = name.strip()
-    if not name or len(name) > 128:
-        raise PasswordRejectedError("an account name needs 1 to 128 characters")
+    name = clean_identifier(name, what="account name", max_length=128)
     if conn.execute(select(users.c.id).where(users.c.name == name)).first():
         raise UserExistsError(f"an account named {name!r} exists already")
     user_id = uuid.uuid4().hex
@@ -81,7 +80,7 @@ def set_roles(conn: Connection, *, user_id: str, roles: Iterable[Role]) -> None:
 
 def user_row(conn: Connection, *, name: str) -> Any:
     """The raw account row (with its hash) or :class:`UnknownUserError`."""
-    row = conn.execute(select(users).where(users.c.name == name)).first()
+    row = conn.execute(select(users).where(users.c.name == normal_identifier(name))).first()
     if row is None:
         raise UnknownUserError(f"no account named {name!r}", hint="pasienis users list")
     return row

@@ -27,6 +27,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "pasienis.model.models",
     "pasienis.model.events",
     "pasienis.security.models",
+    "pasienis.security.retention.models",
     "pasienis.jobs.models",
     "pasienis.ingest.models",
     "pasienis.ops.models",

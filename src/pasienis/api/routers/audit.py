@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from pasienis.api.deps import AuditorDep, Principal, Role, require
+from pasienis.security.anchor import AnchorConfig, check_anchor
 from pasienis.security.audit import search_audit, verify_chain
 from pasienis.security.schemas import AuditRead, VerifyRead
+from pasienis.store.types import UtcTime
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 AuditorRole = Annotated[Principal, Depends(require(Role.auditor))]
@@ -23,8 +24,8 @@ def search(
     user: Annotated[str | None, Query(max_length=128)] = None,
     entity: Annotated[str | None, Query(max_length=128)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: UtcTime | None = None,
+    until: UtcTime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> list[AuditRead]:
@@ -39,8 +40,8 @@ def search(
             user=user,
             entity=entity,
             action=action,
-            since=_utc(since),
-            until=_utc(until),
+            since=since,
+            until=until,
             limit=limit,
             offset=offset,
         )
@@ -51,18 +52,17 @@ def search(
 
 @router.get("/verify")
 def verify(request: Request, _who: AuditorRole, audit: AuditorDep) -> VerifyRead:
-    """Recompute the hash chain and name the first bad entry, if any."""
-    result = verify_chain(request.app.state.store)
-    audit.record("audit.verify", detail={"ok": result.ok, "first_bad": result.first_bad_seq})
+    """Recompute the hash chain, name the first bad entry, compare with the latest anchor."""
+    store = request.app.state.store
+    result = verify_chain(store)
+    anchored = check_anchor(store, AnchorConfig.from_settings(request.app.state.settings))
+    ok = result.ok and anchored.ok
+    audit.record("audit.verify", detail={"ok": ok, "first_bad": result.first_bad_seq})
     return VerifyRead(
-        ok=result.ok,
+        ok=ok,
         checked=result.checked,
         first_bad_seq=result.first_bad_seq,
-        reason=result.reason,
+        reason=result.reason if not result.ok else (None if anchored.ok else anchored.reason),
+        anchor_seq=anchored.anchor.seq if anchored.anchor else None,
+        anchor_at=anchored.anchor.at if anchored.anchor else None,
     )
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

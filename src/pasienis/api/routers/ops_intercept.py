@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
 from pasienis.api.deps import Principal, Role, audit_read, require
-from pasienis.geo import make_router
+from pasienis.geo import Latitude, Longitude, make_router
 from pasienis.ops import intercept
 from pasienis.ops.flows import Ops
 
@@ -22,8 +22,8 @@ Dispatcher = Annotated[Principal, Depends(require(Role.dispatcher, Role.administ
 
 
 class LatLon(BaseModel):
-    lat: float
-    lon: float
+    lat: Latitude
+    lon: Longitude
 
 
 class InterceptRequest(BaseModel):

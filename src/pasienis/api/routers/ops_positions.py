@@ -7,6 +7,7 @@ unknown device or a wrong secret), so these routes are ``public`` to the user-se
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -15,10 +16,16 @@ from fastapi.concurrency import run_in_threadpool
 from pasienis.api.deps import basic_credentials, bearer_token, public
 from pasienis.ops.device_auth import REFUSED
 from pasienis.ops.errors import BadFixError, DeviceAuthError
+from pasienis.ops.fixes import Fix
 from pasienis.ops.flows import Ops
-from pasienis.ops.positions import accept_authenticated, accept_fix
+from pasienis.ops.positions import accept_authenticated
 from pasienis.ops.protocols.generic import parse_generic
-from pasienis.ops.protocols.osmand import parse_osmand, parse_traccar_json
+from pasienis.ops.protocols.osmand import (
+    osmand_device_id,
+    parse_osmand,
+    parse_traccar_json,
+    traccar_json_device_id,
+)
 from pasienis.ops.protocols.owntracks import parse_location
 from pasienis.ops.quality import FixRules
 from pasienis.ops.schemas import GenericFix, PositionAccepted
@@ -32,43 +39,57 @@ def _ops(request: Request) -> Ops:
     return request.app.state.ops
 
 
-async def _osmand_fix(request: Request) -> Any:
+async def _osmand_request(request: Request) -> tuple[str, Callable[[], Fix]]:
+    """The device id of an OsmAnd/Traccar request, and how to parse its fix once it is known.
+
+    Only the device id is read before the device is authenticated: a stranger's timestamps
+    and coordinates are never parsed.
+    """
     params: dict[str, str] = dict(request.query_params)
     if request.method == "POST":
         kind = request.headers.get("content-type", "")
         if "json" in kind:
             try:
-                return parse_traccar_json(json.loads(await request.body() or b"{}"))
-            except (ValueError, AttributeError) as exc:
+                body = json.loads(await request.body() or b"{}")
+            except ValueError as exc:
                 raise BadFixError("the body is not a Traccar JSON position") from exc
+            if not isinstance(body, dict):
+                raise BadFixError("the body is not a Traccar JSON position")
+            return traccar_json_device_id(body), lambda: parse_traccar_json(body)
         if "form" in kind:
             params.update({k: str(v) for k, v in (await request.form()).items()})
-    return parse_osmand(params)
+    return osmand_device_id(params), lambda: parse_osmand(params)
 
 
-async def _accept(
-    request: Request, fix: Any, secret: str | None, device: dict[str, Any] | None = None
-) -> dict[str, Any]:
+async def _device(request: Request, device_id: str, secret: str | None) -> dict[str, Any]:
+    """The authenticated device, or :class:`DeviceAuthError` (401, one answer for an unknown
+    device and a wrong secret)."""
+    store = _ops(request).store
+    return await run_in_threadpool(verify_device, store, device_id=device_id, secret=secret)
+
+
+async def _accept(request: Request, fix: Fix, device: dict[str, Any]) -> dict[str, Any]:
     ops = _ops(request)
-    rules = FixRules.from_settings(ops.settings)
-    if device is not None:
-        if str(fix.device_id) != device["id"]:
-            raise DeviceAuthError(REFUSED)
-        return await run_in_threadpool(
-            accept_authenticated, ops.store, fix=fix, device=device, rules=rules, hub=ops.hub
-        )
     return await run_in_threadpool(
-        accept_fix, ops.store, fix=fix, secret=secret, rules=rules, hub=ops.hub
+        accept_authenticated,
+        ops.store,
+        fix=fix,
+        device=device,
+        rules=FixRules.from_settings(ops.settings),
+        hub=ops.hub,
     )
 
 
-async def _device_first(request: Request, device_id: str | None, secret: str | None) -> Any:
-    """Authenticate before the body is read or parsed, when the device id is known already
-    (query string, HTTP Basic user): a wrong secret is 401 whatever the body holds."""
-    if not device_id:
-        return None
-    store = _ops(request).store
-    return await run_in_threadpool(verify_device, store, device_id=device_id, secret=secret)
+async def _osmand(request: Request, secret: str | None, known_id: str | None = None) -> None:
+    """Authenticate before the body is read when the device id is known already (query
+    string, HTTP Basic user), else as soon as the body names it; parse the fix only then."""
+    device = await _device(request, known_id, secret) if known_id else None
+    device_id, parse = await _osmand_request(request)
+    if device is None:
+        device = await _device(request, device_id, secret)
+    elif device_id != device["id"]:
+        raise DeviceAuthError(REFUSED)
+    await _accept(request, parse(), device)
 
 
 @router.get("/osmand/{key}", operation_id="osmand_get", dependencies=[Depends(DEVICE_AUTH)])
@@ -80,8 +101,7 @@ async def osmand(key: str, request: Request) -> Response:
     body of the newer client (POST application/json). Answers 200 with an empty body.
     """
     query = request.query_params
-    device = await _device_first(request, query.get("id") or query.get("deviceid"), key)
-    await _accept(request, await _osmand_fix(request), key, device)
+    await _osmand(request, key, query.get("id") or query.get("deviceid"))
     return Response(status_code=200)
 
 
@@ -90,11 +110,11 @@ async def osmand(key: str, request: Request) -> Response:
 async def osmand_basic(request: Request) -> Response:
     """OsmAnd with the secret in HTTP Basic auth (user = device id) or ``?key=``."""
     basic = basic_credentials(request)
-    secret = basic[1] if basic else request.query_params.get("key")
     query = request.query_params
-    device_id = basic[0] if basic else (query.get("id") or query.get("deviceid"))
-    device = await _device_first(request, device_id, secret)
-    await _accept(request, await _osmand_fix(request), secret, device)
+    secret = basic[1] if basic else query.get("key")
+    await _osmand(
+        request, secret, basic[0] if basic else (query.get("id") or query.get("deviceid"))
+    )
     return Response(status_code=200)
 
 
@@ -108,7 +128,7 @@ async def owntracks(request: Request) -> list[dict[str, Any]]:
     basic = basic_credentials(request)
     if basic is None:
         raise DeviceAuthError("OwnTracks needs HTTP Basic auth (device id : secret)")
-    device = await _device_first(request, basic[0], basic[1])
+    device = await _device(request, basic[0], basic[1])  # before the body is read
     body = await request.body()
     if not body:
         return []
@@ -126,7 +146,7 @@ async def owntracks(request: Request) -> list[dict[str, Any]]:
             if h in request.headers
         }
     )
-    await _accept(request, fix, basic[1], device)
+    await _accept(request, fix, device)
     return []
 
 
@@ -135,5 +155,6 @@ async def generic(body: GenericFix, request: Request) -> PositionAccepted:
     """Our JSON format; the secret as ``Authorization: Bearer <secret>`` or Basic."""
     basic = basic_credentials(request)
     secret = bearer_token(request) or (basic[1] if basic else None)
-    stored = await _accept(request, parse_generic(body), secret)
+    device = await _device(request, body.device_id, secret)
+    stored = await _accept(request, parse_generic(body), device)
     return PositionAccepted(id=stored["id"], unit_id=stored["unit_id"], flags=stored["flags"])

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
 from pasienis.api.deps import Principal, Role, audit_read, require
 from pasienis.api.sockets import device_subject
+from pasienis.geo.types import Latitude, Longitude
 from pasienis.ops import assignment, geofences, positions, service
 from pasienis.ops.flows import Ops
 from pasienis.ops.schemas import (
@@ -20,6 +20,7 @@ from pasienis.ops.schemas import (
     UnitRead,
     UnitStatusChange,
 )
+from pasienis.store.types import UtcTime
 
 router = APIRouter(prefix="/api/ops", tags=["ops: units"])
 DISPATCH = require(Role.dispatcher, Role.administrator)
@@ -64,8 +65,8 @@ def unit_track(
     ref: str,
     request: Request,
     _p: Dispatcher,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: UtcTime | None = None,
+    until: UtcTime | None = None,
     good_only: bool = False,
 ) -> list[dict[str, Any]]:
     with _ops(request).store.read() as conn:
@@ -81,8 +82,8 @@ def unit_track(
 
 @router.get("/suggest")
 def suggest(
-    lat: float,
-    lon: float,
+    lat: Latitude,
+    lon: Longitude,
     request: Request,
     _p: Dispatcher,
     category: str | None = None,

@@ -37,7 +37,13 @@ LIVE_ROLES = (Role.dispatcher, Role.administrator)
 
 
 def _device_login(ops: Ops, hello: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    device = verify_device(ops.store, device_id=hello.get("device_id"), secret=hello.get("secret"))
+    device_id, secret = hello.get("device_id"), hello.get("secret")
+    # JSON can carry anything: a list or an object as the secret is refused, not a crash.
+    if not isinstance(device_id, str | int) or isinstance(device_id, bool):
+        raise DeviceAuthError("the hello needs device_id as a string")
+    if not isinstance(secret, str):
+        raise DeviceAuthError("the hello needs secret as a string")
+    device = verify_device(ops.store, device_id=str(device_id), secret=secret)
     with ops.store.read() as conn:
         return device, get_unit(conn, ref=device["unit_id"])
 

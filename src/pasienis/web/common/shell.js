@@ -20,10 +20,11 @@ export function label(prefix, value) {
 export function errorText(error) {
   if (!(error instanceof ApiError)) return t("error.network");
   if (error.status === 401) return t("common.session_ended");
-  const detail = error.problem && error.problem.detail;
-  if (error.status === 422 && Array.isArray(detail)) {
-    // FastAPI's validation answer: name the field and say what is wrong with it.
-    const first = detail[0] || {};
+  const problem = error.problem || {};
+  const fields = Array.isArray(problem.errors) ? problem.errors : problem.detail;
+  if (error.status === 422 && Array.isArray(fields)) {
+    // A validation answer (`errors`, or FastAPI's `detail` list): name the field and the fault.
+    const first = fields[0] || {};
     return t("common.invalid", { field: (first.loc || []).slice(-1)[0] || "?", reason: first.msg || "" });
   }
   const text = error.hint ? `${error.message} — ${error.hint}` : error.message;
