@@ -280,6 +280,7 @@ entities:
     properties: {name: name, birthDate: born, nationality: nat}
   passport:
     schema: Passport
+    on_invalid: record
     key: [nat, doc]
     properties: {number: doc, country: nat, holder: {entity: person}}
   vehicle:

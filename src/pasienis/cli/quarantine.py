@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pasienis.cli.context import opened_store
-from pasienis.cli.ingest import print_result
+from pasienis.cli.ingest import exit_for, print_result
 from pasienis.ingest import get_entry, list_entries, load_mapping, retry_entries
 
 app = typer.Typer(
@@ -67,3 +67,4 @@ def retry_command(
         results = retry_entries(store, dataset=dataset, mapping=loaded, created_by=user)
     for result in results:
         print_result(result)
+    exit_for(results)

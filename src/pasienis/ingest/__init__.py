@@ -2,10 +2,10 @@
 
 Public surface: :func:`run_import`, :func:`load_mapping`, :func:`parse_mapping`,
 :func:`load_scenario`, :class:`ImportResult`, the quarantine functions and
-:func:`export_entities`; importing this package registers the customs identifier formats.
+:func:`export_entities`. The customs identifier formats are the model's
+(:mod:`pasienis.model.formats`), registered by :func:`pasienis.model.install_model`.
 """
 
-from pasienis.ingest import validate as _validate  # noqa: F401 - registers identifier formats
 from pasienis.ingest.errors import IngestError, MappingError, SourceError
 from pasienis.ingest.ftm import export_entities
 from pasienis.ingest.mapping import LoadedMapping, load_mapping, parse_mapping
