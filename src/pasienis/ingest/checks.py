@@ -149,6 +149,18 @@ def _json_paths(obj: Any, prefix: str = "", depth: int = 0) -> Iterator[str]:
             yield from _json_paths(value, path, depth + 1)
 
 
+def _record_lists(obj: Any, prefix: str = "", depth: int = 0) -> Iterator[str]:
+    """Paths through objects only that lead to a list: where records may be."""
+    if not isinstance(obj, dict) or depth > 6:
+        return
+    for key, value in obj.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, list):
+            yield path
+        else:
+            yield from _record_lists(value, path, depth + 1)
+
+
 def _present(value: Any) -> bool:
     if isinstance(value, list):
         return any(_present(v) for v in value)
@@ -171,7 +183,7 @@ class _JSONSample(_Sample):
             items = everything[:size]
             self.complete = len(everything) <= size
             if not everything and document is not None:
-                lists = [p for p in _json_paths(document) if isinstance(walk(document, p), list)]
+                lists = list(_record_lists(document))
                 self.problem = (
                     f"records path {records_path or '(the whole document)'!r} matches no records"
                     f"{did_you_mean(records_path, lists)}"

@@ -305,8 +305,9 @@ class FlatProcessor(Processor):
         """Every problem of a rejected record, as the general definition finds them (this
         path stops at the first); ``first`` where that finds none (never expected)."""
         fields = dict(zip(self.fields, vec, strict=True))
-        problems = self.scratch(SourceRecord(0, locator, fields)).problems
-        return combined(problems) if problems else first
+        scratch = self.scratch(SourceRecord(0, locator, fields))
+        problems = [*scratch.problems, *scratch.values]  # as Processor.process reports them
+        return combined(problems) if scratch.problems else first
 
     @staticmethod
     def _done_lookup(plan: _EntityPlan, vec: Sequence[Any], ids: dict[str, str]) -> Any:

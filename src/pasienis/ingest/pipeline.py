@@ -99,6 +99,7 @@ def combined(problems: list[RecordProblem]) -> RecordProblem:
     """One problem carrying all of a record's (the first leads), none keeping a traceback
     (see :func:`detached`)."""
     flat = [detached(q) for p in problems for q in p.all()]
+    flat = [RecordProblem(q.field, q.value, q.reason) for q in flat]  # record-level now
     first = flat[0]
     return RecordProblem(first.field, first.value, first.reason, tuple(flat[1:]))
 
@@ -240,8 +241,9 @@ class Processor:
             out.quarantine.append((record, RecordProblem(None, None, record.problem)))
             return
         scratch = self.scratch(record)
-        if scratch.problems:
-            out.quarantine.append((record, detached(combined(scratch.problems))))
+        if scratch.problems:  # every problem of the record, its values' included
+            problems = [*scratch.problems, *scratch.values]
+            out.quarantine.append((record, detached(combined(problems))))
             return
         for cache, key, value in scratch.commits:
             cache.put(key, value)

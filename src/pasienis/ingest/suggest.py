@@ -24,6 +24,8 @@ def close_matches(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
     for option in options:
         by_plain.setdefault(_plain(option), option)
     exact = [by_plain[p] for p in [_plain(word)] if p in by_plain]
+    if exact:  # the same name but for case or diacritics: that is the one
+        return exact
     fuzzy = difflib.get_close_matches(_plain(word), list(by_plain), n=n, cutoff=0.6)
     found = [*exact, *(by_plain[p] for p in fuzzy)]
     return list(dict.fromkeys(found))[:n]
