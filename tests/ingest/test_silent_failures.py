@@ -36,6 +36,7 @@ entities:
     schema: Person
     key: [Asmens kodas]
     properties:
+      name: Vardas
       firstName: Vardas
       lastName: Pavarde
 """
@@ -48,7 +49,7 @@ def test_a_column_not_in_the_header_fails_with_line_and_suggestion(
     path.write_text("Asmens kodas,Vardas,Pavardė\n1,Jonas,Jonaitis\n", encoding="utf-8")
     with pytest.raises(MappingError) as info:
         _import(sqlite_store, path, PEOPLE_LT)
-    assert "m.yml:10: column 'Pavarde' is not in the source (did you mean 'Pavardė'?)" in str(
+    assert "m.yml:11: column 'Pavarde' is not in the source (did you mean 'Pavardė'?)" in str(
         info.value.message
     )
     assert info.value.run["status"] == "failed"  # type: ignore[attr-defined]

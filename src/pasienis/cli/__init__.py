@@ -16,8 +16,10 @@ from pasienis.cli import db as db_commands
 from pasienis.cli import demo as demo_commands
 from pasienis.cli import devices as device_commands
 from pasienis.cli import entities as entity_commands
+from pasienis.cli import imports as import_commands
 from pasienis.cli import ingest as ingest_commands
 from pasienis.cli import jobs as job_commands
+from pasienis.cli import mapping as mapping_commands
 from pasienis.cli import quarantine as quarantine_commands
 from pasienis.cli import routing as routing_commands
 from pasienis.cli import scenario as scenario_commands
@@ -50,6 +52,8 @@ app.add_typer(task_commands.app, name="tasks")
 app.command("serve")(serve_commands.serve)
 app.add_typer(user_commands.app, name="users")
 app.add_typer(audit_commands.app, name="audit")
+app.add_typer(mapping_commands.app, name="mapping")
+app.add_typer(import_commands.app, name="imports")
 
 err = Console(stderr=True)
 

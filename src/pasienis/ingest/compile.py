@@ -204,6 +204,13 @@ def _entity(
             (prop_name, prop.type.name, compile_value(value, f"{name}.{prop_name}", lookups))
         )
     _check_formats(("entities", name, "properties"), spec.properties, problems)
+    missing = sorted(set(schema.required) - set(spec.properties))
+    if missing and not spec.ref_only:
+        problems.append(
+            (("entities", name, "properties"),
+             f"schema {schema.name} requires {', '.join(missing)}, which is not mapped: "
+             "every entity would be dropped")
+        )  # fmt: skip
     return CEntity(
         name=name,
         schema=schema.name,

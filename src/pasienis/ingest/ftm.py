@@ -11,7 +11,13 @@ from sqlalchemy import Connection, select
 
 from pasienis.ingest.pipeline import Output, RecordProblem, detached
 from pasienis.ingest.readers.base import SourceRecord
-from pasienis.model import InvalidValueError, Provenance, UnknownSchemaError, entity_statements
+from pasienis.model import (
+    InvalidValueError,
+    Provenance,
+    UnknownSchemaError,
+    entity_statements,
+    live,
+)
 from pasienis.model.models import statements
 from pasienis.model.service import load_entity
 
@@ -62,7 +68,12 @@ class FtMProcessor:
 
 def entity_ids(conn: Connection, *, dataset: str | None = None) -> Iterator[str]:
     """Distinct entity ids with statements (of one dataset when given)."""
-    query = select(statements.c.entity_id).distinct().order_by(statements.c.entity_id)
+    query = (
+        select(statements.c.entity_id)
+        .where(live(statements))
+        .distinct()
+        .order_by(statements.c.entity_id)
+    )
     if dataset:
         query = query.where(statements.c.dataset == dataset)
     for row in conn.execute(query):

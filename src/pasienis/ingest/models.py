@@ -67,14 +67,3 @@ quarantine = Table(
 )
 Index("ix_quarantine_dataset_status", quarantine.c.dataset, quarantine.c.status)
 
-#: Import runs taken out of the live view: their statements and events are hidden from every
-#: read path (reversibly: restoring deletes the row). Audited by the callers.
-retracted_runs = Table(
-    "retracted_runs",
-    metadata,
-    Column("run_id", String(32), primary_key=True),
-    Column("dataset", String(64), nullable=False, index=True),
-    Column("retracted_by", String(128), nullable=True),
-    Column("retracted_at", UTCDateTime, nullable=False),
-    Column("reason", Text, nullable=True),
-)

@@ -19,7 +19,7 @@ from pasienis.ingest.models import import_runs, quarantine
 from pasienis.ingest.pipeline import EventTarget, Output, with_statement_ids
 from pasienis.model import make_id
 from pasienis.model.events import EVENT_TABLES
-from pasienis.model.models import statements
+from pasienis.model.models import retracted_runs, statements
 from pasienis.model.service import write_statements
 from pasienis.security import ensure_datasets
 from pasienis.store import OnConflict, Store
@@ -46,7 +46,16 @@ def now() -> datetime:
 
 
 def run_dict(row: Any) -> dict[str, Any]:
-    return {c: getattr(row, c) for c in import_runs.columns.keys()}  # noqa: SIM118 - Column collection
+    found = {c: getattr(row, c) for c in import_runs.columns.keys()}  # noqa: SIM118 - Column collection
+    if "retracted" in row._fields:
+        found["retracted"] = bool(row.retracted)
+    return found
+
+
+def _with_retracted() -> Any:
+    """Runs with whether they are retracted (:mod:`.retraction`)."""
+    flag = select(retracted_runs.c.run_id).where(retracted_runs.c.run_id == import_runs.c.id)
+    return select(import_runs, flag.exists().label("retracted"))
 
 
 def find_run(
@@ -100,16 +109,25 @@ def start_run(store: Store, key: RunKey, **fields: Any) -> dict[str, Any]:
 
 
 def get_run(conn: Connection, *, run_id: str) -> dict[str, Any]:
-    row = conn.execute(select(import_runs).where(import_runs.c.id == run_id)).first()
-    if row is None:
+    query = _with_retracted()
+    if len(run_id) < 32:  # a short id, as listed: any unique prefix
+        query = query.where(import_runs.c.id.startswith(run_id, autoescape=True)).limit(2)
+    else:
+        query = query.where(import_runs.c.id == run_id)
+    rows = conn.execute(query).all()
+    if not rows:
         raise ImportRunNotFoundError(f"no import run {run_id!r}")
-    return run_dict(row)
+    if len(rows) > 1:
+        raise ImportRunNotFoundError(
+            f"{run_id!r} is the start of several run ids", hint="give more of the id"
+        )
+    return run_dict(rows[0])
 
 
 def list_runs(
     conn: Connection, *, dataset: str | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:
-    query = select(import_runs).order_by(import_runs.c.started_at.desc()).limit(limit)
+    query = _with_retracted().order_by(import_runs.c.started_at.desc()).limit(limit)
     if dataset:
         query = query.where(import_runs.c.dataset == dataset)
     return [run_dict(r) for r in conn.execute(query)]

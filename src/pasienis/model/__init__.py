@@ -13,7 +13,7 @@ from pasienis.model.errors import (
 from pasienis.model.formats import check_format, format_names, is_valid_vin
 from pasienis.model.ids import make_id
 from pasienis.model.registry import install_model, installed_model_dir
-from pasienis.model.service import entity_ids_of_schema, load_entity, write_statements
+from pasienis.model.service import entity_ids_of_schema, live, load_entity, write_statements
 from pasienis.model.statements import (
     MULTI_VALUE_TYPES,
     Provenance,
@@ -39,6 +39,7 @@ __all__ = [
     "install_model",
     "installed_model_dir",
     "is_valid_vin",
+    "live",
     "load_entity",
     "make_id",
     "make_statement",
