@@ -258,7 +258,13 @@ def _xml(path: Path) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
             return f"{prefixes.get(uri, 'd')}:{local}"
         return tag
 
-    counts = Counter(name(e.tag) for e in root.iter() if isinstance(e.tag, str) and e is not root)
+    # Records: the root's repeated children (<Declarations><Declaration/>...), else the most
+    # repeated element that has elements of its own.
+    children = Counter(name(e.tag) for e in root if isinstance(e.tag, str))
+    nested = Counter(
+        name(e.tag) for e in root.iter() if isinstance(e.tag, str) and e is not root and len(e)
+    )
+    counts = children if children and children.most_common(1)[0][1] > 1 else nested or children
     tag = counts.most_common(1)[0][0] if counts else name(root.tag)
     elements = [e for e in root.iter() if isinstance(e.tag, str) and name(e.tag) == tag]
     records = f"//{tag}"
