@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from pasienis.ingest import (
+    MappingError,
     check_mapping,
     count_entries,
     draft_mapping,
@@ -272,6 +273,6 @@ def test_an_isolated_import_runs_outside_this_process(sqlite_store: Store, balti
     assert all(seen)
     with sqlite_store.read() as conn:
         assert get_run(conn, run_id=result.run["id"])["status"] == "completed"
-    with pytest.raises(Exception, match="is not in the source"):
-        params["mapping_text"] = BALTIC_MAPPING.replace("Pavardė]", "Pavarde]")
+    params["mapping_text"] = BALTIC_MAPPING.replace("Pavardė]", "Pavarde]")
+    with pytest.raises(MappingError, match="is not in the source"):
         run_import_isolated(sqlite_store.settings, params)
