@@ -22,10 +22,15 @@ SHORT = 10
 def list_command(
     dataset: str | None = typer.Option(None, "--dataset", help="Only this dataset."),
     limit: int = typer.Option(50, "--limit"),
+    as_json: bool = typer.Option(False, "--json", help="JSON lines, one run each."),
 ) -> None:
     """Runs, newest first: who, when, file, hash, counts and status."""
     with opened_store() as store, store.read() as conn:
         runs = list_runs(conn, dataset=dataset, limit=limit)
+    if as_json:
+        for r in runs:
+            typer.echo(json.dumps(r, ensure_ascii=False, default=str))
+        return
     table = Table("run", "started", "by", "dataset", "file", "sha256", "records", "entities",
                   "quarantined", "status")  # fmt: skip
     for r in runs:
