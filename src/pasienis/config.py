@@ -275,6 +275,20 @@ class Settings(BaseSettings):
         "a register with more distinct people or vehicles than this recomputes the ones it has "
         "not seen for a while and writes their statements again (upserts that change nothing).",
     )
+    ingest_max_quarantine_share: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="An import whose quarantined records and values exceed this share of its "
+        "records ends with a non-zero exit code (CLI) and ok=false (API): a wrong date format "
+        "or a mistyped column must not pass as a successful import. 1 turns the check off.",
+    )
+    ingest_check_sample_records: int = Field(
+        default=1_000,
+        ge=1,
+        description="Records of a JSON or XML file read before an import to check that every "
+        "path the mapping reads finds values (CSV and Excel are checked against the header).",
+    )
     ingest_upload_dir: Path | None = Field(
         default=None,
         description="Where files uploaded to POST /api/imports are kept for the import and for "

@@ -21,6 +21,7 @@ from pasienis.ingest.readers.delimited import DelimitedReader
 MAPPING = """
 dataset: cycles
 source: {format: csv}
+on_invalid: record
 entities:
   person:
     schema: Person

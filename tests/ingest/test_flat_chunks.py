@@ -280,6 +280,7 @@ entities:
     properties: {name: name, birthDate: born, nationality: nat}
   passport:
     schema: Passport
+    on_invalid: record
     key: [nat, doc]
     properties: {number: doc, country: nat, holder: {entity: person}}
   vehicle:
@@ -340,3 +341,26 @@ def test_a_passport_riding_on_its_holder_gives_what_the_general_processor_gives(
         (r.locator, p.reason) for r, p in reference.quarantine
     ]
     assert len(reference.quarantine) == 150  # every record of the bad country
+
+
+def test_edge_file_same_as_the_general_processor(tmp_path: Path) -> None:
+    """Values quarantined on their own (bad dates, a plate format) and record problems
+    (times, numbers) give the same rows and entries on the general path as on the flat one."""
+    from pasienis.ingest.pipeline import Processor
+
+    path = tmp_path / "edge.csv"
+    path.write_text("\n".join([HEADER, *_edge_rows(), ""]), encoding="utf-8")
+    mapping = parse_mapping(EDGE_MAPPING, name="edge.yml")
+    flat, _n = _run(mapping, path, chunks=300)
+    general = Processor(compile_mapping(mapping), run_id="run", seen=SEEN)
+    out = Output()
+    for record in DelimitedReader(path).records():
+        general.process(record, out)
+    assert sorted(out.statements) == sorted(flat.statements)
+    assert out.events == flat.events
+    entries = [(r.locator, p.kind, p.entity_id, p.prop, p.summary()) for r, p in out.quarantine]
+    assert entries == [
+        (r.locator, p.kind, p.entity_id, p.prop, p.summary()) for r, p in flat.quarantine
+    ]
+    assert {p.kind for _r, p in out.quarantine} == {"record", "value"}
+    assert (out.records, out.entities) == (flat.records, flat.entities)

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook
 from tests.ingest.conftest import count
 
-from pasienis.ingest import SourceError, list_entries, parse_mapping, run_import
+from pasienis.ingest import MappingError, SourceError, list_entries, parse_mapping, run_import
 from pasienis.ingest.models import quarantine
 from pasienis.model.models import statements
 from pasienis.store import Store
@@ -95,8 +95,11 @@ def test_dates_in_three_formats_and_a_bad_one(sqlite_store: Store, tmp_path: Pat
         }
         [entry] = list_entries(conn)
     assert born == {"1980-02-01"}
-    assert _names(sqlite_store) == {"A", "B", "C"}
+    # The bad date is quarantined as a value: D goes in without a birth date.
+    assert _names(sqlite_store) == {"A", "B", "C", "D"}
     assert (entry["value"], entry["locator"]) == ("1980 Feb 1", "p.csv:5")
+    assert (entry["kind"], entry["prop"]) == ("value", "birthDate")
+    assert entry["entity_id"]
     assert "matches none of the formats" in entry["reason"]
 
 
@@ -107,11 +110,13 @@ def test_zero_byte_file(sqlite_store: Store, tmp_path: Path) -> None:
         _import(sqlite_store, path)
 
 
-def test_header_only_file_imports_nothing(sqlite_store: Store, tmp_path: Path) -> None:
+def test_header_only_file_is_an_error(sqlite_store: Store, tmp_path: Path) -> None:
+    """Zero records is never "completed — 0 records"; the failed run is recorded."""
     path = tmp_path / "p.csv"
     path.write_text("id,name,born\n", encoding="utf-8")
-    result = _import(sqlite_store, path)
-    assert (result.status, result.run["records"]) == ("completed", 0)
+    with pytest.raises(MappingError, match="holds no records") as info:
+        _import(sqlite_store, path)
+    assert info.value.run["status"] == "failed"  # type: ignore[attr-defined]
 
 
 def test_binary_file_given_as_csv(sqlite_store: Store, tmp_path: Path, scenario_dir: Path) -> None:
@@ -163,7 +168,8 @@ entities:
     properties: {name: name, registrationNumber: {column: code, format: lt_company_code}}
 """
     _import(sqlite_store, path, text)
-    assert _names(sqlite_store) == {"UAB A"}
+    assert _names(sqlite_store) == {"UAB A", "UAB B"}  # B without its invalid code
     with sqlite_store.read() as conn:
         [entry] = list_entries(conn)
     assert (entry["value"], entry["reason"]) == ("135976468", "not a valid lt_company_code")
+    assert (entry["kind"], entry["prop"]) == ("value", "registrationNumber")

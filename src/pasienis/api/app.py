@@ -17,6 +17,7 @@ from pasienis.api.routers import (
     entities,
     imports,
     jobs,
+    mappings,
     ops_intercept,
     ops_positions,
     ops_tasks,
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(planning.router)
     app.include_router(jobs.router)
     app.include_router(retention.router)
+    app.include_router(mappings.router)
     for ops_router in (ops_positions, ops_units, ops_tasks, ops_ws, ops_intercept):
         app.include_router(ops_router.router)
     mount_web(app)

@@ -16,8 +16,10 @@ from pasienis.cli import db as db_commands
 from pasienis.cli import demo as demo_commands
 from pasienis.cli import devices as device_commands
 from pasienis.cli import entities as entity_commands
+from pasienis.cli import imports as import_commands
 from pasienis.cli import ingest as ingest_commands
 from pasienis.cli import jobs as job_commands
+from pasienis.cli import mapping as mapping_commands
 from pasienis.cli import quarantine as quarantine_commands
 from pasienis.cli import retention as retention_commands
 from pasienis.cli import routing as routing_commands
@@ -54,6 +56,8 @@ app.add_typer(user_commands.app, name="users")
 app.add_typer(audit_commands.app, name="audit")
 app.add_typer(violation_commands.app, name="violations")
 app.add_typer(retention_commands.app, name="retention")
+app.add_typer(mapping_commands.app, name="mapping")
+app.add_typer(import_commands.app, name="imports")
 
 err = Console(stderr=True)
 

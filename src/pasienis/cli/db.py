@@ -18,6 +18,7 @@ from pasienis.store import (
     deferred,
     head_revision,
     restore_indexes,
+    revisions_between,
     upgrade,
 )
 
@@ -40,10 +41,19 @@ def upgrade_command(
     """
     with opened_store(model=False) as store:
         store.check()
+        before = current_revision(store)
         rebuilt = _restore(store)
         upgrade(store, revision)
         rebuilt += _restore(store)
-        out.print(f"database at revision [bold]{current_revision(store)}[/] ({store.engine_name})")
+        after = current_revision(store)
+        steps = revisions_between(before, after)
+        for rev, doc in steps:
+            out.print(f"applied {rev}: {doc}", highlight=False)
+        what = f"{len(steps)} migration(s) applied" if steps else "already up to date"
+        out.print(
+            f"database at revision [bold]{after}[/] ({store.engine_name}, was "
+            f"{before or 'empty'}): {what}"
+        )
         if rebuilt:
             out.print(f"rebuilt {len(rebuilt)} deferred index(es): {', '.join(rebuilt)}")
 

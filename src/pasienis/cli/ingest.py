@@ -77,16 +77,27 @@ def acting_for(store: Store, user: str | None) -> Principal | None:
 
 
 def print_result(result: ImportResult) -> None:
-    """One line per import: status and counts."""
+    """One line per import: status and counts; then its warnings and its problem."""
     r = result.to_dict()
     resumed = f", resumed at record {r['resumed_from']}" if r["resumed_from"] else ""
+    values = f" + {r['quarantined_values']} values" if r.get("quarantined_values") else ""
     out.print(
         f"[bold]{r['source_name']}[/] → {r['dataset']}: {r['status']}{resumed} — "
         f"{r['records']} records, {r['entities']} entities, {r['statements']} statements, "
-        f"{r['events']} events, {r['quarantined']} quarantined (run {r['id']})",
+        f"{r['events']} events, {r['quarantined']} records{values} quarantined (run {r['id']})",
         highlight=False,
         soft_wrap=True,
     )
+    for warning in r.get("warnings") or []:
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+    if result.problem:
+        err.print(f"[bold red]error:[/] {result.problem}", highlight=False, soft_wrap=True)
+
+
+def exit_for(results: list[ImportResult]) -> None:
+    """Exit non-zero when an import is not a success (too much quarantined)."""
+    if any(not r.ok for r in results):
+        raise typer.Exit(code=2)
 
 
 def ingest(
@@ -101,22 +112,21 @@ def ingest(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     as_json: bool = typer.Option(False, "--json", help="Print the run as JSON."),
 ) -> None:
-    """Import a CSV/Excel/JSON/XML file with a mapping, or a FollowTheMoney entity stream."""
+    """Import a CSV/Excel/JSON/XML file with a mapping, or a FollowTheMoney entity stream.
+
+    Exits with code 2 when more than PASIENIS_INGEST_MAX_QUARANTINE_SHARE of the records
+    were quarantined (whole or by a value), 1 when the import failed."""
     loaded = load_mapping(mapping) if mapping is not None else None
-    cfg = settings()
-    with opened_store(cfg) as store, progress_bar(not quiet) as progress:
+    with opened_store(settings()) as store, progress_bar(not quiet) as progress:
         result = run_import(
             store, source=source, mapping=loaded, fmt=fmt, dataset=dataset, force=force,
-            created_by=user, progress=progress, batch_size=cfg.ingest_batch_records,
-            acting=acting_for(store, user),
-            defer_indexes_from=cfg.ingest_defer_indexes_from,
-            writer_process_from=cfg.ingest_writer_process_from,
-            cache_entries=cfg.ingest_cache_entries,
+            created_by=user, progress=progress, acting=acting_for(store, user),
         )  # fmt: skip
     if as_json:
         out.print_json(json.dumps(result.to_dict(), default=str))
     else:
         print_result(result)
+    exit_for([result])
 
 
 def export(

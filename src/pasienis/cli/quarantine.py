@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from pasienis.cli.context import opened_store
-from pasienis.cli.ingest import USER_HELP, acting_for, print_result
-from pasienis.ingest import get_entry, list_entries, load_mapping, retry_entries
+from pasienis.cli.ingest import USER_HELP, acting_for, exit_for, print_result
+from pasienis.ingest import count_entries, get_entry, list_entries, load_mapping, retry_entries
 
 app = typer.Typer(
     help="Quarantined records: inspect, fix the mapping, retry.", no_args_is_help=True
@@ -26,31 +26,25 @@ def list_command(
     limit: int = typer.Option(100, "--limit"),
 ) -> None:
     """Quarantined records with where they are, the field, the value and why."""
+    wanted = None if status == "all" else status
     with opened_store() as store, store.read() as conn:
-        entries = list_entries(
-            conn, dataset=dataset, status=None if status == "all" else status, limit=limit
-        )
-    table = Table("id", "dataset", "locator", "field", "value", "reason", "status")
+        entries = list_entries(conn, dataset=dataset, status=wanted, limit=limit)
+        total = count_entries(conn, dataset=dataset, status=wanted)
+    table = Table("id", "kind", "dataset", "locator", "field", "value", "reason", "status")
     for e in entries:
-        table.add_row(e["id"][-12:], e["dataset"], e["locator"], e["field"] or "", e["value"] or "",
-                      e["reason"], e["status"])  # fmt: skip
+        table.add_row(e["short_id"], e["kind"], e["dataset"], e["locator"], e["field"] or "",
+                      e["value"] or "", e["reason"], e["status"])  # fmt: skip
     out.print(table)
-    out.print(f"{len(entries)} entries")
+    shown = f"{len(entries)} shown of " if len(entries) < total else ""
+    out.print(f"{shown}{total} entries")
 
 
 @app.command("show")
 def show_command(
-    entry_id: str = typer.Argument(..., help="Entry id (as listed, or its tail)."),
+    entry_id: str = typer.Argument(..., help="Entry id as listed (any unique prefix)."),
 ) -> None:
     """One entry with the raw record as read."""
     with opened_store() as store, store.read() as conn:
-        if len(entry_id) < 40:
-            matches = [
-                e
-                for e in list_entries(conn, status=None, limit=100_000)
-                if e["id"].endswith(entry_id)
-            ]
-            entry_id = matches[0]["id"] if len(matches) == 1 else entry_id
         entry = get_entry(conn, entry_id=entry_id)
     out.print_json(json.dumps(entry, ensure_ascii=False, default=str))
 
@@ -70,3 +64,4 @@ def retry_command(
         )  # fmt: skip
     for result in results:
         print_result(result)
+    exit_for(results)

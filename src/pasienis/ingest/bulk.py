@@ -15,12 +15,13 @@ import logging
 from collections.abc import Callable
 
 from pasienis.ingest.compile import CompiledMapping
+from pasienis.ingest.options import setting_default
 from pasienis.store import Store, defer_indexes, estimate_rows, restore_indexes
 
 log = logging.getLogger(__name__)
 
 #: Records from which an import may defer indexes (``Settings.ingest_defer_indexes_from``).
-DEFAULT_DEFER_FROM = 100_000
+DEFAULT_DEFER_FROM: int = setting_default("ingest_defer_indexes_from")
 STATEMENTS = "statements"
 #: The index the entity guard (:mod:`.access`) looks entity ids up with, per batch.
 ENTITY_INDEX = "ix_statements_entity_id"

@@ -16,7 +16,9 @@ from sqlalchemy import Float, Integer, Table
 from pasienis.ingest.errors import MappingError
 from pasienis.ingest.mapping import Condition, LoadedMapping, ValueSpec
 from pasienis.ingest.readers.base import ReadPlan
+from pasienis.ingest.suggest import did_you_mean
 from pasienis.ingest.transforms import StrFn, compile_transform
+from pasienis.model import format_names
 from pasienis.model.events import EVENT_TABLES
 from pasienis.store.types import UTCDateTime
 
@@ -110,6 +112,8 @@ class CEntity:
     when: Callable[[Fields], bool] | None
     each: str | None
     ref_only: bool
+    #: A property value that does not validate quarantines the record (else only the value).
+    record_on_invalid: bool = False
 
 
 @dataclass(slots=True)
@@ -160,24 +164,53 @@ def _kind(table: Table, column: str) -> str:
     return "text"
 
 
+#: Problems found while compiling: (YAML path, message), reported as ``file:line: message``.
+Problems = list[tuple[tuple[Any, ...], str]]
+
+
+def _check_formats(path: tuple[Any, ...], values: dict[str, ValueSpec], problems: Problems) -> None:
+    names = format_names()
+    for key, value in values.items():
+        if value.format is not None and value.format not in names:
+            hint = did_you_mean(value.format, names) or f" (known: {', '.join(names)})"
+            problems.append(((*path, key, "format"), f"unknown format {value.format!r}{hint}"))
+
+
 def _entity(
-    name: str, spec: Any, dataset: str, lookups: dict[str, Any], problems: list[str]
+    name: str, spec: Any, m: Any, problems: Problems
 ) -> CEntity | None:
     from followthemoney.model import Model
 
-    schema = Model.instance().get(spec.schema_)
+    dataset, lookups = m.dataset, m.lookups
+    model = Model.instance()
+    schema = model.get(spec.schema_)
     if schema is None:
-        problems.append(f"entity {name}: unknown schema {spec.schema_!r}")
+        hint = did_you_mean(spec.schema_, model.schemata)
+        problems.append((("entities", name, "schema"), f"unknown schema {spec.schema_!r}{hint}"))
         return None
     props = []
     for prop_name, value in spec.properties.items():
         prop = schema.get(prop_name)
         if prop is None:
-            problems.append(f"entity {name}: schema {schema.name} has no property {prop_name!r}")
+            hint = did_you_mean(prop_name, schema.properties) or (
+                f" (see `pasienis schema show {schema.name}`)"
+            )
+            problems.append(
+                (("entities", name, "properties", prop_name),
+                 f"schema {schema.name} has no property {prop_name!r}{hint}")
+            )  # fmt: skip
             continue
         props.append(
             (prop_name, prop.type.name, compile_value(value, f"{name}.{prop_name}", lookups))
         )
+    _check_formats(("entities", name, "properties"), spec.properties, problems)
+    missing = sorted(set(schema.required) - set(spec.properties))
+    if missing and not spec.ref_only:
+        problems.append(
+            (("entities", name, "properties"),
+             f"schema {schema.name} requires {', '.join(missing)}, which is not mapped: "
+             "every entity would be dropped")
+        )  # fmt: skip
     return CEntity(
         name=name,
         schema=schema.name,
@@ -188,29 +221,40 @@ def _entity(
         when=compile_condition(spec.when),
         each=spec.each,
         ref_only=spec.ref_only,
+        record_on_invalid=(spec.on_invalid or m.on_invalid) == "record",
     )
 
 
-def _event(
-    name: str, spec: Any, dataset: str, lookups: dict[str, Any], problems: list[str]
-) -> CEvent | None:
+#: Event-table columns every import fills itself.
+RESERVED_COLUMNS = frozenset({"id", "dataset", "locator", "run_id", "attributes"})
+
+
+def _event(name: str, spec: Any, m: Any, problems: Problems) -> CEvent | None:
+    dataset, lookups = m.dataset, m.lookups
     table = EVENT_TABLES.get(spec.table)
     if table is None:
-        problems.append(
-            f"event {name}: unknown table {spec.table!r} (known: {', '.join(EVENT_TABLES)})"
-        )
+        hint = did_you_mean(spec.table, EVENT_TABLES) or f" (known: {', '.join(EVENT_TABLES)})"
+        problems.append((("events", name, "table"), f"unknown table {spec.table!r}{hint}"))
         return None
-    reserved = {"id", "dataset", "locator", "run_id", "attributes"}
+    reserved = RESERVED_COLUMNS
+    mappable = [c.name for c in table.columns if c.name not in reserved]
     columns = []
     for col, value in spec.columns.items():
-        if col not in table.c or col in reserved:
-            problems.append(f"event {name}: table {table.name} has no mappable column {col!r}")
+        if col not in mappable:
+            hint = did_you_mean(col, mappable) or f" (columns: {', '.join(mappable)})"
+            problems.append(
+                (("events", name, "columns", col),
+                 f"table {table.name} has no mappable column {col!r}{hint}")
+            )  # fmt: skip
             continue
         columns.append((col, _kind(table, col), compile_value(value, f"{name}.{col}", lookups)))
+    _check_formats(("events", name, "columns"), spec.columns, problems)
     mapped = {c for c, _k, _v in columns}
     missing = [c.name for c in table.columns if not c.nullable and c.name not in reserved | mapped]
     if missing:
-        problems.append(f"event {name}: table {table.name} needs columns {missing}")
+        problems.append(
+            (("events", name, "columns"), f"table {table.name} needs columns {missing}")
+        )
     return CEvent(
         name=name,
         table=table,
@@ -246,19 +290,47 @@ def _read_plan(loaded: LoadedMapping) -> ReadPlan:
 def compile_mapping(loaded: LoadedMapping) -> CompiledMapping:
     """Check the mapping against the model and tables; raise :class:`MappingError` listing all."""
     m = loaded.mapping
-    problems: list[str] = []
-    entities = [
-        e for n, s in m.entities.items() if (e := _entity(n, s, m.dataset, m.lookups, problems))
-    ]
-    events = [e for n, s in m.events.items() if (e := _event(n, s, m.dataset, m.lookups, problems))]
+    problems: Problems = []
+    entities = [e for n, s in m.entities.items() if (e := _entity(n, s, m, problems))]
+    events = [e for n, s in m.events.items() if (e := _event(n, s, m, problems))]
     if not entities and not events and m.source.format != "ftm":
-        problems.append("the mapping makes no entities and no events")
+        problems.append(((), "the mapping makes no entities and no events"))
     if problems:
         raise MappingError(
-            f"{loaded.name}: " + "; ".join(problems),
+            "invalid mapping:\n"
+            + "\n".join(f"{loaded.where(*path)}: {message}" for path, message in problems),
             hint="see docs/mappings.md for schemata and tables",
         )
     plan = _read_plan(loaded)
     return CompiledMapping(
         loaded=loaded, entities=entities, events=events, plan=plan, groups=sorted(plan.groups)
     )
+
+
+#: A source field a mapping reads: (field, the ``each`` group it is read in or None, YAML path).
+Reference = tuple[str, str | None, tuple[Any, ...]]
+
+
+def _value_refs(spec: ValueSpec, each: str | None, path: tuple[Any, ...]) -> list[Reference]:
+    return [(f, each, path) for f in spec.source_fields()]
+
+
+def references(loaded: LoadedMapping) -> list[Reference]:
+    """Every source field (column, XPath, JSON path) the mapping reads, with where it is
+    written, so a check against the real file can name the mapping's line."""
+    m = loaded.mapping
+    found: list[Reference] = []
+    for kind, name, spec, values in [
+        *(("entities", n, e, e.properties) for n, e in m.entities.items()),
+        *(("events", n, e, e.columns) for n, e in m.events.items()),
+    ]:
+        section = "properties" if kind == "entities" else "columns"
+        for i, key in enumerate(spec.key):
+            found += _value_refs(key, spec.each, (kind, name, "key", i))
+        for prop, value in values.items():
+            found += _value_refs(value, spec.each, (kind, name, section, prop))
+        if spec.when is not None:
+            found.append((spec.when.column, spec.each, (kind, name, "when", "column")))
+        for attribute in getattr(spec, "attributes", []):
+            found.append((attribute, spec.each, (kind, name, "attributes")))
+    return found

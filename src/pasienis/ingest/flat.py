@@ -29,12 +29,12 @@ from pasienis.ingest.pipeline import (
     RecordProblem,
     _evaluate,
     _sid,
+    combined,
     detached,
     id_of_key,
     id_scheme,
 )
 from pasienis.ingest.readers.base import SourceRecord
-from pasienis.ingest.transforms import ValueProblem
 
 #: Bound of each event column's raw → value cache (times are often unique per row).
 COLUMN_CACHE_LIMIT = 20_000
@@ -70,12 +70,19 @@ def _sources(values: Sequence[CValue | Any]) -> tuple[list[str], list[str]]:
 
 
 class _Body:
-    """The cleaned statements of one entity from one raw tuple, and whether they went out."""
+    """The cleaned statements of one entity from one raw tuple, the values quarantined on
+    their own, and whether they went out."""
 
-    __slots__ = ("eid", "emitted", "fingerprint", "values")
+    __slots__ = ("eid", "emitted", "fingerprint", "problems", "values")
 
-    def __init__(self, eid: str, values: list[tuple[str, str, str, str | None]], schema: str):
-        self.eid, self.values, self.emitted = eid, values, False
+    def __init__(
+        self,
+        eid: str,
+        values: list[tuple[str, str, str, str | None]],
+        schema: str,
+        problems: list[RecordProblem],
+    ):
+        self.eid, self.values, self.emitted, self.problems = eid, values, False, problems
         self.fingerprint = hash((schema, tuple(values)))
 
 
@@ -255,16 +262,18 @@ class FlatProcessor(Processor):
                 if ev.when_col is None or self._when(ev.e, ev.when_col, vec)
             ]
         except RecordProblem as problem:
-            if type(record) is tuple:  # (index, line, row) from DelimitedReader.rows()
-                fields = dict(zip(self.header, record[2], strict=True))
-                record = SourceRecord(record[0], locator, fields)
-            out.quarantine.append((record, detached(problem)))
+            record = self._source_record(record, locator, vec)
+            out.quarantine.append((record, detached(self._all_problems(vec, locator, problem))))
             return
         written = self._written
         for body, _union, _plan in pending:
             body.emitted = True
             body.values = []  # written: only the fingerprint is compared from now on
             written.put(body.eid, body.fingerprint)
+            if body.problems:
+                source = record = self._source_record(record, locator, vec)
+                out.quarantine.extend((source, detached(p)) for p in body.problems)
+                body.problems = []
         if all(p.name in ids for p, _raw in made):  # no entity dropped as incomplete
             for plan in self.entity_plans:
                 if plan.done_ok and plan.carried_by is None and plan not in hit:
@@ -281,6 +290,24 @@ class FlatProcessor(Processor):
             else:
                 events[name] = [row]
         out.entities += entities
+
+    def _source_record(self, record: Any, locator: str, vec: Sequence[Any]) -> SourceRecord:
+        """The record as quarantine keeps it (a delimited row: every column of the header)."""
+        if type(record) is tuple:  # (index, line, row) from DelimitedReader.rows()
+            return SourceRecord(record[0], locator, dict(zip(self.header, record[2], strict=True)))
+        if record is None:
+            return SourceRecord(0, locator, dict(zip(self.fields, vec, strict=True)))
+        return record  # type: ignore[no-any-return]
+
+    def _all_problems(
+        self, vec: Sequence[Any], locator: str, first: RecordProblem
+    ) -> RecordProblem:
+        """Every problem of a rejected record, as the general definition finds them (this
+        path stops at the first); ``first`` where that finds none (never expected)."""
+        fields = dict(zip(self.fields, vec, strict=True))
+        scratch = self.scratch(SourceRecord(0, locator, fields))
+        problems = [*scratch.problems, *scratch.values]  # as Processor.process reports them
+        return combined(problems) if scratch.problems else first
 
     @staticmethod
     def _done_lookup(plan: _EntityPlan, vec: Sequence[Any], ids: dict[str, str]) -> Any:
@@ -491,7 +518,7 @@ class FlatProcessor(Processor):
             if self._key(plan.e, fields, scratch):
                 return scratch[plan.name]
         except RecordProblem as problem:
-            return problem
+            return detached(problem)
         return None
 
     def _pos(self, column: str) -> int:
@@ -510,7 +537,24 @@ class FlatProcessor(Processor):
         if plan.e.ref_only:
             return 0
         eid = ids[plan.name]
-        raw = (eid, plan.body_get(vec))
+        body = self._cached_body(plan, vec, ids, eid)
+        if body is _INCOMPLETE or type(body) is tuple:
+            self._incomplete(plan, body, ids, pending, union)
+            return 0
+        if isinstance(body, RecordProblem):
+            raise RecordProblem(body.field, body.value, body.reason, body.more)
+        if body.emitted:
+            return 0
+        pending.append((body, union, plan))
+        if self._written[eid] == body.fingerprint:
+            return 0
+        self._statements(plan.e, body, locator, stmts)
+        return 1
+
+    def _cached_body(
+        self, plan: _EntityPlan, vec: Sequence[Any], ids: dict[str, str], eid: str
+    ) -> Any:
+        raw: Any = (eid, plan.body_get(vec))
         if plan.body_refs:
             raw = (raw, tuple(ids.get(r) for r in plan.body_refs))
         try:
@@ -521,37 +565,34 @@ class FlatProcessor(Processor):
             body = self._body_uncached(plan, vec, ids, eid)
             if raw is not None and not (plan.done_ok and type(body) is _Body):
                 plan.bodies.put(raw, body)
-        if body is _INCOMPLETE:
-            del ids[plan.name]  # e.g. a relation whose other end is absent
-            return 0
-        if isinstance(body, RecordProblem):
-            raise RecordProblem(body.field, body.value, body.reason)
-        if body.emitted:
-            return 0
-        pending.append((body, union, plan))
-        if self._written[eid] == body.fingerprint:
-            return 0
-        self._statements(plan.e, body, locator, stmts)
-        return 1
+        return body
+
+    @staticmethod
+    def _incomplete(
+        plan: _EntityPlan,
+        body: Any,
+        ids: dict[str, str],
+        pending: list[tuple[_Body, Any, _EntityPlan]],
+        union: Any,
+    ) -> None:
+        """An entity missing a required property: its id is dropped (e.g. a relation whose
+        other end is absent); values it lost to quarantine are still reported."""
+        eid = ids.pop(plan.name)
+        if type(body) is tuple:
+            pending.append((_Body(eid, [], plan.e.schema, body[1]), union, plan))
 
     def _body_uncached(
         self, plan: _EntityPlan, vec: Sequence[Any], ids: dict[str, str], eid: str
     ) -> Any:
         entity = plan.e
         fields = {c: vec[self._pos(c)] for c in plan.body_cols}
-        values: list[tuple[str, str, str, str | None]] = []
-        present: set[str] = set()
         try:
-            for prop, ptype, cv in entity.props:
-                for raw in _evaluate(cv, fields, ids):
-                    cleaned, original = self._clean_value(entity, prop, cv, raw)
-                    values.append((prop, ptype, cleaned, original))
-                    present.add(prop)
+            values, bad = self.entity_values(entity, fields, ids, eid)
         except RecordProblem as problem:
-            return problem
-        if not entity.required <= present:
-            return _INCOMPLETE
-        return _Body(eid, values, entity.schema)
+            return detached(problem)
+        if not entity.required <= {v[0] for v in values}:
+            return _INCOMPLETE if not bad else (_INCOMPLETE, bad)
+        return _Body(eid, values, entity.schema, bad)
 
     def _statements(
         self, entity: CEntity, body: _Body, locator: str, stmts: list[tuple[Any, ...]]
@@ -718,17 +759,9 @@ class FlatProcessor(Processor):
         ids: dict[str, str],
     ) -> Any:
         try:
-            found = _evaluate(cv, fields, ids)
+            return self.event_column(event, col, kind, cv, fields, ids)
         except RecordProblem as problem:
-            return problem
-        if not found:
-            if col in event.not_null:
-                return RecordProblem(cv.label, None, f"{event.table.name}.{col} is required")
-            return None
-        try:
-            return self.event_value(kind, found[0], cv.timezone)
-        except ValueProblem as exc:
-            return RecordProblem(cv.label, found[0], exc.reason)
+            return detached(problem)
 
 
 def _raised(hit: Any) -> Any:

@@ -8,6 +8,7 @@ source fields feed which properties through which transforms. See docs/mappings.
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -15,6 +16,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from pasienis.ingest.errors import MappingError
+from pasienis.ingest.suggest import did_you_mean
 from pasienis.security import DATASET_NAME_PATTERN
 
 FORMATS = ("csv", "tsv", "excel", "json", "jsonl", "xml", "ftm")
@@ -37,16 +39,31 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+#: What a value that does not validate does: dropped from its entity and quarantined as a
+#: value (the entity and its other values go in), or the whole record quarantined.
+OnInvalid = Literal["value", "record"]
+
+
+@cache
+def time_zones() -> frozenset[str]:
+    """IANA zone names known to this machine (zoneinfo with the tzdata package)."""
+    from zoneinfo import available_timezones
+
+    return frozenset(available_timezones())
+
+
 def _transform(value: Any) -> Any:
+    known = sorted(SIMPLE_TRANSFORMS | ARG_TRANSFORMS)
     if isinstance(value, str):
         if value not in SIMPLE_TRANSFORMS:
-            known = ", ".join(sorted(SIMPLE_TRANSFORMS | ARG_TRANSFORMS))
-            raise ValueError(f"unknown transform {value!r} (known: {known})")
+            hint = did_you_mean(value, known) or f" (known: {', '.join(known)})"
+            raise ValueError(f"unknown transform {value!r}{hint}")
         return (value, None)
     if isinstance(value, dict) and len(value) == 1:
         name, arg = next(iter(value.items()))
         if name not in ARG_TRANSFORMS:
-            raise ValueError(f"unknown transform {name!r} with an argument")
+            hint = did_you_mean(name, sorted(ARG_TRANSFORMS)) or f" (known: {', '.join(known)})"
+            raise ValueError(f"unknown transform {name!r} with an argument{hint}")
         return (name, arg)
     raise ValueError("a transform is a name (trim) or one name: argument pair (split: ';')")
 
@@ -77,6 +94,9 @@ class ValueSpec(_Strict):
         ]
         if len(given) != 1:
             raise ValueError("give exactly one of column, columns, coalesce, constant, entity")
+        if self.timezone is not None and self.timezone not in time_zones():
+            hint = did_you_mean(self.timezone, time_zones()) or " (an IANA name: Europe/Vilnius)"
+            raise ValueError(f"unknown time zone {self.timezone!r}{hint}")
         return self
 
     def source_fields(self) -> list[str]:
@@ -122,6 +142,9 @@ class EntitySpec(_Strict):
     when: Condition | None = None
     each: str | None = Field(default=None, description="repeat per nested element/item")
     ref_only: bool = Field(default=False, description="only its id, for relations (no statements)")
+    on_invalid: OnInvalid | None = Field(
+        default=None, description="value (default: quarantine the value) or record"
+    )
 
 
 class EventSpec(_Strict):
@@ -143,6 +166,11 @@ class Mapping(_Strict):
     title: str | None = None
     description: str | None = None
     source: SourceSpec = Field(default_factory=SourceSpec)
+    on_invalid: OnInvalid = Field(
+        default="value",
+        description="a property value that does not validate: quarantine the value (the "
+        "entity and its other values go in) or the whole record",
+    )
     lookups: dict[str, dict[str, str]] = Field(default_factory=dict)
     entities: dict[str, EntitySpec] = Field(default_factory=dict)
     events: dict[str, EventSpec] = Field(default_factory=dict)
@@ -173,6 +201,16 @@ class LoadedMapping(BaseModel):
     name: str
     path: Path | None
     sha256: str
+    #: YAML path (keys and list positions) → line, for messages about the mapping.
+    lines: dict[tuple[Any, ...], int] = Field(default_factory=dict, repr=False)
+
+    def line(self, *path: Any) -> int:
+        """The line of ``path`` in the mapping file (of its nearest parent that has one)."""
+        return _line_for(self.lines, tuple(path))
+
+    def where(self, *path: Any) -> str:
+        """``file:line`` of ``path``."""
+        return f"{self.name}:{self.line(*path)}"
 
 
 def _line_index(text: str) -> dict[tuple[Any, ...], int]:
@@ -220,19 +258,43 @@ def parse_mapping(text: str, *, name: str = "<mapping>", path: Path | None = Non
         ) from exc
     if not isinstance(data, dict):
         raise MappingError(f"{name}:1: a mapping file is a YAML mapping (dataset:, source:, ...)")
+    lines = _line_index(text)
     try:
         mapping = Mapping.model_validate(data)
     except ValidationError as exc:
-        lines = _line_index(text)
         problems = [
-            f"{name}:{_line_for(lines, tuple(err['loc']))}: {_where(err['loc'])}: {err['msg']}"
+            f"{name}:{_line_for(lines, tuple(err['loc']))}: {_where(err['loc'])}: {_message(err)}"
             for err in exc.errors()
         ]
         raise MappingError(
             "invalid mapping:\n" + "\n".join(problems), hint="see docs/mappings.md"
         ) from exc
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return LoadedMapping(mapping=mapping, name=name, path=path, sha256=digest)
+    return LoadedMapping(mapping=mapping, name=name, path=path, sha256=digest, lines=lines)
+
+
+_SECTIONS: dict[str, type[BaseModel]] = {
+    "source": SourceSpec,
+    "entities": EntitySpec,
+    "events": EventSpec,
+    "properties": ValueSpec,
+    "columns": ValueSpec,
+    "key": ValueSpec,
+    "when": Condition,
+}
+
+
+def _message(err: Any) -> str:
+    """pydantic's message, with a 'did you mean' for a misspelt key."""
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] != "extra_forbidden":
+        return msg
+    loc = [p for p in err["loc"] if not str(p).startswith("function")]
+    word = str(loc[-1])
+    owner = next((str(p) for p in reversed(loc[:-1]) if str(p) in _SECTIONS), None)
+    model = _SECTIONS.get(owner or "", Mapping) if len(loc) > 1 else Mapping
+    fields = [f.alias or n for n, f in model.model_fields.items()]
+    return f"unknown key {word!r}{did_you_mean(word, fields)}"
 
 
 def load_mapping(path: Path) -> LoadedMapping:

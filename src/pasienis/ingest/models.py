@@ -17,7 +17,12 @@ import_runs = Table(
     Column("content_hash", String(64), nullable=False, index=True, comment="SHA-256 of the file"),
     Column("mapping_name", Text, nullable=False),
     Column("mapping_hash", String(64), nullable=False),
-    Column("status", String(16), nullable=False, comment="running, completed, failed, skipped"),
+    Column(
+        "status",
+        String(32),
+        nullable=False,
+        comment="running, completed, completed_with_quarantine, failed",
+    ),
     Column("created_by", String(128), nullable=True),
     Column("job_id", String(32), nullable=True),
     Column("started_at", UTCDateTime, nullable=False),
@@ -27,8 +32,17 @@ import_runs = Table(
     Column("entities", Integer, nullable=False, default=0),
     Column("statements", Integer, nullable=False, default=0),
     Column("events", Integer, nullable=False, default=0),
-    Column("quarantined", Integer, nullable=False, default=0),
+    Column("quarantined", Integer, nullable=False, default=0, comment="records quarantined"),
     Column("error", Text, nullable=True),
+    Column(
+        "quarantined_values",
+        Integer,
+        nullable=False,
+        default=0,
+        server_default="0",
+        comment="values quarantined on their own (their entities went in)",
+    ),
+    Column("warnings", JSON, nullable=True, comment="what the run warns about, as text lines"),
 )
 
 quarantine = Table(
@@ -47,5 +61,9 @@ quarantine = Table(
     Column("resolved_run_id", String(32), nullable=True),
     Column("first_seen", UTCDateTime, nullable=False),
     Column("last_seen", UTCDateTime, nullable=False),
+    Column("kind", String(8), nullable=True, comment="record (NULL in old rows) or value"),
+    Column("entity_id", String(128), nullable=True, comment="a value's entity (kind value)"),
+    Column("prop", String(64), nullable=True, comment="a value's property (kind value)"),
 )
 Index("ix_quarantine_dataset_status", quarantine.c.dataset, quarantine.c.status)
+

@@ -1,10 +1,19 @@
-"""Turning one source record into statement rows and event rows — or a quarantine reason.
+"""Turning one source record into statement rows and event rows — or quarantine entries.
 
-A record is all-or-nothing: the first value that fails (a date in no known format, an invalid
-identifier, a missing mandatory field) sends the whole record to quarantine, so the store never
-holds half a declaration. The hot path caches the cleaning of repeated raw values per
-(schema, property) and skips the statements of an entity already written with the same values
-in this run, which is what makes registers with repeated people and vehicles fast.
+What fails where (the one definition; :mod:`.flat` derives its fast paths from it):
+
+- A property value that does not validate (a date in no known format, an invalid
+  identifier, a truncating date) is quarantined *as a value*: the entity and its other
+  values go in, and the entry keeps the entity id, the property and the original text. With
+  ``on_invalid: record`` (the mapping's or the entity's) it quarantines the whole record.
+- Anything that makes an event or an entity's identity wrong (an event column that does not
+  parse, an empty key, a missing ``required`` value) quarantines the whole record, so the
+  store never holds half a declaration; every problem of that record is reported, not just
+  the first.
+
+The hot path caches the cleaning of repeated raw values per (schema, property) and skips the
+statements of an entity already written with the same values in this run, which is what
+makes registers with repeated people and vehicles fast.
 """
 
 from __future__ import annotations
@@ -19,32 +28,80 @@ from zoneinfo import ZoneInfo
 
 from pasienis.ingest.cache import MISSING, GenerationCache
 from pasienis.ingest.compile import CEntity, CEvent, CompiledMapping, CValue, Fields, Ids
+from pasienis.ingest.options import setting_default
 from pasienis.ingest.readers.base import SourceRecord
 from pasienis.ingest.transforms import ValueProblem, apply_all
-from pasienis.ingest.validate import check_format
-from pasienis.model import InvalidValueError, clean_value, make_id
+from pasienis.model import InvalidValueError, check_format, clean_value, make_id, split_multi
 from pasienis.model.models import STATEMENT_COLUMNS
 
 #: Entries per generation of each per-run cache (see :mod:`pasienis.ingest.cache`;
 #: ``Settings.ingest_cache_entries``): memory stays bounded whatever the file size; a register
 #: with more distinct people or vehicles than this recomputes those it has not seen for a
 #: while, and writes their statements again (an upsert that changes nothing).
-CACHE_LIMIT = 200_000
+CACHE_LIMIT: int = setting_default("ingest_cache_entries")
 #: Longest id prefix that keeps ``prefix-<40 hex>`` within the event tables' 64 characters.
 EVENT_PREFIX = 23
 
 
 class RecordProblem(Exception):  # noqa: N818 - a control-flow signal carrying the reason
-    """Why a record goes to quarantine: the field, the value and the reason."""
+    """Why a record (or, with ``entity_id``, one value) goes to quarantine: the field, the
+    value and the reason; ``more`` holds the record's other problems."""
 
-    def __init__(self, field_name: str | None, value: Any, reason: str) -> None:
+    def __init__(
+        self,
+        field_name: str | None,
+        value: Any,
+        reason: str,
+        more: tuple[RecordProblem, ...] = (),
+        entity_id: str | None = None,
+        prop: str | None = None,
+    ) -> None:
         super().__init__(reason)
         self.field = field_name
         self.value = None if value is None else str(value)
         self.reason = reason
+        self.more = more
+        self.entity_id = entity_id
+        self.prop = prop
 
     def __reduce__(self) -> tuple[Any, ...]:  # batches cross to the writer process
-        return (RecordProblem, (self.field, self.value, self.reason))
+        args = (self.field, self.value, self.reason, self.more, self.entity_id, self.prop)
+        return (RecordProblem, args)
+
+    @property
+    def kind(self) -> str:
+        """``record`` (the whole record is quarantined) or ``value`` (only this value)."""
+        return "value" if self.entity_id is not None else "record"
+
+    def all(self) -> list[RecordProblem]:
+        """This problem and the record's others."""
+        return [self, *self.more]
+
+    def as_value(self, entity_id: str, prop: str) -> RecordProblem:
+        """The same problem, quarantining only the value of ``entity_id``'s ``prop``."""
+        return RecordProblem(self.field, self.value, self.reason, (), entity_id, prop)
+
+    def summary(self) -> tuple[str | None, str | None, str]:
+        """(field, value, reason) for the quarantine row: every problem named in the reason."""
+        if not self.more:
+            return self.field, self.value, self.reason
+        problems = self.all()
+        fields = ", ".join(dict.fromkeys(p.field for p in problems if p.field))
+        reason = "; ".join(
+            f"{p.field or 'record'}" + (f" {p.value!r}" if p.value is not None else "")
+            + f": {p.reason}"
+            for p in problems
+        )  # fmt: skip
+        return fields or None, self.value, f"{len(problems)} problems: {reason}"
+
+
+def combined(problems: list[RecordProblem]) -> RecordProblem:
+    """One problem carrying all of a record's (the first leads), none keeping a traceback
+    (see :func:`detached`)."""
+    flat = [detached(q) for p in problems for q in p.all()]
+    flat = [RecordProblem(q.field, q.value, q.reason) for q in flat]  # record-level now
+    first = flat[0]
+    return RecordProblem(first.field, first.value, first.reason, tuple(flat[1:]))
 
 
 @dataclass
@@ -69,7 +126,21 @@ def detached(problem: RecordProblem) -> RecordProblem:
     holds the frames that raised it, and those hold the batch (a reference cycle that only
     the garbage collector frees; imports pause it, see ``service._bulk_gc_start``)."""
     problem.__traceback__ = problem.__context__ = problem.__cause__ = None
+    for other in problem.more:
+        other.__traceback__ = other.__context__ = other.__cause__ = None
     return problem
+
+
+@dataclass(slots=True)
+class _Scratch:
+    """What one record makes before it is accepted: rows, problems (of the record and of
+    single values) and the cache entries that only an accepted record may commit."""
+
+    stmts: list[tuple[Any, ...]] = field(default_factory=list)
+    events: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
+    problems: list[RecordProblem] = field(default_factory=list)
+    values: list[RecordProblem] = field(default_factory=list)
+    commits: list[tuple[Any, Any, Any]] = field(default_factory=list)  # (cache, key, value)
 
 
 def _evaluate(cv: CValue, fields: Fields, ids: Ids) -> list[str]:
@@ -169,26 +240,29 @@ class Processor:
         if record.problem is not None:
             out.quarantine.append((record, RecordProblem(None, None, record.problem)))
             return
-        stmts: list[tuple[Any, ...]] = []
-        events: list[tuple[str, tuple[Any, ...]]] = []
-        try:
-            top: Ids = {}
-            entities = self._scope(
-                record, record.fields, top, self._top_entities, self._top_events, stmts, events
-            )
-            for group, (g_entities, g_events) in self._grouped.items():
-                for sub in record.groups.get(group, ()):
-                    merged = {**record.fields, **sub}
-                    entities += self._scope(
-                        record, merged, dict(top), g_entities, g_events, stmts, events
-                    )
-        except RecordProblem as problem:
-            out.quarantine.append((record, detached(problem)))
+        scratch = self.scratch(record)
+        if scratch.problems:  # every problem of the record, its values' included
+            problems = [*scratch.problems, *scratch.values]
+            out.quarantine.append((record, detached(combined(problems))))
             return
-        out.statements.extend(stmts)
-        for name, row in events:
+        for cache, key, value in scratch.commits:
+            cache.put(key, value)
+        out.statements.extend(scratch.stmts)
+        for name, row in scratch.events:
             out.events.setdefault(name, []).append(row)
-        out.entities += entities
+        out.quarantine.extend((record, detached(p)) for p in scratch.values)
+        out.entities += len({row[1] for row in scratch.stmts if row[3] == "id"})
+
+    def scratch(self, record: SourceRecord) -> _Scratch:
+        """Everything ``record`` makes and every problem it has, committing nothing."""
+        scratch = _Scratch()
+        top: Ids = {}
+        self._scope(record, record.fields, top, self._top_entities, self._top_events, scratch)
+        for group, (g_entities, g_events) in self._grouped.items():
+            for sub in record.groups.get(group, ()):
+                merged = {**record.fields, **sub}
+                self._scope(record, merged, dict(top), g_entities, g_events, scratch)
+        return scratch
 
     def _scope(
         self,
@@ -197,19 +271,26 @@ class Processor:
         ids: Ids,
         entities: list[CEntity],
         events: list[CEvent],
-        stmts: list[tuple[Any, ...]],
-        rows: list[tuple[str, tuple[Any, ...]]],
-    ) -> int:
-        made = [
-            e for e in entities if (e.when is None or e.when(fields)) and self._key(e, fields, ids)
-        ]
-        count = 0
+        scratch: _Scratch,
+    ) -> None:
+        made = []
+        for entity in entities:
+            try:
+                if (entity.when is None or entity.when(fields)) and self._key(entity, fields, ids):
+                    made.append(entity)
+            except RecordProblem as problem:
+                scratch.problems.append(detached(problem))
         for entity in made:
-            count += self._entity(entity, fields, ids, record.locator, stmts)
+            try:
+                self._entity(entity, fields, ids, record.locator, scratch)
+            except RecordProblem as problem:
+                scratch.problems.append(detached(problem))
         for event in events:
             if event.when is None or event.when(fields):
-                rows.append((event.name, self._event(event, fields, ids, record)))
-        return count
+                try:
+                    scratch.events.append((event.name, self._event(event, fields, ids, record)))
+                except RecordProblem as problem:
+                    scratch.problems.append(detached(problem))
 
     def new_output(self) -> Output:
         """An empty batch for this processor's rows (bound rows leave event ids to the writer)."""
@@ -271,33 +352,65 @@ class Processor:
             return exc.reason
         return (cleaned, raw if raw != cleaned else None)
 
+    def entity_values(
+        self, entity: CEntity, fields: Fields, ids: Ids, eid: str
+    ) -> tuple[list[tuple[str, str, str, str | None]], list[RecordProblem]]:
+        """The cleaned values of one entity and the values quarantined on their own.
+
+        The one definition of an entity's body, for every path: each property's raw values
+        (phones and e-mails in one cell split, :func:`pasienis.model.split_multi`), cleaned
+        by its type and format. A value that fails is returned as a problem of that value;
+        it raises (quarantining the record) where the mapping asks ``on_invalid: record`` or
+        the value is ``required``."""
+        values: list[tuple[str, str, str, str | None]] = []
+        bad: list[RecordProblem] = []
+        for prop, ptype, cv in entity.props:
+            try:
+                raws = _evaluate(cv, fields, ids)
+            except RecordProblem as problem:
+                if cv.required or entity.record_on_invalid:
+                    raise
+                bad.append(problem.as_value(eid, prop))
+                continue
+            for raw in raws:
+                for part in split_multi(ptype, raw) if not cv.is_ref else (raw,):
+                    try:
+                        cleaned, original = self._clean_value(entity, prop, cv, part)
+                    except RecordProblem as problem:
+                        if entity.record_on_invalid:
+                            raise
+                        bad.append(problem.as_value(eid, prop))
+                        continue
+                    if part != raw and original is None:
+                        original = raw  # the cell the value was split from
+                    values.append((prop, ptype, cleaned, original))
+        return values, bad
+
     def _entity(
-        self, entity: CEntity, fields: Fields, ids: Ids, locator: str, stmts: list[tuple[Any, ...]]
-    ) -> int:
+        self, entity: CEntity, fields: Fields, ids: Ids, locator: str, scratch: _Scratch
+    ) -> None:
         if entity.ref_only:
-            return 0
+            return
         eid = ids[entity.name]
         # Same entity from the same raw values as earlier in this run: nothing new to clean.
         raw_key = (eid, tuple(tuple(cv.get(fields, ids)) for _p, _t, cv in entity.props))
         if self._raw_seen[raw_key] is not MISSING:
-            return 0
-        values: list[tuple[str, str, str, str | None]] = []
-        present: set[str] = set()
-        for prop, ptype, cv in entity.props:
-            for raw in _evaluate(cv, fields, ids):
-                cleaned, original = self._clean_value(entity, prop, cv, raw)
-                values.append((prop, ptype, cleaned, original))
-                present.add(prop)
+            return
+        values, bad = self.entity_values(entity, fields, ids, eid)
+        present = {v[0] for v in values}
         if not entity.required <= present:
             ids.pop(entity.name, None)  # e.g. a relation whose other end is absent
-            return 0
-        # Only now: the same raw values again must meet the same problem (quarantine) or
-        # the same incompleteness, not pass as already written.
-        self._raw_seen.put(raw_key, True)
+            scratch.values.extend(bad)
+            return
+        scratch.values.extend(bad)
+        # Committed only when the record is accepted: the same raw values again must meet
+        # the same problem (quarantine) or the same incompleteness, not pass as written.
+        scratch.commits.append((self._raw_seen, raw_key, True))
         fingerprint = hash((entity.schema, tuple(values)))
         if self._written[eid] == fingerprint:
-            return 0
-        self._written.put(eid, fingerprint)
+            return
+        scratch.commits.append((self._written, eid, fingerprint))
+        stmts = scratch.stmts
         ds, run, seen = self.dataset, self.run_id, self._seen_row
         bound = self.bound  # then the writer makes statement ids (Output.writer_ids)
         stmts.append(
@@ -336,7 +449,21 @@ class Processor:
                     seen,
                 )
             )
-        return 1
+
+    def event_column(
+        self, event: CEvent, col: str, kind: str, cv: CValue, fields: Fields, ids: Ids
+    ) -> Any:
+        """One event column's value, or the :class:`RecordProblem` raised (the one definition
+        of an event value; :mod:`.flat` caches it per raw value)."""
+        found = _evaluate(cv, fields, ids)
+        if not found:
+            if col in event.not_null:
+                raise RecordProblem(cv.label, None, f"{event.table.name}.{col} is required")
+            return None
+        try:
+            return self.event_value(kind, found[0], cv.timezone)
+        except ValueProblem as exc:
+            raise RecordProblem(cv.label, found[0], exc.reason) from None
 
     def _event(
         self, event: CEvent, fields: Fields, ids: Ids, record: SourceRecord
@@ -345,17 +472,14 @@ class Processor:
         if not any(parts):
             raise RecordProblem(f"{event.name} key", None, "the event key is empty")
         values: list[Any] = []
+        problems: list[RecordProblem] = []
         for col, kind, cv in event.columns:
-            found = _evaluate(cv, fields, ids)
-            if not found:
-                if col in event.not_null:
-                    raise RecordProblem(cv.label, None, f"{event.table.name}.{col} is required")
-                values.append(None)
-                continue
             try:
-                values.append(self.event_value(kind, found[0], cv.timezone))
-            except ValueProblem as exc:
-                raise RecordProblem(cv.label, found[0], exc.reason) from None
+                values.append(self.event_column(event, col, kind, cv, fields, ids))
+            except RecordProblem as problem:
+                problems.append(problem)
+        if problems:
+            raise combined(problems)
         attrs = {a: fields.get(a) for a in event.attributes if fields.get(a) not in (None, "")}
         attributes = json.dumps(attrs, ensure_ascii=False, sort_keys=True) if attrs else None
         eid = self._event_id_or_key(event.namespace, parts)

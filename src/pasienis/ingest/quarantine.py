@@ -7,11 +7,12 @@ file no longer produces are marked resolved by that run.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, func, or_, select
 
 from pasienis.ingest.errors import ImportRunNotFoundError, IngestError
 from pasienis.ingest.mapping import LoadedMapping, load_mapping
@@ -20,9 +21,50 @@ from pasienis.ingest.service import ImportResult, run_import
 from pasienis.security import Principal, visible_datasets
 from pasienis.store import Store
 
+#: Characters of an entry's hash shown as its short id (any unique prefix finds it).
+SHORT_ID = 10
+_PREFIX = "quarantine-"
+
+
+def short_id(entry_id: str) -> str:
+    """The id as listed: the start of its hash."""
+    return entry_id.removeprefix(_PREFIX)[:SHORT_ID]
+
 
 def _entry(row: Any) -> dict[str, Any]:
-    return {c: getattr(row, c) for c in quarantine.columns.keys()}  # noqa: SIM118 - Column collection
+    found = {c: getattr(row, c) for c in quarantine.columns.keys()}  # noqa: SIM118 - Column collection
+    found["kind"] = found.get("kind") or "record"
+    found["short_id"] = short_id(found["id"])
+    return found
+
+
+def locator_key(locator: str) -> tuple[Any, ...]:
+    """Sorts ``f.csv:10`` after ``f.csv:9`` (numbers in a locator compare as numbers)."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", locator))
+
+
+def _filtered(
+    query: Any, dataset: str | None, status: str | None, datasets: Iterable[str] | None = None
+) -> Any:
+    if dataset:
+        query = query.where(quarantine.c.dataset == dataset)
+    if status:
+        query = query.where(quarantine.c.status == status)
+    if datasets is not None:
+        query = query.where(quarantine.c.dataset.in_(sorted(datasets)))
+    return query
+
+
+def count_entries(
+    conn: Connection,
+    *,
+    dataset: str | None = None,
+    status: str | None = "open",
+    datasets: Iterable[str] | None = None,
+) -> int:
+    """How many entries match (the list shows at most its limit)."""
+    query = _filtered(select(func.count()).select_from(quarantine), dataset, status, datasets)
+    return int(conn.execute(query).scalar() or 0)
 
 
 def list_entries(
@@ -33,27 +75,34 @@ def list_entries(
     datasets: Iterable[str] | None = None,
     limit: int = 100,
 ) -> list[dict[str, Any]]:
-    """Quarantine entries, newest first; ``datasets`` limits them to those (a caller's
-    visible datasets: entries hold raw records)."""
-    query = (
-        select(quarantine)
-        .order_by(quarantine.c.last_seen.desc(), quarantine.c.locator)
-        .limit(limit)
-    )
-    if dataset:
-        query = query.where(quarantine.c.dataset == dataset)
-    if status:
-        query = query.where(quarantine.c.status == status)
-    if datasets is not None:
-        query = query.where(quarantine.c.dataset.in_(sorted(datasets)))
-    return [_entry(r) for r in conn.execute(query)]
+    """Quarantine entries of the latest sightings, in file order (locators numerically);
+    ``datasets`` limits them to those (a caller's visible datasets: entries hold raw records)."""
+    query = _filtered(
+        select(quarantine).order_by(quarantine.c.last_seen.desc(), quarantine.c.locator),
+        dataset,
+        status,
+        datasets,
+    ).limit(limit)
+    entries = [_entry(r) for r in conn.execute(query)]
+    return sorted(entries, key=lambda e: (e["source_name"], locator_key(e["locator"])))
 
 
 def get_entry(conn: Connection, *, entry_id: str) -> dict[str, Any]:
-    row = conn.execute(select(quarantine).where(quarantine.c.id == entry_id)).first()
-    if row is None:
+    """One entry by its id, or by any unique prefix of its short id."""
+    text = entry_id.removeprefix(_PREFIX)
+    rows = conn.execute(
+        select(quarantine)
+        .where(or_(quarantine.c.id == entry_id, quarantine.c.id.startswith(_PREFIX + text,
+                                                                          autoescape=True)))
+        .limit(2)
+    ).all()  # fmt: skip
+    if not rows or not text:
         raise ImportRunNotFoundError(f"no quarantine entry {entry_id!r}")
-    return _entry(row)
+    if len(rows) > 1:
+        raise ImportRunNotFoundError(
+            f"{entry_id!r} starts several quarantine ids", hint="give more of the id"
+        )
+    return _entry(rows[0])
 
 
 def _sources(conn: Connection, dataset: str | None) -> list[dict[str, Any]]:

@@ -13,21 +13,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, select, update
+from sqlalchemy import Connection, and_, func, select, update
 
 from pasienis.ingest.errors import ImportRunNotFoundError
 from pasienis.ingest.models import import_runs, quarantine
 from pasienis.ingest.pipeline import EventTarget, Output, with_statement_ids
 from pasienis.model import make_id
 from pasienis.model.events import EVENT_TABLES
+from pasienis.model.models import retracted_runs, statements
 from pasienis.model.service import write_statements
 from pasienis.security import ensure_datasets
 from pasienis.store import OnConflict, Store
 
 QUARANTINE_COLUMNS = (
     "id", "run_id", "dataset", "source_name", "locator", "field", "value", "reason",
-    "record", "status", "first_seen", "last_seen",
+    "record", "status", "first_seen", "last_seen", "kind", "entity_id", "prop",
 )  # fmt: skip
+#: Statuses of a finished run that imported its file (a re-import of it is "unchanged").
+DONE_STATUSES = ("completed", "completed_with_quarantine")
 
 
 @dataclass(frozen=True)
@@ -44,11 +47,24 @@ def now() -> datetime:
 
 
 def run_dict(row: Any) -> dict[str, Any]:
-    return {c: getattr(row, c) for c in import_runs.columns.keys()}  # noqa: SIM118 - Column collection
+    found = {c: getattr(row, c) for c in import_runs.columns.keys()}  # noqa: SIM118 - Column collection
+    if "retracted" in row._fields:
+        found["retracted"] = bool(row.retracted)
+    return found
 
 
-def find_run(conn: Connection, key: RunKey, status: str) -> dict[str, Any] | None:
-    """The latest run of ``key`` in ``status`` (completed: unchanged file; running: resume)."""
+def _with_retracted() -> Any:
+    """Runs with whether they are retracted (:mod:`.retraction`)."""
+    flag = select(retracted_runs.c.run_id).where(retracted_runs.c.run_id == import_runs.c.id)
+    return select(import_runs, flag.exists().label("retracted"))
+
+
+def find_run(
+    conn: Connection, key: RunKey, status: str | tuple[str, ...]
+) -> dict[str, Any] | None:
+    """The latest run of ``key`` in ``status`` (:data:`DONE_STATUSES`: unchanged file;
+    running: resume)."""
+    statuses = (status,) if isinstance(status, str) else status
     row = conn.execute(
         select(import_runs)
         .where(
@@ -56,7 +72,7 @@ def find_run(conn: Connection, key: RunKey, status: str) -> dict[str, Any] | Non
                 import_runs.c.dataset == key.dataset,
                 import_runs.c.content_hash == key.content_hash,
                 import_runs.c.mapping_hash == key.mapping_hash,
-                import_runs.c.status == status,
+                import_runs.c.status.in_(statuses),
             )
         )
         .order_by(import_runs.c.started_at.desc())
@@ -80,7 +96,9 @@ def start_run(store: Store, key: RunKey, **fields: Any) -> dict[str, Any]:
         "status": "running",
         "started_at": now(),
         "checkpoint": 0,
-        **dict.fromkeys(("records", "entities", "statements", "events", "quarantined"), 0),
+        **dict.fromkeys(
+            ("records", "entities", "statements", "events", "quarantined", "quarantined_values"), 0
+        ),
         **fields,
     }
     with store.begin() as conn:
@@ -92,10 +110,19 @@ def start_run(store: Store, key: RunKey, **fields: Any) -> dict[str, Any]:
 
 
 def get_run(conn: Connection, *, run_id: str) -> dict[str, Any]:
-    row = conn.execute(select(import_runs).where(import_runs.c.id == run_id)).first()
-    if row is None:
+    query = _with_retracted()
+    if len(run_id) < 32:  # a short id, as listed: any unique prefix
+        query = query.where(import_runs.c.id.startswith(run_id, autoescape=True)).limit(2)
+    else:
+        query = query.where(import_runs.c.id == run_id)
+    rows = conn.execute(query).all()
+    if not rows:
         raise ImportRunNotFoundError(f"no import run {run_id!r}")
-    return run_dict(row)
+    if len(rows) > 1:
+        raise ImportRunNotFoundError(
+            f"{run_id!r} is the start of several run ids", hint="give more of the id"
+        )
+    return run_dict(rows[0])
 
 
 def list_runs(
@@ -106,7 +133,7 @@ def list_runs(
     limit: int = 100,
 ) -> list[dict[str, Any]]:
     """Runs, newest first; ``datasets`` limits them to those (a caller's visible datasets)."""
-    query = select(import_runs).order_by(import_runs.c.started_at.desc()).limit(limit)
+    query = _with_retracted().order_by(import_runs.c.started_at.desc()).limit(limit)
     if dataset:
         query = query.where(import_runs.c.dataset == dataset)
     if datasets is not None:
@@ -118,10 +145,17 @@ def _quarantine_rows(out: Output, run: dict[str, Any], seen: datetime) -> list[t
     rows = []
     for record, problem in out.quarantine:
         raw = {"fields": record.fields, "groups": record.groups} if record.groups else record.fields
+        field, value, reason = problem.summary()
+        if problem.kind == "value":  # one entry per value: a record may have several
+            entry_id = make_id(
+                "quarantine", run["dataset"], record.locator, problem.entity_id or "",
+                problem.prop or "", problem.value or "",
+            )  # fmt: skip
+        else:
+            entry_id = make_id("quarantine", run["dataset"], record.locator)
         rows.append((
-            make_id("quarantine", run["dataset"], record.locator),
-            run["id"], run["dataset"], run["source_name"], record.locator, problem.field,
-            problem.value, problem.reason, raw, "open", seen, seen,
+            entry_id, run["id"], run["dataset"], run["source_name"], record.locator, field,
+            value, reason, raw, "open", seen, seen, problem.kind, problem.entity_id, problem.prop,
         ))  # fmt: skip
     return rows
 
@@ -137,7 +171,9 @@ def commit_batch(
     made here when the batch leaves them to the writer, :attr:`Output.writer_ids`)."""
     seen = now()
     counts = {"records": out.records, "entities": out.entities, "statements": 0, "events": 0}
-    counts["quarantined"] = len(out.quarantine)
+    values = sum(1 for _record, problem in out.quarantine if problem.kind == "value")
+    counts["quarantined"] = len(out.quarantine) - values
+    counts["quarantined_values"] = values
     with store.begin() as conn:
         if out.statements:
             rows = with_statement_ids(out.statements) if out.writer_ids else out.statements
@@ -164,17 +200,46 @@ def commit_batch(
     return counts
 
 
-def finish_run(
-    store: Store, run: dict[str, Any], *, status: str, error: str | None = None
-) -> dict[str, Any]:
-    """Close the run; a completed run resolves quarantine entries its file no longer produces."""
-    with store.begin() as conn:
-        conn.execute(
-            update(import_runs)
-            .where(import_runs.c.id == run["id"])
-            .values(status=status, error=error, finished_at=now())
+def run_status(run: dict[str, Any]) -> str:
+    """What a run that read its whole file did: completed, or completed with quarantine."""
+    if run["quarantined"] or run.get("quarantined_values"):
+        return "completed_with_quarantine"
+    return "completed"
+
+
+def entities_in_store(conn: Connection, run: dict[str, Any]) -> int:
+    """Entities of the run's dataset the run wrote or saw again (their ``id`` statement's
+    ``last_seen`` is the run's time): the count the store holds, whatever the caches did."""
+    query = (
+        select(func.count())
+        .select_from(statements)
+        .where(
+            statements.c.prop_type == "id",
+            statements.c.dataset == run["dataset"],
+            statements.c.last_seen >= run["started_at"],
         )
-        if status == "completed":
+    )
+    return int(conn.execute(query).scalar() or 0)
+
+
+def finish_run(
+    store: Store,
+    run: dict[str, Any],
+    *,
+    status: str,
+    error: str | None = None,
+    warnings: list[str] | None = None,
+) -> dict[str, Any]:
+    """Close the run; a completed run resolves quarantine entries its file no longer produces
+    and counts its entities from the store."""
+    with store.begin() as conn:
+        values: dict[str, Any] = {"status": status, "error": error, "finished_at": now()}
+        if warnings:
+            values["warnings"] = warnings
+        if status in DONE_STATUSES:
+            values["entities"] = entities_in_store(conn, run)
+        conn.execute(update(import_runs).where(import_runs.c.id == run["id"]).values(**values))
+        if status in DONE_STATUSES:
             conn.execute(
                 update(quarantine)
                 .where(

@@ -18,16 +18,17 @@ from typing import Any
 from pasienis.errors import PasienisError
 from pasienis.ingest import bulk, runs
 from pasienis.ingest.access import EntityGuard, authorize_import
-from pasienis.ingest.bulk import DEFAULT_DEFER_FROM
+from pasienis.ingest.checks import require_source
 from pasienis.ingest.compile import CompiledMapping, compile_mapping
-from pasienis.ingest.errors import MappingError
+from pasienis.ingest.errors import IngestError, MappingError
 from pasienis.ingest.flat import CHUNK_ROWS, FlatProcessor
 from pasienis.ingest.ftm import FtMProcessor
 from pasienis.ingest.mapping import LoadedMapping, detect_format
-from pasienis.ingest.pipeline import CACHE_LIMIT, EventTarget, Output, Processor
+from pasienis.ingest.options import ImportOptions
+from pasienis.ingest.pipeline import EventTarget, Output, Processor
 from pasienis.ingest.readers.delimited import DelimitedReader
 from pasienis.ingest.sources import estimate_total, file_sha256, open_reader
-from pasienis.ingest.writer import PROCESS_FROM, BatchWriter, ProcessWriter, Writer
+from pasienis.ingest.writer import BatchWriter, ProcessWriter, Writer
 from pasienis.jobs import publish_in
 from pasienis.security import Principal
 from pasienis.store import Store
@@ -36,23 +37,32 @@ log = logging.getLogger(__name__)
 
 #: progress(done, total or None, message)
 Progress = Callable[[int, int | None, str], None]
-DEFAULT_BATCH = 5_000
 
 
 @dataclass
 class ImportResult:
-    """What an import did; ``status`` is completed, unchanged or failed."""
+    """What an import did; ``status`` is completed, completed_with_quarantine, unchanged or
+    failed. ``problem`` says why a finished import is not a success (too much quarantined):
+    the CLI exits non-zero and the API reports ``ok: false``."""
 
     status: str
     run: dict[str, Any]
     resumed_from: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None and self.status != "failed"
 
     def to_dict(self) -> dict[str, Any]:
         keep = ("id", "dataset", "source_name", "content_hash", "mapping_name", "records",
-                "entities", "statements", "events", "quarantined", "error")  # fmt: skip
+                "entities", "statements", "events", "quarantined", "quarantined_values",
+                "warnings", "error")  # fmt: skip
         return {
             "status": self.status,
+            "ok": self.ok,
+            "problem": self.problem,
             "resumed_from": self.resumed_from,
             **{k: self.run.get(k) for k in keep},
         }
@@ -111,12 +121,12 @@ def run_import(
     created_by: str | None = None,
     job_id: str | None = None,
     progress: Progress | None = None,
-    batch_size: int = DEFAULT_BATCH,
+    batch_size: int | None = None,
     force: bool = False,
     source_name: str | None = None,
-    defer_indexes_from: int = DEFAULT_DEFER_FROM,
-    writer_process_from: int = PROCESS_FROM,
-    cache_entries: int = CACHE_LIMIT,
+    defer_indexes_from: int | None = None,
+    writer_process_from: int | None = None,
+    cache_entries: int | None = None,
     acting: Principal | None = None,
 ) -> ImportResult:
     """Import one file. ``force`` re-reads a file already imported (e.g. to retry quarantine).
@@ -125,11 +135,18 @@ def run_import(
     grant on the dataset (a new dataset makes it the owner), and statements about entity ids
     it cannot see are quarantined (:mod:`.access`). ``None``: the operator, not limited.
 
-    An import of at least ``defer_indexes_from`` records into tables that hold fewer rows
-    loads without their secondary indexes and rebuilds them at the end (:mod:`.bulk`); one
-    of at least ``writer_process_from`` records writes from a child process (:mod:`.writer`).
-    ``cache_entries`` bounds each per-run cache (:mod:`.cache`).
+    Sizes come from the store's settings (:class:`ImportOptions`); the keyword arguments
+    override them. An import of at least ``defer_indexes_from`` records into tables that
+    hold fewer rows loads without their secondary indexes and rebuilds them at the end
+    (:mod:`.bulk`); one of at least ``writer_process_from`` records writes from a child
+    process (:mod:`.writer`). ``cache_entries`` bounds each per-run cache (:mod:`.cache`).
+    The mapping is checked against the file first (:mod:`.checks`): a column or path that
+    is not there, or no records at all, fails the run before anything is written.
     """
+    options = ImportOptions.from_settings(store.settings).override(
+        batch_records=batch_size, defer_indexes_from=defer_indexes_from,
+        writer_process_from=writer_process_from, cache_entries=cache_entries,
+    )  # fmt: skip
     plan = _plan(source, mapping, fmt, dataset, source_name)
     with store.begin() as conn:
         authorize_import(
@@ -142,7 +159,7 @@ def run_import(
         created_by = acting.name
     guard = EntityGuard.acting_for(acting, plan.key.dataset)
     with store.read() as conn:
-        done = None if force else runs.find_run(conn, plan.key, "completed")
+        done = None if force else runs.find_run(conn, plan.key, runs.DONE_STATUSES)
         unfinished = runs.find_run(conn, plan.key, "running")
     if done is not None:
         return ImportResult(status="unchanged", run=done)
@@ -155,13 +172,22 @@ def run_import(
         )  # fmt: skip
         resumed = 0
     total = estimate_total(plan.path, plan.fmt)
+    warnings: list[str] = []
     try:
+        if plan.compiled is not None:
+            checked = require_source(
+                plan.compiled, plan.path, plan.fmt, plan.name,
+                sample=options.check_sample_records,
+            )  # fmt: skip
+            warnings = checked.warnings
         bulk.defer_for_import(
             store, run_id=run["id"], compiled=plan.compiled, expected=total,
-            threshold=defer_indexes_from, keep=(bulk.ENTITY_INDEX,) if guard else (),
+            threshold=options.defer_indexes_from, keep=(bulk.ENTITY_INDEX,) if guard else (),
         )  # fmt: skip
-        sizes = _Sizes(batch_size, writer_process_from, cache_entries)
+        sizes = _Sizes(options.batch_records, options.writer_process_from, options.cache_entries)
         _read_and_write(store, plan, run, resumed, progress, total, sizes, guard)
+        with store.read() as conn:
+            _require_records(runs.get_run(conn, run_id=run["id"]))
     except PasienisError as exc:
         _restore_after_failure(store, run, progress)
         failed = runs.finish_run(store, run, status="failed", error=exc.message)
@@ -172,10 +198,38 @@ def run_import(
         runs.finish_run(store, run, status="failed", error=repr(exc))
         raise
     _restore(store, run, progress)
-    finished = runs.finish_run(store, run, status="completed")
+    with store.read() as conn:
+        status = runs.run_status(runs.get_run(conn, run_id=run["id"]))
+    finished = runs.finish_run(store, run, status=status, warnings=warnings)
     with store.begin() as conn:
         publish_in(conn, topic="import.completed", payload=_summary(finished))
-    return ImportResult(status="completed", run=finished, resumed_from=resumed)
+    return ImportResult(
+        status=status, run=finished, resumed_from=resumed,
+        problem=quarantine_problem(finished, options.max_quarantine_share),
+    )  # fmt: skip
+
+
+def _require_records(run: dict[str, Any]) -> None:
+    """Zero records read is an error, never "completed — 0 records"."""
+    if run["records"] == 0:
+        raise IngestError(
+            f"{run['source_name']}: no records were read",
+            hint="check source.records (XPath or JSON path), the sheet and the header row",
+        )
+
+
+def quarantine_problem(run: dict[str, Any], max_share: float) -> str | None:
+    """Why a finished run is not a success: more than ``max_share`` of its records were
+    quarantined, whole or by a value (``PASIENIS_INGEST_MAX_QUARANTINE_SHARE``)."""
+    records = run["records"] or 0
+    bad = (run["quarantined"] or 0) + (run.get("quarantined_values") or 0)
+    if records == 0 or bad / records <= max_share:
+        return None
+    share = min(bad / records, 1.0)
+    return (
+        f"{bad} quarantine entries for {records} records ({share:.0%}, more than the "
+        f"{max_share:.0%} allowed): see `pasienis quarantine list --dataset {run['dataset']}`"
+    )
 
 
 def _restore(store: Store, run: dict[str, Any], progress: Progress | None) -> None:
@@ -202,11 +256,13 @@ def _summary(run: dict[str, Any]) -> dict[str, Any]:
         "id",
         "dataset",
         "source_name",
+        "status",
         "records",
         "entities",
         "statements",
         "events",
         "quarantined",
+        "quarantined_values",
     )
     return {k: run[k] for k in keys}
 

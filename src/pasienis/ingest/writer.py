@@ -31,13 +31,14 @@ from dataclasses import replace
 from typing import Any, BinaryIO, Protocol
 
 from pasienis.ingest.errors import IngestError
+from pasienis.ingest.options import setting_default
 from pasienis.ingest.pipeline import EventTarget, Output
 
 log = logging.getLogger(__name__)
 
 Write = Callable[[Output, int], object]
 #: Records (estimated) from which an import writes in a child process.
-PROCESS_FROM = 100_000
+PROCESS_FROM: int = setting_default("ingest_writer_process_from")
 
 
 class Writer(Protocol):

@@ -10,25 +10,39 @@ from pasienis.model.errors import (
     SchemaProblem,
     UnknownSchemaError,
 )
+from pasienis.model.formats import check_format, format_names, is_valid_vin
 from pasienis.model.ids import make_id
 from pasienis.model.registry import install_model, installed_model_dir
-from pasienis.model.service import entity_ids_of_schema, load_entity, write_statements
-from pasienis.model.statements import Provenance, clean_value, entity_statements, make_statement
+from pasienis.model.service import entity_ids_of_schema, live, load_entity, write_statements
+from pasienis.model.statements import (
+    MULTI_VALUE_TYPES,
+    Provenance,
+    clean_value,
+    entity_statements,
+    make_statement,
+    split_multi,
+)
 
 __all__ = [
+    "MULTI_VALUE_TYPES",
     "InvalidValueError",
     "ModelError",
     "Provenance",
     "SchemaFileError",
     "SchemaProblem",
     "UnknownSchemaError",
+    "check_format",
     "clean_value",
     "entity_ids_of_schema",
     "entity_statements",
+    "format_names",
     "install_model",
     "installed_model_dir",
+    "is_valid_vin",
+    "live",
     "load_entity",
     "make_id",
     "make_statement",
+    "split_multi",
     "write_statements",
 ]

@@ -43,3 +43,16 @@ resolver = Table(
 )
 
 STATEMENT_COLUMNS: tuple[str, ...] = tuple(c.name for c in statements.columns)
+
+#: Import runs taken out of the live view: their statements and events are hidden from the
+#: read paths (:func:`pasienis.model.service.live`), reversibly — restoring deletes the row.
+#: Here, beside the statements, so that every capability's reads can consult it.
+retracted_runs = Table(
+    "retracted_runs",
+    metadata,
+    Column("run_id", String(32), primary_key=True),
+    Column("dataset", String(64), nullable=False, index=True),
+    Column("retracted_by", String(128), nullable=True),
+    Column("retracted_at", UTCDateTime, nullable=False),
+    Column("reason", Text, nullable=True),
+)

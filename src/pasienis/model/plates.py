@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 # Cyrillic letters that look like Latin ones on plates (A B E K M H O P C T Y X and I).
-_CYRILLIC_TO_LATIN = str.maketrans("АВСЕНІКМОРТХУаесікморху", "ABCEHIKMOPTXYAECIKMOPXY")
+# Upper-cased first (see latinise_plate), so lowercase Cyrillic plates are covered too.
+_CYRILLIC_TO_LATIN = str.maketrans("АВСЕНІКМОРТХУ", "ABCEHIKMOPTXY")  # noqa: RUF001 - on purpose
 _PLATE_SEPARATORS = re.compile(r"[\s\-·.]+")
 
 #: Plate formats as written (after Cyrillic look-alikes became Latin), per country.
@@ -27,7 +28,7 @@ PLATE_PATTERNS: dict[str, re.Pattern[str]] = {
 
 def latinise_plate(raw: str) -> str:
     """Upper case with Cyrillic look-alike letters replaced by Latin ones (separators kept)."""
-    return raw.strip().translate(_CYRILLIC_TO_LATIN).upper()
+    return raw.strip().upper().translate(_CYRILLIC_TO_LATIN)
 
 
 def normalise_plate(raw: str) -> str:

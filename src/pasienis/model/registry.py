@@ -102,6 +102,9 @@ def _model_root(settings: Settings) -> Path:
 def install_model(settings: Settings) -> Path:
     """Build the assembled model and make it FtM's singleton (idempotent per folder)."""
     global _installed
+    from pasienis.model.formats import register_formats
+
+    register_formats()  # explicit, before any value is cleaned (idempotent)
     folder = assemble_model_dir(settings)
     if _installed == folder:
         return folder

@@ -6,10 +6,10 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, Table, or_, select
 
 from pasienis.errors import NotFoundError
-from pasienis.model.models import STATEMENT_COLUMNS, resolver, statements
+from pasienis.model.models import STATEMENT_COLUMNS, resolver, retracted_runs, statements
 from pasienis.store import OnConflict, Store
 
 if TYPE_CHECKING:
@@ -28,6 +28,13 @@ def write_statements(
     )  # fmt: skip
 
 
+def live(table: Table) -> ColumnElement[bool]:
+    """Rows of ``table`` (statements or an event table) not from a retracted import run:
+    the condition every read of the live view adds."""
+    retracted = select(retracted_runs.c.run_id)
+    return or_(table.c.run_id.is_(None), table.c.run_id.not_in(retracted))
+
+
 def canonical_id(conn: Connection, entity_id: str) -> str:
     """The canonical id an entity id resolves to (itself when never merged)."""
     found = conn.execute(
@@ -43,7 +50,7 @@ def entity_ids_of_schema(conn: Connection, schema: str) -> list[str]:
     """
     query = (
         select(statements.c.entity_id)
-        .where(statements.c.prop_type == "id", statements.c.schema == schema)
+        .where(statements.c.prop_type == "id", statements.c.schema == schema, live(statements))
         .distinct()
     )
     return list(conn.execute(query).scalars())
@@ -67,7 +74,7 @@ def entity_statement_rows(
     """
     canonical = canonical_id(conn, entity_id)
     ids = member_ids(conn, canonical)
-    query = select(statements).where(statements.c.entity_id.in_(ids))
+    query = select(statements).where(statements.c.entity_id.in_(ids), live(statements))
     if datasets is not None:
         allowed = list(datasets)
         query = query.where(statements.c.dataset.in_(allowed))

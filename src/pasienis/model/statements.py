@@ -7,6 +7,7 @@ rejects raise :class:`InvalidValueError` — they are never stored silently.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -21,6 +22,17 @@ if TYPE_CHECKING:
 
 #: The pseudo-property FtM uses to record that an entity of a schema exists.
 BASE_PROP = "id"
+#: Property types whose sources write several values in one cell ("+370 600 1; +370 600 2").
+MULTI_VALUE_TYPES = frozenset({"phone", "email"})
+_MULTI_SEPARATORS = re.compile(r"\s*[;,]\s*")
+
+
+def split_multi(prop_type: str, raw: str) -> list[str]:
+    """The values of one cell: phones and e-mails joined with ``;`` or ``,`` are split, so
+    that each is validated on its own (one bad number must not hide the good ones)."""
+    if prop_type in MULTI_VALUE_TYPES and (";" in raw or "," in raw):
+        return [part for part in _MULTI_SEPARATORS.split(raw.strip()) if part]
+    return [raw]
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,17 +143,31 @@ def make_statement(
 
 
 def entity_statements(
-    entity_id: str, schema: str, properties: dict[str, Any], provenance: Provenance
+    entity_id: str,
+    schema: str,
+    properties: dict[str, Any],
+    provenance: Provenance,
+    *,
+    invalid: list[InvalidValueError] | None = None,
 ) -> list[tuple[Any, ...]]:
     """All statements of one entity: its ``id`` statement plus one per value.
 
-    Values may be scalars or lists. The first invalid value raises; callers that quarantine
-    catch :class:`InvalidValueError`, which names the property and the value.
+    Values may be scalars or lists; phones and e-mails joined in one text are split
+    (:func:`split_multi`). An invalid value raises :class:`InvalidValueError` (naming the
+    property and the value), unless ``invalid`` is given: then it is appended there and the
+    entity keeps its other values (value-level quarantine).
     """
     rows = [make_statement(entity_id, schema, BASE_PROP, entity_id, provenance)]
     for prop, values in properties.items():
+        prop_type = _property(schema, prop).type.name
         for value in values if isinstance(values, list | tuple) else [values]:
             if value is None or str(value).strip() == "":
                 continue
-            rows.append(make_statement(entity_id, schema, prop, value, provenance))
+            for part in split_multi(prop_type, str(value)):
+                try:
+                    rows.append(make_statement(entity_id, schema, prop, part, provenance))
+                except InvalidValueError as exc:
+                    if invalid is None:
+                        raise
+                    invalid.append(exc)
     return rows

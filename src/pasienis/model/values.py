@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from followthemoney.property import Property
 
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d[\d\s]*,\d+$")
+#: Dates FtM reads in full: ISO-8601 (a prefix of it), with an optional time and offset.
+_ISO_DATE = re.compile(
+    r"^\d{4}(-\d{2}(-\d{2}([T ]\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?)?)?$"
+)
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,8 @@ class IdentifierFormat:
     is_valid: Callable[[str], bool]
 
 
-#: Formats beyond rigour's (filled by the ingest capability's validators via :func:`register`).
+#: Formats beyond rigour's, registered by :func:`pasienis.model.install_model`
+#: (:mod:`pasienis.model.formats`).
 EXTRA_FORMATS: dict[str, IdentifierFormat] = {}
 
 
@@ -36,7 +41,8 @@ def register_format(name: str, fmt: IdentifierFormat) -> None:
     EXTRA_FORMATS[name] = fmt
 
 
-def _format(name: str) -> IdentifierFormat | None:
+def identifier_format(name: str) -> IdentifierFormat | None:
+    """A registered format, else rigour's of that name, else ``None``."""
     if name in EXTRA_FORMATS:
         return EXTRA_FORMATS[name]
     from rigour.ids import get_identifier_format
@@ -56,9 +62,16 @@ def clean_for(prop: Property, raw: str) -> tuple[str | None, str | None]:
     cleaned = prop.type.clean(raw)
     if cleaned is None:
         return None, f"not a valid {type_name}"
+    if type_name == "date" and not _ISO_DATE.match(raw):
+        # FtM keeps the part it can read ("2004.04.23" becomes the year 2004): never store
+        # a truncated date as if it were the value.
+        return None, (
+            f"not an ISO-8601 date (FtM would keep only {cleaned!r}); "
+            "add a date transform with the source's format, e.g. {date: '%Y.%m.%d'}"
+        )
     fmt_name = getattr(prop, "format", None)
     if type_name == "identifier" and fmt_name:
-        fmt = _format(fmt_name)
+        fmt = identifier_format(fmt_name)
         if fmt is not None:
             normal = fmt.normalize(cleaned)
             if normal is None or not fmt.is_valid(normal):

@@ -17,7 +17,7 @@ from pasienis.store.dialects import OnConflict
 from pasienis.store.engine import Store, open_store
 from pasienis.store.errors import StoreError
 from pasienis.store.metadata import metadata
-from pasienis.store.migrate import current_revision, head_revision, upgrade
+from pasienis.store.migrate import current_revision, head_revision, revisions_between, upgrade
 
 __all__ = [
     "OnConflict",
@@ -33,5 +33,6 @@ __all__ = [
     "metadata",
     "open_store",
     "restore_indexes",
+    "revisions_between",
     "upgrade",
 ]

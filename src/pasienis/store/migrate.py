@@ -41,3 +41,14 @@ def current_revision(store: Store) -> str | None:
 def head_revision() -> str | None:
     """The newest revision shipped with this version of pasienis."""
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def revisions_between(before: str | None, after: str | None) -> list[tuple[str, str]]:
+    """``(revision, first line of its docstring)`` of the migrations that lead from
+    ``before`` to ``after``, oldest first (what an upgrade applied)."""
+    if after is None or before == after:
+        return []
+    script = ScriptDirectory(str(MIGRATIONS))
+    found = script.iterate_revisions(after, before or "base")
+    steps = [(rev.revision, (rev.doc or "").strip().splitlines()[0]) for rev in found]
+    return list(reversed(steps))

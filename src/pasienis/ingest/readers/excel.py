@@ -76,17 +76,28 @@ class ExcelReader:
     def sheet_title(self) -> str:
         return str(self.sheet) if self.sheet is not None else "1"
 
+    def _header(self, ws: Any, rows: Iterator[Any]) -> list[str]:
+        header_cells = next(rows, None)
+        if header_cells is None:
+            raise SourceError(f"sheet {ws.title!r} of {self.name} is empty")
+        return [
+            str(h).strip() if h is not None else f"column_{i + 1}"
+            for i, h in enumerate(header_cells)
+        ]
+
+    def header(self) -> list[str]:
+        """The field names in the header row (``source.header_row``)."""
+        book, ws = self._open_sheet()
+        try:
+            return self._header(ws, ws.iter_rows(min_row=self.header_row, values_only=True))
+        finally:
+            book.close()
+
     def records(self) -> Iterator[SourceRecord]:
         book, ws = self._open_sheet()
         try:
             rows = ws.iter_rows(min_row=self.header_row, values_only=True)
-            header_cells = next(rows, None)
-            if header_cells is None:
-                raise SourceError(f"sheet {ws.title!r} of {self.name} is empty")
-            header = [
-                str(h).strip() if h is not None else f"column_{i + 1}"
-                for i, h in enumerate(header_cells)
-            ]
+            header = self._header(ws, rows)
             index = 0
             for number, row in enumerate(rows, start=self.header_row + 1):
                 if all(v is None or str(v).strip() == "" for v in row):

@@ -95,16 +95,21 @@ class XMLReader:
 
     def records(self) -> Iterator[SourceRecord]:
         index = 0
+        opened: dict[str, Any] = {}  # the record element being read: its line and attributes
         context = etree.iterparse(
             str(self.path),
-            events=("end",),
+            events=("start", "end"),
             tag=self.tag,
             huge_tree=True,
             resolve_entities=False,
             no_network=True,
         )
         try:
-            for _event, elem in context:
+            for event, elem in context:
+                if event == "start":
+                    opened = {"line": elem.sourceline, "attributes": dict(elem.attrib)}
+                    continue
+                opened = {}
                 fields, groups = self._record(elem)
                 locator = f"{self.name}#{self.records_path}[{index + 1}] (line {elem.sourceline})"
                 yield SourceRecord(index, locator, fields, groups)
@@ -114,10 +119,25 @@ class XMLReader:
                 while parent is not None and elem.getprevious() is not None:
                     del parent[0]
         except etree.XMLSyntaxError as exc:
-            line = exc.position[0] if exc.position else "?"
-            reason = f"XML is not well-formed at line {line}: {exc.msg} (truncated or damaged file)"
             if index == 0 and "Document is empty" in str(exc.msg):
                 raise SourceError(
                     f"{self.name} holds no XML", hint="is it the right file?"
                 ) from exc
-            yield SourceRecord(index, f"{self.name}:{line}", {}, problem=reason)
+            yield self._broken(index, exc, opened)
+
+    def _broken(
+        self, index: int, exc: etree.XMLSyntaxError, opened: dict[str, Any]
+    ) -> SourceRecord:
+        """The record cut off by a break: its position, opening line and attributes (its id),
+        so the entry says which record was lost, not only where the file broke."""
+        line = exc.position[0] if exc.position else "?"
+        reason = f"XML is not well-formed at line {line}: {exc.msg} (truncated or damaged file)"
+        if not opened:
+            return SourceRecord(index, f"{self.name}:{line}", {}, problem=reason)
+        attrs = ", ".join(f"{k}={v!r}" for k, v in opened["attributes"].items())
+        which = f"record {index + 1}, opened at line {opened['line']}" + (
+            f" ({attrs})" if attrs else ""
+        )
+        locator = f"{self.name}#{self.records_path}[{index + 1}] (line {opened['line']})"
+        fields = {"cut_off_record": which, **{f"@{k}": v for k, v in opened["attributes"].items()}}
+        return SourceRecord(index, locator, fields, problem=f"{which} is cut off: {reason}")

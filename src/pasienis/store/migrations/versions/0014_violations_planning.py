@@ -1,7 +1,7 @@
 """Patrol plans (planning) and corrections of violations (new versions, never overwrites).
 
 Revision ID: 0014
-Revises: 0008
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from pasienis.store.types import UTCDateTime
 
 revision = "0014"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -1,9 +1,9 @@
-"""Customs identifier formats, registered with the entity model at import time.
+"""Customs identifier formats (VIN, Lithuanian codes, plates, phones, strict IBAN).
 
 Each format normalises a raw value and validates the normal form; a mapping names them with
-``format: <name>`` on a property (or FtM schema YAML with ``format:`` on an identifier), and a
-value that fails sends its record to quarantine. Registering from here (not from ``model``)
-keeps the entity model free of ingest concerns.
+``format: <name>`` on a property (or FtM schema YAML with ``format:`` on an identifier).
+:func:`pasienis.model.install_model` registers them explicitly, so that cleaning a value never
+depends on which package happened to be imported first.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pasienis.model.plates import (
     latinise_plate,
     plate_countries,
 )
-from pasienis.model.values import IdentifierFormat, register_format
+from pasienis.model.values import IdentifierFormat, identifier_format, register_format
 
 
 def _plate_format(country: str | None) -> IdentifierFormat:
@@ -149,11 +149,7 @@ def register_formats() -> None:
 
 def check_format(name: str, value: str) -> tuple[str | None, str | None]:
     """Normalise and check ``value`` against format ``name``: ``(normal, None)`` or a reason."""
-    fmt = FORMATS.get(name)
-    if fmt is None:
-        from pasienis.model.values import _format  # rigour formats (iban, bic, imo, ...)
-
-        fmt = _format(name)
+    fmt = FORMATS.get(name) or identifier_format(name)  # ours, then rigour's (iban, bic, ...)
     if fmt is None:
         return None, f"unknown format {name!r}"
     normal = fmt.normalize(value)
@@ -162,4 +158,8 @@ def check_format(name: str, value: str) -> tuple[str | None, str | None]:
     return normal, None
 
 
-register_formats()
+def format_names() -> list[str]:
+    """Every format a mapping may name: ours and rigour's."""
+    from rigour.ids import get_identifier_format_names
+
+    return sorted({*FORMATS, *get_identifier_format_names()})
