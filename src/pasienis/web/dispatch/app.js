@@ -7,6 +7,7 @@ import { bindLanguageSwitch } from "/web/common/language.js";
 import { ensureSignedIn } from "/web/common/login.js";
 import { createMap } from "/web/common/map.js";
 import { ReconnectingSocket } from "/web/common/ws.js";
+import { setupPatrol } from "/web/dispatch/patrol.js";
 
 const OPEN = ["created", "assigned", "delivered", "acknowledged", "en_route", "on_scene", "rejected"];
 const UNACKED = ["assigned", "delivered"];
@@ -29,6 +30,7 @@ async function main() {
   $("#create-form").addEventListener("submit", submitCreate);
   $("#create-cancel").addEventListener("click", closeCreate);
   setupIntercept();
+  setupPatrol(state.map);
   await reload();
   new ReconnectingSocket("/api/ops/ws/dispatch", {
     onMessage: handle,
