@@ -11,7 +11,9 @@ from rich.table import Table
 
 from pasienis.cli.context import opened_store
 from pasienis.cli.ingest import USER_HELP, acting_for, print_result
+from pasienis.cli.users import cli_audit
 from pasienis.ingest import get_entry, list_entries, load_mapping, retry_entries
+from pasienis.security import append_entry
 
 app = typer.Typer(
     help="Quarantined records: inspect, fix the mapping, retry.", no_args_is_help=True
@@ -26,10 +28,13 @@ def list_command(
     limit: int = typer.Option(100, "--limit"),
 ) -> None:
     """Quarantined records with where they are, the field, the value and why."""
-    with opened_store() as store, store.read() as conn:
-        entries = list_entries(
-            conn, dataset=dataset, status=None if status == "all" else status, limit=limit
-        )
+    with opened_store() as store:
+        with store.read() as conn:
+            entries = list_entries(
+                conn, dataset=dataset, status=None if status == "all" else status, limit=limit
+            )
+        detail = {"dataset": dataset, "count": len(entries), "entries": [e["id"] for e in entries]}
+        append_entry(store, cli_audit("quarantine.read", detail))  # raw records: logged
     table = Table("id", "dataset", "locator", "field", "value", "reason", "status")
     for e in entries:
         table.add_row(e["id"][-12:], e["dataset"], e["locator"], e["field"] or "", e["value"] or "",
@@ -43,15 +48,18 @@ def show_command(
     entry_id: str = typer.Argument(..., help="Entry id (as listed, or its tail)."),
 ) -> None:
     """One entry with the raw record as read."""
-    with opened_store() as store, store.read() as conn:
-        if len(entry_id) < 40:
-            matches = [
-                e
-                for e in list_entries(conn, status=None, limit=100_000)
-                if e["id"].endswith(entry_id)
-            ]
-            entry_id = matches[0]["id"] if len(matches) == 1 else entry_id
-        entry = get_entry(conn, entry_id=entry_id)
+    with opened_store() as store:
+        with store.read() as conn:
+            if len(entry_id) < 40:
+                matches = [
+                    e
+                    for e in list_entries(conn, status=None, limit=100_000)
+                    if e["id"].endswith(entry_id)
+                ]
+                entry_id = matches[0]["id"] if len(matches) == 1 else entry_id
+            entry = get_entry(conn, entry_id=entry_id)
+        detail = {"entry": entry_id, "dataset": entry["dataset"]}
+        append_entry(store, cli_audit("quarantine.entry.read", detail))
     out.print_json(json.dumps(entry, ensure_ascii=False, default=str))
 
 
