@@ -11,7 +11,9 @@ from rich.table import Table
 
 from pasienis.cli.context import opened_store
 from pasienis.cli.ingest import USER_HELP, acting_for, exit_for, print_result
+from pasienis.cli.users import cli_audit
 from pasienis.ingest import count_entries, get_entry, list_entries, load_mapping, retry_entries
+from pasienis.security import append_entry
 
 app = typer.Typer(
     help="Quarantined records: inspect, fix the mapping, retry.", no_args_is_help=True
@@ -27,9 +29,12 @@ def list_command(
 ) -> None:
     """Quarantined records with where they are, the field, the value and why."""
     wanted = None if status == "all" else status
-    with opened_store() as store, store.read() as conn:
-        entries = list_entries(conn, dataset=dataset, status=wanted, limit=limit)
-        total = count_entries(conn, dataset=dataset, status=wanted)
+    with opened_store() as store:
+        with store.read() as conn:
+            entries = list_entries(conn, dataset=dataset, status=wanted, limit=limit)
+            total = count_entries(conn, dataset=dataset, status=wanted)
+        detail = {"dataset": dataset, "count": len(entries), "entries": [e["id"] for e in entries]}
+        append_entry(store, cli_audit("quarantine.read", detail))  # raw records: logged
     table = Table("id", "kind", "dataset", "locator", "field", "value", "reason", "status")
     for e in entries:
         table.add_row(e["short_id"], e["kind"], e["dataset"], e["locator"], e["field"] or "",
@@ -44,8 +49,11 @@ def show_command(
     entry_id: str = typer.Argument(..., help="Entry id as listed (any unique prefix)."),
 ) -> None:
     """One entry with the raw record as read."""
-    with opened_store() as store, store.read() as conn:
-        entry = get_entry(conn, entry_id=entry_id)
+    with opened_store() as store:
+        with store.read() as conn:
+            entry = get_entry(conn, entry_id=entry_id)  # any unique prefix of the id
+        detail = {"entry": entry["id"], "dataset": entry["dataset"]}
+        append_entry(store, cli_audit("quarantine.entry.read", detail))
     out.print_json(json.dumps(entry, ensure_ascii=False, default=str))
 
 

@@ -32,7 +32,7 @@ from pasienis.security import (
 )
 
 #: Entity ids per lookup (well under every engine's bound-parameter limit).
-LOOKUP_CHUNK = 500
+LOOKUP_CHUNK = 2_000
 _ENTITY = STATEMENT_COLUMNS.index("entity_id")
 _SCHEMA = STATEMENT_COLUMNS.index("schema")
 _PROP = STATEMENT_COLUMNS.index("prop")

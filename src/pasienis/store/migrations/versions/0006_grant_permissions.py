@@ -36,6 +36,11 @@ def upgrade() -> None:
                 comment="the dataset the job reads or writes; its grants decide who sees the job",
             )
         )
+    # Import jobs from before: their dataset is the one of the run they made.
+    op.execute(
+        "UPDATE jobs SET dataset = (SELECT MIN(import_runs.dataset) FROM import_runs "
+        "WHERE import_runs.job_id = jobs.id) WHERE dataset IS NULL"
+    )
 
 
 def downgrade() -> None:
