@@ -53,3 +53,23 @@ def test_users_and_audit_commands(tmp_path: Path) -> None:
     assert broken.returncode == 1
     assert "broken at entry 2" in broken.stderr
     assert "Traceback" not in broken.stderr
+
+
+def test_link_an_oidc_identity_and_token_expiry(tmp_path: Path) -> None:
+    """``users link-oidc`` links (iss, sub); ``users token`` never outlives the setting."""
+    assert run(["db", "upgrade"], tmp_path).returncode == 0
+    assert run(["users", "add", "ana", "--role", "analyst"], tmp_path).returncode == 0
+    linked = run(
+        ["users", "link-oidc", "ana", "sub-123", "--issuer", "https://idp.example/"], tmp_path
+    )
+    assert linked.returncode == 0, linked.stderr
+    no_issuer = run(["users", "link-oidc", "ana", "sub-9"], tmp_path)
+    assert no_issuer.returncode != 0
+    assert run(["users", "token", "ana", "--days", "5000"], tmp_path).returncode == 0
+    with sqlite3.connect(tmp_path / "pasienis.db") as db:
+        identity = db.execute("SELECT issuer, subject FROM user_identities").fetchall()
+        span = db.execute(
+            "SELECT julianday(expires_at) - julianday(created_at) FROM api_tokens"
+        ).fetchone()[0]
+    assert identity == [("https://idp.example", "sub-123")]
+    assert round(span) == 90

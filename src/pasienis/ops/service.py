@@ -9,10 +9,12 @@ CLI) takes effect in every server process at once.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from pasienis.model import make_id
 from pasienis.ops import device_auth
@@ -23,6 +25,7 @@ from pasienis.security.identifiers import clean_identifier, normal_identifier
 UNIT_STATUSES = ("available", "busy", "off_duty")
 #: Characters that would break the MQTT topics a call sign or device id becomes part of.
 MQTT_RESERVED = frozenset("/+#")
+_log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from pasienis.store import Store
@@ -222,13 +225,19 @@ def verify_device(store: Store, *, device_id: object, secret: object) -> dict[st
         device = authenticate_device(conn, device_id=device_id, secret=secret)
     if device_auth.is_legacy(device["secret_hash"]) and isinstance(secret, str):
         new = device_auth.stored_hash(secret)
-        with store.begin() as conn:
-            conn.execute(
-                update(devices)
-                .where(devices.c.id == device["id"], devices.c.secret_hash == device["secret_hash"])
-                .values(secret_hash=new)
-            )
-        device["secret_hash"] = new
+        try:
+            with store.begin() as conn:
+                conn.execute(
+                    update(devices)
+                    .where(
+                        devices.c.id == device["id"], devices.c.secret_hash == device["secret_hash"]
+                    )
+                    .values(secret_hash=new)
+                )
+        except SQLAlchemyError as exc:  # the device is authenticated; upgrade on a later fix
+            _log.warning("could not upgrade the secret hash of device %s: %s", device["id"], exc)
+        else:
+            device["secret_hash"] = new
     return device
 
 

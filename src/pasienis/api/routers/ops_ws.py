@@ -1,8 +1,10 @@
 """WebSocket channels: delivery to a unit's device, and the dispatcher's live feed.
 
 Both authenticate inside the handler (a browser cannot set headers on a WebSocket): the device
-with its id and secret in the ``hello`` message, the dispatcher with the session cookie, a
-bearer header, or ``?access_token=``. The protocols are in ``docs/operations.md``.
+with its id and secret in the ``hello`` message, the dispatcher with a bearer header,
+``?access_token=``, or the session cookie (only from a trusted ``Origin``). Both stay open only
+while their credential holds (:mod:`pasienis.api.sockets`). The protocols are in
+``docs/operations.md``.
 """
 
 from __future__ import annotations
