@@ -1,4 +1,5 @@
-"""Patrol planning for dispatchers: make a plan from the risk surface, edit it, publish it."""
+"""Patrol planning for dispatchers (make a plan from the risk surface, edit, publish) and
+scheduled, recurring tasks planned against unit shifts."""
 
 from __future__ import annotations
 
@@ -20,6 +21,14 @@ from pasienis.planning import (
     make_plan,
     publish,
     risk_candidates,
+)
+from pasienis.planning.schedules import (
+    add_schedule,
+    add_shift,
+    list_schedules,
+    materialise,
+    plan_window,
+    stop_schedule,
 )
 from pasienis.violations import Filters, load_points
 
@@ -155,3 +164,82 @@ def publish_plan(plan_id: str, request: Request, principal: Dispatcher) -> dict[
         request, "planning.publish", detail={"plan_id": plan_id, "tasks": len(result["stops"])}
     )
     return result
+
+
+class ScheduleCreate(BaseModel):
+    """A recurring task: e.g. a checkpoint watch every night 22:00 for four hours."""
+
+    title: str = Field(min_length=1, max_length=200)
+    category: str = Field(default="patrol", min_length=1, max_length=32)
+    priority: int = Field(default=3, ge=1, le=5)
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    unit: str | None = Field(default=None, description="a fixed unit; none: planned on shifts")
+    weekdays: list[int] = Field(min_length=1, max_length=7, description="0 = Monday .. 6 = Sunday")
+    start_local: str = Field(pattern=r"^\d{2}:\d{2}$", description="HH:MM in Europe/Vilnius")
+    minutes: int = Field(ge=1, le=24 * 60)
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+class ShiftCreate(BaseModel):
+    unit: str = Field(min_length=1, max_length=64)
+    starts_at: datetime
+    ends_at: datetime
+    note: str | None = Field(default=None, max_length=200)
+
+
+@router.post("/schedules", status_code=201)
+def create_schedule(
+    body: ScheduleCreate, request: Request, principal: Dispatcher
+) -> dict[str, Any]:
+    ops = _ops(request)
+    with ops.store.begin() as conn:
+        row = add_schedule(conn, data=body.model_dump(), actor=principal.name, now=ops.clock())
+    audit_read(request, "planning.schedule.create", detail={"schedule_id": row["id"]})
+    return row
+
+
+@router.get("/schedules")
+def schedules(request: Request, _p: Dispatcher) -> list[dict[str, Any]]:
+    with _ops(request).store.read() as conn:
+        return list_schedules(conn)
+
+
+@router.delete("/schedules/{schedule_id}", status_code=204)
+def delete_schedule(schedule_id: str, request: Request, _p: Dispatcher) -> None:
+    with _ops(request).store.begin() as conn:
+        stop_schedule(conn, schedule_id=schedule_id)
+    audit_read(request, "planning.schedule.stop", detail={"schedule_id": schedule_id})
+
+
+@router.post("/shifts", status_code=201)
+def create_shift(body: ShiftCreate, request: Request, _p: Dispatcher) -> dict[str, Any]:
+    with _ops(request).store.begin() as conn:
+        return add_shift(
+            conn, unit=body.unit, starts_at=body.starts_at, ends_at=body.ends_at, note=body.note
+        )
+
+
+@router.get("/occurrences")
+def occurrences(
+    start: datetime, end: datetime, request: Request, _p: Dispatcher
+) -> list[dict[str, Any]]:
+    """Scheduled tasks in the window, planned against shifts, each with its conflicts."""
+    with _ops(request).store.read() as conn:
+        return [o.to_dict() for o in plan_window(conn, start=start, end=end)]
+
+
+@router.post("/occurrences/materialise")
+def materialise_occurrences(
+    start: datetime, end: datetime, request: Request, principal: Dispatcher
+) -> list[dict[str, Any]]:
+    """Make an assigned task for every conflict-free occurrence that has none yet."""
+    ops = _ops(request)
+    done = ops.run(
+        lambda conn, effects: materialise(
+            conn, start=start, end=end, actor=principal.name, now=ops.clock(), effects=effects
+        )
+    )
+    audit_read(request, "planning.materialise", detail={"tasks": sum(1 for o in done if o.task_id)})
+    return [o.to_dict() for o in done]
