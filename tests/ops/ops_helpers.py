@@ -9,6 +9,7 @@ import pytest
 
 from pasienis.ops import service
 from pasienis.security import Role
+from pasienis.security.compartments import GranteeKind, ResourceKind, grant
 from pasienis.security.credentials import create_token
 from pasienis.security.users import create_user
 from pasienis.store import Store
@@ -27,10 +28,13 @@ class Crew:
     other_officer: dict[str, str]
 
 
-def person(store: Store, name: str, *roles: Role) -> dict[str, str]:
-    """A user with ``roles`` and a bearer header for them."""
+def person(store: Store, name: str, *roles: Role, datasets: tuple[str, ...] = ()) -> dict[str, str]:
+    """A user with ``roles`` (and read grants on ``datasets``) and a bearer header for them."""
     with store.begin() as conn:
         user = create_user(conn, name=name, roles=roles)
+        for dataset in datasets:
+            grant(conn, resource_kind=ResourceKind.dataset, resource=dataset,
+                  grantee_kind=GranteeKind.user, grantee=user.id, granted_by="test")  # fmt: skip
         token = create_token(conn, user_id=user.id)
     return {"Authorization": f"Bearer {token.secret}"}
 

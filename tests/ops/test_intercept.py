@@ -311,7 +311,7 @@ def api(loaded: Store, routed: Settings, tmp_path: Path) -> Iterator[TestClient]
 def test_api_proposes_and_the_task_is_created_from_a_proposal(
     api: TestClient, loaded: Store
 ) -> None:
-    dispatcher = person(loaded, "disp", Role.dispatcher)
+    dispatcher = person(loaded, "disp", Role.dispatcher, datasets=("*",))
     read_id, _ = pair(loaded, "CAM-P2-01", "CAM-P2-02", vehicle=True)
     unit_id = place(loaded, "NEAR-1", 54.64, 25.75)
     with loaded.read() as conn:
@@ -374,7 +374,7 @@ def test_api_proposes_and_the_task_is_created_from_a_proposal(
     ],
 )
 def test_api_bad_input(api: TestClient, loaded: Store, body: dict, status: int) -> None:
-    dispatcher = person(loaded, "disp", Role.dispatcher)
+    dispatcher = person(loaded, "disp", Role.dispatcher, datasets=("*",))
     answer = api.post("/api/ops/intercept", json=body, headers=dispatcher)
     assert answer.status_code == status, answer.text
     if status != 422 or "detail" not in answer.json():

@@ -47,10 +47,7 @@ ADMIN_METADATA = {
 }
 #: Known leaks, still open: each must still leak (so a fix removes its entry), and no other
 #: route may. Operations read events across datasets for dispatchers and administrators.
-KNOWN_OPEN = {
-    "/api/ops/plate-reads": "plate reads for interception are not compartmented (follow-up "
-    "of issue 11: dispatchers hold no dataset grants today)",
-}
+KNOWN_OPEN: dict[str, str] = {}
 #: Routes that must show the walking analyst their own data (proof the walk reaches data).
 SHOWS_OWN = {
     "/api/entities/{entity_id}",

@@ -12,6 +12,7 @@ import httpx
 from pasienis.config import Settings
 from pasienis.ops import service as ops_service
 from pasienis.security import Role
+from pasienis.security.compartments import GranteeKind, ResourceKind, grant
 from pasienis.security.credentials import create_token
 from pasienis.security.users import create_user
 from pasienis.store import open_store
@@ -53,6 +54,9 @@ def seed(settings: Settings) -> tuple[str, str, dict[str, str]]:
     try:
         with store.begin() as conn:
             disp = create_user(conn, name="disp", roles=[Role.dispatcher], password=PASSWORD)
+            # Plate reads and violations are read through grants, by dispatchers too.
+            grant(conn, resource_kind=ResourceKind.dataset, resource="*",
+                  grantee_kind=GranteeKind.user, grantee=disp.id, granted_by="test")  # fmt: skip
             create_user(conn, name="officer1", roles=[Role.field_officer], password=PASSWORD)
             token = create_token(conn, user_id=disp.id).secret
             alfa = ops_service.add_unit(conn, call_sign="ALFA-1", crew=["officer1"])

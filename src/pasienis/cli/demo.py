@@ -56,7 +56,7 @@ def load_command() -> None:
 
 @app.command("setup")
 def setup_command() -> None:
-    """Create demo accounts (analyst sees every dataset) and four units with phones.
+    """Create demo accounts (analyst and dispatcher see every dataset) and four units with phones.
 
     Idempotent: existing accounts and units are left as they are (and their secrets are not
     shown again).
@@ -78,7 +78,8 @@ def _accounts(conn: Connection) -> list[tuple[str, str, str]]:
             user = create_user(conn, name=name, roles=roles, password=password)
         except UserExistsError:
             continue
-        if Role.analyst in roles:
+        if Role.analyst in roles or Role.dispatcher in roles:
+            # Dispatchers read plate reads and violations through grants, like analysts.
             grant(
                 conn,
                 resource_kind=ResourceKind.dataset,

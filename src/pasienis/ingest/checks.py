@@ -240,9 +240,7 @@ class _XMLSample(_Sample):
         self.complete = self.records < size
         if not self.elements:
             self.problem = self._no_records(reader, list(tags))
-        self.names = list(
-            dict.fromkeys(p for elem in self.elements for p in self._paths(elem, ""))
-        )
+        self.names = list(dict.fromkeys(p for elem in self.elements for p in self._paths(elem, "")))
         self._compiled: dict[str, Any] = {}
 
     @staticmethod

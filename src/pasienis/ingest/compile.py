@@ -176,9 +176,7 @@ def _check_formats(path: tuple[Any, ...], values: dict[str, ValueSpec], problems
             problems.append(((*path, key, "format"), f"unknown format {value.format!r}{hint}"))
 
 
-def _entity(
-    name: str, spec: Any, m: Any, problems: Problems
-) -> CEntity | None:
+def _entity(name: str, spec: Any, m: Any, problems: Problems) -> CEntity | None:
     from followthemoney.model import Model
 
     dataset, lookups = m.dataset, m.lookups

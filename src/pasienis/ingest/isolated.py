@@ -116,6 +116,4 @@ def _run(store: Any, params: dict[str, Any], progress: Progress) -> ImportResult
     text, path = p.pop("mapping_text", None), p.pop("mapping_path", None)
     name = p.pop("mapping_name", None) or "uploaded mapping"
     mapping = parse_mapping(text, name=name) if text else load_mapping(Path(path)) if path else None
-    return run_import(
-        store, source=Path(p.pop("source")), mapping=mapping, progress=progress, **p
-    )
+    return run_import(store, source=Path(p.pop("source")), mapping=mapping, progress=progress, **p)

@@ -66,4 +66,3 @@ quarantine = Table(
     Column("prop", String(64), nullable=True, comment="a value's property (kind value)"),
 )
 Index("ix_quarantine_dataset_status", quarantine.c.dataset, quarantine.c.status)
-

@@ -59,9 +59,7 @@ def _with_retracted() -> Any:
     return select(import_runs, flag.exists().label("retracted"))
 
 
-def find_run(
-    conn: Connection, key: RunKey, status: str | tuple[str, ...]
-) -> dict[str, Any] | None:
+def find_run(conn: Connection, key: RunKey, status: str | tuple[str, ...]) -> dict[str, Any] | None:
     """The latest run of ``key`` in ``status`` (:data:`DONE_STATUSES`: unchanged file;
     running: resume)."""
     statuses = (status,) if isinstance(status, str) else status

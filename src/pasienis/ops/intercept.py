@@ -119,14 +119,22 @@ def _read_of(row: Any) -> PlateRead:
     )
 
 
+def _visible(query: Any, datasets: frozenset[str] | None) -> Any:
+    """Only reads of ``datasets`` (the caller's grants); ``None``: the operator, everything."""
+    return query if datasets is None else query.where(plate_reads.c.dataset.in_(sorted(datasets)))
+
+
 def find_read(
     conn: Connection,
     *,
     read_id: str | None = None,
     plate: str | None = None,
     at: datetime | None = None,
+    datasets: frozenset[str] | None = None,
 ) -> PlateRead:
     """A read by id, or the newest read of ``plate`` at or before ``at`` (newest if no ``at``).
+
+    A read of a dataset outside ``datasets`` is answered like one that does not exist.
 
     Raises:
         UnknownPlateReadError: nothing matches.
@@ -149,7 +157,7 @@ def find_read(
             "give a plate read id, or a plate (and optionally a time)",
             hint='POST {"read_id": ...} or {"plate": ..., "at": ...}',
         )
-    row = conn.execute(query).first()
+    row = conn.execute(_visible(query, datasets)).first()
     if row is None:
         raise UnknownPlateReadError(
             f"no {wanted}", hint="see GET /api/ops/plate-reads for the latest reads"
@@ -164,16 +172,23 @@ def find_read(
 
 
 def recent_reads(
-    conn: Connection, *, plate: str | None = None, limit: int = 20
+    conn: Connection,
+    *,
+    plate: str | None = None,
+    limit: int = 20,
+    datasets: frozenset[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The newest reads, of one plate (normalised; a prefix matches) or of all."""
-    query = select(plate_reads).order_by(plate_reads.c.occurred_at.desc()).limit(limit)
+    """The newest reads of ``datasets``, of one plate (normalised; a prefix matches) or of all."""
+    query = _visible(select(plate_reads), datasets)
+    query = query.order_by(plate_reads.c.occurred_at.desc()).limit(limit)
     if plate and normalise_plate(plate):
         query = query.where(plate_reads.c.plate.startswith(normalise_plate(plate)))
     return [_read_of(r).to_dict() for r in conn.execute(query)]
 
 
-def later_read(conn: Connection, *, read: PlateRead) -> PlateRead | None:
+def later_read(
+    conn: Connection, *, read: PlateRead, datasets: frozenset[str] | None = None
+) -> PlateRead | None:
     """The plate's next located read at another camera within :data:`FOLLOW_UP`."""
     query = (
         select(plate_reads)
@@ -188,7 +203,7 @@ def later_read(conn: Connection, *, read: PlateRead) -> PlateRead | None:
         .order_by(plate_reads.c.occurred_at)
         .limit(1)
     )
-    row = conn.execute(query).first()
+    row = conn.execute(_visible(query, datasets)).first()
     return _read_of(row) if row is not None else None
 
 
@@ -238,6 +253,7 @@ def choose_destination(
     *,
     read: PlateRead,
     given: str | tuple[float, float] | None = None,
+    datasets: frozenset[str] | None = None,
 ) -> tuple[Destination, PlateRead | None]:
     """The checkpoint ahead of the vehicle, and the later read that showed the way (if any).
 
@@ -258,7 +274,7 @@ def choose_destination(
         )
     start = Point(read.lat, read.lon)  # type: ignore[arg-type]  # find_read checked them
     targets = [cp.point for cp in checkpoints]
-    nxt = later_read(conn, read=read)
+    nxt = later_read(conn, read=read, datasets=datasets)
     if nxt is None:
         row = router.matrix([start], targets)[0]
         best = min(range(len(checkpoints)), key=lambda i: row[i].seconds)
@@ -383,10 +399,12 @@ def intercept(
     destination: str | tuple[float, float] | None = None,
     every_m: float = 2_000.0,
     limit: int = 5,
+    datasets: frozenset[str] | None = None,
 ) -> dict[str, Any]:
-    """The whole step: the read, its destination, the route, and the best proposals."""
-    read = find_read(conn, read_id=read_id, plate=plate, at=at)
-    target, nxt = choose_destination(conn, router, read=read, given=destination)
+    """The whole step: the read, its destination, the route, and the best proposals (reads
+    only of ``datasets``, the caller's grants)."""
+    read = find_read(conn, read_id=read_id, plate=plate, at=at, datasets=datasets)
+    target, nxt = choose_destination(conn, router, read=read, given=destination, datasets=datasets)
     answer = propose(
         conn, router, read=read, destination=target, now=now, every_m=every_m, limit=limit
     )

@@ -81,9 +81,7 @@ async def preview(
     loaded = await _mapping(mapping)
     audit.record("mapping.preview", detail={"file": file.filename, "rows": rows})
     with _kept(await _read(file), file.filename) as path:
-        return await run_in_threadpool(
-            preview_mapping, loaded, path, rows=rows, name=file.filename
-        )
+        return await run_in_threadpool(preview_mapping, loaded, path, rows=rows, name=file.filename)
 
 
 @router.post("/mappings/draft")

@@ -1,5 +1,8 @@
 """Interception of a moving vehicle (dispatchers): plate reads and interception proposals.
 
+Plate reads are intelligence data: a dispatcher sees (and intercepts from) only the reads of
+the datasets they are granted, like an analyst.
+
 The task itself is then created with ``POST /api/tasks`` (unit, the chosen point, the vehicle),
 so the usual lifecycle, delivery and audit apply.
 """
@@ -12,7 +15,7 @@ from typing import Annotated, Any, Self
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
-from pasienis.api.deps import Principal, Role, audit_read, require
+from pasienis.api.deps import Principal, Role, audit_read, require, visible_datasets
 from pasienis.geo import Latitude, Longitude, make_router
 from pasienis.ops import intercept
 from pasienis.ops.flows import Ops
@@ -61,7 +64,7 @@ def _ops(request: Request) -> Ops:
 
 
 @router.post("/intercept")
-def propose(body: InterceptRequest, request: Request, _p: Dispatcher) -> dict[str, Any]:
+def propose(body: InterceptRequest, request: Request, principal: Dispatcher) -> dict[str, Any]:
     """Points ahead of the vehicle that available units can reach first, best margin first."""
     ops = _ops(request)
     given = body.destination
@@ -77,6 +80,7 @@ def propose(body: InterceptRequest, request: Request, _p: Dispatcher) -> dict[st
             destination=destination,
             every_m=body.every_m,
             limit=body.limit,
+            datasets=visible_datasets(principal),
         )
     audit_read(
         request,
@@ -97,13 +101,16 @@ def propose(body: InterceptRequest, request: Request, _p: Dispatcher) -> dict[st
 @router.get("/plate-reads")
 def plate_reads(
     request: Request,
-    _p: Dispatcher,
+    principal: Dispatcher,
     plate: Annotated[str | None, Query(max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[dict[str, Any]]:
-    """The newest plate reads, of one plate (a prefix matches) or of all."""
+    """The newest plate reads of the datasets the caller may read, of one plate (a prefix
+    matches) or of all."""
     with _ops(request).store.read() as conn:
-        reads = intercept.recent_reads(conn, plate=plate, limit=limit)
+        reads = intercept.recent_reads(
+            conn, plate=plate, limit=limit, datasets=visible_datasets(principal)
+        )
     audit_read(
         request,
         "ops.plate_reads",
