@@ -13,6 +13,7 @@ from pasienis.api.problems import install_problem_handlers
 from pasienis.api.routers import (
     audit,
     auth,
+    documents,
     entities,
     imports,
     jobs,
@@ -27,6 +28,8 @@ from pasienis.api.routers import (
 )
 from pasienis.api.static import mount_web
 from pasienis.config import Settings
+from pasienis.documents import JOB_KIND as DOCUMENTS_JOB
+from pasienis.documents import documents_job
 from pasienis.ingest.evidence import TOPIC as SEIZURE_TOPIC
 from pasienis.ingest.evidence import seizure_handler
 from pasienis.ingest.jobkind import JOB_KIND as IMPORT_JOB
@@ -69,6 +72,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.bus = Bus(the_store)
     app.state.jobs = JobRunner(the_store)
     app.state.jobs.register(IMPORT_JOB, import_job)
+    app.state.jobs.register(DOCUMENTS_JOB, documents_job(settings))
     ops = app.state.ops = Ops(store=the_store, settings=settings)
     install_problem_handlers(app)
     app.include_router(system.router)
@@ -79,6 +83,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(audit.router)
     app.include_router(imports.router)
     app.include_router(jobs.router)
+    app.include_router(documents.router)
     for ops_router in (ops_positions, ops_units, ops_tasks, ops_ws, ops_intercept):
         app.include_router(ops_router.router)
     mount_web(app)

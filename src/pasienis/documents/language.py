@@ -31,7 +31,7 @@ def _detector() -> Any:
 
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of ``text``, or ``None`` when there are too few letters to tell."""
-    sample = text[:PASSAGE_CHARS * 2]
+    sample = text[: PASSAGE_CHARS * 2]
     if len(_LETTER.findall(sample)) < MIN_LETTERS:
         return None
     found = _detector().detect_language_of(sample)

@@ -118,7 +118,9 @@ class Batch:
             return
         put_blob(self.options.root, data, digest)
         if depth > self.options.max_depth:
-            why = f"nested {depth} deep, below PASIENIS_DOCUMENTS_MAX_DEPTH={self.options.max_depth}"
+            why = (
+                f"nested {depth} deep, below PASIENIS_DOCUMENTS_MAX_DEPTH={self.options.max_depth}"
+            )
             nodes.append(Node.failed(doc_id, name, source, data, parent, depth, why))
             return
         try:

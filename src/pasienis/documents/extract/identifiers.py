@@ -31,16 +31,16 @@ _CONTAINER = re.compile(r"(?<![\w])[A-Z]{3}[UJZ] ?\d{6} ?\d(?![\w])")
 _PERSONAL = re.compile(r"(?<![\w])[1-6]\d{10}(?![\w])")
 _PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\d[\d \-()]{5,16}\d(?![\w])")
 _DATE = re.compile(r"(?<![\w.])(?:(\d{4})[-.](\d{2})[-.](\d{2})|(\d{2})\.(\d{2})\.(\d{4}))(?![\w])")
-_COORD = re.compile(r"(?<![\w.])(-?\d{1,2}\.\d{3,8})°?\s?[NS]?\s?[,;]\s?(-?\d{1,3}\.\d{3,8})°?\s?[EW]?")
+_COORD = re.compile(
+    r"(?<![\w.])(-?\d{1,2}\.\d{3,8})°?\s?[NS]?\s?[,;]\s?(-?\d{1,3}\.\d{3,8})°?\s?[EW]?"
+)
 _CURRENCY = r"EUR|USD|PLN|BYN|RUB|GBP|€|\$|eur(?:ų|ai|o)?|euro|руб(?:\.|лей|ля)?|долл(?:\.|аров)?"
 _NUMBER = r"\d{1,3}(?:[ \u00a0.,]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 _AMOUNT = re.compile(
     rf"(?<![\w.,])(?:(?P<c1>{_CURRENCY})\s?(?P<n1>{_NUMBER})|(?P<n2>{_NUMBER})\s?(?P<c2>{_CURRENCY}))(?![\w])",
     re.IGNORECASE,
 )
-_PLATE = re.compile(
-    r"(?<![\w\-])[A-ZА-ЯІ0-9]{1,8}(?:[ \-][A-ZА-ЯІ0-9]{1,5}){0,2}(?![\w\-])"
-)
+_PLATE = re.compile(r"(?<![\w\-])[A-ZА-ЯІ0-9]{1,8}(?:[ \-][A-ZА-ЯІ0-9]{1,5}){0,2}(?![\w\-])")
 _CONTEXT = {
     "passport": re.compile(
         r"(?:passport|pasas|paso|паспорт\w*|ID card|tapatybės kortelė\w*|удостоверени\w+)"
@@ -182,7 +182,9 @@ def _in_context(text: str) -> Iterator[Found]:
             value = raw.replace(" ", "")
             if kind == "lt_company_code" and not is_valid_lt_company_code(value):
                 continue
-            if kind == "cn_code" and not (len(value) in (4, 6, 8, 10) and 1 <= int(value[:2]) <= 97):
+            if kind == "cn_code" and not (
+                len(value) in (4, 6, 8, 10) and 1 <= int(value[:2]) <= 97
+            ):
                 continue
             start = m.start("v")
             yield Found(kind, start, start + len(raw), raw, value, 0.85, "context")

@@ -29,13 +29,36 @@ SCHEMA_KINDS = {
 }
 #: Legal forms dropped to make a second pattern ("UAB Vilkas" is also written "Vilkas").
 LEGAL_FORMS = frozenset(
-    "uab ab mb vsi ii zub ooo oao zao pao ao ip llc ltd plc inc gmbh sia sp zoo tov chp".split()
+    [
+        "uab",
+        "ab",
+        "mb",
+        "vsi",
+        "ii",
+        "zub",
+        "ooo",
+        "oao",
+        "zao",
+        "pao",
+        "ao",
+        "ip",
+        "llc",
+        "ltd",
+        "plc",
+        "inc",
+        "gmbh",
+        "sia",
+        "sp",
+        "zoo",
+        "tov",
+        "chp",
+    ]
 )
 _TOKEN = re.compile(r"[^\W_]+")
 MIN_PLACE_KEY = 4
 _GAP_OK = " \t\n\u00a0-„“”\"«»'"
-_OPENING = frozenset("„“\"«")
-_CLOSING = "“”\"»"
+_OPENING = frozenset('„“"«')
+_CLOSING = '“”"»'
 MAX_ORDERED = 3
 
 
@@ -134,7 +157,7 @@ def _hit(
     # Names are capitalised in prose: "transportas" the word is not "Transportas" the company.
     heads = [text[s] for s, _ in tokens.spans[first : last + 1]]
     if kind == "company":
-        if not heads[0].isupper() and not text[start - 1 : start] in "„\"'«“":
+        if not heads[0].isupper() and text[start - 1 : start] not in "„\"'«“":
             return None
     elif not all(h.isupper() for h in heads):
         return None

@@ -19,8 +19,30 @@ _CAP_WORD = re.compile(r"\b[A-ZĄČĘĖĮŠŲŪŽ][a-ząčęėįšųūž]{1,20}\
 _NATASHA_KINDS = {"PER": "person", "ORG": "company", "LOC": "place"}
 #: Capitalised words that start names of things, not of people, in report prose.
 _STOP = frozenset(
-    "uab ab mb ooo the on assessment payments operational report manoma vertinimas lėšos "
-    "antrasis operatyvinė pažyma belarus baltarusijos lithuania lietuva russia anpr".split()
+    [
+        "uab",
+        "ab",
+        "mb",
+        "ooo",
+        "the",
+        "on",
+        "assessment",
+        "payments",
+        "operational",
+        "report",
+        "manoma",
+        "vertinimas",
+        "lėšos",
+        "antrasis",
+        "operatyvinė",
+        "pažyma",
+        "belarus",
+        "baltarusijos",
+        "lithuania",
+        "lietuva",
+        "russia",
+        "anpr",
+    ]
 )
 
 

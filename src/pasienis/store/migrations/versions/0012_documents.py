@@ -22,14 +22,12 @@ def _documents() -> None:
         "documents",
         sa.Column("id", sa.String(length=64), nullable=False, comment="entity id of the document"),
         sa.Column("dataset", sa.String(length=64), nullable=False),
-        sa.Column(
-            "sha256", sa.String(length=64), nullable=False, comment="of the original bytes"
-        ),
+        sa.Column("sha256", sa.String(length=64), nullable=False, comment="of the original bytes"),
         sa.Column("file_name", sa.Text(), nullable=False),
-        sa.Column("source_path", sa.Text(), nullable=True, comment="path as given, or parent!member"),
         sa.Column(
-            "parent_id", sa.String(length=64), nullable=True, comment="e-mail or archive"
+            "source_path", sa.Text(), nullable=True, comment="path as given, or parent!member"
         ),
+        sa.Column("parent_id", sa.String(length=64), nullable=True, comment="e-mail or archive"),
         sa.Column(
             "depth", sa.Integer(), nullable=False, comment="0 for a file given, 1 for its members"
         ),
@@ -47,17 +45,13 @@ def _documents() -> None:
         ),
         sa.Column("encoding", sa.String(length=32), nullable=True),
         sa.Column("title", sa.Text(), nullable=True),
-        sa.Column(
-            "pages", sa.Integer(), nullable=False, comment="0 when the format has no pages"
-        ),
+        sa.Column("pages", sa.Integer(), nullable=False, comment="0 when the format has no pages"),
         sa.Column("chars", sa.Integer(), nullable=False, comment="length of the extracted text"),
         sa.Column("ocr", sa.Integer(), nullable=False, comment="1 when the text came from OCR"),
         sa.Column(
             "passages", sa.JSON(), nullable=True, comment="[start, end, language] per passage"
         ),
-        sa.Column(
-            "page_starts", sa.JSON(), nullable=True, comment="character offset of each page"
-        ),
+        sa.Column("page_starts", sa.JSON(), nullable=True, comment="character offset of each page"),
         sa.Column("job_id", sa.String(length=32), nullable=True),
         sa.Column("created_by", sa.String(length=128), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
@@ -83,12 +77,8 @@ def _mentions() -> None:
         sa.Column("end", sa.Integer(), nullable=False),
         sa.Column("page", sa.Integer(), nullable=True, comment="1-based page, when paged"),
         sa.Column("text", sa.Text(), nullable=False, comment="as written in the document"),
-        sa.Column(
-            "value", sa.Text(), nullable=True, comment="normalised identifier or name key"
-        ),
-        sa.Column(
-            "entity_id", sa.String(length=128), nullable=True, comment="what it resolves to"
-        ),
+        sa.Column("value", sa.Text(), nullable=True, comment="normalised identifier or name key"),
+        sa.Column("entity_id", sa.String(length=128), nullable=True, comment="what it resolves to"),
         sa.Column("confidence", sa.Float(), nullable=False),
         sa.Column(
             "method", sa.String(length=32), nullable=False, comment="validator, store, natasha, ..."
@@ -103,9 +93,7 @@ def _mentions() -> None:
         batch_op.create_index(
             batch_op.f("ix_document_mentions_entity_id"), ["entity_id"], unique=False
         )
-        batch_op.create_index(
-            "ix_document_mentions_kind_value", ["kind", "value"], unique=False
-        )
+        batch_op.create_index("ix_document_mentions_kind_value", ["kind", "value"], unique=False)
 
 
 def upgrade() -> None:

@@ -1,0 +1,36 @@
+"""The ``documents`` job kind: ingest uploaded files in the job worker, with progress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pasienis.config import Settings
+from pasienis.documents.options import Options
+from pasienis.documents.service import ingest_paths
+from pasienis.jobs import JobContext
+
+JOB_KIND = "documents"
+
+
+def documents_job(settings: Settings) -> Any:
+    """A job handler bound to ``settings``. Params: ``paths`` (list), ``dataset``, ``force``."""
+
+    def run(ctx: JobContext) -> dict[str, Any]:
+        p = ctx.params
+        options = Options.from_settings(
+            settings, dataset=p.get("dataset"), force=bool(p.get("force"))
+        )
+
+        def progress(done: int, total: int | None, message: str) -> None:
+            ctx.progress(done, total, message)
+
+        report = ingest_paths(
+            ctx.store, [Path(x) for x in p["paths"]], options=options,
+            created_by=ctx.created_by, job_id=ctx.job_id, progress=progress,
+        )  # fmt: skip
+        total = len(p["paths"])
+        ctx.progress(total, total, "done", force=True)
+        return report.to_dict()
+
+    return run
