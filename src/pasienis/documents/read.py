@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from pasienis.documents.errors import DocumentNotFoundError
 from pasienis.documents.models import documents, mentions
@@ -60,8 +60,9 @@ def get_document(conn: Connection, document_id: str, *, datasets: Iterable[str])
 def document_text(conn: Connection, document_id: str, *, datasets: Iterable[str]) -> str:
     """The extracted text of a document (its ``bodyText`` statement)."""
     get_document(conn, document_id, datasets=datasets)
+    # The text as extracted (offsets refer to it): the cleaned value loses edge whitespace.
     found = conn.execute(
-        select(statements.c.value).where(
+        select(func.coalesce(statements.c.original_value, statements.c.value)).where(
             statements.c.entity_id == document_id,
             statements.c.prop == "bodyText",
             statements.c.dataset.in_(list(datasets)),
@@ -79,7 +80,7 @@ def document_mentions(
     get_document(conn, document_id, datasets=allowed)
     rows = [dict(r._mapping) for r in conn.execute(
         select(mentions).where(mentions.c.document_id == document_id)
-        .order_by(mentions.c.start, mentions.c.kind)
+        .order_by(mentions.c.start_offset, mentions.c.kind)
     )]  # fmt: skip
     linked = {r["entity_id"] for r in rows if r["entity_id"]}
     visible = set(
@@ -109,7 +110,8 @@ def document_texts(
     """
     query = (
         select(documents.c.id, documents.c.dataset, documents.c.title, documents.c.language,
-               documents.c.file_name, statements.c.value)
+               documents.c.file_name,
+               func.coalesce(statements.c.original_value, statements.c.value).label("text"))
         .join(statements, (statements.c.entity_id == documents.c.id)
               & (statements.c.prop == "bodyText"))
         .order_by(documents.c.id).limit(limit)
@@ -120,4 +122,4 @@ def document_texts(
         query = query.where(documents.c.id > after)
     for row in conn.execute(query):
         yield {"id": row.id, "dataset": row.dataset, "title": row.title,
-               "language": row.language, "file_name": row.file_name, "text": row.value}  # fmt: skip
+               "language": row.language, "file_name": row.file_name, "text": row.text}  # fmt: skip

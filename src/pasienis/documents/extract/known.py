@@ -35,6 +35,15 @@ def load_name_index(conn: Connection, *, datasets: Iterable[str] | None = None) 
     return index
 
 
+def _text_schemata() -> list[str]:
+    """Documents, pages and mentions: they *mention* identifiers, they are not their holders."""
+    from followthemoney.model import Model
+
+    model = Model.instance()
+    names = [s.name for s in model.schemata.values() if s.is_a("Document")]
+    return sorted({*names, "Page", "Mention"})
+
+
 def known_identifiers(
     conn: Connection, wanted: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], str]:
@@ -48,7 +57,10 @@ def known_identifiers(
         return {}
     rows = conn.execute(
         select(statements.c.prop_type, statements.c.value, statements.c.entity_id)
-        .where(tuple_(statements.c.prop_type, statements.c.value).in_(pairs))
+        .where(
+            tuple_(statements.c.prop_type, statements.c.value).in_(pairs),
+            statements.c.schema.not_in(_text_schemata()),
+        )
         .order_by(statements.c.entity_id)
     )
     found: dict[tuple[str, str], str] = {}

@@ -7,6 +7,7 @@ garbage.
 
 from __future__ import annotations
 
+from datetime import UTC
 from email import errors as email_errors
 from email import policy
 from email.message import EmailMessage, Message
@@ -94,7 +95,7 @@ def _headers(msg: EmailMessage, out: Extracted) -> None:
     raw_date = msg.get("date")
     if raw_date:
         try:
-            out.add("date", parsedate_to_datetime(str(raw_date)).isoformat())
+            out.add("date", parsedate_to_datetime(str(raw_date)).astimezone(UTC).isoformat())
         except (TypeError, ValueError):
             out.problems.append(f"unreadable Date header {raw_date!r}")
 

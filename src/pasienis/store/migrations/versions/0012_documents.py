@@ -73,8 +73,10 @@ def _mentions() -> None:
         sa.Column(
             "kind", sa.String(length=24), nullable=False, comment="plate, phone, iban, person, ..."
         ),
-        sa.Column("start", sa.Integer(), nullable=False, comment="character offset in the text"),
-        sa.Column("end", sa.Integer(), nullable=False),
+        sa.Column(
+            "start_offset", sa.Integer(), nullable=False, comment="character offset in the text"
+        ),
+        sa.Column("end_offset", sa.Integer(), nullable=False),
         sa.Column("page", sa.Integer(), nullable=True, comment="1-based page, when paged"),
         sa.Column("text", sa.Text(), nullable=False, comment="as written in the document"),
         sa.Column("value", sa.Text(), nullable=True, comment="normalised identifier or name key"),
