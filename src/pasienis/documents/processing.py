@@ -138,7 +138,8 @@ def _mention_rows(node: Node, dataset: str) -> list[dict[str, Any]]:
         lang = next((lg for s, e, lg in langs if s <= f.start < e), node.language)
         out.append({
             "id": mention_id(node.id, f), "document_id": node.id, "dataset": dataset,
-            "kind": f.kind, "start_offset": f.start, "end_offset": f.end, "page": page_of(starts, f.start),
+            "kind": f.kind, "start_offset": f.start, "end_offset": f.end,
+            "page": page_of(starts, f.start),
             "text": f.text, "value": f.value, "entity_id": f.entity_id,
             "confidence": f.confidence, "method": f.method, "language": lang,
         })  # fmt: skip
