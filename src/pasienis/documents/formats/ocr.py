@@ -55,9 +55,10 @@ def ocr_unavailable(options: OcrOptions) -> str | None:
 def ocr_image(image: Image, options: OcrOptions) -> str:
     """Text of one page image."""
     import pytesseract
+    from PIL import ImageFilter
 
-    if image.mode not in ("L", "RGB"):
-        image = image.convert("RGB")
+    # Grey levels and a 3x3 median: scanner speckle is the commonest cause of wrong digits.
+    image = image.convert("L").filter(ImageFilter.MedianFilter(3))
     return str(pytesseract.image_to_string(image, lang=options.languages, config="--psm 3"))
 
 
@@ -70,7 +71,7 @@ def render_pdf_page(data: bytes, page_number: int) -> Image:
         raise FileNotFoundError("pdftoppm (poppler-utils) is not installed")
     args = [exe, "-r", str(DPI), "-gray", "-f", str(page_number), "-l", str(page_number)]
     done = subprocess.run(  # noqa: S603 - fixed executable and arguments, data on stdin
-        [*args, "-png", "-", "-"], input=data, capture_output=True, timeout=RENDER_TIMEOUT_S,
+        [*args, "-png", "-"], input=data, capture_output=True, timeout=RENDER_TIMEOUT_S,
         check=True,
     )  # fmt: skip
     return PILImage.open(io.BytesIO(done.stdout))
