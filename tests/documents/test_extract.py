@@ -153,3 +153,11 @@ def test_unknown_names_do_not_hide_known_ones() -> None:
     passages = [(0, len(text), "en")]
     found = [(f.text, f.method) for f in ext.extract(text, passages) if f.kind == "person"]
     assert found == [("Jonas Petraitis", "store"), ("Mindaugas Kavaliauskas", "rule")]
+
+
+def test_neighbouring_national_formats_after_lithuanian() -> None:
+    found = ids("numeris 8 029 945-15-48, dar 8 612 34567")
+    assert found == [
+        ("phone", "8 029 945-15-48", "+375299451548"),
+        ("phone", "8 612 34567", "+37061234567"),
+    ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from datetime import date
+from functools import lru_cache
 
 from pasienis.documents.extract.base import Found
 from pasienis.model.identifiers import is_valid_lt_company_code, is_valid_vin
@@ -67,26 +68,54 @@ _CONTEXT_WORDS = {
 _CURRENCY_CODES = {"€": "EUR", "$": "USD", "eur": "EUR", "euro": "EUR", "руб": "RUB", "долл": "USD"}
 
 
-def _iban(text: str) -> Iterator[Found]:
+@lru_cache(maxsize=65_536)
+def _iban_value(raw: str) -> str | None:
     from schwifty import IBAN
     from schwifty.exceptions import SchwiftyException
 
+    try:
+        return str(IBAN(raw).compact)
+    except SchwiftyException:
+        return None
+
+
+def _iban(text: str) -> Iterator[Found]:
     for m in _IBAN.finditer(text):
         raw = m.group(0)
         # The optional groups may have eaten a following word; shorten until it validates.
         while len(raw) >= 15:
-            try:
-                value = str(IBAN(raw).compact)
-            except SchwiftyException:
+            value = _iban_value(raw)
+            if value is None:
                 raw = raw[:-1].rstrip()
                 continue
             yield Found("iban", m.start(), m.start() + len(raw), raw, value, 1.0, "schwifty")
             break
 
 
-def _phone(text: str, taken: list[tuple[int, int]]) -> Iterator[Found]:
+#: Regions tried, in order, for a number in national format (trunk prefix 8 or 0) that is not
+#: a valid Lithuanian one: reports copy Belarusian "8 029 ..." and Russian "8 9.." numbers.
+FALLBACK_REGIONS = ("BY", "RU", "UA", "LV", "PL")
+
+
+@lru_cache(maxsize=65_536)
+def _parse_phone(raw: str) -> tuple[str, float] | None:
+    """E.164 of a written number and the confidence (region LT first, then neighbours)."""
     import phonenumbers
 
+    compact = raw.replace(" ", "").replace("-", "")
+    regions = ("LT", *FALLBACK_REGIONS) if compact[:1] in "08" else ("LT",)
+    for i, region in enumerate(regions):
+        try:
+            number = phonenumbers.parse(raw, region)
+        except phonenumbers.NumberParseException:
+            return None
+        if phonenumbers.is_valid_number(number):
+            value = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            return value, 1.0 if i == 0 else 0.9
+    return None
+
+
+def _phone(text: str, taken: list[tuple[int, int]]) -> Iterator[Found]:
     for m in _PHONE.finditer(text):
         if _overlaps(m.start(), m.end(), taken):
             continue
@@ -94,13 +123,9 @@ def _phone(text: str, taken: list[tuple[int, int]]) -> Iterator[Found]:
         digits = sum(c.isdigit() for c in raw)
         if not 7 <= digits <= 15:
             continue
-        try:
-            number = phonenumbers.parse(raw, "LT")
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            value = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-            yield Found("phone", m.start(), m.end(), raw, value, 1.0, "phonenumbers")
+        parsed = _parse_phone(raw)
+        if parsed is not None:
+            yield Found("phone", m.start(), m.end(), raw, parsed[0], parsed[1], "phonenumbers")
 
 
 def _plate(text: str, taken: list[tuple[int, int]]) -> Iterator[Found]:
