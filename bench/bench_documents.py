@@ -49,10 +49,10 @@ def owners_of(store: Store) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     with store.read() as conn:
         rows = conn.execute(
-            select(statements.c.entity_id, statements.c.schema, statements.c.prop,
-                   statements.c.value)
-            .where(statements.c.prop.in_(["name", "registrationNumber", "code"]))
-        ).all()  # fmt: skip
+            select(
+                statements.c.entity_id, statements.c.schema, statements.c.prop, statements.c.value
+            ).where(statements.c.prop.in_(["name", "registrationNumber", "code"]))
+        ).all()
     return {"rows": rows, **out}  # type: ignore[dict-item]
 
 
@@ -89,8 +89,10 @@ def accuracy(folder: Path, scale: float) -> list[str]:
     options = Options.from_settings(settings, dataset="reports")
     report = ingest_paths(store, [scenario / "reports"], options=options)
     took = time.perf_counter() - start
-    print(f"{len(report.documents)} reports ingested in {took:.1f} s "
-          f"({len(report.documents) / took:.1f} docs/s with store writes and NER)")  # fmt: skip
+    print(
+        f"{len(report.documents)} reports ingested in {took:.1f} s "
+        f"({len(report.documents) / took:.1f} docs/s with store writes and NER)"
+    )
     owners = person_owners(owners_of(store)["rows"], truth)
     truths = load_truths(truth)
     from sqlalchemy import select

@@ -14,8 +14,14 @@ from typing import Any
 
 from pasienis.model.plates import normalise_plate
 
-KIND = {"vehicle": "plate", "phone": "phone", "iban": "iban", "person": "person",
-        "company": "company", "place": "place"}  # fmt: skip
+KIND = {
+    "vehicle": "plate",
+    "phone": "phone",
+    "iban": "iban",
+    "person": "person",
+    "company": "company",
+    "place": "place",
+}
 IDENTIFIERS = ("plate", "phone", "iban")
 NAMES = ("person", "company", "place")
 NER_METHODS = frozenset({"natasha", "rule", "spacy"})
@@ -46,8 +52,10 @@ class Score:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def line(self, label: str) -> str:
-        return (f"{label:<22} P {self.precision:.3f}  R {self.recall:.3f}  F1 {self.f1:.3f}  "
-                f"(tp {self.tp}, fp {self.fp}, fn {self.fn})")  # fmt: skip
+        return (
+            f"{label:<22} P {self.precision:.3f}  R {self.recall:.3f}  F1 {self.f1:.3f}  "
+            f"(tp {self.tp}, fp {self.fp}, fn {self.fn})"
+        )
 
 
 @dataclass
@@ -83,8 +91,11 @@ def _right_entity(pred: dict[str, Any], m: dict[str, Any], owners: dict[str, set
 
 
 def score_document(
-    doc: str, preds: list[dict[str, Any]], truths: Truths, owners: dict[str, set[str]],
-) -> dict[str, Score]:  # fmt: skip
+    doc: str,
+    preds: list[dict[str, Any]],
+    truths: Truths,
+    owners: dict[str, set[str]],
+) -> dict[str, Score]:
     """Scores per kind (``person`` for known persons, ``person?`` for unknown ones)."""
     scores: dict[str, Score] = defaultdict(Score)
     gold = truths.mentions.get(doc, [])
@@ -104,8 +115,11 @@ def score_document(
                 ok = ok and kind == "person" and m["entity"] not in truths.known_pids
             else:
                 ok = (p["start_offset"], p["end_offset"]) == (m["start"], m["end"])
-                ok = ok and (p["value"] == truth_value(m) if kind in IDENTIFIERS
-                             else _right_entity(p, m, owners))  # fmt: skip
+                ok = ok and (
+                    p["value"] == truth_value(m)
+                    if kind in IDENTIFIERS
+                    else _right_entity(p, m, owners)
+                )
             if ok:
                 hit = i
                 break

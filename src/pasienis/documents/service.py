@@ -1,8 +1,8 @@
 """``ingest_paths``: files and folders → stored originals, text, metadata and mentions.
 
-One file given (with everything unpacked from it) is written in one transaction, so a crash
-leaves no half document; a file that cannot be read is recorded as ``failed`` with the reason
-and the batch goes on. Ids are deterministic: re-running skips documents already stored
+Files are written in transactions of up to :data:`FILES_PER_WRITE` files given (each with
+everything unpacked from it), so a crash leaves no half document; a file that cannot be read
+is recorded as ``failed`` with the reason and the batch goes on. Ids are deterministic: re-running skips documents already stored
 (``force`` re-processes them).
 """
 
@@ -28,6 +28,11 @@ from pasienis.model import make_id, write_statements
 from pasienis.security import ensure_datasets
 from pasienis.store import OnConflict, Store
 
+#: Files given (with their members) written per transaction: a crash loses at most these,
+#: and a re-run redoes exactly them (ids are deterministic). One commit per file cost more
+#: than the extraction on SQLite.
+FILES_PER_WRITE = 100
+NODES_PER_WRITE = 2_000
 #: progress(done, total, message)
 Progress = Callable[[int, int | None, str], None]
 
@@ -81,14 +86,26 @@ class Batch:
             index = load_name_index(conn)
         self.extractor = Extractor(index=index, ner=options.ner, spacy_model=options.spacy_model)
         self.report = IngestReport()
+        self._pending: list[Node] = []
+        self._pending_ids: set[str] = set()
+        self._files = 0
         with store.begin() as conn:
             ensure_datasets(conn, [options.dataset], classification="restricted")
 
     def add_bytes(self, data: bytes, name: str, source: str) -> None:
-        """Process one file given (and what it contains), then write it in one transaction."""
+        """Process one file given (and what it contains); written with the next flush."""
         budget = self.options.budget()
         nodes: list[Node] = []
         self._walk(data, name, source, None, 0, budget, nodes)
+        self._pending.extend(nodes)
+        self._pending_ids.update(n.id for n in nodes)
+        self._files += 1
+        if self._files >= FILES_PER_WRITE or len(self._pending) >= NODES_PER_WRITE:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what was processed since the last flush, in one transaction."""
+        nodes, self._pending, self._pending_ids, self._files = self._pending, [], set(), 0
         self._write(nodes)
 
     def add_path(self, path: Path) -> None:
@@ -98,11 +115,14 @@ class Batch:
         except OSError as exc:
             node = Node.failed(make_id("document", self.options.dataset, str(path)), path.name,
                                str(path), b"", None, 0, f"cannot read the file: {exc}")  # fmt: skip
-            self._write([node])
+            self._pending.append(node)
+            self._pending_ids.add(node.id)
             return
         self.add_bytes(data, path.name, str(path))
 
     def _exists(self, doc_id: str) -> bool:
+        if doc_id in self._pending_ids:
+            return True
         with self.store.read() as conn:
             found = conn.execute(select(documents.c.status).where(documents.c.id == doc_id))
             return found.first() is not None
@@ -170,4 +190,5 @@ def ingest_paths(
         batch.add_path(path)
         if progress is not None:
             progress(i + 1, len(files), path.name)
+    batch.flush()
     return batch.report

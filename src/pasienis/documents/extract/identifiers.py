@@ -65,6 +65,7 @@ _CONTEXT_WORDS = {
     "lt_company_code": ("code", "kodas", "j.", "j. a", "код"),
     "cn_code": ("cn", "hs", "taric", "kn", "тн вэд", "kodas", "commodity"),
 }
+_CURRENCY_HINTS = ("eur", "usd", "pln", "byn", "rub", "gbp", "€", "$", "руб", "долл")
 _CURRENCY_CODES = {"€": "EUR", "$": "USD", "eur": "EUR", "euro": "EUR", "руб": "RUB", "долл": "USD"}
 
 
@@ -144,18 +145,6 @@ def _plate(text: str, taken: list[tuple[int, int]]) -> Iterator[Found]:
             raw = raw.rsplit(" ", 1)[0] if " " in raw else ""
 
 
-def _checked(
-    kind: str, pattern: re.Pattern[str], check: Callable[[str], bool], method: str
-) -> Callable[[str], Iterator[Found]]:
-    def find(text: str) -> Iterator[Found]:
-        for m in pattern.finditer(text):
-            value = m.group(0).replace(" ", "").upper()
-            if check(value):
-                yield Found(kind, m.start(), m.end(), m.group(0), value, 1.0, method)
-
-    return find
-
-
 def _stdnum_valid(module_name: str) -> Callable[[str], bool]:
     import importlib
 
@@ -164,6 +153,8 @@ def _stdnum_valid(module_name: str) -> Callable[[str], bool]:
 
 
 def _email(text: str) -> Iterator[Found]:
+    if "@" not in text:
+        return
     for m in _EMAIL.finditer(text):
         yield Found("email", m.start(), m.end(), m.group(0), m.group(0).lower(), 1.0, "pattern")
 
@@ -188,6 +179,9 @@ def _coordinates(text: str) -> Iterator[Found]:
 
 
 def _amount(text: str) -> Iterator[Found]:
+    lower = text.lower()
+    if not any(hint in lower for hint in _CURRENCY_HINTS):  # substring search is C-fast
+        return
     for m in _AMOUNT.finditer(text):
         number = (m.group("n1") or m.group("n2")).replace("\u00a0", " ")
         currency = (m.group("c1") or m.group("c2")).lower().rstrip(".")
@@ -219,14 +213,29 @@ def _overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
     return any(start < e and s < end for s, e in taken)
 
 
-_VIN_FINDER = _checked(
-    "vin", _VIN, lambda v: any(c.isalpha() for c in v) and is_valid_vin(v), "vin"
+_CODES = re.compile(
+    r"(?<![\w])(?:[A-Z]{3}[UJZ] ?\d{6} ?\d|[A-HJ-NPR-Z0-9]{17}|[1-6]\d{10})(?![\w])"
 )
-_CONTAINER_FINDER = _checked("container", _CONTAINER, _stdnum_valid("iso6346"), "iso6346")
-_PERSONAL_FINDER = _checked("lt_personal_code", _PERSONAL, _stdnum_valid("lt.asmens"), "stdnum")
+_CODE_CHECKS: tuple[tuple[str, re.Pattern[str], Callable[[str], bool], str], ...] = (
+    ("container", _CONTAINER, _stdnum_valid("iso6346"), "iso6346"),
+    ("vin", _VIN, lambda v: any(c.isalpha() for c in v) and is_valid_vin(v), "vin"),
+    ("lt_personal_code", _PERSONAL, _stdnum_valid("lt.asmens"), "stdnum"),
+)
+
+
+def _codes(text: str) -> Iterator[Found]:
+    """Containers, VINs and personal codes: one scan for the three shapes, then each check."""
+    for m in _CODES.finditer(text):
+        raw = m.group(0)
+        for kind, shape, check, method in _CODE_CHECKS:
+            value = raw.replace(" ", "")
+            if shape.fullmatch(raw) and check(value):
+                yield Found(kind, m.start(), m.end(), raw, value, 1.0, method)
+                break
+
+
 #: Finders that need nothing but the text, run first; phones and plates then skip their spans.
-_FIRST = (_email, _iban, _VIN_FINDER, _CONTAINER_FINDER, _PERSONAL_FINDER, _coordinates, _date,
-          _amount, _in_context)  # fmt: skip
+_FIRST = (_email, _iban, _codes, _coordinates, _date, _amount, _in_context)  # fmt: skip
 
 
 def find_identifiers(text: str) -> list[Found]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection, select
 
 from pasienis.documents.extract.names import SCHEMA_KINDS, NameIndex
 from pasienis.model.models import statements
@@ -35,6 +36,7 @@ def load_name_index(conn: Connection, *, datasets: Iterable[str] | None = None) 
     return index
 
 
+@cache
 def _text_schemata() -> list[str]:
     """Documents, pages and mentions: they *mention* identifiers, they are not their holders."""
     from followthemoney.model import Model
@@ -52,18 +54,22 @@ def known_identifiers(
     One query over the (prop_type, value) index; plates are compared by their matching key,
     as every source writes them (:func:`pasienis.model.plates.normalise_plate`).
     """
-    pairs = sorted(set(wanted))
+    pairs = set(wanted)
     if not pairs:
         return {}
+    # Two plain IN lists use the (prop_type, value) index on every engine; a row-value IN
+    # does not on SQLite. The pairs are then checked here.
     rows = conn.execute(
         select(statements.c.prop_type, statements.c.value, statements.c.entity_id)
         .where(
-            tuple_(statements.c.prop_type, statements.c.value).in_(pairs),
+            statements.c.prop_type.in_(sorted({t for t, _ in pairs})),
+            statements.c.value.in_(sorted({v for _, v in pairs})),
             statements.c.schema.not_in(_text_schemata()),
         )
         .order_by(statements.c.entity_id)
     )
     found: dict[tuple[str, str], str] = {}
     for prop_type, value, entity_id in rows:
-        found.setdefault((prop_type, value), entity_id)
+        if (prop_type, value) in pairs:
+            found.setdefault((prop_type, value), entity_id)
     return found

@@ -10,9 +10,10 @@ pyahocorasick finds them all at once, whatever the number of names.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import permutations
+from itertools import accumulate, permutations
 
 from pasienis.documents.extract.base import Found
 from pasienis.model.names import token_keys
@@ -69,7 +70,7 @@ class Tokens:
     spans: list[tuple[int, int]]
     keys: list[str]
     stream: str
-    at: dict[int, int]
+    starts: list[int]  # position of each token's key in ``stream``
 
 
 @dataclass(slots=True)
@@ -113,7 +114,8 @@ class NameIndex:
             self.build()
         found = []
         for end, (length, n_tokens, bucket) in self._automaton.iter(tokens.stream):  # type: ignore[attr-defined]
-            first = tokens.at[end - length + 2]  # the pattern's leading space is at end-length+1
+            # the pattern's leading space is at end-length+1, its first key right after it
+            first = bisect_left(tokens.starts, end - length + 2)
             hit = _hit(text, tokens, first, first + n_tokens - 1, bucket)
             if hit is not None:
                 found.append(hit)
@@ -176,26 +178,21 @@ class TokenKeys:
         self._cache: dict[str, str] = {}
         self._limit = limit
 
+    def _key(self, token: str) -> str:
+        key = "".join(token_keys(token)) or "\x00"  # a token without letters keeps its slot
+        if len(self._cache) >= self._limit:
+            self._cache.clear()
+        self._cache[token] = key
+        return key
+
     def tokens(self, text: str) -> Tokens:
-        """Tokenise ``text`` and build its key stream."""
+        """Tokenise ``text`` and build its key stream (list comprehensions: the hot path)."""
         cache = self._cache
-        spans, keys, at = [], [], {}
-        parts = [" "]
-        pos = 1
-        for m in _TOKEN.finditer(text):
-            tok = m.group(0)
-            key = cache.get(tok)
-            if key is None:
-                key = "".join(token_keys(tok))
-                if len(cache) >= self._limit:
-                    cache.clear()
-                cache[tok] = key
-            if not key:
-                continue
-            at[pos] = len(keys)
-            spans.append(m.span())
-            keys.append(key)
-            parts.append(key)
-            parts.append(" ")
-            pos += len(key) + 1
-        return Tokens(spans=spans, keys=keys, stream="".join(parts), at=at)
+        matches = list(_TOKEN.finditer(text))
+        words = [m.group() for m in matches]
+        keys = [cache[w] if w in cache else self._key(w) for w in words]
+        starts = list(accumulate([len(k) + 1 for k in keys], initial=1))
+        return Tokens(
+            spans=[m.span() for m in matches], keys=keys, stream=" " + " ".join(keys) + " ",
+            starts=starts,
+        )  # fmt: skip
