@@ -2,8 +2,8 @@
 
 Files are written in transactions of up to :data:`FILES_PER_WRITE` files given (each with
 everything unpacked from it), so a crash leaves no half document; a file that cannot be read
-is recorded as ``failed`` with the reason and the batch goes on. Ids are deterministic: re-running skips documents already stored
-(``force`` re-processes them).
+is recorded as ``failed`` with the reason and the batch goes on. Ids are deterministic:
+re-running skips documents already stored (``force`` re-processes them).
 """
 
 from __future__ import annotations
