@@ -226,3 +226,43 @@ def test_email_attachment_is_its_own_document(store: Store, tmp_path, options) -
             )
         ).scalar()
     assert parent == mail["id"]
+
+
+def test_links_only_into_the_allowed_datasets(store: Store, samples, options) -> None:  # type: ignore[no-untyped-def]
+    known_people(store)
+    limited = replace(options, link_datasets=frozenset({"reports_a"}))
+    report = ingest_paths(store, [samples["txt"]], options=limited)
+    with store.read() as conn:
+        found = document_mentions(conn, report.documents[0]["id"], datasets=["reports_a"])
+    people = [m for m in found if m["kind"] == "person"]
+    assert people, found
+    assert {m["method"] for m in people} == {"rule"}  # found by the rule, not from the registry
+    plate = next(m for m in found if m["kind"] == "plate")
+    assert plate["entity_id"] == make_id("vehicle-plate", "BSE71509")  # a new entity, same id
+
+
+def test_namesake_companies_told_apart_by_the_account_mentioned(
+    store: Store, tmp_path, options
+) -> None:  # type: ignore[no-untyped-def]
+    prov = Provenance("register", SEEN)
+    rows = []
+    for code, iban in (("1", "LT121000011101001000"), ("2", "LT601010012345678901")):
+        company, account = make_id("lt-company", code), make_id("iban", iban)
+        rows += entity_statements(company, "Company", {"name": "UAB „Baltijos partneriai“"}, prov)
+        rows += entity_statements(account, "BankAccount", {"iban": iban}, prov)
+        rows += entity_statements(
+            make_id("own", code), "Ownership", {"owner": company, "asset": account}, prov
+        )
+    with store.begin() as conn:
+        write_statements(store, conn, rows)
+    (tmp_path / "r.txt").write_text(
+        "Lėšos pervedamos per UAB „Baltijos partneriai“ sąskaitą LT60 1010 0123 4567 8901.\n"
+    )
+    report = ingest_paths(store, [tmp_path / "r.txt"], options=options)
+    with store.read() as conn:
+        found = document_mentions(
+            conn, report.documents[0]["id"], datasets=["reports_a", "register"]
+        )
+    company = next(m for m in found if m["kind"] == "company")
+    assert company["entity_id"] == make_id("lt-company", "2")
+    assert company["method"] == "store+context"

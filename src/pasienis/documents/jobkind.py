@@ -14,12 +14,17 @@ JOB_KIND = "documents"
 
 
 def documents_job(settings: Settings) -> Any:
-    """A job handler bound to ``settings``. Params: ``paths`` (list), ``dataset``, ``force``."""
+    """A job handler bound to ``settings``. Params: ``paths`` (list), ``dataset``, ``force``,
+    ``link_datasets`` (the uploader's datasets)."""
 
     def run(ctx: JobContext) -> dict[str, Any]:
         p = ctx.params
+        linked = p.get("link_datasets")
         options = Options.from_settings(
-            settings, dataset=p.get("dataset"), force=bool(p.get("force"))
+            settings,
+            dataset=p.get("dataset"),
+            force=bool(p.get("force")),
+            link_datasets=frozenset(linked) if linked is not None else None,
         )
 
         def progress(done: int, total: int | None, message: str) -> None:

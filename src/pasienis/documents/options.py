@@ -25,10 +25,19 @@ class Options:
     ner: bool = True
     spacy_model: str | None = None
     force: bool = False
+    #: Datasets whose entities mentions may be linked to (``None``: all, for the operator's
+    #: CLI); an upload links only to what the uploader may see, so that no statement in the
+    #: documents' dataset points into a compartment its readers were never shown.
+    link_datasets: frozenset[str] | None = None
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, dataset: str | None = None, force: bool = False
+        cls,
+        settings: Settings,
+        *,
+        dataset: str | None = None,
+        force: bool = False,
+        link_datasets: frozenset[str] | None = None,
     ) -> Options:
         """Options from the settings (``dataset`` overrides the default compartment)."""
         return cls(
@@ -42,6 +51,7 @@ class Options:
             ner=settings.documents_ner,
             spacy_model=settings.documents_spacy_model,
             force=force,
+            link_datasets=link_datasets,
         )
 
     def budget(self) -> Budget:

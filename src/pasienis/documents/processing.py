@@ -19,6 +19,7 @@ from pasienis.documents.entities import (
     wanted_identifiers,
 )
 from pasienis.documents.extract import Extractor, Found, known_identifiers
+from pasienis.documents.extract.context import disambiguate
 from pasienis.documents.formats import Extracted
 from pasienis.documents.language import passage_languages
 
@@ -151,7 +152,11 @@ def node_rows(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Document rows and mention rows for ``nodes``; their statements go into ``rows``."""
     found = [f for n in nodes for f in n.found]
-    link_identifiers(found, known_identifiers(conn, wanted_identifiers(found)), rows)
+    wanted = wanted_identifiers(found)
+    known = known_identifiers(conn, wanted, datasets=batch.options.link_datasets)
+    link_identifiers(found, known, rows)
+    for node in nodes:
+        disambiguate(conn, node.found, datasets=batch.options.link_datasets)
     doc_rows, mention_rows = [], []
     for node in nodes:
         ex = node.extracted

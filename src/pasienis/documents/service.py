@@ -83,7 +83,7 @@ class Batch:
         self.created_by, self.job_id = created_by, job_id
         self.seen = datetime.now(UTC)
         with store.read() as conn:
-            index = load_name_index(conn)
+            index = load_name_index(conn, datasets=options.link_datasets)
         self.extractor = Extractor(index=index, ner=options.ner, spacy_model=options.spacy_model)
         self.report = IngestReport()
         self._pending: list[Node] = []

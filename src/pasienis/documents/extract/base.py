@@ -19,6 +19,8 @@ class Found:
     method: str
     entity_id: str | None = None
     schema: str | None = None
+    #: Every stored entity the text could name when it is ambiguous (namesakes).
+    candidates: tuple[str, ...] = ()
 
 
 def non_overlapping(found: list[Found], priority: dict[str, int]) -> list[Found]:

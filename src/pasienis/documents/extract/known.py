@@ -47,7 +47,10 @@ def _text_schemata() -> list[str]:
 
 
 def known_identifiers(
-    conn: Connection, wanted: Iterable[tuple[str, str]]
+    conn: Connection,
+    wanted: Iterable[tuple[str, str]],
+    *,
+    datasets: Iterable[str] | None = None,
 ) -> dict[tuple[str, str], str]:
     """``(property type, value) -> entity id`` of entities already holding those values.
 
@@ -59,15 +62,14 @@ def known_identifiers(
         return {}
     # Two plain IN lists use the (prop_type, value) index on every engine; a row-value IN
     # does not on SQLite. The pairs are then checked here.
-    rows = conn.execute(
-        select(statements.c.prop_type, statements.c.value, statements.c.entity_id)
-        .where(
-            statements.c.prop_type.in_(sorted({t for t, _ in pairs})),
-            statements.c.value.in_(sorted({v for _, v in pairs})),
-            statements.c.schema.not_in(_text_schemata()),
-        )
-        .order_by(statements.c.entity_id)
+    query = select(statements.c.prop_type, statements.c.value, statements.c.entity_id).where(
+        statements.c.prop_type.in_(sorted({t for t, _ in pairs})),
+        statements.c.value.in_(sorted({v for _, v in pairs})),
+        statements.c.schema.not_in(_text_schemata()),
     )
+    if datasets is not None:
+        query = query.where(statements.c.dataset.in_(list(datasets)))
+    rows = conn.execute(query.order_by(statements.c.entity_id))
     found: dict[tuple[str, str], str] = {}
     for prop_type, value, entity_id in rows:
         if (prop_type, value) in pairs:

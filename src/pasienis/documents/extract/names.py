@@ -168,7 +168,9 @@ def _hit(
     entity_id = entities[0]
     schema = next(s for e, _, s in bucket if e == entity_id)
     value = " ".join(sorted(tokens.keys[first : last + 1]))
-    return Found(kind, start, end, text[start:end], value, confidence, "store", entity_id, schema)
+    many = tuple(entities) if len(entities) > 1 else ()
+    return Found(kind, start, end, text[start:end], value, confidence, "store", entity_id, schema,
+                 many)  # fmt: skip
 
 
 class TokenKeys:
