@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from documents_eval import load_truths, score_document, summarise
+from documents_eval import Score, load_truths, score_document, summarise
 from pasienis.config import Settings
 from pasienis.documents import Options, ingest_paths
 from pasienis.documents.models import documents, mentions
@@ -110,6 +110,41 @@ def accuracy(folder: Path, scale: float) -> list[str]:
     return summarise(per_doc, truths)
 
 
+def unknown_names(folder: Path, scale: float) -> list[str]:
+    """The same reports into an empty store: every person is unknown, found only by NER."""
+    from sqlalchemy import select
+
+    scenario = folder / "scenario"
+    generate_again = not (scenario / "truth.json").is_file()
+    if generate_again:
+        from pasienis.scenario import generate
+
+        generate(seed=42, scale=scale, out=scenario)
+    settings, store = fresh_store(folder / "empty")
+    options = Options.from_settings(settings, dataset="reports")
+    ingest_paths(store, [scenario / "reports"], options=options)
+    truth = json.loads((scenario / "truth.json").read_text(encoding="utf-8"))
+    truths = load_truths(truth)
+    truths.known_pids.clear()
+    with store.read() as conn:
+        paths = dict(conn.execute(select(documents.c.id, documents.c.source_path)).all())
+        preds: dict[str, list[dict]] = {}
+        for row in conn.execute(select(mentions).where(mentions.c.kind == "person")):
+            preds.setdefault(row.document_id, []).append(dict(row._mapping))
+    store.dispose()
+    by_lang: dict[str, Score] = {}
+    total = Score()
+    for doc_id, path in paths.items():
+        rel = "reports/" + Path(path).name
+        lang = truths.meta[rel][0]
+        scores = score_document(rel, preds.get(doc_id, []), truths, {})
+        by_lang.setdefault(lang, Score()).add(scores["person?"])
+        total.add(scores["person?"])
+    lines = [total.line("unknown persons, all")]
+    lines += [by_lang[lg].line(f"unknown persons, {lg}") for lg in sorted(by_lang)]
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=9.0, help="scenario scale (reports: 16√s)")
@@ -124,6 +159,9 @@ def main() -> int:
         if "accuracy" not in skip:
             print("--- accuracy on the scenario's reports ---")
             for line in accuracy(folder / "acc", args.scale):
+                print(line)
+            print("--- names not in the store (empty store; natasha ru, rule en/lt) ---")
+            for line in unknown_names(folder / "acc", args.scale):
                 print(line)
         if "ocr" not in skip:
             from documents_ocr import ocr_bench

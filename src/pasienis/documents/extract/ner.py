@@ -78,14 +78,25 @@ def _known_word(word: str, lang: str) -> bool:
     return bool(simplemma.is_known(word, lang=lang))
 
 
-def rule_names(text: str, lang: str, offset: int = 0) -> list[Found]:
-    """Runs of 2-3 capitalised non-dictionary words on one line: probably a person."""
+def _sentence_start(text: str, pos: int) -> bool:
+    before = text[:pos].rstrip()
+    return not before or before[-1] in ".!?:;\n"
+
+
+def rule_names(text: str, lang: str | tuple[str, ...], offset: int = 0) -> list[Found]:
+    """Runs of 2-3 capitalised words on one line: probably a person. A sentence's first word
+    is dropped when it is a dictionary word ("Payments", "Manoma"): capitalised by position."""
+    langs = (lang,) if isinstance(lang, str) else lang
     out: list[Found] = []
     run: list[re.Match[str]] = []
 
     def close() -> None:
         words = [m for m in run if m.group(0).lower() not in _STOP]
-        while words and _known_word(words[0].group(0).lower(), lang):
+        while (
+            words
+            and _sentence_start(text, words[0].start())
+            and any(_known_word(words[0].group(0).lower(), lg) for lg in langs)
+        ):
             words.pop(0)
         if 2 <= len(words) <= 3:
             start, end = words[0].start(), words[-1].end()
@@ -136,7 +147,12 @@ def unknown_names(
     if spacy_model and lang and spacy_language(spacy_model) == lang:
         return spacy_names(text, spacy_model, offset)
     if lang in ("ru", "uk"):
-        return natasha_names(text, offset)
+        # Foreign names stay in Latin letters in Russian prose ("за рулём Audrius Petrauskas");
+        # natasha, trained on Cyrillic news, misses or mislabels them: the rule finds those.
+        found = natasha_names(text, offset)
+        latin = rule_names(text, ("lt", "en"), offset)
+        keep = [f for f in found if not any(f.start < g.end and g.start < f.end for g in latin)]
+        return keep + latin
     if lang in ("en", "lt"):
         return rule_names(text, lang, offset)
     return []
