@@ -180,3 +180,26 @@ def test_email_with_wrong_charset_falls_back_to_detection(tmp_path: Path) -> Non
     head += b"Content-Type: text/plain; charset=utf-8\n\n"
     path.write_bytes(head + RU_1251.encode("cp1251"))
     assert read(path).text == RU_1251
+
+
+@pytest.mark.parametrize(("fmt", "mime"), [("JPEG", "image/jpeg"), ("TIFF", "image/tiff")])
+def test_images_need_ocr_when_it_is_off(tmp_path: Path, fmt: str, mime: str) -> None:
+    from PIL import Image
+
+    path = tmp_path / f"scan.{fmt.lower()}"
+    Image.new("L", (120, 60), 255).save(path, fmt)
+    out = read(path)
+    assert (out.schema, out.mime_type) == ("Image", mime)
+    assert (
+        out.needs_ocr == "image without a text layer; OCR is switched off (PASIENIS_DOCUMENTS_OCR)"
+    )
+
+
+def test_decompression_bomb_image_is_refused(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from PIL import Image
+
+    path = tmp_path / "huge.png"
+    Image.new("L", (400, 400), 255).save(path)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # 160,000 pixels: over twice the limit
+    with pytest.raises(UnreadableDocumentError, match="decompression bomb"):
+        read(path)

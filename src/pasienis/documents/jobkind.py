@@ -11,6 +11,8 @@ from pasienis.documents.service import ingest_paths
 from pasienis.jobs import JobContext
 
 JOB_KIND = "documents"
+#: Documents listed in a job's result (problems first); the counts cover all of them.
+RESULT_DOCUMENTS = 1_000
 
 
 def documents_job(settings: Settings) -> Any:
@@ -36,6 +38,6 @@ def documents_job(settings: Settings) -> Any:
         )  # fmt: skip
         total = len(p["paths"])
         ctx.progress(total, total, "done", force=True)
-        return report.to_dict()
+        return report.to_dict(limit=RESULT_DOCUMENTS)
 
     return run

@@ -50,8 +50,15 @@ class IngestReport:
             out[d["status"]] = out.get(d["status"], 0) + 1
         return out
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"counts": self.counts, "documents": self.documents}
+    def to_dict(self, limit: int | None = None) -> dict[str, Any]:
+        """Counts and documents; with ``limit``, at most that many, problems first."""
+        docs = self.documents
+        if limit is not None and len(docs) > limit:
+            ok = ("processed", "unchanged")
+            docs = (
+                [d for d in docs if d["status"] not in ok] + [d for d in docs if d["status"] in ok]
+            )[:limit]
+        return {"counts": self.counts, "documents": docs, "listed": len(docs)}
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
