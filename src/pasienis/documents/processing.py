@@ -155,8 +155,7 @@ def node_rows(
     wanted = wanted_identifiers(found)
     known = known_identifiers(conn, wanted, datasets=batch.options.link_datasets)
     link_identifiers(found, known, rows)
-    for node in nodes:
-        disambiguate(conn, node.found, datasets=batch.options.link_datasets)
+    disambiguate(conn, [n.found for n in nodes], datasets=batch.options.link_datasets)
     doc_rows, mention_rows = [], []
     for node in nodes:
         ex = node.extracted

@@ -67,22 +67,35 @@ def _events(conn: Connection, ids: set[str], datasets: list[str] | None) -> dict
 
 
 def disambiguate(
-    conn: Connection, found: list[Found], *, datasets: Iterable[str] | None = None
+    conn: Connection, documents: list[list[Found]], *, datasets: Iterable[str] | None = None
 ) -> None:
-    """Re-link ambiguous name mentions of one document to the candidate its context supports."""
-    ambiguous = [f for f in found if f.candidates]
-    context = {f.entity_id for f in found if f.entity_id and not f.candidates}
-    if not ambiguous or not context:
+    """Re-link ambiguous name mentions to the candidate their document's context supports.
+
+    ``documents``: the mentions of each document; the links of every candidate of the batch
+    are read with one set of queries.
+    """
+    work = []
+    for found in documents:
+        ambiguous = [f for f in found if f.candidates]
+        context = {f.entity_id for f in found if f.entity_id and not f.candidates}
+        if ambiguous and context:
+            work.append((ambiguous, context))
+    if not work:
         return
     allowed = list(datasets) if datasets is not None else None
-    ids = {c for f in ambiguous for c in f.candidates}
+    ids = {c for ambiguous, _ in work for f in ambiguous for c in f.candidates}
     links = _refs(conn, ids, allowed)
     for entity_id, others in _events(conn, ids, allowed).items():
         links[entity_id] |= others
-    for f in ambiguous:
-        support = {c: len(links.get(c, set()) & context) for c in f.candidates}
-        best = max(support.values())
-        winners = [c for c in f.candidates if support[c] == best]
-        if best and len(winners) == 1:
-            f.entity_id, f.confidence = winners[0], RESOLVED_CONFIDENCE
-            f.method = "store+context"
+    for ambiguous, context in work:
+        for f in ambiguous:
+            _choose(f, links, context)
+
+
+def _choose(f: Found, links: dict[str, set[str]], context: set[str]) -> None:
+    support = {c: len(links.get(c, set()) & context) for c in f.candidates}
+    best = max(support.values())
+    winners = [c for c in f.candidates if support[c] == best]
+    if best and len(winners) == 1:
+        f.entity_id, f.confidence = winners[0], RESOLVED_CONFIDENCE
+        f.method = "store+context"
