@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -147,8 +146,6 @@ def test_total_size_and_ratio_limits_stop_a_zip_bomb(tmp_path: Path) -> None:
 def test_zip_member_lying_about_its_size(tmp_path: Path) -> None:
     data = bytearray(zip_bytes({"a.txt": b"A" * 1000}))
     # Shrink the declared size in the central directory: the capped read must notice.
-    with zipfile.ZipFile(tmp_path / "probe.zip", "w") as probe:
-        probe.writestr("x", b"")
     idx = data.rfind(b"PK\x01\x02")
     data[idx + 24 : idx + 28] = (10).to_bytes(4, "little")
     path = tmp_path / "liar.zip"
