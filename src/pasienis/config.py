@@ -295,6 +295,56 @@ class Settings(BaseSettings):
         "quarantine retries; empty means <data_dir>/imports.",
     )
 
+    # --- documents: reports, e-mails, archives, OCR ------------------------------------------
+    documents_dir: Path | None = Field(
+        default=None,
+        description="Where originals of ingested documents are kept, content-addressed by "
+        "SHA-256 and never modified; empty means <data_dir>/documents.",
+    )
+    documents_dataset: str = Field(
+        default="documents",
+        description="Dataset (compartment) documents are ingested into when none is given.",
+    )
+    documents_max_depth: int = Field(
+        default=4,
+        description="Deepest nesting of archives and e-mail attachments that is unpacked; a "
+        "member below it is recorded as failed with the reason.",
+    )
+    documents_max_members: int = Field(
+        default=10_000,
+        description="Most members unpacked from one file given (all levels together); the "
+        "rest are reported, not silently dropped.",
+    )
+    documents_max_total_mb: int = Field(
+        default=1024,
+        description="Most MiB unpacked from one file given (all levels together): the guard "
+        "against decompression bombs.",
+    )
+    documents_max_ratio: int = Field(
+        default=200,
+        description="Largest compression ratio accepted for one archive member; a member that "
+        "expands more is refused as a likely bomb.",
+    )
+    documents_ocr: bool = Field(
+        default=True,
+        description="Run Tesseract on scanned PDFs and images; when off or when tesseract is "
+        "not installed such documents are stored with status needs_ocr.",
+    )
+    documents_ocr_languages: str = Field(
+        default="lit+rus+eng",
+        description="Tesseract language data used for OCR (installed traineddata names).",
+    )
+    documents_ner: bool = Field(
+        default=True,
+        description="Find names not yet in the store (natasha for Russian, a capitalisation "
+        "rule for English and Lithuanian); off leaves only names matched against the store.",
+    )
+    documents_spacy_model: str | None = Field(
+        default=None,
+        description="Name of an installed spaCy pipeline used for unknown names in its "
+        "language instead of the built-in rule (never downloaded at run time).",
+    )
+
     sqlite_cache_mb: int = Field(
         default=256,
         description="SQLite page cache per connection, in MiB. Imports insert into indexes on "

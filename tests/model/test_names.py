@@ -20,6 +20,10 @@ from pasienis.scenario import names as scenario_names
         ["Iurii", "Yuriy", "Jurijus", "Юрий"],
         ["Stankevičius", "Stankevičiūtė", "Stankevich", "Станкевич"],
         ["Jonaitis", "Jonaitytė", "Jonaitienė"],
+        ["Žukauskas", "Žukauskienės", "Žukauskienei", "Žukauskaitės", "Žukauskaitei"],
+        ["Stankevičius", "Stankevičiūtės"],
+        ["Rūta", "Rūtos", "Rūtai"],
+        ["Agnė", "Agnės", "Agnei"],
     ],
 )
 def test_forms_of_one_name_share_a_key(forms: list[str]) -> None:

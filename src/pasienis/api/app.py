@@ -14,6 +14,7 @@ from pasienis.api.problems import install_problem_handlers
 from pasienis.api.routers import (
     audit,
     auth,
+    documents,
     entities,
     imports,
     jobs,
@@ -34,6 +35,8 @@ from pasienis.api.sockets import SocketRegistry
 from pasienis.api.static import mount_web
 from pasienis.api.wiring import retention_erasers
 from pasienis.config import Settings
+from pasienis.documents import JOB_KIND as DOCUMENTS_JOB
+from pasienis.documents import documents_job
 from pasienis.ingest.evidence import TOPIC as SEIZURE_TOPIC
 from pasienis.ingest.evidence import seizure_handler
 from pasienis.ingest.jobkind import JOB_KIND as IMPORT_JOB
@@ -78,6 +81,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.bus = Bus(the_store)
     app.state.jobs = JobRunner(the_store)
     app.state.jobs.register(IMPORT_JOB, import_job)
+    app.state.jobs.register(DOCUMENTS_JOB, documents_job(settings))
     ops = app.state.ops = Ops(store=the_store, settings=settings)
     app.state.sockets = SocketRegistry()
     app.state.erasers = retention_erasers(settings)
@@ -94,6 +98,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(jobs.router)
     app.include_router(retention.router)
     app.include_router(mappings.router)
+    app.include_router(documents.router)
     for ops_router in (ops_positions, ops_units, ops_tasks, ops_ws, ops_intercept):
         app.include_router(ops_router.router)
     mount_web(app)

@@ -15,6 +15,7 @@ from pasienis.cli import audit as audit_commands
 from pasienis.cli import db as db_commands
 from pasienis.cli import demo as demo_commands
 from pasienis.cli import devices as device_commands
+from pasienis.cli import documents as document_commands
 from pasienis.cli import entities as entity_commands
 from pasienis.cli import imports as import_commands
 from pasienis.cli import ingest as ingest_commands
@@ -58,6 +59,7 @@ app.add_typer(violation_commands.app, name="violations")
 app.add_typer(retention_commands.app, name="retention")
 app.add_typer(mapping_commands.app, name="mapping")
 app.add_typer(import_commands.app, name="imports")
+app.command("ingest-docs")(document_commands.ingest_docs)
 
 err = Console(stderr=True)
 

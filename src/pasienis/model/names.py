@@ -57,10 +57,17 @@ _FOLDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 #: Gender and case endings (after folding), longest first. Lithuanian: -as -is -ys -us -ius,
-#: female -ienė -aitė -ytė -utė -iūtė -ė -a, cases -o -ui -ą -u -e -ai -ų; Russian female -a
+#: female -ienė -aitė -ytė -utė -iūtė -ė -a and their genitive/dative -ės -ei, cases -o -ui
+#: -ą -u -e -ai -ų; Russian female -a
 #: -aya, cases -u -ym -om -oi -e. Folding runs first (y/j become i; "iu" becomes "u", "ie"
 #: becomes "e", so -ienė is "ene" here and -aya is "a").
 ENDINGS: tuple[str, ...] = (
+    "enes",  # -ienės, -ienei: genitive and dative of the married form
+    "enei",
+    "aites",  # -aitės, -aitei, -ytės, -utės: of the maiden form
+    "aitei",
+    "ites",
+    "utes",
     "ene",
     "aite",
     "ute",
@@ -68,6 +75,8 @@ ENDINGS: tuple[str, ...] = (
     "as",
     "is",
     "us",
+    "os",  # genitive of -a and -ė names: Rūta -> Rūtos, Agnė -> Agnės
+    "es",
     "ui",
     "ai",
     "im",

@@ -116,11 +116,22 @@ def make_statement(
     provenance: Provenance,
     *,
     lang: str | None = None,
+    reference: bool = False,
 ) -> tuple[Any, ...]:
-    """One statement row in :data:`pasienis.model.models.STATEMENT_COLUMNS` order."""
+    """One statement row in :data:`pasienis.model.models.STATEMENT_COLUMNS` order.
+
+    ``reference``: ``value`` is an entity id made by :func:`~pasienis.model.make_id` for an
+    entity-typed property; it is written as is (FtM's entity type rejects the underscores of
+    dataset-named id namespaces), as the ingest pipeline writes references.
+    """
     if prop == BASE_PROP:
         _schema(schema)
         cleaned, prop_type, original = entity_id, BASE_PROP, None
+    elif reference:
+        prop_type = _property(schema, prop).type.name
+        if prop_type != "entity":
+            raise ModelError(f"{schema}.{prop} is not an entity property")
+        cleaned, original = str(value), None
     else:
         cleaned = clean_value(schema, prop, value, locator=provenance.locator)
         prop_type = _property(schema, prop).type.name

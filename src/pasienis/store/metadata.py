@@ -33,6 +33,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "pasienis.ops.models",
     "pasienis.planning.models",
     "pasienis.violations.models",
+    "pasienis.documents.models",
 )
 
 

@@ -1,0 +1,47 @@
+"""Documents: file → text (txt, pdf, docx, xlsx, html, eml, zip, images via OCR), identifiers
+and names extracted, mentions linked to the entities of the store.
+
+Public surface: :func:`ingest_paths`, :class:`Options`, :class:`IngestReport`, the readers
+:func:`list_documents`, :func:`get_document`, :func:`document_text`,
+:func:`document_mentions`, :func:`document_texts` (for the search index), :func:`get_original`,
+the job kind (:data:`JOB_KIND`, :func:`documents_job`) and the errors.
+"""
+
+from pasienis.documents.blobs import get_blob as get_original
+from pasienis.documents.errors import (
+    DocumentNotFoundError,
+    DocumentPathError,
+    DocumentsError,
+    LimitExceededError,
+    UnreadableDocumentError,
+)
+from pasienis.documents.jobkind import JOB_KIND, documents_job
+from pasienis.documents.options import Options
+from pasienis.documents.read import (
+    document_mentions,
+    document_text,
+    document_texts,
+    get_document,
+    list_documents,
+)
+from pasienis.documents.service import IngestReport, ingest_paths, iter_files
+
+__all__ = [
+    "JOB_KIND",
+    "DocumentNotFoundError",
+    "DocumentPathError",
+    "DocumentsError",
+    "IngestReport",
+    "LimitExceededError",
+    "Options",
+    "UnreadableDocumentError",
+    "document_mentions",
+    "document_text",
+    "document_texts",
+    "documents_job",
+    "get_document",
+    "get_original",
+    "ingest_paths",
+    "iter_files",
+    "list_documents",
+]
