@@ -1,0 +1,100 @@
+"""Centrality and communities on a subgraph extracted from the projection.
+
+Libraries chosen by measurement (bench/bench_graph.py, docs/benchmarks.md): networkit's PLM
+(Louvain) and PageRank, and networkit's Betweenness (exact, multi-threaded C++);
+rustworkx was measured for betweenness too. networkx is used only as the reference in
+benchmarks. The subgraph carries only visible, filtered edges, so a hidden node never shapes
+a score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pasienis.graph.errors import QueryLimitError
+from pasienis.graph.filters import EdgeFilter, neighbours
+from pasienis.graph.visibility import View
+
+#: Largest subgraph exact betweenness runs on inside a request.
+MAX_BETWEENNESS_NODES = 20_000
+
+
+@dataclass
+class Local:
+    """A subgraph with local indices 0..n-1: ``nodes[i]`` is the projection index."""
+
+    nodes: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    w: np.ndarray
+    edges: np.ndarray
+
+
+def local_subgraph(view: View, nodes: list[int], f: EdgeFilter) -> Local:
+    """The usable edges among ``nodes`` (parallel edges kept; weights summed by libraries)."""
+    arr = np.unique(np.array(nodes, np.int64))
+    frm, nbr, eid = neighbours(view, f, arr)
+    inside = np.isin(nbr, arr) & (frm < nbr)  # each undirected edge once
+    frm, nbr, eid = frm[inside], nbr[inside], eid[inside]
+    pos = np.searchsorted(arr, frm), np.searchsorted(arr, nbr)
+    return Local(arr, pos[0], pos[1], view.projection.weight[eid].astype(float), eid)
+
+
+def to_networkit(local: Local, *, weighted: bool = True):  # noqa: ANN201 - networkit Graph
+    """A networkit graph with parallel edges folded into one (weights summed)."""
+    import networkit as nk
+
+    n = len(local.nodes)
+    key = local.u * max(n, 1) + local.v
+    uniq, inverse = np.unique(key, return_inverse=True)
+    w = np.bincount(inverse, weights=local.w, minlength=len(uniq)) if weighted else \
+        np.ones(len(uniq))  # fmt: skip
+    u, v = (uniq // max(n, 1)).astype(np.int64), (uniq % max(n, 1)).astype(np.int64)
+    return nk.GraphFromCoo((w, (u, v)), n, directed=False, weighted=weighted)
+
+
+def degree(local: Local) -> np.ndarray:
+    """Number of distinct neighbours of each node inside the subgraph."""
+    pairs = np.unique(np.stack([local.u, local.v], axis=1), axis=0) if len(local.u) else \
+        np.zeros((0, 2), np.int64)  # fmt: skip
+    return np.bincount(pairs.ravel(), minlength=len(local.nodes)).astype(float)
+
+
+def pagerank(local: Local, *, damping: float = 0.85) -> np.ndarray:
+    import networkit as nk
+
+    g = to_networkit(local)
+    pr = nk.centrality.PageRank(g, damp=damping, tol=1e-9)
+    pr.run()
+    scores = np.array(pr.scores())
+    return scores / scores.sum() if scores.sum() else scores
+
+
+def betweenness(local: Local) -> np.ndarray:
+    """Exact normalised betweenness (unweighted: hops, as analysts read a chart)."""
+    import networkit as nk
+
+    if len(local.nodes) > MAX_BETWEENNESS_NODES:
+        raise QueryLimitError(
+            f"betweenness on {len(local.nodes)} nodes is above the limit of "
+            f"{MAX_BETWEENNESS_NODES}", hint="narrow the subgraph (filters, fewer hops)")  # fmt: skip
+    g = to_networkit(local, weighted=False)
+    bc = nk.centrality.Betweenness(g, normalized=True)
+    bc.run()
+    return np.array(bc.scores())
+
+
+def communities(local: Local, *, seed: int = 7) -> np.ndarray:
+    """Louvain (networkit PLM with refinement) community label of each node; deterministic."""
+    import networkit as nk
+
+    if not len(local.nodes):
+        return np.zeros(0, np.int64)
+    nk.setSeed(seed, False)
+    nk.setNumberOfThreads(1)  # PLM is only deterministic on one thread
+    g = to_networkit(local)
+    plm = nk.community.PLM(g, refine=True)
+    plm.run()
+    return np.array(plm.getPartition().getVector(), np.int64)

@@ -1,0 +1,192 @@
+"""Traversals on the projection: expand, shortest path, simple paths, common neighbours,
+component. Compartments and filters apply at every step (see :mod:`pasienis.graph.filters`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pasienis.graph.errors import NoPathError, QueryLimitError
+from pasienis.graph.filters import EdgeFilter, neighbours
+from pasienis.graph.visibility import View
+
+
+@dataclass
+class Subgraph:
+    """Node and edge indices of a result, plus what the caps left out."""
+
+    nodes: list[int]
+    edges: list[int]
+    #: node index → neighbours not shown because the node hit the per-node cap ("N more").
+    more: dict[int, int] = field(default_factory=dict)
+    truncated: int = 0  # nodes left out because ``max_nodes`` was reached
+    complete: bool = True
+
+
+def _cap_per_node(
+    view: View, frm: np.ndarray, nbr: np.ndarray, eid: np.ndarray, cap: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, int]]:
+    """Keep each node's ``cap`` heaviest edges; count the distinct neighbours dropped."""
+    if len(frm) == 0:
+        return frm, nbr, eid, {}
+    w = view.projection.weight[eid]
+    order = np.lexsort((-w, frm))
+    frm, nbr, eid = frm[order], nbr[order], eid[order]
+    starts = np.flatnonzero(np.r_[True, frm[1:] != frm[:-1]])
+    counts = np.diff(np.r_[starts, len(frm)])
+    rank = np.arange(len(frm)) - np.repeat(starts, counts)
+    over = counts > cap
+    more: dict[int, int] = {}
+    for s, c in zip(starts[over].tolist(), counts[over].tolist(), strict=True):
+        u = int(frm[s])
+        more[u] = len(np.unique(nbr[s + cap : s + c])) - len(
+            np.intersect1d(np.unique(nbr[s + cap : s + c]), nbr[s : s + cap]))
+    mask = rank < cap
+    return frm[mask], nbr[mask], eid[mask], more
+
+
+def expand(
+    view: View, seeds: list[int], *, depth: int, f: EdgeFilter, max_nodes: int, per_node: int,
+) -> Subgraph:  # fmt: skip
+    """Breadth-first neighbourhood of ``seeds`` up to ``depth`` hops, heaviest edges first."""
+    if not 1 <= depth <= 4:
+        raise QueryLimitError("depth must be between 1 and 4", hint="expand again from a node")
+    included = dict.fromkeys(seeds)
+    edges: set[int] = set()
+    frontier = np.array(seeds, np.int64)
+    result = Subgraph([], [])
+    for _ in range(depth):
+        frm, nbr, eid, more = _cap_per_node(view, *neighbours(view, f, frontier), per_node)
+        result.more.update(more)
+        fresh = [int(v) for v in nbr[np.argsort(-view.projection.weight[eid], kind="stable")]
+                 if int(v) not in included]  # fmt: skip
+        fresh = list(dict.fromkeys(fresh))
+        room = max_nodes - len(included)
+        if len(fresh) > room:
+            result.truncated += len(fresh) - room
+            result.complete = False
+            fresh = fresh[: max(room, 0)]
+        included.update(dict.fromkeys(fresh))
+        edges.update(int(e) for e, v in zip(eid.tolist(), nbr.tolist(), strict=True)
+                     if v in included)  # fmt: skip
+        frontier = np.array(fresh, np.int64)
+        if not len(frontier):
+            break
+    result.nodes, result.edges = list(included), sorted(edges)
+    result.complete = result.complete and not result.more
+    return result
+
+
+def _meet(
+    view: View, f: EdgeFilter, a: int, b: int, max_depth: int
+) -> tuple[int, np.ndarray, np.ndarray]:
+    """Bidirectional BFS; returns the meeting node and both parent-edge arrays."""
+    n = view.projection.n_nodes
+    parent = [np.full(n, -2, np.int64), np.full(n, -2, np.int64)]  # -2 unseen, -1 root
+    parent[0][a], parent[1][b] = -1, -1
+    fronts = [np.array([a], np.int64), np.array([b], np.int64)]
+    for _ in range(max_depth):
+        side = 0 if len(fronts[0]) <= len(fronts[1]) else 1
+        frm, nbr, eid = neighbours(view, f, fronts[side])
+        fresh = parent[side][nbr] == -2
+        nbr, eid = nbr[fresh], eid[fresh]
+        nbr, first = np.unique(nbr, return_index=True)
+        parent[side][nbr] = eid[first]
+        hit = nbr[parent[1 - side][nbr] != -2]
+        if len(hit):
+            return int(hit[0]), parent[0], parent[1]
+        fronts[side] = nbr
+        if not len(nbr):
+            break
+    raise NoPathError("no path between the two entities within the filters and depth",
+                      hint="widen the filters, raise max_depth, or check the grants")  # fmt: skip
+
+
+def _walk(view: View, parent: np.ndarray, node: int) -> tuple[list[int], list[int]]:
+    p = view.projection
+    nodes, edges = [node], []
+    while parent[node] >= 0:
+        e = int(parent[node])
+        node = int(p.src[e]) if int(p.dst[e]) == node else int(p.dst[e])
+        nodes.append(node)
+        edges.append(e)
+    return nodes, edges
+
+
+def shortest_path(
+    view: View, a: int, b: int, *, f: EdgeFilter, max_depth: int = 8
+) -> tuple[list[int], list[int]]:
+    """Node and edge indices of one shortest (fewest hops) path from ``a`` to ``b``."""
+    if a == b:
+        return [a], []
+    meet, pa, pb = _meet(view, f, a, b, max_depth)
+    left_nodes, left_edges = _walk(view, pa, meet)
+    right_nodes, right_edges = _walk(view, pb, meet)
+    return left_nodes[::-1] + right_nodes[1:], left_edges[::-1] + right_edges
+
+
+def simple_paths(
+    view: View, a: int, b: int, *, f: EdgeFilter, k: int, limit: int = 50, budget: int = 200_000
+) -> tuple[list[tuple[list[int], list[int]]], bool]:
+    """All simple paths of at most ``k`` edges (up to ``limit``); ``True`` if cut short."""
+    if not 1 <= k <= 6:
+        raise QueryLimitError("path length k must be between 1 and 6")
+    cache: dict[int, list[tuple[int, int]]] = {}
+
+    def nbrs(u: int) -> list[tuple[int, int]]:
+        if u not in cache:
+            _frm, nbr, eid = neighbours(view, f, np.array([u], np.int64))
+            cache[u] = list(zip(nbr.tolist(), eid.tolist(), strict=True))
+        return cache[u]
+
+    found: list[tuple[list[int], list[int]]] = []
+    stack: list[tuple[list[int], list[int]]] = [([a], [])]
+    steps = 0
+    while stack and len(found) < limit and steps < budget:
+        nodes, edges = stack.pop()
+        steps += 1
+        for v, e in nbrs(nodes[-1]):
+            if v == b:
+                found.append((nodes + [v], edges + [e]))
+            elif v not in nodes and len(edges) + 1 < k:
+                stack.append((nodes + [v], edges + [e]))
+    return found, bool(stack)
+
+
+def common_neighbours(
+    view: View, seeds: list[int], *, f: EdgeFilter, at_least: int | None = None
+) -> list[tuple[int, int, list[int]]]:
+    """Nodes adjacent to at least ``at_least`` (default: all) seeds: (node, count, edges)."""
+    need = len(seeds) if at_least is None else at_least
+    frm, nbr, eid = neighbours(view, f, np.array(seeds, np.int64))
+    seed_set = set(seeds)
+    touching: dict[int, tuple[set[int], list[int]]] = {}
+    for u, v, e in zip(frm.tolist(), nbr.tolist(), eid.tolist(), strict=True):
+        if v in seed_set:
+            continue
+        who, es = touching.setdefault(v, (set(), []))
+        who.add(u)
+        es.append(e)
+    out = [(v, len(who), es) for v, (who, es) in touching.items() if len(who) >= need]
+    return sorted(out, key=lambda t: (-t[1], t[0]))
+
+
+def component(view: View, seed: int, *, f: EdgeFilter, max_nodes: int) -> Subgraph:
+    """The connected component of ``seed`` (stopping at ``max_nodes``, then not complete)."""
+    seen = {seed}
+    frontier = np.array([seed], np.int64)
+    edges: set[int] = set()
+    truncated = 0
+    while len(frontier):
+        _frm, nbr, eid = neighbours(view, f, frontier)
+        new = [v for v in dict.fromkeys(nbr.tolist()) if v not in seen]
+        room = max_nodes - len(seen)
+        if len(new) > room:
+            truncated += len(new) - room
+            new = new[:room]
+        seen.update(new)
+        edges.update(e for e, v in zip(eid.tolist(), nbr.tolist(), strict=True) if v in seen)
+        frontier = np.array(new, np.int64) if not truncated else np.zeros(0, np.int64)
+    return Subgraph(list(seen), sorted(edges), truncated=truncated, complete=truncated == 0)
