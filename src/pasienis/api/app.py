@@ -14,6 +14,7 @@ from pasienis.api.routers import (
     audit,
     auth,
     entities,
+    graph,
     imports,
     jobs,
     ops_intercept,
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(audit.router)
     app.include_router(imports.router)
     app.include_router(jobs.router)
+    app.include_router(graph.router)
     for ops_router in (ops_positions, ops_units, ops_tasks, ops_ws, ops_intercept):
         app.include_router(ops_router.router)
     mount_web(app)

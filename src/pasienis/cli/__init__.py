@@ -16,6 +16,7 @@ from pasienis.cli import db as db_commands
 from pasienis.cli import demo as demo_commands
 from pasienis.cli import devices as device_commands
 from pasienis.cli import entities as entity_commands
+from pasienis.cli import graph as graph_commands
 from pasienis.cli import ingest as ingest_commands
 from pasienis.cli import jobs as job_commands
 from pasienis.cli import quarantine as quarantine_commands
@@ -50,6 +51,7 @@ app.add_typer(task_commands.app, name="tasks")
 app.command("serve")(serve_commands.serve)
 app.add_typer(user_commands.app, name="users")
 app.add_typer(audit_commands.app, name="audit")
+app.add_typer(graph_commands.app, name="graph")
 
 err = Console(stderr=True)
 

@@ -42,7 +42,7 @@ def local_subgraph(view: View, nodes: list[int], f: EdgeFilter) -> Local:
     return Local(arr, pos[0], pos[1], view.projection.weight[eid].astype(float), eid)
 
 
-def to_networkit(local: Local, *, weighted: bool = True):  # noqa: ANN201 - networkit Graph
+def to_networkit(local: Local, *, weighted: bool = True):
     """A networkit graph with parallel edges folded into one (weights summed)."""
     import networkit as nk
 
@@ -79,7 +79,9 @@ def betweenness(local: Local) -> np.ndarray:
     if len(local.nodes) > MAX_BETWEENNESS_NODES:
         raise QueryLimitError(
             f"betweenness on {len(local.nodes)} nodes is above the limit of "
-            f"{MAX_BETWEENNESS_NODES}", hint="narrow the subgraph (filters, fewer hops)")  # fmt: skip
+            f"{MAX_BETWEENNESS_NODES}",
+            hint="narrow the subgraph (filters, fewer hops)",
+        )
     g = to_networkit(local, weighted=False)
     bc = nk.centrality.Betweenness(g, normalized=True)
     bc.run()

@@ -120,8 +120,9 @@ def _label_rows(conn: Connection, entities: list[str] | None) -> list[tuple[str,
         return [tuple(r) for r in conn.execute(query)]  # type: ignore[misc]
     rows: list[tuple[str, str, str]] = []
     for i in range(0, len(entities), CHUNK):
-        rows += [tuple(r) for r in conn.execute(
-            query.where(s.entity_id.in_(entities[i : i + CHUNK])))]  # type: ignore[misc]
+        rows += [
+            tuple(r) for r in conn.execute(query.where(s.entity_id.in_(entities[i : i + CHUNK])))
+        ]  # type: ignore[misc]
     return rows
 
 

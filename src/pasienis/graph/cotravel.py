@@ -4,21 +4,21 @@ A *co-passage* is vehicle B read at the same camera as vehicle A within ``window
 A. A *trip* is a vehicle's run of reads without a gap over ``trip_gap_s``. A co-passage is
 *chained* when both vehicles' next reads are again at one camera, B again behind A within
 the window: the two drove a stretch together in the same order. An *occasion* is one
-(trip of A, trip of B) pair with ≥ ``min_cameras`` − 1 chained co-passages. A pair needs ≥
+(trip of A, trip of B) pair with >= ``min_cameras`` - 1 chained co-passages. A pair needs >=
 ``min_occasions`` separate occasions (different trips). Testing the chain per co-passage
 (two array lookups) instead of counting all co-passages per trip pair keeps memory to one
 chunk of co-passages, which is what makes 10M reads fit.
 
 Null model (docs/graph.md): if B drove independently of A, B's reads at camera c in hour of
-day h form a Poisson process with B's own rate there, ρ_B(c,h) = reads of B at c within ±1 h
-of h / (days × 3 h). The chance that B falls in A's window by accident is
-p = 1 − exp(−W·ρ_B(c,h)), taken at the first camera of the occasion (later cameras of the
+day h form a Poisson process with B's own rate there, rho_B(c,h) = reads of B at c within ±1 h
+of h / (days x 3 h). The chance that B falls in A's window by accident is
+p = 1 - exp(-W·rho_B(c,h)), taken at the first camera of the occasion (later cameras of the
 same trip are not independent). What later cameras add is how steady the gap stays: the
 drift of B's gap behind A from one camera to the next is compared with the drift of all
 chained co-passages in the data (nearly all of them chance followers): an empirical null,
 P(drift ≤ observed), averaged over the occasion's chain. The score of the ordered pair is
-Σ −log10 p over its occasions − log10 C(trips of A, occasions): the improbability of so many
-chance occasions among all of A's trips. Busy roads and habitual drivers have high ρ, so
+Σ -log10 p over its occasions - log10 C(trips of A, occasions): the improbability of so many
+chance occasions among all of A's trips. Busy roads and habitual drivers have high rho, so
 commuters following each other every morning score low; a convoy at night scores high.
 """
 
@@ -82,7 +82,7 @@ def _trip_order(veh: np.ndarray, t: np.ndarray, gap: int) -> tuple[np.ndarray, n
     return trip, nxt, int(trip_sorted[-1] + 1) if len(order) else 0
 
 
-def _chunks(key: np.ndarray, window: int, chunk: int):  # noqa: ANN202 - generator of arrays
+def _chunks(key: np.ndarray, window: int, chunk: int):
     """(i, j) index chunks: j at i's camera within ``window`` s after i (key-sorted reads)."""
     end = np.searchsorted(key, key + window, side="right")
     lens = end - np.arange(len(key)) - 1
@@ -98,7 +98,7 @@ def _chunks(key: np.ndarray, window: int, chunk: int):  # noqa: ANN202 - generat
         start = stop
 
 
-def _chained(cam, t, veh, nxt, p: CoTravelParams):  # noqa: ANN001, ANN202 - arrays
+def _chained(cam, t, veh, nxt, p: CoTravelParams):
     """Chained co-passages (i, j): both next reads at one camera, j again behind i."""
     key = cam.astype(np.int64) * (1 << 40) + t
     found_i, found_j = [], []
@@ -117,14 +117,14 @@ def _chained(cam, t, veh, nxt, p: CoTravelParams):  # noqa: ANN001, ANN202 - arr
     return np.concatenate(found_i), np.concatenate(found_j)
 
 
-def _rate_table(veh, cam, t, n_cams: int):  # noqa: ANN001, ANN202 - arrays
+def _rate_table(veh, cam, t, n_cams: int):
     """Sorted keys and counts of reads per (vehicle, camera, hour of day)."""
     hour = (t // HOUR) % 24
     key = (veh * n_cams + cam) * 24 + hour
     return np.unique(key, return_counts=True)
 
 
-def _chance(keys, counts, veh, cam, t, n_cams: int, days: float, window: int):  # noqa: ANN001, ANN202
+def _chance(keys, counts, veh, cam, t, n_cams: int, days: float, window: int):
     """p = 1 - exp(-W rho): rho from the follower's reads at that camera within ±1 hour."""
     hour = (t // HOUR) % 24
     total = np.zeros(len(veh), np.float64)
@@ -152,7 +152,7 @@ class _Occasions:
     steady: np.ndarray  # mean -log10 P(gap change this small by chance) over the chain
 
 
-def _occasions(ci, cj, cam, t, v, trip, nxt, n_trips: int, p: CoTravelParams) -> _Occasions:  # noqa: ANN001
+def _occasions(ci, cj, cam, t, v, trip, nxt, n_trips: int, p: CoTravelParams) -> _Occasions:
     """One row per (trip of A, trip of B) with enough chained co-passages (first one kept)."""
     tk = trip[ci] * n_trips + trip[cj]
     drift = np.abs((t[nxt[cj]] - t[nxt[ci]]) - (t[cj] - t[ci]))
@@ -168,12 +168,14 @@ def _occasions(ci, cj, cam, t, v, trip, nxt, n_trips: int, p: CoTravelParams) ->
     ok = counts >= max(p.min_cameras - 1, 1)
     s, e, n = starts[ok], ends[ok], counts[ok]
     steady = np.add.reduceat(sur_s, starts)[ok] / n if len(starts) else np.zeros(0)
-    return _Occasions(v[ci_s[s]], v[cj_s[s]], cam[ci_s[s]], t[ci_s[s]], t[nxt[cj_s[e]]], n + 1,
-                      steady)
+    return _Occasions(
+        v[ci_s[s]], v[cj_s[s]], cam[ci_s[s]], t[ci_s[s]], t[nxt[cj_s[e]]], n + 1, steady
+    )
 
 
-def _score_pairs(occ: _Occasions, rates, days: float, trips_per_veh, n_veh: int, n_cams: int,
-                 p: CoTravelParams):  # noqa: ANN001, ANN202 - arrays
+def _score_pairs(
+    occ: _Occasions, rates, days: float, trips_per_veh, n_veh: int, n_cams: int, p: CoTravelParams
+):
     """Aggregate occasions per ordered pair and score them against the null model."""
     chance = _chance(*rates, occ.follow, occ.cam, occ.time, n_cams, days, p.window_s)
     logp = -np.log10(np.maximum(chance, 1e-300)) + occ.steady
@@ -214,13 +216,23 @@ def detect(reads: Reads, params: CoTravelParams | None = None) -> list[Pair]:
     keys, score, k, passages, first, last = _score_pairs(occ, rates, days, trips_per_veh, n_veh,
                                                          n_cams, p)  # fmt: skip
     best = np.argsort(-score, kind="stable")[: p.top]
-    pairs = [Pair(reps[int(keys[b] // n_veh)], reps[int(keys[b] % n_veh)], float(score[b]),
-                  int(k[b]), int(passages[b]), int(first[b]), int(last[b])) for b in best]  # fmt: skip
+    pairs = [
+        Pair(
+            reps[int(keys[b] // n_veh)],
+            reps[int(keys[b] % n_veh)],
+            float(score[b]),
+            int(k[b]),
+            int(passages[b]),
+            int(first[b]),
+            int(last[b]),
+        )
+        for b in best
+    ]
     _attach_reads(pairs, keys[best], ci, cj, v, nxt, order, n_veh)
     return pairs
 
 
-def _attach_reads(pairs: list[Pair], keys: np.ndarray, ci, cj, v, nxt, order, n_veh: int) -> None:  # noqa: ANN001
+def _attach_reads(pairs: list[Pair], keys: np.ndarray, ci, cj, v, nxt, order, n_veh: int) -> None:
     """Indices (in the caller's read order) of the reads behind each pair's co-passages."""
     ik = v[ci] * n_veh + v[cj]
     mine = np.isin(ik, keys)

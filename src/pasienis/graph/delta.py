@@ -76,7 +76,9 @@ def apply_delta(
     p.kill_edges_of(nodes)
     folded = fold(all_links(conn, members, shared_cap=shared_cap), canon)
     # Links touching a member but neither canonical node belong to untouched edges.
-    folded.edges = {k: v for k, v in folded.edges.items() if k[0] in canonicals or k[1] in canonicals}
+    folded.edges = {
+        k: v for k, v in folded.edges.items() if k[0] in canonicals or k[1] in canonicals
+    }
     batch = to_batch(p, folded, schema_of)
     p.append_edges(batch)
     p.version += 1

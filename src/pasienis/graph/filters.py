@@ -28,9 +28,7 @@ class EdgeFilter:
     dated_only: bool = False
 
 
-def keep(
-    view: View, f: EdgeFilter, nbr: np.ndarray, eid: np.ndarray
-) -> np.ndarray:
+def keep(view: View, f: EdgeFilter, nbr: np.ndarray, eid: np.ndarray) -> np.ndarray:
     """Boolean mask over gathered (neighbour, edge) slots: visible and inside the filter."""
     p = view.projection
     ok = view.edge_ok[eid]

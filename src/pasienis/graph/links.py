@@ -206,8 +206,9 @@ def _property_rows(conn: Connection, entities: Sequence[str] | None) -> Iterator
         s.prop_type == "entity", s.schema.not_in(sorted(interval_schemata()))
     )
     for chunk in _chunks(entities):
-        query = base if chunk is None else base.where(
-            or_(s.entity_id.in_(chunk), s.value.in_(chunk)))
+        query = (
+            base if chunk is None else base.where(or_(s.entity_id.in_(chunk), s.value.in_(chunk)))
+        )
         yield from conn.execute(query)
 
 

@@ -129,7 +129,10 @@ class Projection:
 
     def members(self, canonical: str) -> list[str]:
         """Source entity ids folded into ``canonical`` (itself first)."""
-        return [canonical, *sorted(e for e, c in self.canon.items() if c == canonical and e != canonical)]
+        return [
+            canonical,
+            *sorted(e for e, c in self.canon.items() if c == canonical and e != canonical),
+        ]
 
     def add_node_key(self, idx: int, key: int) -> None:
         """Record that node ``idx`` has statements (or events) under compartment ``key``."""

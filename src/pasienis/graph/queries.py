@@ -50,8 +50,12 @@ def paths(view: View, a: str, b: str, *, f: EdgeFilter, k: int, limit: int) -> d
 def common(view: View, ids: list[str], *, f: EdgeFilter, at_least: int | None) -> dict[str, Any]:
     seeds = [node_index(view, i) for i in ids]
     found = traverse.common_neighbours(view, seeds, f=f, at_least=at_least)
-    return {"common": [{"node": node_json(view, v), "shared_by": n,
-                        "edges": [edge_json(view, e) for e in es]} for v, n, es in found]}  # fmt: skip
+    return {
+        "common": [
+            {"node": node_json(view, v), "shared_by": n, "edges": [edge_json(view, e) for e in es]}
+            for v, n, es in found
+        ]
+    }
 
 
 def component(view: View, entity: str, *, f: EdgeFilter, max_nodes: int) -> dict[str, Any]:
@@ -99,5 +103,9 @@ def community_of(view: View, entity: str, *, depth: int, f: EdgeFilter, max_node
     found = communities(view, nodes, f=f)
     me = view.projection.node_ids[node_index(view, entity)]
     mine = next(c for c in found["communities"] if me in c["members"])
-    return {"entity": me, "community": mine, "neighbourhood": len(nodes),
-            "communities": len(found["communities"])}
+    return {
+        "entity": me,
+        "community": mine,
+        "neighbourhood": len(nodes),
+        "communities": len(found["communities"]),
+    }

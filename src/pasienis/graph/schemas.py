@@ -42,7 +42,8 @@ class SubgraphRequest(ExpandRequest):
 
     depth: int = Field(default=1, ge=0, le=4)
     measures: list[Literal["degree", "betweenness", "pagerank"]] = Field(
-        default_factory=lambda: ["degree", "pagerank"])
+        default_factory=lambda: ["degree", "pagerank"]
+    )
 
 
 class ExportRequest(SubgraphRequest):

@@ -117,8 +117,10 @@ def node_index(view: View, entity_id: str) -> int:
     p = view.projection
     idx = p.node_index.get(p.canon.get(entity_id, entity_id))
     if idx is None or not view.visible(idx):  # unknown and hidden look the same
-        raise UnknownNodeError(f"no entity {entity_id!r} in the graph",
-                               hint="check the id; merged entities answer under any member id")
+        raise UnknownNodeError(
+            f"no entity {entity_id!r} in the graph",
+            hint="check the id; merged entities answer under any member id",
+        )
     return idx
 
 

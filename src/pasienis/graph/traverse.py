@@ -42,7 +42,8 @@ def _cap_per_node(
     for s, c in zip(starts[over].tolist(), counts[over].tolist(), strict=True):
         u = int(frm[s])
         more[u] = len(np.unique(nbr[s + cap : s + c])) - len(
-            np.intersect1d(np.unique(nbr[s + cap : s + c]), nbr[s : s + cap]))
+            np.intersect1d(np.unique(nbr[s + cap : s + c]), nbr[s : s + cap])
+        )
     mask = rank < cap
     return frm[mask], nbr[mask], eid[mask], more
 
@@ -58,7 +59,7 @@ def expand(
     frontier = np.array(seeds, np.int64)
     result = Subgraph([], [])
     for _ in range(depth):
-        frm, nbr, eid, more = _cap_per_node(view, *neighbours(view, f, frontier), per_node)
+        _frm, nbr, eid, more = _cap_per_node(view, *neighbours(view, f, frontier), per_node)
         result.more.update(more)
         fresh = [int(v) for v in nbr[np.argsort(-view.projection.weight[eid], kind="stable")]
                  if int(v) not in included]  # fmt: skip
@@ -89,7 +90,7 @@ def _meet(
     fronts = [np.array([a], np.int64), np.array([b], np.int64)]
     for _ in range(max_depth):
         side = 0 if len(fronts[0]) <= len(fronts[1]) else 1
-        frm, nbr, eid = neighbours(view, f, fronts[side])
+        _frm, nbr, eid = neighbours(view, f, fronts[side])
         fresh = parent[side][nbr] == -2
         nbr, eid = nbr[fresh], eid[fresh]
         nbr, first = np.unique(nbr, return_index=True)
@@ -149,9 +150,9 @@ def simple_paths(
         steps += 1
         for v, e in nbrs(nodes[-1]):
             if v == b:
-                found.append((nodes + [v], edges + [e]))
+                found.append(([*nodes, v], [*edges, e]))
             elif v not in nodes and len(edges) + 1 < k:
-                stack.append((nodes + [v], edges + [e]))
+                stack.append(([*nodes, v], [*edges, e]))
     return found, bool(stack)
 
 
