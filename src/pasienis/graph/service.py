@@ -13,14 +13,16 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import func, select
 
 from pasienis.graph.build import build_projection, resolver_signature
 from pasienis.graph.delta import CHANGE_TOPICS, apply_delta, entities_of_run
 from pasienis.graph.errors import UnknownEdgeError, UnknownNodeError
-from pasienis.graph.projection import Projection
+from pasienis.graph.projection import UNDATED, Projection
 from pasienis.graph.visibility import View, ViewCache
 from pasienis.jobs import events_since
 from pasienis.jobs.models import bus_events
@@ -125,9 +127,11 @@ def node_index(view: View, entity_id: str) -> int:
 
 
 def edge_id(view: View, e: int) -> str:
-    p = view.projection
-    raw = "\x1f".join((p.node_ids[p.src[e]], p.node_ids[p.dst[e]], p.relations.names[p.rel[e]],
-                       p.keys.names[p.key[e]]))  # fmt: skip
+    return edges_json(view, [e])[0]["id"]
+
+
+def _edge_token(src: str, dst: str, rel: str, key: str) -> str:
+    raw = "\x1f".join((src, dst, rel, key))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -143,8 +147,6 @@ def decode_edge(view: View, token: str) -> int:
     rel_code, key_code = p.relations.index.get(rel), p.keys.index.get(key)
     if None in (a, b, rel_code, key_code):
         raise UnknownEdgeError("no such edge (it may have changed after a merge or import)")
-    import numpy as np
-
     _frm, nbr, eid = p.incident(np.array([a], np.int64))
     for v, e in zip(nbr.tolist(), eid.tolist(), strict=True):
         if v == b and p.src[e] == a and p.rel[e] == rel_code and p.key[e] == key_code \
@@ -160,35 +162,66 @@ def _label(view: View, idx: int) -> str | None:
     return None
 
 
-def node_json(view: View, idx: int) -> dict[str, Any]:
+def nodes_json(view: View, nodes: list[int]) -> list[dict[str, Any]]:
+    """Nodes as the API shows them (batch: one array gather per column)."""
     p = view.projection
-    keys = [int(p.node_key[idx]), *sorted(p.node_more_keys.get(idx, ()))]
-    datasets = sorted({d for k in keys if k >= 0 and view.key_visible(k)
-                       for d in p.key_parts[k]})  # fmt: skip
-    seizures = sum(n for k, n in p.seizure_keys.get(idx, {}).items() if view.key_visible(k))
-    return {"id": p.node_ids[idx], "schema": p.schemata.names[p.node_schema[idx]],
-            "label": _label(view, idx), "datasets": datasets, "seizures": seizures}  # fmt: skip
+    idx = np.asarray(nodes, np.int64)
+    schemata, keys = p.node_schema[idx].tolist(), p.node_key[idx].tolist()
+    visible: dict[int, list[str]] = {}
+    out = []
+    for i, schema, key in zip(idx.tolist(), schemata, keys, strict=True):
+        codes = [key, *sorted(p.node_more_keys.get(i, ()))] if i in p.node_more_keys else [key]
+        datasets: set[str] = set()
+        for k in codes:
+            if k >= 0:
+                if k not in visible:
+                    visible[k] = sorted(p.key_parts[k]) if view.key_visible(k) else []
+                datasets.update(visible[k])
+        seized = p.seizure_keys.get(i)
+        out.append({"id": p.node_ids[i], "schema": p.schemata.names[schema],
+                    "label": _label(view, i) if i in p.labels else None,
+                    "datasets": sorted(datasets),
+                    "seizures": sum(n for k, n in seized.items() if view.key_visible(k))
+                    if seized else 0})  # fmt: skip
+    return out
+
+
+def node_json(view: View, idx: int) -> dict[str, Any]:
+    return nodes_json(view, [idx])[0]
 
 
 def _iso(ts: int) -> str | None:
-    from datetime import UTC, datetime
-
-    from pasienis.graph.projection import UNDATED
-
     return None if ts == UNDATED else datetime.fromtimestamp(ts, UTC).isoformat()
 
 
-def edge_json(view: View, e: int) -> dict[str, Any]:
+def edges_json(view: View, edges: list[int]) -> list[dict[str, Any]]:
+    """Edges as the API shows them (batch), each with its stable, decodable id."""
     p = view.projection
-    return {
-        "id": edge_id(view, e), "source": p.node_ids[p.src[e]], "target": p.node_ids[p.dst[e]],
-        "relation": p.relations.names[p.rel[e]], "weight": float(p.weight[e]),
-        "first": _iso(int(p.t_first[e])), "last": _iso(int(p.t_last[e])),
-        "datasets": sorted(p.key_parts[int(p.key[e])]),
-    }  # fmt: skip
+    e = np.asarray(edges, np.int64)
+    ids, rels, keys = p.node_ids, p.relations.names, p.keys.names
+    cols = zip(
+        p.src[e].tolist(),
+        p.dst[e].tolist(),
+        p.rel[e].tolist(),
+        p.key[e].tolist(),
+        p.weight[e].tolist(),
+        p.t_first[e].tolist(),
+        p.t_last[e].tolist(),
+        strict=True,
+    )
+    out = []
+    for s, d, r, k, w, t0, t1 in cols:
+        src, dst = ids[s], ids[d]
+        out.append({"id": _edge_token(src, dst, rels[r], keys[k]), "source": src, "target": dst,
+                    "relation": rels[r], "weight": w, "first": _iso(t0), "last": _iso(t1),
+                    "datasets": sorted(p.key_parts[k])})  # fmt: skip
+    return out
+
+
+def edge_json(view: View, e: int) -> dict[str, Any]:
+    return edges_json(view, [e])[0]
 
 
 def subgraph_json(view: View, nodes: list[int], edges: list[int]) -> dict[str, Any]:
-    p = view.projection
-    return {"nodes": [node_json(view, i) for i in nodes],
-            "edges": [edge_json(view, e) for e in edges], "version": p.version}  # fmt: skip
+    return {"nodes": nodes_json(view, nodes), "edges": edges_json(view, edges),
+            "version": view.projection.version}  # fmt: skip
