@@ -99,8 +99,12 @@ def betweenness(local: Local) -> np.ndarray:
     return np.array(bc.scores())
 
 
-def communities(local: Local, *, seed: int = 7) -> np.ndarray:
-    """Louvain (networkit PLM with refinement) community label of each node; deterministic."""
+def communities(local: Local, *, seed: int = 7, resolution: float = 1.0) -> np.ndarray:
+    """Louvain (networkit PLM with refinement) community label of each node; deterministic.
+
+    ``resolution`` below 1 favours larger communities: a network of people around shared
+    vehicles and shells is a sparse, star-like graph that modularity at 1 cuts into stars.
+    """
     import networkit as nk
 
     if not len(local.nodes):
@@ -108,6 +112,6 @@ def communities(local: Local, *, seed: int = 7) -> np.ndarray:
     nk.setSeed(seed, False)
     _one_thread()  # PLM is only deterministic on one thread
     g = to_networkit(local)
-    plm = nk.community.PLM(g, refine=True)
+    plm = nk.community.PLM(g, refine=True, gamma=resolution)
     plm.run()
     return np.array(plm.getPartition().getVector(), np.int64)
