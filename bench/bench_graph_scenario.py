@@ -70,8 +70,9 @@ def truth_entities(store: Store, truth: dict) -> dict[str, set[str]]:
             if attrs and pid:
                 by_record[f"crossings.csv:{attrs['crossing_id']}"] = pid
         s = statements.c
-        for loc, eid in conn.execute(select(s.locator, s.entity_id).where(
-                s.prop == "id", s.schema == "Person", s.dataset == "scenario_officers")):  # fmt: skip
+        officers = select(s.locator, s.entity_id).where(
+            s.prop == "id", s.schema == "Person", s.dataset == "scenario_officers")  # fmt: skip
+        for loc, eid in conn.execute(officers):
             by_record[loc] = eid
     out: dict[str, set[str]] = {}
     for cluster in truth["identity_clusters"]:
@@ -102,7 +103,7 @@ def recover(svc: GraphService, truth: dict, people: dict[str, set[str]]) -> list
     return rows
 
 
-def _score(view, net, label, nodes, owner, members) -> dict:  # noqa: ANN001
+def _score(view, net, label, nodes, owner, members) -> dict:
     p = view.projection
     persons = [n for n in nodes if p.schemata.names[p.node_schema[n]] == "Person"]
     found: set[str] = set()
@@ -115,9 +116,15 @@ def _score(view, net, label, nodes, owner, members) -> dict:  # noqa: ANN001
         else:
             wrong += 1
     hits = len(found)
-    return {"network": net["id"], "shape": net["shape"], "mode": label,
-            "precision": hits / max(hits + wrong, 1), "recall": hits / len(members),
-            "persons": len(persons), "observed": len(members & set(owner.values()))}
+    return {
+        "network": net["id"],
+        "shape": net["shape"],
+        "mode": label,
+        "precision": hits / max(hits + wrong, 1),
+        "recall": hits / len(members),
+        "persons": len(persons),
+        "observed": len(members & set(owner.values())),
+    }
 
 
 def svc_datasets(svc: GraphService) -> set[str]:
@@ -188,7 +195,8 @@ def main() -> None:
             print(f"{n} resolver rows applied as a delta in {time.perf_counter() - t:.1f} s")
         print(f"networks, {title}:")
         for r in recover(svc, truth, people):
-            print(f"   {r['network']} {r['shape']:5s} {r['mode']:17s} precision {r['precision']:.2f}"
+            print(f"   {r['network']} {r['shape']:5s} {r['mode']:17s} "
+                  f"precision {r['precision']:.2f}"
                   f"  recall {r['recall']:.2f}  ({r['persons']} person nodes; "
                   f"{r['observed']} of the members appear in the imported sources)")  # fmt: skip
     with store.begin() as conn:

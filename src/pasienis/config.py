@@ -240,7 +240,7 @@ class Settings(BaseSettings):
         ge=2,
         description="Entities sharing one phone, address, e-mail, IBAN or identifier are linked "
         "pairwise only up to this many; a value shared more widely (a call centre, a business "
-        "centre) links nobody and is counted in the projection's statistics.",
+        "centre) links nobody (docs/graph.md).",
     )
     graph_refresh_interval_s: float = Field(
         default=2.0,

@@ -50,7 +50,8 @@ def test_lookalike_and_missing_character_join_the_plate() -> None:
     assert lookalike_key("LJG943") == lookalike_key("LJ6943")
     plates = np.array(["LJG943"] * 5 + ["LJ6943", "LJG94", "ABC123"] + ["ABC123"] * 4, object)
     codes, reps = cluster_plates(plates)
-    assert len(set(codes[:7].tolist())) == 1 and reps[codes[0]] == "LJG943"
+    assert len(set(codes[:7].tolist())) == 1
+    assert reps[codes[0]] == "LJG943"
     assert codes[7] != codes[0]
 
 
@@ -82,9 +83,11 @@ def test_stored_pairs_become_edges_with_reads(store: Store) -> None:
     with svc.view(frozenset({"anpr"})) as view, store.read() as conn:
         a = node_index(view, "plate:LJG943")
         e = next(int(x) for x in np.flatnonzero(view.edge_ok) if int(view.projection.src[x]) == a)
-        assert edge_json(view, e)["relation"] == "co_travel" and edge_json(view, e)["weight"] == 4
+        assert edge_json(view, e)["relation"] == "co_travel"
+        assert edge_json(view, e)["weight"] == 4
         ev = edge_evidence(conn, view, e, shared_cap=25)
-        assert len(ev) >= 16 and {r["detail"]["plate"] for r in ev} == {"LJG943", "3537HB6"}
+        assert len(ev) >= 16
+        assert {r["detail"]["plate"] for r in ev} == {"LJG943", "3537HB6"}
     with svc.view(frozenset({"other"})) as view:
         assert not view.node_ok.any()
 

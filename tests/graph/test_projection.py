@@ -30,15 +30,20 @@ def _edges(view, idx: int) -> list[dict]:
 def test_edges_of_every_kind_with_evidence(store: Store, world: dict[str, str]) -> None:
     svc = GraphService(store)
     with svc.view(ALL) as view, store.read() as conn:
-        edges = {(e["relation"], e["target"]): e for e in _edges(view, node_index(view, world["jonas"]))}
+        edges = {
+            (e["relation"], e["target"]): e for e in _edges(view, node_index(view, world["jonas"]))
+        }
         drove = edges[("drove", world["car"])]
-        assert drove["weight"] == 3 and drove["first"].startswith("2026-09-02")
+        assert drove["weight"] == 3
+        assert drove["first"].startswith("2026-09-02")
         assert drove["last"].startswith("2026-09-16")
         assert edges[("ownership", world["car"])]["first"].startswith("2024-03-01")
         assert ("directorship", world["hub"]) in edges
         shared = [e for e in edges.values() if e["relation"] == "shares_phone"]
         assert {e["datasets"][0] for e in shared} >= {A}
-        e = next(i for i in range(len(view.projection.src)) if edge_json(view, i)["id"] == drove["id"])
+        e = next(
+            i for i in range(len(view.projection.src)) if edge_json(view, i)["id"] == drove["id"]
+        )
         rows = edge_evidence(conn, view, e, shared_cap=25)
         assert sorted(r["locator"] for r in rows) == ["alpha:X16", "alpha:X2", "alpha:X9"]
         assert all(r["kind"] == "border_crossings" for r in rows)
@@ -71,17 +76,22 @@ def test_supernode_is_capped_with_a_marker(store: Store, world: dict[str, str]) 
     with GraphService(store).view(ALL) as view:
         hub = node_index(view, world["hub"])
         sg = expand(view, [hub], depth=1, f=EdgeFilter(), max_nodes=500, per_node=10)
-        assert len(sg.nodes) == 11 and sg.more[hub] == 21 and not sg.complete
+        assert len(sg.nodes) == 11
+        assert sg.more[hub] == 21
+        assert not sg.complete
         sg = expand(view, [hub], depth=1, f=EdgeFilter(), max_nodes=5, per_node=100)
-        assert len(sg.nodes) == 5 and sg.truncated == 27
+        assert len(sg.nodes) == 5
+        assert sg.truncated == 27
 
 
 def test_filters_during_walk(store: Store, world: dict[str, str]) -> None:
     with GraphService(store).view(ALL) as view:
         jonas = node_index(view, world["jonas"])
         only = EdgeFilter(relations=frozenset({"drove"}), min_weight=3)
-        assert {edge_json(view, e)["relation"] for e in
-                expand(view, [jonas], depth=2, f=only, max_nodes=50, per_node=50).edges} == {"drove"}
+        assert {
+            edge_json(view, e)["relation"]
+            for e in expand(view, [jonas], depth=2, f=only, max_nodes=50, per_node=50).edges
+        } == {"drove"}
         later = EdgeFilter(since=datetime(2026, 10, 1, tzinfo=UTC), dated_only=True)
         assert expand(view, [jonas], depth=1, f=later, max_nodes=50, per_node=50).edges == []
 
@@ -95,7 +105,8 @@ def test_import_delta_without_rebuild(store: Store, world: dict[str, str]) -> No
     crossing(store, A, "X30", world["jonas"], van, 20)
     Bus(store).publish("statements.retracted", {"entity_ids": [van, world["jonas"]]})
     with svc.view(ALL) as view:
-        assert view.projection is before and before.version == 1  # same object: a delta
+        assert view.projection is before
+        assert before.version == 1
         targets = {e["target"] for e in _edges(view, node_index(view, world["jonas"]))}
         assert van in targets
 
@@ -105,8 +116,11 @@ def test_merge_and_split_show_at_refresh(store: Store, world: dict[str, str]) ->
     svc.build()
     now = datetime.now(UTC)
     with store.begin() as conn:  # the resolver merges Ivan into Petras (no bus event)
-        conn.execute(insert(resolver).values(entity_id=world["ivan"],
-                                             canonical_id=world["petras"], updated_at=now))
+        conn.execute(
+            insert(resolver).values(
+                entity_id=world["ivan"], canonical_id=world["petras"], updated_at=now
+            )
+        )
     with svc.view(ALL) as view:
         assert node_index(view, world["ivan"]) == node_index(view, world["petras"])
         rels = {e["relation"] for e in _edges(view, node_index(view, world["petras"]))}

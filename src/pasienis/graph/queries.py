@@ -84,9 +84,11 @@ def centrality(view: View, nodes: list[int], *, f: EdgeFilter, measures: list[st
                       for i, n in enumerate(local.nodes)], "edges": len(local.edges)}  # fmt: skip
 
 
-def communities(view: View, nodes: list[int], *, f: EdgeFilter) -> dict[str, Any]:
+def communities(
+    view: View, nodes: list[int], *, f: EdgeFilter, resolution: float = 1.0
+) -> dict[str, Any]:
     local = analytics.local_subgraph(view, nodes, f)
-    labels = analytics.communities(local)
+    labels = analytics.communities(local, resolution=resolution)
     groups: dict[int, list[str]] = {}
     for i, n in enumerate(local.nodes.tolist()):
         groups.setdefault(int(labels[i]), []).append(view.projection.node_ids[n])
@@ -96,11 +98,11 @@ def communities(view: View, nodes: list[int], *, f: EdgeFilter) -> dict[str, Any
 
 
 def community_of(view: View, entity: str, *, depth: int, f: EdgeFilter, max_nodes: int,
-                 per_node: int) -> dict[str, Any]:  # fmt: skip
+                 per_node: int, resolution: float = 1.0) -> dict[str, Any]:  # fmt: skip
     """The Louvain community of ``entity`` inside its ``depth``-hop neighbourhood."""
     nodes = subgraph_nodes(view, [entity], depth=depth, f=f, max_nodes=max_nodes,
                            per_node=per_node)  # fmt: skip
-    found = communities(view, nodes, f=f)
+    found = communities(view, nodes, f=f, resolution=resolution)
     me = view.projection.node_ids[node_index(view, entity)]
     mine = next(c for c in found["communities"] if me in c["members"])
     return {

@@ -117,12 +117,15 @@ def component(request: Request, entity_id: str, who: Analyst, audit: AuditorDep,
 @router.get("/community/{entity_id}")
 def community(request: Request, entity_id: str, who: Analyst, audit: AuditorDep, f: FiltersDep,
               depth: Annotated[int, Query(ge=1, le=4)] = 2,
-              max_nodes: Annotated[int, Query(ge=1, le=20000)] = 2000) -> dict:  # fmt: skip
-    """The Louvain community of an entity within its neighbourhood."""
+              max_nodes: Annotated[int, Query(ge=1, le=20000)] = 2000,
+              resolution: Annotated[float, Query(gt=0, le=10)] = 1.0) -> dict:  # fmt: skip
+    """The Louvain community of an entity within its neighbourhood (``resolution`` < 1:
+    larger communities; 0.02 recovered the scenario's networks, docs/graph.md)."""
     audit.record("graph.community", entity_ids=[entity_id])
     with service(request).view(visible_datasets(who)) as view:
         return queries.community_of(view, entity_id, depth=depth, f=f.to_filter(),
-                                    max_nodes=max_nodes, per_node=1000)  # fmt: skip
+                                    max_nodes=max_nodes, per_node=1000,
+                                    resolution=resolution)  # fmt: skip
 
 
 def _subgraph(view: Any, body: SubgraphRequest) -> list[int]:
