@@ -169,7 +169,7 @@ class Projection:
             self.alive = np.ones(len(keep), bool)
         n, m = self.n_nodes, len(self.src)
         ends = np.concatenate([self.src, self.dst])
-        order = np.argsort(ends, kind="stable")
+        order = np.argsort(ends)  # neighbour order within a node does not matter: quicksort
         counts = np.bincount(ends, minlength=n)
         self.indptr = np.zeros(n + 1, np.int64)
         np.cumsum(counts, out=self.indptr[1:])
