@@ -53,9 +53,11 @@ def keep(view: View, f: EdgeFilter, nbr: np.ndarray, eid: np.ndarray) -> np.ndar
 
 
 def neighbours(
-    view: View, f: EdgeFilter, nodes: np.ndarray
+    view: View, f: EdgeFilter, nodes: np.ndarray, head: int | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(from, neighbour, edge) of the usable edges of ``nodes``: one gather, one mask."""
-    frm, nbr, eid = view.projection.incident(nodes)
+    """(from, neighbour, edge) of the usable edges of ``nodes``: one gather, one mask.
+
+    ``head``: look only at each node's ``head`` heaviest edges."""
+    frm, nbr, eid = view.projection.incident(nodes, head)
     mask = keep(view, f, nbr, eid)
     return frm[mask], nbr[mask], eid[mask]

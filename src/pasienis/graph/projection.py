@@ -169,7 +169,9 @@ class Projection:
             self.alive = np.ones(len(keep), bool)
         n, m = self.n_nodes, len(self.src)
         ends = np.concatenate([self.src, self.dst])
-        order = np.argsort(ends)  # neighbour order within a node does not matter: quicksort
+        # Each node's slots heaviest first: a capped expansion of a supernode reads only the
+        # head of its slice instead of all of it.
+        order = np.lexsort((-np.concatenate([self.weight, self.weight]), ends))
         counts = np.bincount(ends, minlength=n)
         self.indptr = np.zeros(n + 1, np.int64)
         np.cumsum(counts, out=self.indptr[1:])
@@ -207,15 +209,18 @@ class Projection:
         if self.overlay_edges > max(10_000, len(self.src) // 20):
             self.compact()
 
-    def incident(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def incident(
+        self, nodes: np.ndarray, head: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(from node, neighbour, edge index) for every edge slot of ``nodes`` (dead ones too).
 
-        One vectorised gather over the CSR, plus the overlay's edges.
+        One vectorised gather over the CSR (only the ``head`` heaviest slots of each node when
+        given), plus the overlay's edges.
         """
         nodes = np.asarray(nodes, np.int64)
         nodes = nodes[nodes < len(self.indptr) - 1] if len(nodes) else nodes
         starts, ends = self.indptr[nodes], self.indptr[nodes + 1]
-        lens = ends - starts
+        lens = ends - starts if head is None else np.minimum(ends - starts, head)
         total = int(lens.sum())
         if total:
             offsets = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(total)

@@ -4,6 +4,7 @@ component. Compartments and filters apply at every step (see :mod:`pasienis.grap
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -58,6 +59,37 @@ def _cap_per_node(
     return frm[mask], nbr[mask], eid[mask], more
 
 
+def _capped_neighbours(
+    view: View, f: EdgeFilter, nodes: np.ndarray, cap: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, int]]:
+    """Each node's ``cap`` heaviest usable edges, reading supernodes' slices only in part.
+
+    Slices are sorted heaviest first, so when the first ``4 * cap`` slots of a node hold
+    ``cap`` usable edges those are its heaviest; only nodes where filters rejected too many
+    are read in full. "N more" is then exact for fully read nodes and, for the others, the
+    slots not read plus the usable ones beyond the cap: an upper bound ("up to N more").
+    """
+    p = view.projection
+    head = 4 * cap
+    frm, nbr, eid = neighbours(view, f, nodes, head)
+    degree = p.indptr[nodes + 1] - p.indptr[nodes]
+    found = np.bincount(np.searchsorted(nodes, frm), minlength=len(nodes)) if len(frm) else \
+        np.zeros(len(nodes), np.int64)  # fmt: skip
+    short = nodes[(found < cap) & (degree > head)]
+    if len(short):
+        keep_head = ~np.isin(frm, short)
+        rest = neighbours(view, f, short)
+        frm, nbr, eid = (
+            np.concatenate([a[keep_head], b]) for a, b in zip((frm, nbr, eid), rest, strict=True)
+        )
+    frm, nbr, eid, more = _cap_per_node(view, frm, nbr, eid, cap)
+    full = set(short.tolist())
+    for u, d in zip(nodes.tolist(), degree.tolist(), strict=True):
+        if d > head and u not in full:
+            more[u] = more.get(u, 0) + d - head
+    return frm, nbr, eid, more
+
+
 def expand(
     view: View, seeds: list[int], *, depth: int, f: EdgeFilter, max_nodes: int, per_node: int,
 ) -> Subgraph:  # fmt: skip
@@ -69,7 +101,7 @@ def expand(
     frontier = np.array(seeds, np.int64)
     result = Subgraph([], [])
     for _ in range(depth):
-        _frm, nbr, eid, more = _cap_per_node(view, *neighbours(view, f, frontier), per_node)
+        _frm, nbr, eid, more = _capped_neighbours(view, f, np.unique(frontier), per_node)
         result.more.update(more)
         fresh = [int(v) for v in nbr[np.argsort(-view.projection.weight[eid], kind="stable")]
                  if int(v) not in included]  # fmt: skip
@@ -90,27 +122,50 @@ def expand(
     return result
 
 
+_scratch = threading.local()
+
+
+def _parents(n: int) -> list[np.ndarray]:
+    """Two parent arrays of size ``n`` filled with -2, reused per thread (a 1M-node graph
+    would otherwise allocate and fill 16 MB per query); callers reset what they touched."""
+    arrays = getattr(_scratch, "parents", None)
+    if arrays is None or len(arrays[0]) != n:
+        arrays = [np.full(n, -2, np.int64), np.full(n, -2, np.int64)]
+        _scratch.parents = arrays
+    return arrays
+
+
 def _meet(
     view: View, f: EdgeFilter, a: int, b: int, max_depth: int
-) -> tuple[int, np.ndarray, np.ndarray]:
-    """Bidirectional BFS; returns the meeting node and both parent-edge arrays."""
-    n = view.projection.n_nodes
-    parent = [np.full(n, -2, np.int64), np.full(n, -2, np.int64)]  # -2 unseen, -1 root
+) -> tuple[int, tuple[list[int], list[int]], tuple[list[int], list[int]]]:
+    """Bidirectional BFS, expanding the side whose frontier has fewer edge slots; returns the
+    meeting node and the walks from it back to ``a`` and to ``b``."""
+    p = view.projection
+    parent = _parents(p.n_nodes)
+    touched: list[np.ndarray] = [np.array([a, b], np.int64)]
     parent[0][a], parent[1][b] = -1, -1
     fronts = [np.array([a], np.int64), np.array([b], np.int64)]
-    for _ in range(max_depth):
-        side = 0 if len(fronts[0]) <= len(fronts[1]) else 1
-        _frm, nbr, eid = neighbours(view, f, fronts[side])
-        fresh = parent[side][nbr] == -2
-        nbr, eid = nbr[fresh], eid[fresh]
-        parent[side][nbr] = eid  # one of the duplicate slots wins; no sort needed
-        nbr = nbr[parent[side][nbr] == eid]
-        hit = nbr[parent[1 - side][nbr] != -2]
-        if len(hit):
-            return int(hit[0]), parent[0], parent[1]
-        fronts[side] = nbr
-        if not len(nbr):
-            break
+    try:
+        for _ in range(max_depth):
+            slots = [int((p.indptr[x + 1] - p.indptr[x]).sum()) for x in fronts]
+            side = 0 if slots[0] <= slots[1] else 1
+            _frm, nbr, eid = neighbours(view, f, fronts[side])
+            fresh = parent[side][nbr] == -2
+            nbr, eid = nbr[fresh], eid[fresh]
+            parent[side][nbr] = eid  # one of the duplicate slots wins; no sort needed
+            nbr = nbr[parent[side][nbr] == eid]
+            touched.append(nbr)
+            hit = nbr[parent[1 - side][nbr] != -2]
+            if len(hit):  # walk back now, before the scratch arrays are reset
+                meet = int(hit[0])
+                return meet, _walk(view, parent[0], meet), _walk(view, parent[1], meet)
+            fronts[side] = nbr
+            if not len(nbr):
+                break
+    finally:
+        for t in touched:
+            parent[0][t] = -2
+            parent[1][t] = -2
     raise NoPathError("no path between the two entities within the filters and depth",
                       hint="widen the filters, raise max_depth, or check the grants")  # fmt: skip
 
@@ -132,9 +187,9 @@ def shortest_path(
     """Node and edge indices of one shortest (fewest hops) path from ``a`` to ``b``."""
     if a == b:
         return [a], []
-    meet, pa, pb = _meet(view, f, a, b, max_depth)
-    left_nodes, left_edges = _walk(view, pa, meet)
-    right_nodes, right_edges = _walk(view, pb, meet)
+    _meet_node, (left_nodes, left_edges), (right_nodes, right_edges) = _meet(
+        view, f, a, b, max_depth
+    )
     return left_nodes[::-1] + right_nodes[1:], left_edges[::-1] + right_edges
 
 
