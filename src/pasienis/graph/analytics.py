@@ -3,8 +3,8 @@
 Libraries chosen by measurement (bench/bench_graph.py, docs/benchmarks.md): networkit's PLM
 (Louvain) and Betweenness (exact, C++); PageRank as a scipy.sparse power iteration on the
 subgraph's arrays; rustworkx was measured for betweenness too. networkx is used only as
-the reference in benchmarks. The subgraph carries only visible, filtered edges, so a hidden node never shapes
-a score.
+the reference in benchmarks. The subgraph carries only visible, filtered edges, so a hidden
+node never shapes a score.
 """
 
 from __future__ import annotations
