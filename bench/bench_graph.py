@@ -189,7 +189,6 @@ def nx_latencies(arrays: dict[str, np.ndarray], queries: int, seeds: np.ndarray)
         with contextlib.suppress(nx.NetworkXNoPath):
             nx.shortest_path(g, a, b)
         out["path"].append(time.perf_counter() - t)
-    del g
     return out
 
 
