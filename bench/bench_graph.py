@@ -194,8 +194,10 @@ def nx_latencies(arrays: dict[str, np.ndarray], queries: int, seeds: np.ndarray)
 
 def analytics(p, seed: int, size: int, bc_size: int) -> None:
     """networkit / rustworkx vs NetworkX on one subgraph of the projection."""
+    import networkit  # noqa: F401 - the import takes seconds once per process: not timed
     import networkx as nx
     import rustworkx as rx
+    from scipy import sparse  # noqa: F401
 
     from pasienis.graph import EdgeFilter
     from pasienis.graph.analytics import betweenness, communities, local_subgraph, pagerank
