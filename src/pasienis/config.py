@@ -362,6 +362,26 @@ class Settings(BaseSettings):
         "on every read of personal data by an analyst; a read without one is refused with "
         "400 (purpose-required) and the refusal is audited (LED Art. 25: who, what, when, why).",
     )
+    # --- graph: projection, co-travel -------------------------------------------------------
+    graph_shared_value_max: int = Field(
+        default=25,
+        ge=2,
+        description="Entities sharing one phone, address, e-mail, IBAN or identifier are linked "
+        "pairwise only up to this many; a value shared more widely (a call centre, a business "
+        "centre) links nobody (docs/graph.md).",
+    )
+    graph_refresh_interval_s: float = Field(
+        default=2.0,
+        ge=0,
+        description="Seconds between checks of the change log (bus) for imports, resolver "
+        "decisions and retractions to apply to the in-memory graph projection.",
+    )
+    graph_cotravel_window_s: int = Field(
+        default=900,
+        ge=10,
+        description="Co-travel: the follower must pass the same camera within this many seconds "
+        "after the leader.",
+    )
 
     @field_validator("sqlite_page_size")
     @classmethod

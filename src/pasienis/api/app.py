@@ -16,6 +16,7 @@ from pasienis.api.routers import (
     auth,
     documents,
     entities,
+    graph,
     imports,
     jobs,
     mappings,
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(retention.router)
     app.include_router(mappings.router)
     app.include_router(documents.router)
+    app.include_router(graph.router)
     for ops_router in (ops_positions, ops_units, ops_tasks, ops_ws, ops_intercept):
         app.include_router(ops_router.router)
     mount_web(app)

@@ -17,6 +17,7 @@ from pasienis.cli import demo as demo_commands
 from pasienis.cli import devices as device_commands
 from pasienis.cli import documents as document_commands
 from pasienis.cli import entities as entity_commands
+from pasienis.cli import graph as graph_commands
 from pasienis.cli import imports as import_commands
 from pasienis.cli import ingest as ingest_commands
 from pasienis.cli import jobs as job_commands
@@ -60,6 +61,7 @@ app.add_typer(retention_commands.app, name="retention")
 app.add_typer(mapping_commands.app, name="mapping")
 app.add_typer(import_commands.app, name="imports")
 app.command("ingest-docs")(document_commands.ingest_docs)
+app.add_typer(graph_commands.app, name="graph")
 
 err = Console(stderr=True)
 

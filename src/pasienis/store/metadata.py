@@ -34,6 +34,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "pasienis.planning.models",
     "pasienis.violations.models",
     "pasienis.documents.models",
+    "pasienis.graph.models",
 )
 
 

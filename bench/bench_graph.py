@@ -1,0 +1,276 @@
+"""Benchmark: the graph projection against NetworkX on one synthetic power-law graph.
+
+Measured in the same run on the same edge arrays (1,000,000 nodes / 5,000,000 edges by
+default, Chung-Lu power-law degrees):
+
+* build time and memory: our projection (edge arrays + CSR) vs ``networkx.MultiGraph`` with
+  the same edge attributes, each built in a fresh child process (peak RSS above the baseline);
+* filtered 2-hop expansion capped for a chart, and shortest path, end to end through the API
+  (FastAPI in-process over httpx: authentication, compartments, audit, JSON) — p50/p99 —
+  vs NetworkX's raw calls on the same graph;
+* Louvain, PageRank and betweenness on a subgraph: networkit (and rustworkx for betweenness)
+  vs NetworkX.
+
+Run: ``python bench/bench_graph.py [--nodes 1000000] [--edges 5000000] [--queries 200]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import multiprocessing as mp
+import resource
+import statistics
+import tempfile
+import time
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+RELS = ("ownership", "directorship", "drove", "shares_phone", "associate")
+SCHEMATA = ("Person", "Company", "Vehicle")
+DATASET = "synthetic"
+
+
+def power_law_edges(n: int, m: int, seed: int = 1) -> dict[str, np.ndarray]:
+    """Chung-Lu: endpoints drawn with probability proportional to Pareto node weights."""
+    rng = np.random.default_rng(seed)
+    w = rng.pareto(1.6, n) + 1.0
+    cum = np.cumsum(w)
+    cum /= cum[-1]
+    src = np.searchsorted(cum, rng.random(m)).astype(np.int32)
+    dst = np.searchsorted(cum, rng.random(m)).astype(np.int32)
+    keep = src != dst
+    t0 = rng.integers(1_700_000_000, 1_790_000_000, m)
+    return {"src": src[keep], "dst": dst[keep], "rel": rng.integers(0, len(RELS), m)[keep],
+            "weight": rng.integers(1, 10, m)[keep].astype(np.float32), "t0": t0[keep],
+            "t1": (t0 + rng.integers(0, 30 * 86400, m))[keep],
+            "schema": rng.integers(0, len(SCHEMATA), n)}  # fmt: skip
+
+
+def _rss_mb() -> float:
+    with Path("/proc/self/statm").open() as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def build_ours(arrays: dict[str, np.ndarray]):
+    from pasienis.graph.projection import EdgeBatch, Projection
+
+    p = Projection()
+    n = len(arrays["schema"])
+    for s in SCHEMATA:
+        p.schemata.code(s)
+    for r in RELS:
+        p.relations.code(r)
+    key = p.keys.code(DATASET)
+    p.key_parts[key] = frozenset({DATASET})
+    p.set_nodes_bulk([f"n{i}" for i in range(n)], arrays["schema"])
+    p.node_key[:] = key
+    m = len(arrays["src"])
+    p.set_edges(EdgeBatch(arrays["src"], arrays["dst"], arrays["rel"].astype(np.int32),
+                          np.full(m, key, np.int32), arrays["weight"], arrays["t0"],
+                          arrays["t1"]))  # fmt: skip
+    return p
+
+
+def build_networkx(arrays: dict[str, np.ndarray]):
+    import networkx as nx
+
+    g = nx.MultiGraph()
+    g.add_nodes_from(
+        (f"n{i}", {"schema": SCHEMATA[s]}) for i, s in enumerate(arrays["schema"].tolist())
+    )
+    cols = [arrays[k].tolist() for k in ("src", "dst", "rel", "weight", "t0", "t1")]
+    g.add_edges_from(
+        (f"n{a}", f"n{b}", {"relation": RELS[r], "weight": w, "first": t0, "last": t1,
+                            "dataset": DATASET})
+        for a, b, r, w, t0, t1 in zip(*cols, strict=True)
+    )  # fmt: skip
+    return g
+
+
+def _measure_build(which: str, path: str, out: mp.Queue) -> None:
+    arrays = dict(np.load(path))
+    gc.collect()
+    base = _rss_mb()
+    start = time.perf_counter()
+    graph = (build_ours if which == "ours" else build_networkx)(arrays)
+    seconds = time.perf_counter() - start
+    gc.collect()
+    out.put((seconds, _rss_mb() - base))
+    del graph
+
+
+def measure_builds(path: str) -> dict[str, tuple[float, float]]:
+    ctx = mp.get_context("fork")
+    results = {}
+    for which in ("ours", "networkx"):
+        q = ctx.Queue()
+        proc = ctx.Process(target=_measure_build, args=(which, path, q))
+        proc.start()
+        results[which] = q.get()
+        proc.join()
+        print(f"build {which:8s}: {results[which][0]:7.2f} s, {results[which][1]:8.0f} MiB",
+              flush=True)  # fmt: skip
+    return results
+
+
+def _pct(values: list[float], q: float) -> float:
+    return float(np.percentile(np.array(values) * 1000, q))
+
+
+def api_latencies(p, queries: int, seeds: np.ndarray) -> dict[str, list[float]]:
+    """Expansion and path through the API of an app serving ``p``."""
+    from fastapi.testclient import TestClient
+
+    from pasienis.api import create_app
+    from pasienis.config import Settings
+    from pasienis.graph import GraphService
+    from pasienis.security import Role
+    from pasienis.security.provision import provision
+    from pasienis.store import open_store, upgrade
+
+    tmp = tempfile.mkdtemp(prefix="bench-graph-")
+    settings = Settings(data_dir=Path(tmp))
+    store = open_store(settings)
+    upgrade(store)
+    with store.begin() as conn:
+        token = provision(conn, name="bench", roles=[Role.analyst], datasets=[DATASET])
+    app = create_app(settings, store=store)
+    app.state.graph = GraphService(store)
+    app.state.graph.use(p)
+    out: dict[str, list[float]] = {"expand": [], "path": []}
+    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as c:
+        body = {"depth": 2, "max_nodes": 200, "per_node": 25, "relations": list(RELS[:4]),
+                "min_weight": 2}  # fmt: skip
+        for i in range(queries):
+            a, b = f"n{seeds[i]}", f"n{seeds[-1 - i]}"
+            t = time.perf_counter()
+            r = c.post("/api/graph/expand", json={**body, "ids": [a]})
+            out["expand"].append(time.perf_counter() - t)
+            assert r.status_code == 200, r.text
+            t = time.perf_counter()
+            r = c.get("/api/graph/path", params={"source": a, "target": b})
+            out["path"].append(time.perf_counter() - t)
+            assert r.status_code in (200, 404), r.text
+    store.dispose()
+    return out
+
+
+def nx_latencies(arrays: dict[str, np.ndarray], queries: int, seeds: np.ndarray) -> dict:
+    """NetworkX raw calls on a Graph of the same nodes and edges: the same filtered, capped
+    2-hop expansion written with its API, and ``nx.shortest_path``."""
+    import networkx as nx
+
+    g = nx.Graph()
+    g.add_nodes_from(f"n{i}" for i in range(len(arrays["schema"])))
+    cols = [arrays[k].tolist() for k in ("src", "dst", "rel", "weight")]
+    g.add_edges_from((f"n{a}", f"n{b}", {"relation": RELS[r], "weight": w})
+                     for a, b, r, w in zip(*cols, strict=True))  # fmt: skip
+    wanted = set(RELS[:4])
+
+    def capped(u: str) -> list[str]:
+        ok = [(d["weight"], v) for v, d in g[u].items()
+              if d["relation"] in wanted and d["weight"] >= 2]  # fmt: skip
+        return [v for _w, v in sorted(ok, reverse=True)[:25]]
+
+    out: dict[str, list[float]] = {"expand": [], "path": []}
+    for i in range(queries):
+        a, b = f"n{seeds[i]}", f"n{seeds[-1 - i]}"
+        t = time.perf_counter()
+        seen = dict.fromkeys([a, *capped(a)])
+        for u in list(seen)[1:]:
+            seen.update(dict.fromkeys(capped(u)))
+        list(seen)[:200]
+        out["expand"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        with contextlib.suppress(nx.NetworkXNoPath):
+            nx.shortest_path(g, a, b)
+        out["path"].append(time.perf_counter() - t)
+    return out
+
+
+def analytics(p, seed: int, size: int, bc_size: int) -> None:
+    """networkit / rustworkx vs NetworkX on one subgraph of the projection."""
+    import networkit  # noqa: F401 - the import takes seconds once per process: not timed
+    import networkx as nx
+    import rustworkx as rx
+    from scipy import sparse  # noqa: F401
+
+    from pasienis.graph import EdgeFilter
+    from pasienis.graph.analytics import betweenness, communities, local_subgraph, pagerank
+    from pasienis.graph.traverse import component
+    from pasienis.graph.visibility import make_view
+
+    view = make_view(p, frozenset({DATASET}))
+    nodes = component(view, seed, f=EdgeFilter(), max_nodes=size).nodes
+    for label, count in (("communities/pagerank", size), ("betweenness", bc_size)):
+        local = local_subgraph(view, nodes[:count], EdgeFilter())
+        g = nx.Graph()
+        g.add_nodes_from(range(len(local.nodes)))
+        g.add_weighted_edges_from(zip(local.u.tolist(), local.v.tolist(), local.w.tolist(),
+                                      strict=True))  # fmt: skip
+        print(f"subgraph for {label}: {g.number_of_nodes()} nodes, {g.number_of_edges()} edges")
+        runs = [
+            (
+                "louvain (networkit PLM)",
+                partial(communities, local),
+                partial(nx.community.louvain_communities, g, seed=7),
+            ),
+            ("pagerank (scipy.sparse)", partial(pagerank, local), partial(nx.pagerank, g)),
+        ]
+        if label == "betweenness":
+            rg = rx.networkx_converter(g)
+            runs = [("betweenness (networkit)", partial(betweenness, local),
+                     partial(nx.betweenness_centrality, g)),
+                    ("betweenness (rustworkx)", partial(rx.betweenness_centrality, rg),
+                     partial(nx.betweenness_centrality, g))]  # fmt: skip
+        for name, ours, ref in runs:
+            t = time.perf_counter()
+            ours()
+            ours_s = time.perf_counter() - t
+            t = time.perf_counter()
+            ref()
+            ref_s = time.perf_counter() - t
+            print(f"{name:24s}: ours {ours_s:8.3f} s  networkx {ref_s:8.3f} s  "
+                  f"ratio {ref_s / ours_s:6.1f}x", flush=True)  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--nodes", type=int, default=1_000_000)
+    parser.add_argument("--edges", type=int, default=5_010_000)  # >= 5M after self-loops
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--subgraph", type=int, default=20_000)
+    parser.add_argument("--bc-subgraph", type=int, default=2_000)
+    parser.add_argument("--skip-builds", action="store_true", help="no build comparison")
+    args, _ = parser.parse_known_args()
+    from pasienis.config import Settings
+    from pasienis.model import install_model
+
+    install_model(Settings(data_dir=Path(tempfile.mkdtemp(prefix="bench-graph-model-"))))
+    arrays = power_law_edges(args.nodes, args.edges)
+    print(f"graph: {args.nodes} nodes, {len(arrays['src'])} edges (power law)", flush=True)
+    path = str(Path(tempfile.mkdtemp(prefix="bench-graph-")) / "edges.npz")
+    np.savez(path, **arrays)
+    if not args.skip_builds:
+        builds = measure_builds(path)
+        (ot, om), (nt, nm) = builds["ours"], builds["networkx"]
+        print(f"build: {nt / ot:.1f}x faster, {om / nm:.3f} of NetworkX's memory")
+    p = build_ours(arrays)
+    rng = np.random.default_rng(5)
+    seeds = rng.integers(0, args.nodes, 2 * args.queries)
+    ours = api_latencies(p, args.queries, seeds)
+    ref = nx_latencies(arrays, args.queries, seeds)
+    for k in ("expand", "path"):
+        print(f"{k:7s} API p50 {_pct(ours[k], 50):6.2f} ms  p99 {_pct(ours[k], 99):6.2f} ms | "
+              f"networkx raw p50 {_pct(ref[k], 50):6.2f} ms  p99 {_pct(ref[k], 99):6.2f} ms  "
+              f"(mean {statistics.mean(ref[k]) * 1000:.2f} ms)", flush=True)  # fmt: skip
+    hub = int(np.argmax(np.diff(p.indptr)))
+    analytics(p, hub, args.subgraph, args.bc_subgraph)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""A small two-compartment world for graph tests, written through the ordinary paths."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from pasienis.model.events import border_crossings
+from pasienis.model.ids import make_id
+from pasienis.model.service import write_statements
+from pasienis.model.statements import Provenance, entity_statements
+from pasienis.store import Store
+
+SEEN = datetime(2026, 9, 1, tzinfo=UTC)
+A, B = "alpha", "beta"
+
+
+def eid(ds: str, key: str) -> str:
+    return make_id(ds, key)
+
+
+def put(store: Store, ds: str, key: str, schema: str, props: dict, run_id: str | None = None):
+    prov = Provenance(ds, SEEN, run_id=run_id, locator=f"{ds}:{key}")
+    with store.begin() as conn:
+        write_statements(store, conn, entity_statements(eid(ds, key), schema, props, prov))
+    return eid(ds, key)
+
+
+def crossing(store: Store, ds: str, key: str, person: str, vehicle: str, day: int) -> str:
+    row = (eid(ds, key), datetime(2026, 9, day, 22, tzinfo=UTC), 54.6, 25.7, ds, f"{ds}:{key}",
+           None, None, "checkpoint-med", "entry", person, vehicle, None)  # fmt: skip
+    with store.begin() as conn:
+        store.bulk_insert(conn, border_crossings, [c.name for c in border_crossings.c], [row])
+    return row[0]
+
+
+@pytest.fixture
+def world(store: Store) -> dict[str, str]:
+    """alpha: Jonas owns a car he drove 3 times, Petras shares his phone, a company hub with
+    30 directors. beta: Ivan (own phone = Jonas's phone) and Ivan's Associate link to Petras."""
+    w: dict[str, str] = {}
+    w["jonas"] = put(store, A, "P1", "Person", {"name": "Jonas Žukauskas", "phone": "+37061234567"})
+    w["petras"] = put(store, A, "P2", "Person", {"name": "Petras Petraitis",
+                                                   "phone": "+37061234567"})  # fmt: skip
+    w["car"] = put(store, A, "V1", "Vehicle", {"registrationNumber": "KLM482"})
+    put(store, A, "O1", "Ownership", {"owner": w["jonas"], "asset": w["car"],
+                                       "startDate": "2024-03-01"})  # fmt: skip
+    for day in (2, 9, 16):
+        crossing(store, A, f"X{day}", w["jonas"], w["car"], day)
+    w["hub"] = put(store, A, "C1", "Company", {"name": "UAB Centras"})
+    for i in range(30):
+        d = put(store, A, f"D{i}", "Person", {"name": f"Director {i}"})
+        put(store, A, f"DS{i}", "Directorship", {"director": d, "organization": w["hub"]})
+    put(store, A, "DSJ", "Directorship", {"director": w["jonas"], "organization": w["hub"]})
+    w["ivan"] = put(store, B, "P9", "Person", {"name": "Ivan Ivanov", "phone": "+37061234567"})
+    w["lonely"] = put(store, A, "P7", "Person", {"name": "Lonely Person"})
+    put(store, B, "AS1", "Associate", {"person": w["ivan"], "associate": w["petras"]})
+    return w

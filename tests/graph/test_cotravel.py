@@ -1,0 +1,98 @@
+"""Co-travel: a planted convoy among chance traffic, with misreads, ranks first; stored pairs
+become evidence-carrying edges."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pasienis.graph import GraphService
+from pasienis.graph.cotravel import CoTravelParams, Reads, detect
+from pasienis.graph.cotravel_run import run_cotravel
+from pasienis.graph.evidence import edge_evidence
+from pasienis.graph.plates import cluster_plates, lookalike_key
+from pasienis.graph.service import edge_json, node_index
+from pasienis.model.events import plate_reads
+from pasienis.model.ids import make_id
+from pasienis.store import Store
+
+CAMS = 6
+
+
+def _traffic(seed: int = 3, trips: int = 4000, fleet: int = 300) -> tuple[list, list, list]:
+    """Background trips: random vehicle, start camera, speed; each camera 10 min apart-ish."""
+    rng = np.random.default_rng(seed)
+    cams, times, plates = [], [], []
+    for _ in range(trips):
+        v = f"BG{int(rng.integers(fleet)):04d}"
+        t0 = int(rng.integers(0, 30 * 86400))
+        pace = float(rng.uniform(500, 900))
+        start = int(rng.integers(0, CAMS - 2))
+        for k, c in enumerate(range(start, min(CAMS, start + int(rng.integers(2, 5))))):
+            cams.append(c)
+            times.append(t0 + int(k * pace))
+            plates.append(v)
+    return cams, times, plates
+
+
+def _convoy(cams: list, times: list, plates: list, *, misread: bool) -> None:
+    for run in range(4):
+        t0 = 86400 * (3 + 5 * run) + 3600 * 2
+        for c in range(CAMS):
+            cams += [c, c]
+            times += [t0 + 700 * c, t0 + 700 * c + 420 + (c % 3) * 7]
+            scout = "LJG943"
+            if misread and c == 2:
+                scout = "LJ6943" if run % 2 else "LJG94"  # an OCR confusion, a lost character
+            plates += [scout, "3537HB6"]
+
+
+def test_lookalike_and_missing_character_join_the_plate() -> None:
+    assert lookalike_key("LJG943") == lookalike_key("LJ6943")
+    plates = np.array(["LJG943"] * 5 + ["LJ6943", "LJG94", "ABC123"] + ["ABC123"] * 4, object)
+    codes, reps = cluster_plates(plates)
+    assert len(set(codes[:7].tolist())) == 1
+    assert reps[codes[0]] == "LJG943"
+    assert codes[7] != codes[0]
+
+
+def test_convoy_ranks_first_despite_misreads() -> None:
+    cams, times, plates = _traffic()
+    _convoy(cams, times, plates, misread=True)
+    reads = Reads(np.array(cams), np.array(times), np.array(plates, object))
+    pairs = detect(reads, CoTravelParams(window_s=900))
+    top = pairs[0]
+    assert (top.leader, top.follower) == ("LJG943", "3537HB6")
+    assert top.occasions == 4
+    assert {plates[i] for i in top.reads} >= {"LJ6943", "LJG94"}  # misread reads are evidence
+    assert all(p.score < top.score for p in pairs[1:])
+
+
+def test_stored_pairs_become_edges_with_reads(store: Store) -> None:
+    cams, times, plates = _traffic(trips=800)
+    _convoy(cams, times, plates, misread=False)
+    rows = [(make_id("anpr", i), _dt(t), None, None, "anpr", f"anpr:{i}", None, None,
+             f"CAM-{c}", p, p, None, 0.9, None)
+            for i, (c, t, p) in enumerate(zip(cams, times, plates, strict=True))]  # fmt: skip
+    with store.begin() as conn:
+        store.bulk_insert(conn, plate_reads, [c.name for c in plate_reads.c], rows)
+    svc = GraphService(store, refresh_interval=0)
+    svc.build()
+    pairs = run_cotravel(store, dataset="anpr", params=CoTravelParams(top=5))
+    assert (pairs[0].leader, pairs[0].follower) == ("LJG943", "3537HB6")
+    assert len(run_cotravel(store, dataset="anpr", params=CoTravelParams(top=5))) == len(pairs)
+    with svc.view(frozenset({"anpr"})) as view, store.read() as conn:
+        a = node_index(view, "plate:LJG943")
+        e = next(int(x) for x in np.flatnonzero(view.edge_ok) if int(view.projection.src[x]) == a)
+        assert edge_json(view, e)["relation"] == "co_travel"
+        assert edge_json(view, e)["weight"] == 4
+        ev = edge_evidence(conn, view, e, shared_cap=25)
+        assert len(ev) >= 16
+        assert {r["detail"]["plate"] for r in ev} == {"LJG943", "3537HB6"}
+    with svc.view(frozenset({"other"})) as view:
+        assert not view.node_ok.any()
+
+
+def _dt(seconds: int):
+    from datetime import UTC, datetime, timedelta
+
+    return datetime(2026, 9, 1, tzinfo=UTC) + timedelta(seconds=seconds)
