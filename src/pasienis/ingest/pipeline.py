@@ -31,7 +31,14 @@ from pasienis.ingest.compile import CEntity, CEvent, CompiledMapping, CValue, Fi
 from pasienis.ingest.options import setting_default
 from pasienis.ingest.readers.base import SourceRecord
 from pasienis.ingest.transforms import ValueProblem, apply_all
-from pasienis.model import InvalidValueError, check_format, clean_value, make_id, split_multi
+from pasienis.model import (
+    MULTI_VALUE_TYPES,
+    InvalidValueError,
+    check_format,
+    clean_value,
+    make_id,
+    split_multi,
+)
 from pasienis.model.models import STATEMENT_COLUMNS
 
 #: Entries per generation of each per-run cache (see :mod:`pasienis.ingest.cache`;
@@ -372,8 +379,10 @@ class Processor:
                     raise
                 bad.append(problem.as_value(eid, prop))
                 continue
+            multi = ptype in MULTI_VALUE_TYPES and not cv.is_ref
             for raw in raws:
-                for part in split_multi(ptype, raw) if not cv.is_ref else (raw,):
+                parts = split_multi(ptype, raw) if multi else (raw,)
+                for part in parts:
                     try:
                         cleaned, original = self._clean_value(entity, prop, cv, part)
                     except RecordProblem as problem:
