@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -40,3 +42,23 @@ def show_command(name: str = typer.Argument(..., help="Schema name, e.g. PlateRe
     for prop in info["properties"]:
         table.add_row(prop["name"], prop["label"], prop["type"], prop["range"] or "")
     out.print(table)
+
+
+@app.command("docs")
+def docs_command(
+    path: Path = typer.Option(Path("docs/mappings.md"), "--path", help="The document to update."),
+    check: bool = typer.Option(False, "--check", help="Only say whether it is up to date."),
+) -> None:
+    """Write the generated reference (event tables, schemata) into docs/mappings.md."""
+    from pasienis.model.reference import with_reference, write_reference
+
+    install_model(settings())
+    if check:
+        current = path.read_text(encoding="utf-8")
+        if with_reference(current) != current:
+            out.print(f"{path} is out of date: run `pasienis schema docs`")
+            raise typer.Exit(code=1)
+        out.print(f"{path} is up to date")
+        return
+    changed = write_reference(path)
+    out.print(f"{path}: {'reference updated' if changed else 'already up to date'}")

@@ -305,7 +305,7 @@ class FlatProcessor(Processor):
         """Every problem of a rejected record, as the general definition finds them (this
         path stops at the first); ``first`` where that finds none (never expected)."""
         fields = dict(zip(self.fields, vec, strict=True))
-        scratch = self.scratch(SourceRecord(0, locator, fields))
+        scratch = self.scratch(SourceRecord(0, locator, fields), fresh=True)
         problems = [*scratch.problems, *scratch.values]  # as Processor.process reports them
         return combined(problems) if scratch.problems else first
 

@@ -57,10 +57,10 @@ def run_import_isolated(
         raise
     finally:
         child.wait()
-    return _outcome(outcome, child.returncode)
+    return _outcome(outcome, child.returncode, child.pid)
 
 
-def _outcome(outcome: dict[str, Any] | None, code: int) -> ImportResult:
+def _outcome(outcome: dict[str, Any] | None, code: int, pid: int) -> ImportResult:
     if outcome is None:
         died = f"signal {-code}" if code < 0 else f"exit code {code}"
         raise errors.IngestError(f"the import process ended without a result ({died})")
@@ -71,7 +71,7 @@ def _outcome(outcome: dict[str, Any] | None, code: int) -> ImportResult:
     result = outcome["result"]
     return ImportResult(
         status=result["status"], run=result["run"], resumed_from=result["resumed_from"],
-        problem=result["problem"],
+        problem=result["problem"], extra={"import_pid": pid},
     )  # fmt: skip
 
 

@@ -180,10 +180,12 @@ class Mapping(_Strict):
         for owner, specs in self._all_values():
             for spec in specs:
                 if spec.entity is not None and spec.entity not in self.entities:
-                    raise ValueError(f"{owner} refers to entity {spec.entity!r}, not defined")
+                    hint = did_you_mean(spec.entity, self.entities)
+                    raise ValueError(f"{owner} refers to entity {spec.entity!r}, not defined{hint}")
                 for name, arg in spec.transforms:
                     if name == "lookup" and arg not in self.lookups:
-                        raise ValueError(f"{owner} uses lookup {arg!r}, not defined in lookups")
+                        hint = did_you_mean(str(arg), self.lookups)
+                        raise ValueError(f"{owner} uses lookup {arg!r}, not in lookups{hint}")
         return self
 
     def _all_values(self) -> list[tuple[str, list[ValueSpec]]]:

@@ -31,7 +31,14 @@ from pasienis.ingest.compile import CEntity, CEvent, CompiledMapping, CValue, Fi
 from pasienis.ingest.options import setting_default
 from pasienis.ingest.readers.base import SourceRecord
 from pasienis.ingest.transforms import ValueProblem, apply_all
-from pasienis.model import InvalidValueError, check_format, clean_value, make_id, split_multi
+from pasienis.model import (
+    MULTI_VALUE_TYPES,
+    InvalidValueError,
+    check_format,
+    clean_value,
+    make_id,
+    split_multi,
+)
 from pasienis.model.models import STATEMENT_COLUMNS
 
 #: Entries per generation of each per-run cache (see :mod:`pasienis.ingest.cache`;
@@ -141,6 +148,7 @@ class _Scratch:
     problems: list[RecordProblem] = field(default_factory=list)
     values: list[RecordProblem] = field(default_factory=list)
     commits: list[tuple[Any, Any, Any]] = field(default_factory=list)  # (cache, key, value)
+    fresh: bool = False  # clean entities again even when their raw values were seen
 
 
 def _evaluate(cv: CValue, fields: Fields, ids: Ids) -> list[str]:
@@ -242,6 +250,7 @@ class Processor:
             return
         scratch = self.scratch(record)
         if scratch.problems:  # every problem of the record, its values' included
+            scratch = self.scratch(record, fresh=True)
             problems = [*scratch.problems, *scratch.values]
             out.quarantine.append((record, detached(combined(problems))))
             return
@@ -253,9 +262,12 @@ class Processor:
         out.quarantine.extend((record, detached(p)) for p in scratch.values)
         out.entities += len({row[1] for row in scratch.stmts if row[3] == "id"})
 
-    def scratch(self, record: SourceRecord) -> _Scratch:
-        """Everything ``record`` makes and every problem it has, committing nothing."""
-        scratch = _Scratch()
+    def scratch(self, record: SourceRecord, *, fresh: bool = False) -> _Scratch:
+        """Everything ``record`` makes and every problem it has, committing nothing.
+
+        ``fresh``: entities already made from the same raw values are cleaned again, so that
+        a rejected record reports its values' problems too, whatever came before it."""
+        scratch = _Scratch(fresh=fresh)
         top: Ids = {}
         self._scope(record, record.fields, top, self._top_entities, self._top_events, scratch)
         for group, (g_entities, g_events) in self._grouped.items():
@@ -372,8 +384,10 @@ class Processor:
                     raise
                 bad.append(problem.as_value(eid, prop))
                 continue
+            multi = ptype in MULTI_VALUE_TYPES and not cv.is_ref
             for raw in raws:
-                for part in split_multi(ptype, raw) if not cv.is_ref else (raw,):
+                parts = split_multi(ptype, raw) if multi else (raw,)
+                for part in parts:
                     try:
                         cleaned, original = self._clean_value(entity, prop, cv, part)
                     except RecordProblem as problem:
@@ -394,7 +408,7 @@ class Processor:
         eid = ids[entity.name]
         # Same entity from the same raw values as earlier in this run: nothing new to clean.
         raw_key = (eid, tuple(tuple(cv.get(fields, ids)) for _p, _t, cv in entity.props))
-        if self._raw_seen[raw_key] is not MISSING:
+        if not scratch.fresh and self._raw_seen[raw_key] is not MISSING:
             return
         values, bad = self.entity_values(entity, fields, ids, eid)
         present = {v[0] for v in values}

@@ -65,6 +65,7 @@ class ImportResult:
             "problem": self.problem,
             "resumed_from": self.resumed_from,
             **{k: self.run.get(k) for k in keep},
+            **self.extra,
         }
 
 

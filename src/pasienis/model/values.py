@@ -51,6 +51,8 @@ def identifier_format(name: str) -> IdentifierFormat | None:
         rigour_format = get_identifier_format(name)
     except (KeyError, ValueError):
         return None
+    if rigour_format is None:  # rigour answers None for a name it does not know
+        return None
     return IdentifierFormat(normalize=rigour_format.normalize, is_valid=rigour_format.is_valid)
 
 
