@@ -30,6 +30,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "pasienis.jobs.models",
     "pasienis.ingest.models",
     "pasienis.ops.models",
+    "pasienis.resolve.models",
 )
 
 
