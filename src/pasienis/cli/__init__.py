@@ -19,6 +19,7 @@ from pasienis.cli import entities as entity_commands
 from pasienis.cli import ingest as ingest_commands
 from pasienis.cli import jobs as job_commands
 from pasienis.cli import quarantine as quarantine_commands
+from pasienis.cli import resolve as resolve_commands
 from pasienis.cli import routing as routing_commands
 from pasienis.cli import scenario as scenario_commands
 from pasienis.cli import schema as schema_commands
@@ -50,6 +51,8 @@ app.add_typer(task_commands.app, name="tasks")
 app.command("serve")(serve_commands.serve)
 app.add_typer(user_commands.app, name="users")
 app.add_typer(audit_commands.app, name="audit")
+app.command("resolve")(resolve_commands.resolve)
+app.command("review")(resolve_commands.review)
 
 err = Console(stderr=True)
 

@@ -173,7 +173,7 @@ def predict(linker: Linker, *, threshold: float) -> pd.DataFrame:
 
 
 def predict_between(linker: Linker, new: Any, old: Any, *, threshold: float) -> pd.DataFrame:
-    """Pairs new × existing (blocked) plus pairs within the new records."""
+    """Pairs new x existing (blocked) plus pairs within the new records."""
     import pandas as pd
 
     between = predictions(

@@ -100,7 +100,7 @@ KINDS: dict[str, Kind] = {
             "dob": (("birthDate", iso_date),),
             "id1": (("passportNumber", identifier), ("idNumber", identifier)),
             "id2": (("idNumber", personal_code), ("taxNumber", personal_code),
-                    ("innCode", identifier)),  # fmt: skip
+                    ("innCode", identifier)),
             "country": (("nationality", _keep), ("citizenship", _keep), ("country", _keep)),
             "address": (("address", folded_text),),
             "phone": (("phone", phone),),

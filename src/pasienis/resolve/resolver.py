@@ -65,7 +65,7 @@ def _edges(conn: Connection, kind: str, ids: list[str] | None) -> list[tuple[str
     ]
 
 
-def _in_chunks(conn: Connection, query, ids: list[str] | None):  # noqa: ANN001, ANN202
+def _in_chunks(conn: Connection, query, ids: list[str] | None):
     if ids is None:
         yield from conn.execute(query)
         return

@@ -52,7 +52,7 @@ def pair_id(kind: str, a: str, b: str) -> str:
     return hashlib.sha1(f"{kind}\x1f{left}\x1f{right}".encode()).hexdigest()[:32]  # noqa: S324
 
 
-def _start(store: Store, kind: str, mode: str, params: RunParams, created_by: str | None,
+def start_run(store: Store, kind: str, mode: str, params: RunParams, created_by: str | None,
            import_run_id: str | None = None) -> str:  # fmt: skip
     run_id = uuid.uuid4().hex
     with store.begin() as conn:
@@ -64,7 +64,7 @@ def _start(store: Store, kind: str, mode: str, params: RunParams, created_by: st
     return run_id
 
 
-def _finish(store: Store, run_id: str, **values: Any) -> dict[str, Any]:
+def finish_run(store: Store, run_id: str, **values: Any) -> dict[str, Any]:
     with store.begin() as conn:
         conn.execute(update(resolution_runs).where(resolution_runs.c.id == run_id)
                      .values(finished_at=now(), **values))  # fmt: skip
@@ -156,13 +156,13 @@ def run_batch(
     params = params or RunParams()
     spec = kind_of(kind)
     report = progress or (lambda _d, _t, _m: None)
-    run_id = _start(store, kind, "batch", params, created_by)
+    run_id = start_run(store, kind, "batch", params, created_by)
     try:
         report(0, 4, f"{kind}: reading features")
         with store.read() as conn:
             rows = read_features(conn, spec)
         if len(rows) < 2:
-            return _finish(store, run_id, status="empty", counts={"records": len(rows)},
+            return finish_run(store, run_id, status="empty", counts={"records": len(rows)},
                            error=f"fewer than two {kind} records: nothing to resolve")  # fmt: skip
         report(1, 4, f"{kind}: training on {len(rows):,} records")
         engine = eng.Engine(params.engine, spark=spark)
@@ -174,15 +174,17 @@ def run_batch(
         report(3, 4, f"{kind}: merging and queueing")
         counts = _write_batch(store, kind, run_id, rows, preds, model, params)
     except Exception as exc:
-        _finish(store, run_id, status="failed", error=str(exc)[:2000])
+        finish_run(store, run_id, status="failed", error=str(exc)[:2000])
         raise
     counts["warnings"] = warnings
     report(4, 4, f"{kind}: done")
-    return _finish(store, run_id, status="completed", model=model, counts=counts)
+    return finish_run(store, run_id, status="completed", model=model, counts=counts)
 
 
-def _write_batch(store: Store, kind: str, run_id: str, rows: list[dict[str, Any]],
-                 preds: pd.DataFrame, model: dict[str, Any], params: RunParams) -> dict:  # fmt: skip
+def _write_batch(
+    store: Store, kind: str, run_id: str, rows: list[dict[str, Any]], preds: pd.DataFrame,
+    model: dict[str, Any], params: RunParams,
+) -> dict[str, Any]:  # fmt: skip
     datasets = {r["entity_id"]: r["datasets"] for r in rows}
     cands = candidate_rows(preds, model, datasets, kind=kind, run_id=run_id, params=params)
     with store.begin() as conn:
