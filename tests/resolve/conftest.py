@@ -24,7 +24,7 @@ VARIANTS = {"Ivanov": "Ivanovas", "Petrov": "Petrovas", "Smirnov": "Smirnovas",
 
 
 def _entity_id(dataset: str, i: int) -> str:
-    return f"{dataset}.person-" + hashlib.sha1(f"{dataset}{i}".encode()).hexdigest()[:16]
+    return f"{dataset}.person-" + hashlib.sha256(f"{dataset}{i}".encode()).hexdigest()[:16]
 
 
 def people(n: int = 48) -> list[dict]:
