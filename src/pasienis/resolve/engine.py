@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 import math
 import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pasienis.model.names import ascii_name
@@ -96,13 +98,18 @@ def spark_session(master: str = "local[2]") -> Any:
         ) from exc
     if shutil.which("java") is None:
         raise SparkUnavailableError("the Spark engine needs a Java runtime", hint="install a JRE")
-    return (
+    session = (
         SparkSession.builder.master(master)
         .appName("pasienis-resolve")
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.ui.enabled", "false")
         .getOrCreate()
     )
+    if not session.sparkContext.getCheckpointDir():
+        # Splink checkpoints intermediate tables; a cluster sets this to shared storage.
+        folder = Path(tempfile.gettempdir()) / "pasienis-spark-checkpoints"
+        session.sparkContext.setCheckpointDir(str(folder))
+    return session
 
 
 def _quiet() -> None:
@@ -160,11 +167,19 @@ def model_json(linker: Linker) -> dict[str, Any]:
 
 
 def predictions(splink_df: Any) -> pd.DataFrame:
-    """Splink predictions as pandas, in a deterministic order."""
-    df = splink_df.as_pandas_dataframe()
-    if df.empty:
-        return df
-    return df.sort_values(["unique_id_l", "unique_id_r"], kind="stable").reset_index(drop=True)
+    """Splink predictions as pandas (ids, score, per-comparison gamma and weight only: the
+    compared values stay in the engine, which keeps a million-record run's memory down)."""
+    names = [c.unquote().name for c in splink_df.columns]
+    keep = [n for n in names if n.startswith(("gamma_", "mw_")) or n in _PAIR_COLUMNS]
+    sql = f"select {', '.join(keep)} from {splink_df.physical_name}"
+    out = splink_df.db_api.query_sql(sql, output_type="pandas")
+    splink_df.drop_table_from_database_and_remove_from_cache()
+    if out.empty:
+        return out
+    return out.sort_values(["unique_id_l", "unique_id_r"], kind="stable").reset_index(drop=True)
+
+
+_PAIR_COLUMNS = ("unique_id_l", "unique_id_r", "match_probability", "match_weight")
 
 
 def predict(linker: Linker, *, threshold: float) -> pd.DataFrame:
