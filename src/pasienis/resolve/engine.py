@@ -98,8 +98,12 @@ def spark_session(master: str = "local[2]") -> Any:
         ) from exc
     if shutil.which("java") is None:
         raise SparkUnavailableError("the Spark engine needs a Java runtime", hint="install a JRE")
+    from splink.backends.spark import similarity_jar_location
+
     session = (
         SparkSession.builder.master(master)
+        # Splink's string-similarity UDFs (Jaro-Winkler, Damerau-Levenshtein) for Spark SQL.
+        .config("spark.jars", similarity_jar_location())
         .appName("pasienis-resolve")
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.ui.enabled", "false")
@@ -143,7 +147,7 @@ def train(
     for rule in EM_RULES[kind]:
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, estimate_without_term_frequencies=True
+                rule, estimate_without_term_frequencies=True, max_pairs=max_pairs
             )
         except Exception as exc:  # Splink raises when a rule yields no pairs to train on
             warnings.append(f"EM session skipped: {exc}")
