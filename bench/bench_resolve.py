@@ -6,7 +6,7 @@ example model for the set and the recordlinkage documentation's FEBRL pipeline, 
 Speed: dedupe of ``--rows`` synthetic person records (default 1,000,000), peak memory, and
 incremental scoring of 1% new records against them with the saved model.
 
-    python bench/bench_resolve.py [--part public|speed|all] [--rows N]
+    python bench/bench_resolve.py [--part scenario|public|speed|all] [--rows N] [--scale S]
 """
 
 from __future__ import annotations
@@ -22,17 +22,19 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from resolve_refs import recordlinkage_reference, splink_reference  # noqa: E402
-
-from pasienis.resolve import engine as eng  # noqa: E402
-from pasienis.resolve.cluster import cluster  # noqa: E402
-from pasienis.resolve.features import fold  # noqa: E402
-from pasienis.resolve.kinds import kind_of  # noqa: E402
+from pasienis.resolve import RunParams
+from pasienis.resolve import engine as eng
+from pasienis.resolve.cluster import cluster
+from pasienis.resolve.features import fold
+from pasienis.resolve.kinds import kind_of
+from resolve_refs import recordlinkage_reference, splink_reference
+from resolve_scenario import scenario
 
 DATA = Path(__file__).parents[2].parent / "shared" / "data" / "splink-datasets"
 if not DATA.is_dir():
     DATA = Path("/work/shared/data/splink-datasets")
-THRESHOLD = 0.99
+#: Every model is clustered at the production merge threshold.
+THRESHOLD = RunParams().merge_threshold
 
 
 def _febrl(files: list[str]) -> pd.DataFrame:
@@ -47,9 +49,11 @@ def _febrl(files: list[str]) -> pd.DataFrame:
 
 def datasets() -> dict[str, pd.DataFrame]:
     fake = pd.read_csv(DATA / "fake_1000.csv", dtype=str)
+    fake = fake.astype(object).where(pd.notna(fake), None)
     hist = pd.read_parquet(DATA / "historical_figures_with_errors_50k.parquet").astype(str)
     hist = hist.replace({"None": None, "nan": None})
-    return {"febrl3": _febrl(["dataset3.csv"]), "febrl4": _febrl(["dataset4a.csv", "dataset4b.csv"]),
+    return {"febrl3": _febrl(["dataset3.csv"]),
+            "febrl4": _febrl(["dataset4a.csv", "dataset4b.csv"]),
             "fake_1000": fake, "historical_50k": hist}
 
 
@@ -107,26 +111,32 @@ def _groups(pairs: list[tuple[str, str]]) -> list[list[str]]:
 
 def ours(df: pd.DataFrame, name: str) -> list[list[str]]:
     linker, _ = eng.train(eng.Engine(), eng.frame(our_rows(name, df)), "person", seed=42,
-                          max_pairs=1e6)
+                          max_pairs=RunParams().max_pairs)
     preds = eng.predict(linker, threshold=THRESHOLD)
     return _groups(list(zip(preds.unique_id_l.astype(str), preds.unique_id_r.astype(str),
                             strict=True)))
 
 
-def public() -> None:
+def _model_groups(label: str, name: str, df: pd.DataFrame) -> list[list[str]]:
+    if label == "pasienis":
+        return ours(df, name)
+    if label == "splink example":
+        preds = splink_reference(name, df)
+        return _groups([(str(a), str(b)) for a, b, p in preds.itertuples(index=False)
+                        if p >= THRESHOLD])
+    return _groups(recordlinkage_reference(name, df))
+
+
+def public(only: list[str] | None = None) -> None:
     print(f"{'set':<15} {'model':<16} {'P':>6} {'R':>6} {'F1':>6} {'B3 F1':>6} {'s':>6}")
     for name, df in datasets().items():
+        if only and name not in only:
+            continue
         truth = dict(zip(df.unique_id.astype(str), df.cluster.astype(str), strict=True))
         found = {}
-        for label, run in (
-            ("pasienis", lambda: ours(df, name)),
-            ("splink example", lambda: _groups([
-                (str(a), str(b)) for a, b, p in splink_reference(name, df).itertuples(index=False)
-                if p >= THRESHOLD])),
-            ("recordlinkage", lambda: _groups(recordlinkage_reference(name, df))),
-        ):
+        for label in ("pasienis", "splink example", "recordlinkage"):
             start = time.perf_counter()
-            m = metrics(truth, run())
+            m = metrics(truth, _model_groups(label, name, df))
             found[label] = m
             print(f"{name:<15} {label:<16} {m['P']:6.4f} {m['R']:6.4f} {m['F1']:6.4f} "
                   f"{m['B3_F1']:6.4f} {time.perf_counter() - start:6.1f}", flush=True)
@@ -185,7 +195,7 @@ def speed(n: int) -> None:
           f"{time.perf_counter() - start:.1f} s", flush=True)
     start = time.perf_counter()
     linker, _ = eng.train(eng.Engine(memory_mb=6144), eng.frame(old), "person", seed=42,
-                          max_pairs=1e6)
+                          max_pairs=RunParams().max_pairs)
     trained = time.perf_counter()
     preds = eng.predict(linker, threshold=0.5)
     sure = preds[preds.match_probability >= THRESHOLD]
@@ -197,8 +207,8 @@ def speed(n: int) -> None:
           f"peak RSS {_peak_mb():,.0f} MiB; target 120 s, ratio {total / 120:.2f}", flush=True)
     model = eng.model_json(linker)
     start = time.perf_counter()
-    linker2, (existing, incoming) = eng.load(eng.Engine(memory_mb=6144), model,
-                                             {"existing": eng.frame(old), "incoming": eng.frame(new)})
+    frames = {"existing": eng.frame(old), "incoming": eng.frame(new)}
+    linker2, (existing, incoming) = eng.load(eng.Engine(memory_mb=6144), model, frames)
     found = eng.predict_between(linker2, incoming, existing, threshold=0.5)
     inc = time.perf_counter() - start
     print(f"incremental {len(new):,} against {n:,}: {inc:.1f} s, {len(found):,} pairs; "
@@ -207,11 +217,16 @@ def speed(n: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--part", default="all", choices=["public", "speed", "all"])
+    parser.add_argument("--part", default="all",
+                        choices=["scenario", "public", "speed", "all"])
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--sets", nargs="*", help="public sets to run (default all)")
+    parser.add_argument("--scale", type=float, default=1.0, help="scenario scale")
     args, _ = parser.parse_known_args()
+    if args.part in ("scenario", "all"):
+        scenario(args.scale, metrics)
     if args.part in ("public", "all"):
-        public()
+        public(args.sets)
     if args.part in ("speed", "all"):
         speed(args.rows)
     return 0

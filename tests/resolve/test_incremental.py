@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tests.resolve.conftest import SEEN, people
 
 from pasienis.jobs import Bus, JobRunner
 from pasienis.model import Provenance, entity_statements, write_statements
@@ -17,7 +18,6 @@ from pasienis.resolve import (
     run_batch,
 )
 from pasienis.store import Store
-from tests.resolve.conftest import SEEN, people
 
 PARAMS = RunParams(max_pairs=2e4)
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from tests.conftest import service_missing
+from tests.resolve.conftest import VARIANTS, people
 
 from pasienis.resolve import engine as eng
 from pasienis.resolve.features import fold
 from pasienis.resolve.kinds import kind_of
-from tests.conftest import service_missing
-from tests.resolve.conftest import VARIANTS, people
 
 
 @pytest.fixture(scope="module")
-def spark():  # noqa: ANN201 - a pyspark SparkSession
+def spark():
     if shutil.which("java") is None:
         service_missing("a Java runtime for Spark", "java not on PATH")
     pytest.importorskip("pyspark")

@@ -59,10 +59,10 @@ def _run_job(kind: str, params: dict, user: str | None) -> dict:
 
 def resolve(
     kind: list[str] = typer.Option(None, "--kind", help="person, company, vehicle (repeat)."),
-    merge_threshold: float = typer.Option(0.99, help="Merge pairs at or above this."),
+    merge_threshold: float = typer.Option(0.95, help="Merge pairs at or above this."),
     review_threshold: float = typer.Option(0.5, help="Queue pairs from here to the merge one."),
     seed: int = typer.Option(42, help="Seed of u-probability sampling (reproducible runs)."),
-    max_pairs: float = typer.Option(1e6, help="Random pairs sampled for u-probabilities."),
+    max_pairs: float = typer.Option(3e5, help="Random pairs sampled for u-probabilities."),
     engine: str = typer.Option("duckdb", help="duckdb (embedded) or spark."),
     pending: bool = typer.Option(False, "--pending", help="Only resolve finished imports "
                                  "incrementally with the saved models."),

@@ -32,10 +32,14 @@ def name_comparison() -> cl.CustomComparison:
     return cl.CustomComparison(
         [
             cll.NullLevel("name_key"),
-            cll.ExactMatchLevel("name_key").configure(label_for_charts="name keys equal"),
+            # A rare name agreeing says more than a common one (term-frequency adjustment).
+            cll.ExactMatchLevel("name_key", term_frequency_adjustments=True).configure(
+                label_for_charts="name keys equal"),
             cll.DamerauLevenshteinLevel("name_key", 1),
             cll.JaroWinklerLevel("name_key", 0.94),
             cll.JaroWinklerLevel("name_fold", 0.9),
+            cll.And(cll.JaroWinklerLevel("tok_a", 0.88), cll.JaroWinklerLevel("tok_b", 0.88))
+            .configure(label_for_charts="both name parts similar"),
             cll.JaroWinklerLevel("name_key", 0.85),
             _custom(
                 "tok_a_l = tok_a_r or tok_b_l = tok_b_r or tok_a_l = tok_b_r or tok_b_l = tok_a_r",
@@ -77,12 +81,13 @@ def date_comparison(column: str = "dob") -> cl.CustomComparison:
 
 
 def identifier_comparison(column: str, fold: bool = False) -> cl.CustomComparison:
-    """Codes and numbers: exact, (look-alike folded,) one edit."""
+    """Codes and numbers: exact, (look-alike folded,) one edit, two edits."""
     levels: list[Any] = [cll.NullLevel(column), cll.ExactMatchLevel(column)]
     if fold:
         levels.append(cll.ExactMatchLevel(f"{column}_fold").configure(
             label_for_charts="equal after look-alike folding"))  # fmt: skip
-    levels += [cll.DamerauLevenshteinLevel(column, 1), cll.ElseLevel()]
+    levels += [cll.DamerauLevenshteinLevel(column, 1), cll.DamerauLevenshteinLevel(column, 2),
+               cll.ElseLevel()]
     return cl.CustomComparison(levels, output_column_name=column)
 
 
@@ -90,6 +95,21 @@ def exact(column: str) -> cl.CustomComparison:
     return cl.CustomComparison(
         [cll.NullLevel(column), cll.ExactMatchLevel(column), cll.ElseLevel()],
         output_column_name=column,
+    )
+
+
+def email_comparison() -> cl.CustomComparison:
+    """E-mail addresses: exact, same user name at another domain, similar."""
+    return cl.CustomComparison(
+        [
+            cll.NullLevel("email"),
+            cll.ExactMatchLevel("email"),
+            _custom("regexp_extract(email_l, '^[^@]+', 0) = regexp_extract(email_r, '^[^@]+', 0)",
+                    "same user name"),
+            cll.JaroWinklerLevel("email", 0.88),
+            cll.ElseLevel(),
+        ],
+        output_column_name="email",
     )
 
 
@@ -115,7 +135,7 @@ def _person() -> tuple[list[Any], list[Any]]:
         exact("country"),
         text_comparison("address"),
         exact("phone"),
-        exact("email"),
+        email_comparison(),
     ]
     blocking = [
         block_on("name_key"),
@@ -126,6 +146,7 @@ def _person() -> tuple[list[Any], list[Any]]:
         block_on("id2"),
         block_on("phone"),
         block_on("email"),
+        block_on("address", "substr(dob, 1, 4)"),
     ]
     return comparisons, blocking
 

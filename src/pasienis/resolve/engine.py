@@ -9,8 +9,10 @@ records (incremental) with exactly the same parameters.
 from __future__ import annotations
 
 import logging
+import os
 import math
 import shutil
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -100,10 +102,13 @@ def spark_session(master: str = "local[2]") -> Any:
         raise SparkUnavailableError("the Spark engine needs a Java runtime", hint="install a JRE")
     from splink.backends.spark import similarity_jar_location
 
+    # Spark's Python workers must run this interpreter (not whatever python3 is on PATH).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     session = (
         SparkSession.builder.master(master)
         # Splink's string-similarity UDFs (Jaro-Winkler, Damerau-Levenshtein) for Spark SQL.
         .config("spark.jars", similarity_jar_location())
+        .config("spark.pyspark.python", sys.executable)
         .appName("pasienis-resolve")
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.ui.enabled", "false")
@@ -143,7 +148,10 @@ def train(
         # No deterministic pair at all: fall back to one match per record, a weak prior.
         settings._probability_two_random_records_match = 1 / max(len(df), 2)
         warnings.append("no deterministic matches: prior set to 1/records")
-    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    # One chunk, no early stop: the same seed gives the same sample (and is faster here).
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=max_pairs, seed=seed, num_chunks=1, min_count_per_level=None
+    )
     for rule in EM_RULES[kind]:
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
@@ -163,7 +171,16 @@ def load(engine: Engine, model: dict[str, Any], frames: dict[str, pd.DataFrame])
     _quiet()
     api = engine.db_api()
     registered = [engine.register(api, df, name) for name, df in frames.items()]
-    return Linker(registered[0], dict(model), log_level=None), registered
+    linker = Linker(registered[0], dict(model), log_level=None)
+    # Term frequencies of the saved records (predict_between needs them registered).
+    for column in _tf_columns(model):
+        linker.table_management.compute_tf_table(column)
+    return linker, registered
+
+
+def _tf_columns(model: dict[str, Any]) -> list[str]:
+    return sorted({lv["tf_adjustment_column"] for comp in model.get("comparisons", [])
+                   for lv in comp["comparison_levels"] if lv.get("tf_adjustment_column")})
 
 
 def model_json(linker: Linker) -> dict[str, Any]:

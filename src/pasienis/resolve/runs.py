@@ -33,10 +33,10 @@ CANDIDATE_COLUMNS = (
 class RunParams:
     """What a run is asked to do; saved with the run so it can be repeated."""
 
-    merge_threshold: float = 0.99
+    merge_threshold: float = 0.95
     review_threshold: float = 0.5
     seed: int = 42
-    max_pairs: float = 1e6
+    max_pairs: float = 3e5
     engine: str = "duckdb"
 
     def __post_init__(self) -> None:

@@ -36,10 +36,10 @@ Decision = Literal["merge", "not-same", "unsure"]
 
 class RunCreate(BaseModel):
     kinds: list[str] = Field(default_factory=lambda: list(KINDS))
-    merge_threshold: float = Field(0.99, gt=0, le=1)
+    merge_threshold: float = Field(0.95, gt=0, le=1)
     review_threshold: float = Field(0.5, gt=0, le=1)
     seed: int = 42
-    max_pairs: float = Field(1e6, ge=1e3, le=1e10)
+    max_pairs: float = Field(3e5, ge=1e3, le=1e10)
     engine: Literal["duckdb", "spark"] = "duckdb"
 
 
