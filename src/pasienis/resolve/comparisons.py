@@ -80,14 +80,25 @@ def date_comparison(column: str = "dob") -> cl.CustomComparison:
     )
 
 
-def identifier_comparison(column: str, fold: bool = False) -> cl.CustomComparison:
-    """Codes and numbers: exact, (look-alike folded,) one edit, two edits."""
+def identifier_comparison(
+    column: str, fold: bool = False, registry: bool = False
+) -> cl.CustomComparison:
+    """Codes and numbers: exact, (look-alike folded,) one edit, two edits.
+
+    ``registry``: a register key (company code, VAT code, personal code) names exactly one
+    legal or natural person, so two different valid keys all but rule a match out; the
+    weight of that level is fixed rather than left to EM, which rarely sees such pairs.
+    """
     levels: list[Any] = [cll.NullLevel(column), cll.ExactMatchLevel(column)]
     if fold:
         levels.append(cll.ExactMatchLevel(f"{column}_fold").configure(
             label_for_charts="equal after look-alike folding"))  # fmt: skip
-    levels += [cll.DamerauLevenshteinLevel(column, 1), cll.DamerauLevenshteinLevel(column, 2),
-               cll.ElseLevel()]
+    levels += [cll.DamerauLevenshteinLevel(column, 1), cll.DamerauLevenshteinLevel(column, 2)]
+    if registry:
+        levels.append(cll.ElseLevel().configure(
+            m_probability=0.001, fix_m_probability=True, label_for_charts="different codes"))
+    else:
+        levels.append(cll.ElseLevel())
     return cl.CustomComparison(levels, output_column_name=column)
 
 
@@ -131,7 +142,7 @@ def _person() -> tuple[list[Any], list[Any]]:
         name_comparison(),
         date_comparison("dob"),
         identifier_comparison("id1"),
-        identifier_comparison("id2"),
+        identifier_comparison("id2", registry=True),
         exact("country"),
         text_comparison("address"),
         exact("phone"),
@@ -154,8 +165,8 @@ def _person() -> tuple[list[Any], list[Any]]:
 def _company() -> tuple[list[Any], list[Any]]:
     comparisons = [
         name_comparison(),
-        identifier_comparison("id1"),
-        identifier_comparison("id2"),
+        identifier_comparison("id1", registry=True),
+        identifier_comparison("id2", registry=True),
         date_comparison("dob"),
         exact("country"),
         text_comparison("address"),
@@ -204,7 +215,7 @@ DETERMINISTIC = {
 #: EM sessions: each blocks on one thing and trains the other comparisons.
 EM_RULES = {
     "person": [block_on("name_key"), block_on("dob")],
-    "company": [block_on("name_key"), block_on("id1")],
+    "company": [block_on("name_key"), block_on("address")],
     "vehicle": [block_on("substr(id1_fold, 1, 4)")],
 }
 

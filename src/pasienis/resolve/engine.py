@@ -9,8 +9,8 @@ records (incremental) with exactly the same parameters.
 from __future__ import annotations
 
 import logging
-import os
 import math
+import os
 import shutil
 import sys
 import tempfile
