@@ -7,7 +7,6 @@ batch run) makes merges, splits and undo the same operation, so none can drift.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -47,6 +46,17 @@ def members_of(conn: Connection, canonical_id: str) -> list[str]:
         select(resolver.c.entity_id).where(resolver.c.canonical_id == canonical)
     ).scalars()
     return [canonical, *sorted(set(rows) - {canonical})]
+
+
+def _members_of_many(conn: Connection, canonicals: Iterable[str]) -> set[str]:
+    """Every member of these clusters, in one query per chunk (not one per cluster)."""
+    wanted = sorted(canonicals)
+    found = set(wanted)
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        found.update(conn.execute(
+            select(resolver.c.entity_id).where(resolver.c.canonical_id.in_(chunk))).scalars())
+    return found
 
 
 def _edges(conn: Connection, kind: str, ids: list[str] | None) -> list[tuple[str, str, str]]:
@@ -95,8 +105,7 @@ def neighbourhood(conn: Connection, kind: str, seeds: Iterable[str]) -> list[str
         todo = set()
         for a, b, _ in _edges(conn, kind, batch):
             todo.update({a, b})
-        for canonical in set(canonical_of(conn, batch).values()):
-            todo.update(members_of(conn, canonical))
+        todo.update(_members_of_many(conn, set(canonical_of(conn, batch).values())))
         todo -= seen
     return sorted(seen)
 
@@ -130,7 +139,4 @@ def recompute(
     ]
     store.bulk_insert(conn, resolver, ("entity_id", "canonical_id", "judgement_id", "updated_at"),
                       rows, on_conflict=OnConflict.IGNORE)  # fmt: skip
-    sizes: dict[int, int] = defaultdict(int)
-    for group in groups:
-        sizes[len(group)] += 1
     return {"clusters": len(groups), "clustered": len(rows), "refused_edges": found.refused}
