@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "no Python 3.12+ found"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,postgres]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,postgres,spark]"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -26,6 +26,7 @@ from pasienis.api.routers import (
     ops_units,
     ops_ws,
     planning,
+    resolution,
     retention,
     schema,
     system,
@@ -46,6 +47,8 @@ from pasienis.jobs import Bus, JobRunner
 from pasienis.model import install_model
 from pasienis.ops.flows import Ops
 from pasienis.ops.runtime import ops_running
+from pasienis.resolve import INCREMENTAL_JOB, incremental_job, on_import_completed, resolve_job
+from pasienis.resolve import JOB_KIND as RESOLVE_JOB
 from pasienis.security.anchor import anchoring
 from pasienis.store import Store, open_store
 
@@ -64,9 +67,14 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         ops.bus = ops.bus or getattr(_app.state, "bus", None)
         # The halves meet on the bus: a seizure recorded in the field becomes graph evidence.
         unsubscribe = _app.state.bus.subscribe(SEIZURE_TOPIC, seizure_handler(the_store))
+        # A finished import's records are resolved against the saved models (a job).
+        unresolve = _app.state.bus.subscribe(
+            "import.completed", on_import_completed(_app.state.jobs.submit)
+        )
         async with ops_running(ops), anchoring(the_store, settings):
             yield
         unsubscribe()
+        unresolve()
         _app.state.jobs.shutdown()
         if owned:
             the_store.dispose()
@@ -83,6 +91,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.jobs = JobRunner(the_store)
     app.state.jobs.register(IMPORT_JOB, import_job)
     app.state.jobs.register(DOCUMENTS_JOB, documents_job(settings))
+    app.state.jobs.register(RESOLVE_JOB, resolve_job)
+    app.state.jobs.register(INCREMENTAL_JOB, incremental_job)
     ops = app.state.ops = Ops(store=the_store, settings=settings)
     app.state.sockets = SocketRegistry()
     app.state.erasers = retention_erasers(settings)
@@ -101,6 +111,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(mappings.router)
     app.include_router(documents.router)
     app.include_router(graph.router)
+    app.include_router(resolution.router)
     for ops_router in (ops_positions, ops_units, ops_tasks, ops_ws, ops_intercept):
         app.include_router(ops_router.router)
     mount_web(app)

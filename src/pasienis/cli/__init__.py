@@ -23,6 +23,7 @@ from pasienis.cli import ingest as ingest_commands
 from pasienis.cli import jobs as job_commands
 from pasienis.cli import mapping as mapping_commands
 from pasienis.cli import quarantine as quarantine_commands
+from pasienis.cli import resolve as resolve_commands
 from pasienis.cli import retention as retention_commands
 from pasienis.cli import routing as routing_commands
 from pasienis.cli import scenario as scenario_commands
@@ -62,6 +63,8 @@ app.add_typer(mapping_commands.app, name="mapping")
 app.add_typer(import_commands.app, name="imports")
 app.command("ingest-docs")(document_commands.ingest_docs)
 app.add_typer(graph_commands.app, name="graph")
+app.command("resolve")(resolve_commands.resolve)
+app.command("review")(resolve_commands.review)
 
 err = Console(stderr=True)
 

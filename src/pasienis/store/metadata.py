@@ -35,6 +35,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "pasienis.violations.models",
     "pasienis.documents.models",
     "pasienis.graph.models",
+    "pasienis.resolve.models",
 )
 
 
