@@ -61,6 +61,11 @@ def test_hot_spots_then_plan_edit_publish_reach_the_field_app(site: Site, browse
         "() => Number(document.querySelector('#violations-status').dataset.cells || 0) > 0"
     )
     assert "hot" in page.inner_text("#violations-status")
+    page.click("#violations-charts summary")
+    page.wait_for_selector("#months li")
+    assert page.locator("#hour-of-week tr").count() == 8  # header + seven days
+    shown = sum(int(x) for x in page.locator("#months li span:last-child").all_inner_texts())
+    assert shown == 160
 
     page.fill("#plan-form input[name=hours]", "4")
     page.click("#plan-form button[type=submit]")

@@ -18,6 +18,7 @@ const state = { map: null, layer: null, planLayer: null, plan: null };
 export function setupPatrol(map) {
   state.map = map;
   $("#violations-layer").addEventListener("change", (e) => showLayer(e.target.value));
+  $("#violations-charts").addEventListener("toggle", (e) => { if (e.target.open) showCharts(); });
   $("#plan-form").addEventListener("submit", makePlan);
   $("#plan-publish").addEventListener("click", publishPlan);
   const start = new Date();
@@ -191,4 +192,29 @@ export async function showSchedule() {
     await api(`/api/planning/occurrences/materialise?${query}`, { method: "POST" });
     await showSchedule();
   };
+}
+
+// Hour-of-week heat map (local time) and counts by month, from the same registry.
+async function showCharts() {
+  const [hours, months] = await Promise.all([
+    api("/api/violations/analysis/hours"), api("/api/violations/analysis/months"),
+  ]).catch((error) => { $("#violations-status").textContent = error.message; return [null, null]; });
+  if (!hours) return;
+  const top = Math.max(1, ...hours.rows.map((r) => r.count));
+  const days = [...new Set(hours.rows.map((r) => r.weekday))];
+  const table = $("#hour-of-week");
+  table.innerHTML = `<tr><th></th>${[...Array(24).keys()].map((h) => `<th>${h}</th>`).join("")}</tr>`;
+  for (const day of days) {
+    const cells = hours.rows.filter((r) => r.weekday === day).map((r) => {
+      const alpha = (r.count / top).toFixed(2);
+      return `<td style="background: rgba(192,57,43,${alpha})" title="${escape(day)} ${r.hour}:00 — ${r.count}">${r.count || ""}</td>`;
+    });
+    table.insertAdjacentHTML("beforeend", `<tr><th>${escape(t(`weekday.${day}`))}</th>${cells.join("")}</tr>`);
+  }
+  const totals = new Map();
+  for (const row of months.rows) totals.set(row.month, (totals.get(row.month) || 0) + row.count);
+  const most = Math.max(1, ...totals.values());
+  $("#months").innerHTML = [...totals].map(([month, n]) =>
+    `<li data-month="${escape(month)}"><span>${escape(month)}</span>`
+    + `<span class="bar" style="width:${Math.round((100 * n) / most)}%"></span><span>${n}</span></li>`).join("");
 }
