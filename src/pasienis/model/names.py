@@ -31,6 +31,7 @@ __all__ = [
     "name_tokens",
     "strip_ending",
     "token_keys",
+    "typo_variants",
 ]
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -150,3 +151,18 @@ def name_similarity(left: str, right: str) -> float:
         best = max(1.0 - levenshtein(part, other) / max(len(part), len(other)) for other in b)
         total += best
     return (total / len(a)) * (len(a) / len(b)) ** 0.5
+
+
+#: Keys shorter than this get no typo variants: deleting a letter of "jon" matches too much.
+_MIN_TYPO_KEY = 5
+
+
+def typo_variants(key: str) -> set[str]:
+    """The key with one character deleted at each position (symmetric-deletion typo keys).
+
+    Two keys within one edit (a letter missing, extra, replaced or swapped) share a variant or
+    one is the other's variant, so a typo is found by an index lookup. Short keys have none.
+    """
+    if len(key) < _MIN_TYPO_KEY or key.isdigit():
+        return set()
+    return {key[:i] + key[i + 1 :] for i in range(len(key))}

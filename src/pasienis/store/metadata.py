@@ -30,6 +30,8 @@ TABLE_MODULES: tuple[str, ...] = (
     "pasienis.jobs.models",
     "pasienis.ingest.models",
     "pasienis.ops.models",
+    "pasienis.search.models",
+    "pasienis.watch.models",
 )
 
 

@@ -1,0 +1,1 @@
+"""Watch: watchlists, screening of new records and plate reads, and alerts."""
