@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from tests.search.search_helpers import put
 
 from pasienis.search import QueryError, SearchQuery, delete_entities, purge_dataset, search
 from pasienis.store import Store
-from tests.search.search_helpers import put
 
 ALL = ("border", "tax", "register")
 

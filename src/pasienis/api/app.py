@@ -22,6 +22,7 @@ from pasienis.api.routers import (
     ops_units,
     ops_ws,
     schema,
+    search,
     system,
     users,
 )
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(audit.router)
     app.include_router(imports.router)
     app.include_router(jobs.router)
+    app.include_router(search.router)
     for ops_router in (ops_positions, ops_units, ops_tasks, ops_ws, ops_intercept):
         app.include_router(ops_router.router)
     mount_web(app)

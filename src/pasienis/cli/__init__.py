@@ -22,6 +22,7 @@ from pasienis.cli import quarantine as quarantine_commands
 from pasienis.cli import routing as routing_commands
 from pasienis.cli import scenario as scenario_commands
 from pasienis.cli import schema as schema_commands
+from pasienis.cli import search as search_commands
 from pasienis.cli import serve as serve_commands
 from pasienis.cli import tasks as task_commands
 from pasienis.cli import units as unit_commands
@@ -50,6 +51,7 @@ app.add_typer(task_commands.app, name="tasks")
 app.command("serve")(serve_commands.serve)
 app.add_typer(user_commands.app, name="users")
 app.add_typer(audit_commands.app, name="audit")
+app.add_typer(search_commands.app, name="search")
 
 err = Console(stderr=True)
 
