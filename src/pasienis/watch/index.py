@@ -55,11 +55,17 @@ class Entry:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "list_id": self.list_id, "kind": self.kind, "name": self.name,
+            "id": self.id,
+            "list_id": self.list_id,
+            "kind": self.kind,
+            "name": self.name,
             "identifiers": [{"type": t, "value": v} for t, v in self.identifiers],
-            "birth_date": self.birth_date, "country": self.country, "reason": self.reason,
-            "priority": self.priority, "entity_id": self.entity_id,
-        }  # fmt: skip
+            "birth_date": self.birth_date,
+            "country": self.country,
+            "reason": self.reason,
+            "priority": self.priority,
+            "entity_id": self.entity_id,
+        }
 
 
 @dataclass(slots=True)
@@ -157,7 +163,9 @@ def _name_match(entry: Entry, subject: Subject, threshold: float) -> Hit | None:
         return None
     matched = [{"field": "name", "value": best_name, "listed": entry.name, "score": round(best, 4)}]
     if entry.birth_date and entry.birth_date in subject.birth_dates:
-        matched.append({"field": "birthDate", "value": entry.birth_date, "listed": entry.birth_date})
+        matched.append(
+            {"field": "birthDate", "value": entry.birth_date, "listed": entry.birth_date}
+        )
     return Hit(entry, best, tuple(matched))
 
 
@@ -168,8 +176,16 @@ def _code_match(entry: Entry, subject: Subject) -> Hit | None:
             for plate in subject.plates:
                 s = plate_similarity(listed, plate)
                 if s >= PLATE_THRESHOLD and (best is None or s > best[0]):
-                    best = (s, {"field": "plate", "value": plate, "listed": listed,
-                                "normalised": normalise_plate(plate), "score": s})  # fmt: skip
+                    best = (
+                        s,
+                        {
+                            "field": "plate",
+                            "value": plate,
+                            "listed": listed,
+                            "normalised": normalise_plate(plate),
+                            "score": s,
+                        },
+                    )
             continue
         keys = identifier_keys(listed, prop_type=id_type)
         for prop_type, value in subject.identifiers:
