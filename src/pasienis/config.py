@@ -243,7 +243,7 @@ class Settings(BaseSettings):
     search_index_interval_s: float = Field(
         default=2.0,
         description="How often the server indexes entities of newly completed imports for "
-        "search (it follows import.completed on the bus with a stored cursor).",
+        "search (it follows import.completed on the bus with a stored cursor); 0 turns it off.",
     )
     watch_name_threshold: float = Field(
         default=0.88,
@@ -258,7 +258,7 @@ class Settings(BaseSettings):
     watch_screen_interval_s: float = Field(
         default=1.0,
         description="How often the server screens newly completed imports against the "
-        "watchlists (cursor stored with the alerts, so none is lost or repeated).",
+        "watchlists (cursor stored with the alerts, so none is lost or repeated); 0 turns it off.",
     )
     watch_ws_poll_s: float = Field(
         default=0.5,

@@ -67,7 +67,8 @@ def test_an_imported_watchlist_screens_the_next_import(store: Store, cache: Inde
     person = next(a for a in alerts if a["record_id"] == "x1")
     assert person["matched"][0]["field"] == "name"
     assert person["evidence"]["entry"]["reason"] == "excise fraud"
-    assert person["entry_dataset"] == "wl" and person["record_dataset"] == "border"
+    assert person["entry_dataset"] == "wl"
+    assert person["record_dataset"] == "border"
     # Screening again (a crash before the cursor moved) raises nothing twice.
     assert catch_up(store, cache, list_datasets=["wl"]) == 0
     complete(store, "run-b", "border")
@@ -117,8 +118,11 @@ def test_live_reads_are_stored_and_screened_together(store: Store, cache: IndexC
         source = authenticate_source(conn, source_id="cam-a1", secret=secret)
         with pytest.raises(SourceAuthError):
             authenticate_source(conn, source_id="cam-a1", secret="wrong")
-    reads = [PlateReadIn(plate=p, camera_id="A1-01", occurred_at=T0, lat=54.6, lon=25.2,
-                         read_id=f"r{i}") for i, p in enumerate(["KDL4B2", "ABC123", "KDL48"])]  # fmt: skip
+    plates = ["KDL4B2", "ABC123", "KDL48"]
+    reads = [
+        PlateReadIn(plate=p, camera_id="A1-01", occurred_at=T0, lat=54.6, lon=25.2, read_id=f"r{i}")
+        for i, p in enumerate(plates)
+    ]
     out = record_reads(store, cache, source=source, reads=reads)
     assert [bool(r["alerts"]) for r in out] == [True, False, True]
     again = record_reads(store, cache, source=source, reads=reads[:1])
@@ -130,11 +134,13 @@ def test_live_reads_are_stored_and_screened_together(store: Store, cache: IndexC
     assert len(alerts) == 2
     assert sum(len(e.payload["alert_ids"]) for e in events) == 2
     request = task_request(alerts[0])
-    assert request["category"] == "watchlist" and request["lat"] == 54.6
+    assert request["category"] == "watchlist"
+    assert request["lat"] == 54.6
     with store.begin() as conn:
         done = set_status(conn, alert_id=alerts[0]["id"], status="dismissed", reason="ours",
                           actor="ana", datasets=None)  # fmt: skip
-        assert done["status"] == "dismissed" and done["status_reason"] == "ours"
+        assert done["status"] == "dismissed"
+        assert done["status_reason"] == "ours"
         with pytest.raises(AlertStateError):
             set_status(conn, alert_id=alerts[0]["id"], status="acknowledged", reason="x",
                        actor="ana", datasets=None)  # fmt: skip

@@ -11,6 +11,7 @@ from pasienis import __version__
 from pasienis.api.middleware import install_security
 from pasienis.api.problems import install_problem_handlers
 from pasienis.api.routers import (
+    alerts,
     audit,
     auth,
     entities,
@@ -21,10 +22,12 @@ from pasienis.api.routers import (
     ops_tasks,
     ops_units,
     ops_ws,
+    plate_reads,
     schema,
     search,
     system,
     users,
+    watch,
 )
 from pasienis.api.static import mount_web
 from pasienis.config import Settings
@@ -37,6 +40,8 @@ from pasienis.model import install_model
 from pasienis.ops.flows import Ops
 from pasienis.ops.runtime import ops_running
 from pasienis.store import Store, open_store
+from pasienis.watch import IndexCache
+from pasienis.watch.runtime import running as intelligence_running
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
@@ -52,7 +57,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         ops.bus = ops.bus or getattr(_app.state, "bus", None)
         # The halves meet on the bus: a seizure recorded in the field becomes graph evidence.
         unsubscribe = _app.state.bus.subscribe(SEIZURE_TOPIC, seizure_handler(the_store))
-        async with ops_running(ops):
+        async with ops_running(ops), intelligence_running(the_store, settings, watch_cache):
             yield
         unsubscribe()
         _app.state.jobs.shutdown()
@@ -71,6 +76,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.jobs = JobRunner(the_store)
     app.state.jobs.register(IMPORT_JOB, import_job)
     ops = app.state.ops = Ops(store=the_store, settings=settings)
+    watch_cache = app.state.watch_cache = IndexCache(name_threshold=settings.watch_name_threshold)
     install_problem_handlers(app)
     app.include_router(system.router)
     app.include_router(schema.router)
@@ -81,6 +87,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(imports.router)
     app.include_router(jobs.router)
     app.include_router(search.router)
+    app.include_router(watch.router)
+    app.include_router(alerts.router)
+    app.include_router(plate_reads.router)
     for ops_router in (ops_positions, ops_units, ops_tasks, ops_ws, ops_intercept):
         app.include_router(ops_router.router)
     mount_web(app)

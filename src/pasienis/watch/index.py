@@ -110,6 +110,8 @@ class WatchIndex:
     def __init__(self, entries: list[Entry], *, name_threshold: float) -> None:
         self.entries = entries
         self.name_threshold = name_threshold
+        #: Datasets of imported lists: their own records are the entries, not screened.
+        self.imported_datasets = frozenset(e.dataset for e in entries if e.entity_id)
         self._by_key: dict[str, list[int]] = defaultdict(list)
         for i, entry in enumerate(entries):
             for key in _entry_keys(entry):

@@ -79,8 +79,8 @@ def plate_subject(row: Any) -> Subject:
 def screen(
     index: WatchIndex, subjects: Iterable[Subject], *, day: date | None = None
 ) -> list[tuple[Subject, Hit]]:
-    """Every (subject, hit) pair; the watchlists' own datasets are not screened."""
-    own = {e.dataset for e in index.entries}
+    """Every (subject, hit) pair; imported watchlists' own datasets are not screened."""
+    own = index.imported_datasets
     day = day or today()
     found = []
     for subject in subjects:

@@ -274,3 +274,9 @@ def list_sources(conn: Connection) -> list[dict[str, Any]]:
 
 def today() -> date:
     return now().date()
+
+
+def active_source(conn: Connection, *, source_id: str) -> dict[str, Any] | None:
+    """An active camera source by id (for reads the MQTT broker already authenticated)."""
+    row = conn.execute(select(watch_sources).where(watch_sources.c.id == source_id)).first()
+    return dict(row._mapping) if row is not None and row.active else None

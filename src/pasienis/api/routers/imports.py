@@ -52,12 +52,14 @@ async def create_import(
     """Start an import job; poll ``GET /api/jobs/{job_id}`` for progress and the result."""
     settings = request.app.state.settings
     params: dict[str, Any] = {
-        "format": source_format, "dataset": dataset, "force": force,
+        "format": source_format,
+        "dataset": dataset,
+        "force": force,
         "batch_size": settings.ingest_batch_records,
         "defer_indexes_from": settings.ingest_defer_indexes_from,
         "writer_process_from": settings.ingest_writer_process_from,
         "cache_entries": settings.ingest_cache_entries,
-    }  # fmt: skip
+    }
     if mapping is not None:
         text = (await mapping.read()).decode("utf-8", errors="replace")
         parse_mapping(text, name=mapping.filename or "mapping")  # fail now, not in the job

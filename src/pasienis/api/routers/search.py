@@ -22,7 +22,7 @@ def search_route(
     request: Request,
     principal: Reader,
     audit: AuditorDep,
-    q: Annotated[str, Query(max_length=MAX_QUERY_LENGTH * 4, description="Name, code or plate")],
+    q: Annotated[str, Query(description=f"Name, code or plate (≤ {MAX_QUERY_LENGTH} characters)")],
     schema: Many = None,
     country: Many = None,
     dataset: Many = None,
@@ -37,17 +37,27 @@ def search_route(
         audit.record("search", query=q, outcome="denied", detail={"why": "no purpose"})
         raise QueryError("a search needs a stated purpose", hint="send the X-Purpose header")
     query = SearchQuery(
-        text=q, schemas=tuple(schema or ()), countries=tuple(country or ()),
-        datasets=tuple(dataset or ()), date_from=date_from, date_to=date_to,
-        limit=limit, offset=offset,
-    )  # fmt: skip
+        text=q,
+        schemas=tuple(schema or ()),
+        countries=tuple(country or ()),
+        datasets=tuple(dataset or ()),
+        date_from=date_from,
+        date_to=date_to,
+        limit=limit,
+        offset=offset,
+    )
     store = request.app.state.store
     datasets = visible_datasets(principal)
 
     params = {
-        "q": q, "schema": schema, "country": country, "dataset": dataset, "offset": offset,
-        "date_from": str(date_from or ""), "date_to": str(date_to or ""),
-    }  # fmt: skip
+        "q": q,
+        "schema": schema,
+        "country": country,
+        "dataset": dataset,
+        "offset": offset,
+        "date_from": str(date_from or ""),
+        "date_to": str(date_to or ""),
+    }
     try:
         with store.read() as conn:
             result = search(store, conn, query, datasets=datasets).to_dict()
