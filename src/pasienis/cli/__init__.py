@@ -27,6 +27,7 @@ from pasienis.cli import serve as serve_commands
 from pasienis.cli import tasks as task_commands
 from pasienis.cli import units as unit_commands
 from pasienis.cli import users as user_commands
+from pasienis.cli import watch as watch_commands
 from pasienis.errors import PasienisError
 
 app = typer.Typer(
@@ -52,6 +53,7 @@ app.command("serve")(serve_commands.serve)
 app.add_typer(user_commands.app, name="users")
 app.add_typer(audit_commands.app, name="audit")
 app.add_typer(search_commands.app, name="search")
+app.add_typer(watch_commands.app, name="watch")
 
 err = Console(stderr=True)
 

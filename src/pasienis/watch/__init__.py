@@ -14,8 +14,10 @@ from pasienis.watch.alerts import TOPIC as ALERT_TOPIC
 from pasienis.watch.alerts import get_alert, list_alerts, raise_alerts, set_status, task_request
 from pasienis.watch.cache import IndexCache
 from pasienis.watch.errors import AlertStateError, SourceAuthError, WatchError, WatchNotFoundError
+from pasienis.watch.follow import catch_up
 from pasienis.watch.index import Entry, Hit, Subject, WatchIndex, score
 from pasienis.watch.live import record_reads
+from pasienis.watch.retro import screen_entry, screen_existing
 from pasienis.watch.schemas import (
     AlertAction,
     EntryCreate,
@@ -23,7 +25,7 @@ from pasienis.watch.schemas import (
     PlateReadIn,
     WatchlistCreate,
 )
-from pasienis.watch.screening import catch_up, screen, screen_run, subjects_of_facts
+from pasienis.watch.screening import screen, screen_run, subjects_of_facts
 from pasienis.watch.service import (
     add_entry,
     add_source,
@@ -74,6 +76,8 @@ __all__ = [
     "rotate_source",
     "score",
     "screen",
+    "screen_entry",
+    "screen_existing",
     "screen_run",
     "set_status",
     "subjects_of_facts",

@@ -27,8 +27,10 @@ STATUSES = ("open", "acknowledged", "dismissed")
 ALERT_COLUMNS = tuple(c.name for c in watch_alerts.columns)
 
 
-def alert_id(entry_id: str, record_kind: str, record_id: str) -> str:
-    return make_id("watch-alert", entry_id, record_kind, record_id)
+def alert_id(entry_id: str, record_kind: str, record_id: str, dataset: str) -> str:
+    """One alert per entry and record; an entity's record is its statements in one dataset
+    (so each compartment that holds a match has its own alert to see)."""
+    return make_id("watch-alert", entry_id, record_kind, record_id, dataset)
 
 
 def _row(subject: Subject, hit: Hit, stamp: datetime) -> dict[str, Any]:
@@ -48,7 +50,7 @@ def _row(subject: Subject, hit: Hit, stamp: datetime) -> dict[str, Any]:
     }
     occurred = subject.extra.get("occurred_at")
     return {
-        "id": alert_id(entry.id, subject.record_kind, subject.record_id),
+        "id": alert_id(entry.id, subject.record_kind, subject.record_id, subject.dataset),
         "entry_id": entry.id,
         "list_id": entry.list_id,
         "entry_dataset": entry.dataset,

@@ -81,6 +81,6 @@ def record_reads(
 
     for subject, hit in found:
         by_read.setdefault(subject.record_id, []).append(
-            alert_id(hit.entry.id, subject.record_kind, subject.record_id)
+            alert_id(hit.entry.id, subject.record_kind, subject.record_id, subject.dataset)
         )
     return [{"read_id": r[0], "plate": r[9], "alerts": by_read.get(r[0], [])} for r in rows]

@@ -18,8 +18,8 @@ from pasienis.config import Settings
 from pasienis.search import catch_up as index_new_imports
 from pasienis.store import Store
 from pasienis.watch.cache import IndexCache
+from pasienis.watch.follow import catch_up as screen_new_imports
 from pasienis.watch.mqtt import run_subscriber
-from pasienis.watch.screening import catch_up as screen_new_imports
 
 log = logging.getLogger(__name__)
 

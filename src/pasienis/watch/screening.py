@@ -1,6 +1,6 @@
 """Screen imports against the watchlists, and keep imported watchlists in sync.
 
-:func:`catch_up` follows ``import.completed`` on the bus with a cursor stored in
+:func:`.follow.catch_up` follows ``import.completed`` on the bus with a cursor stored in
 ``watch_state``. A run is screened in chunks; each chunk's alerts (and their bus event) commit
 together, and the cursor moves only after the run's last chunk — so a crash (kill -9) at any
 point re-screens the unfinished run on restart: alerts already raised are not raised twice (their
@@ -17,18 +17,15 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from pasienis.jobs import events_since
 from pasienis.model.events import plate_reads
 from pasienis.model.models import statements
 from pasienis.store import Store
 from pasienis.watch.alerts import raise_alerts
 from pasienis.watch.cache import IndexCache
 from pasienis.watch.index import Hit, Subject, WatchIndex
-from pasienis.watch.service import get_state, set_state, today
-from pasienis.watch.sync import sync_imported_list
+from pasienis.watch.service import today
 
 log = logging.getLogger(__name__)
-CURSOR = "screen_cursor"
 CHUNK = 5000
 _IDENTIFIER_TYPES = frozenset({"phone", "iban", "identifier", "email"})
 PLATE_PROPS = frozenset({"registrationNumber"})
@@ -90,7 +87,7 @@ def screen(
     return found
 
 
-_FACTS = (
+FACTS = (
     statements.c.entity_id,
     statements.c.dataset,
     statements.c.schema,
@@ -107,7 +104,7 @@ def _run_subjects(conn: Connection, run_id: str) -> Iterator[list[Subject]]:
         ).scalars()
     )
     for start in range(0, len(ids), CHUNK):
-        q = select(*_FACTS).where(statements.c.entity_id.in_(ids[start : start + CHUNK]))
+        q = select(*FACTS).where(statements.c.entity_id.in_(ids[start : start + CHUNK]))
         rows = conn.execute(q.order_by(statements.c.entity_id, statements.c.dataset))
         yield list(subjects_of_facts(rows, run_id=run_id))
     last = ""
@@ -129,29 +126,3 @@ def screen_run(store: Store, cache: IndexCache, *, run_id: str) -> int:
                 found = screen(cache.get(conn), subjects)
                 raised += len(raise_alerts(store, conn, found)[0])
     return raised
-
-
-def catch_up(
-    store: Store, cache: IndexCache, *, list_datasets: Iterable[str] = (), limit: int = 100
-) -> int:
-    """Sync imported watchlists and screen every import completed since the cursor."""
-    watch_sets = set(list_datasets)
-    done = 0
-    while done < limit:
-        with store.read() as conn:
-            events = events_since(
-                conn, cursor=get_state(conn, CURSOR), topics=["import.completed"], limit=1
-            )
-        if not events:
-            break
-        event = events[0]
-        run_id, dataset = event.payload.get("id"), event.payload.get("dataset")
-        if dataset in watch_sets:
-            with store.begin() as conn:
-                sync_imported_list(conn, dataset=dataset)
-        elif run_id:
-            screen_run(store, cache, run_id=run_id)
-        with store.begin() as conn:
-            set_state(conn, CURSOR, event.id)
-        done += 1
-    return done

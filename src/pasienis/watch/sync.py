@@ -16,6 +16,7 @@ from sqlalchemy import Connection, delete, select
 
 from pasienis.model import make_id
 from pasienis.model.models import statements
+from pasienis.watch.index import Entry
 from pasienis.watch.models import watch_entries, watch_lists
 from pasienis.watch.service import bump_generation, create_list, now
 
@@ -91,8 +92,8 @@ def entry_row(list_id: str, entity_id: str, schema: str, values: dict[str, list[
     }
 
 
-def sync_imported_list(conn: Connection, *, dataset: str) -> int:
-    """Make the watchlist of ``dataset`` hold exactly its imported entities; returns entries."""
+def sync_imported_list(conn: Connection, *, dataset: str) -> list[Entry]:
+    """Make the watchlist of ``dataset`` hold exactly its imported entities; returns them."""
     wl = _list_for(conn, dataset)
     q = select(
         statements.c.entity_id, statements.c.schema, statements.c.prop, statements.c.value
@@ -108,4 +109,21 @@ def sync_imported_list(conn: Connection, *, dataset: str) -> int:
     if rows:
         conn.execute(watch_entries.insert(), rows)
     bump_generation(conn)
-    return len(rows)
+    return [
+        Entry(
+            id=r["id"],
+            list_id=r["list_id"],
+            dataset=wl["dataset"],
+            kind=r["kind"],
+            name=r["name"],
+            identifiers=tuple((i["type"], i["value"]) for i in r["identifiers"]),
+            birth_date=r["birth_date"],
+            country=r["country"],
+            reason=r["reason"],
+            priority=r["priority"],
+            valid_from=r["valid_from"],
+            valid_to=r["valid_to"],
+            entity_id=r["entity_id"],
+        )
+        for r in rows
+    ]
