@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 from rigour.text import ascii_text, levenshtein
@@ -26,6 +27,7 @@ __all__ = [
     "ENDINGS",
     "ascii_name",
     "fold_transliteration",
+    "key_similarity",
     "name_key",
     "name_similarity",
     "name_tokens",
@@ -126,7 +128,13 @@ def _token_key(token: str) -> str:
 
 def token_keys(text: str) -> list[str]:
     """One key per name part: equal keys mean the parts may be the same name."""
-    return [_token_key(tok) for tok in name_tokens(text)]
+    return list(_text_keys(text))
+
+
+@lru_cache(maxsize=262_144)
+def _text_keys(text: str) -> tuple[str, ...]:
+    # Cached per whole text: search and screening score the same names over and over.
+    return tuple(_token_key(tok) for tok in name_tokens(text))
 
 
 def name_key(text: str) -> str:
@@ -156,7 +164,12 @@ def name_similarity(left: str, right: str) -> float:
     scores 1 - edit distance / length. The mean over the shorter name's parts is returned,
     scaled down when one name has extra parts.
     """
-    a, b = token_keys(left), token_keys(right)
+    return key_similarity(_text_keys(left), _text_keys(right))
+
+
+def key_similarity(a: Sequence[str], b: Sequence[str]) -> float:
+    """:func:`name_similarity` on names already turned into :func:`token_keys` (an index
+    keeps the keys, so scoring a stored name does not transliterate it again)."""
     if not a or not b:
         return 0.0
     if len(a) > len(b):

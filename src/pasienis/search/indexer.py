@@ -19,7 +19,7 @@ from sqlalchemy import Connection, delete, func, select, update
 
 from pasienis.jobs import events_since
 from pasienis.model.models import statements
-from pasienis.model.names import ascii_name
+from pasienis.model.names import ascii_name, token_keys
 from pasienis.search.keys import value_keys
 from pasienis.search.models import search_entities, search_keys, search_state
 from pasienis.store import OnConflict, Store
@@ -107,16 +107,17 @@ def _record(row: IndexRow, row_id: int, now: datetime) -> tuple:
     folded = _FOLD_SPACE.sub(" ", f"{names_folded} {ascii_name(values)}").strip()[:BODY_LIMIT]
     countries = f" {' '.join(sorted(row.countries))} " if row.countries else " "
     dates = sorted(d for d in row.dates if len(d) >= 4)
+    name_keys = "\n".join(" ".join(token_keys(n)) for n in row.names)
     return (
         row_id, row.entity_id, row.dataset, row.schema, row.caption[:500], names, body,
-        names_folded, folded, countries[:256], dates[0] if dates else None,
+        names_folded, name_keys, folded, countries[:256], dates[0] if dates else None,
         dates[-1] if dates else None, now,
     )  # fmt: skip
 
 
 ENTITY_COLUMNS = (
     "id", "entity_id", "dataset", "schema", "caption", "names", "body", "names_folded",
-    "folded", "countries", "date_min", "date_max", "updated_at",
+    "name_keys", "folded", "countries", "date_min", "date_max", "updated_at",
 )  # fmt: skip
 
 
@@ -138,9 +139,16 @@ def _allocate(conn: Connection, count: int) -> int:
     return int(value.scalar_one()) - count
 
 
-def write_rows(store: Store, conn: Connection, rows: Sequence[IndexRow]) -> int:
-    """Replace the index rows of these (entity, dataset) pairs; returns rows written."""
-    delete_entities(store, conn, sorted({r.entity_id for r in rows}))
+def write_rows(
+    store: Store, conn: Connection, rows: Sequence[IndexRow], *, replace: bool = True
+) -> int:
+    """Replace the index rows of these entities; returns rows written.
+
+    ``replace=False`` is for loading entities known to be absent (a rebuild, a benchmark):
+    it skips looking for old rows to delete.
+    """
+    if replace:
+        delete_entities(store, conn, sorted({r.entity_id for r in rows}))
     if not rows:
         return 0
     first = _allocate(conn, len(rows))
@@ -151,7 +159,7 @@ def write_rows(store: Store, conn: Connection, rows: Sequence[IndexRow]) -> int:
     store.bulk_insert(
         conn, search_keys, ("key", "row_id", "dataset"), keys, on_conflict=OnConflict.IGNORE
     )
-    store.dialect.fts_replace(conn, [(r[0], r[8]) for r in records])  # type: ignore[attr-defined]
+    store.dialect.fts_replace(conn, [(r[0], r[9]) for r in records])  # type: ignore[attr-defined]
     return len(rows)
 
 

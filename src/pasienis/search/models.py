@@ -25,6 +25,7 @@ search_entities = Table(
     Column("names", Text, nullable=False, comment="name values as stored, one per line"),
     Column("body", Text, nullable=False, comment="every other value as stored, one per line"),
     Column("names_folded", Text, nullable=False, comment="ASCII lower case of the names"),
+    Column("name_keys", Text, nullable=False, comment="each name's token keys, one per line"),
     Column("folded", Text, nullable=False, comment="ASCII lower case of names and body (FTS)"),
     Column("countries", String(256), nullable=False, comment="' lt ru ' (padded for LIKE)"),
     Column("date_min", String(10), nullable=True, comment="earliest date value, ISO"),

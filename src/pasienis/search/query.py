@@ -25,7 +25,7 @@ from pasienis.search.schemas import MAX_LIMIT, MAX_QUERY_LENGTH, Hit, SearchQuer
 from pasienis.search.scoring import highlight, score_row
 from pasienis.store import Store
 
-CANDIDATES = 300
+CANDIDATES = 60
 #: Hits scoring below this are noise (a shared first name alone scores about 0.5).
 MIN_SCORE = 0.3
 MAX_TOKENS = 12
@@ -42,7 +42,7 @@ class _Row:
     names: list[str]
     body: list[tuple[str, str, str]]
     countries: list[str]
-    rank: float = 0.0
+    name_keys: list[list[str]]
 
 
 def check_query(query: SearchQuery) -> list[str]:
@@ -98,7 +98,8 @@ def _key_candidates(
 
 def _load(conn: Connection, ids: Iterable[int], where: list) -> list[_Row]:
     t = search_entities.c
-    cols = (t.id, t.entity_id, t.dataset, t.schema, t.caption, t.names, t.body, t.countries)
+    cols = (t.id, t.entity_id, t.dataset, t.schema, t.caption, t.names, t.body, t.countries,
+            t.name_keys)  # fmt: skip
     rows: list[_Row] = []
     ids = sorted(set(ids))
     for start in range(0, len(ids), 500):
@@ -106,8 +107,9 @@ def _load(conn: Connection, ids: Iterable[int], where: list) -> list[_Row]:
         for r in conn.execute(q):
             body = [parse_body_line(b) for b in r.body.split("\n") if b]
             names = [n for n in r.names.split("\n") if n]
+            keys = [line.split() for line in r.name_keys.split("\n")] if names else []
             rows.append(_Row(r.id, r.entity_id, r.dataset, r.schema, r.caption, names, body,
-                             r.countries.split()))  # fmt: skip
+                             r.countries.split(), keys))  # fmt: skip
     return rows
 
 
@@ -149,6 +151,8 @@ def search(
     hits = _group(query.text, qkeys, rows, ranked, canonical)
     hits.sort(key=lambda h: (-h[0].score, -h[1], h[0].entity_id))
     page = [h for h, _ in hits[query.offset : query.offset + query.limit]]
+    for hit in page:  # snippets only for the hits shown: highlighting is the costly part
+        hit.snippet = _snippet(query.text, hit.row, hit.matched)
     return SearchResult(
         query=query, total=len(hits), hits=page, facets=_facets([h for h, _ in hits]),
         truncated=truncated,
@@ -162,15 +166,14 @@ def _group(
     """One hit per canonical entity: its best-scoring visible row gives caption and snippet."""
     best: dict[str, tuple[Hit, float]] = {}
     for row in rows:
-        match = score_row(text, qkeys, row.names, row.body)
+        match = score_row(text, qkeys, row.names, row.body, row.name_keys)
         if match.score < MIN_SCORE:
             continue
         eid = canonical.get(row.entity_id, row.entity_id)
         found = best.get(eid)
         if found is None:
             hit = Hit(eid, row.schema, row.caption, match.score, [row.dataset],
-                      sorted(row.countries), _snippet(text, row, match.matched),
-                      list(match.matched))  # fmt: skip
+                      sorted(row.countries), "", list(match.matched), row=row)  # fmt: skip
             best[eid] = (hit, ranked[row.id])
             continue
         hit, rank = found
@@ -178,7 +181,7 @@ def _group(
         hit.countries = sorted({*hit.countries, *row.countries})
         if match.score > hit.score:
             hit.score, hit.caption, hit.schema = match.score, row.caption, row.schema
-            hit.snippet, hit.matched = _snippet(text, row, match.matched), list(match.matched)
+            hit.row, hit.matched = row, list(match.matched)
         best[eid] = (hit, max(rank, ranked[row.id]))
     return list(best.values())
 

@@ -38,6 +38,8 @@ class Hit:
     countries: list[str]
     snippet: str
     matched: list[str] = field(default_factory=list)
+    #: The index row the snippet comes from (internal; not part of the answer).
+    row: Any = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

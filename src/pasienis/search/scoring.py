@@ -10,7 +10,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from pasienis.model.names import name_similarity, name_tokens, token_keys, typo_variants
+from pasienis.model.names import key_similarity, name_tokens, token_keys, typo_variants
 from pasienis.model.plates import plate_similarity
 from pasienis.search.keys import PLATE_PROPS, value_keys
 
@@ -35,15 +35,25 @@ def _near(key: str, keys: set[str]) -> bool:
 
 
 def score_row(
-    text: str, qkeys: set[str], names: list[str], body: list[tuple[str, str, str]]
-) -> Match:
-    """Score names by :func:`name_similarity`, codes by key equality, plates by look-alikes."""
+    text: str, qkeys: set[str], names: list[str], body: list[tuple[str, str, str]],
+    name_keys: list[list[str]] | None = None,
+) -> Match:  # fmt: skip
+    """Score names by :func:`name_similarity`, codes by key equality, plates by look-alikes.
+
+    ``name_keys``: the names' token keys as the index stored them (saves transliterating).
+    """
     best, matched = 0.0, []
     if _HAS_LETTER.search(text):
-        for name in names:
-            s = name_similarity(text, name)
+        qtokens = token_keys(text)
+        for i, name in enumerate(names):
+            keys = (
+                name_keys[i] if name_keys is not None and i < len(name_keys) else token_keys(name)
+            )
+            s = key_similarity(qtokens, keys)
             if s > best + 1e-9:
                 best, matched = s, [f"name: {name}"]
+    if not any(k[0] in "icd" for k in qkeys):
+        return Match(best, tuple(matched))  # no code in the query: only names can match
     for prop, prop_type, value in body:
         keys = value_keys(prop, prop_type, value)
         if not keys & qkeys:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from pasienis.model.names import name_similarity
+from pasienis.model.names import name_similarity, token_keys, typo_variants
 from pasienis.model.plates import normalise_plate, plate_keys, plate_query_keys, plate_similarity
 from pasienis.search import identifier_keys, name_keys, name_query_keys
 
@@ -94,8 +94,21 @@ class Hit:
     matched: tuple[dict[str, Any], ...]
 
 
-def _entry_keys(entry: Entry) -> set[str]:
-    keys: set[str] = set(name_keys(entry.name)) if entry.name else set()
+def pair_keys(parts: list[str]) -> set[str]:
+    """Keys of every two name parts, each part also with one character deleted (so two
+    names within one edit in one part share a key, in any order)."""
+    keys: set[str] = set()
+    for i, a in enumerate(parts):
+        for b in parts[i + 1 :]:
+            for da in (a, *typo_variants(a)):
+                keys.add("|".join(sorted((da, b))))
+            for db in typo_variants(b):
+                keys.add("|".join(sorted((a, db))))
+    return keys
+
+
+def _entry_keys(entry: Entry, *, single: bool) -> set[str]:
+    keys: set[str] = set(name_keys(entry.name)) if entry.name and single else set()
     for id_type, value in entry.identifiers:
         if id_type == "plate":
             keys |= plate_keys(value)
@@ -113,25 +126,48 @@ class WatchIndex:
         #: Datasets of imported lists: their own records are the entries, not screened.
         self.imported_datasets = frozenset(e.dataset for e in entries if e.entity_id)
         self._by_key: dict[str, list[int]] = defaultdict(list)
+        #: Name parts of each entry (a one-part name is a candidate on one shared part).
+        self._parts = [len(token_keys(e.name)) if e.name else 0 for e in entries]
+        self._by_pair: dict[str, list[int]] = defaultdict(list)
         for i, entry in enumerate(entries):
-            for key in _entry_keys(entry):
+            for key in _entry_keys(entry, single=self._parts[i] <= 1):
                 self._by_key[key].append(i)
+            if self._parts[i] > 1:
+                for key in pair_keys(sorted(set(token_keys(entry.name or "")))):
+                    self._by_pair[key].append(i)
 
     def __len__(self) -> int:
         return len(self.entries)
 
-    def _candidates(self, subject: Subject) -> set[int]:
-        keys: set[str] = set()
-        for name in subject.names:
-            keys |= name_query_keys(name)
-        for plate in subject.plates:
-            keys |= plate_query_keys(plate)
-        for id_type, value in subject.identifiers:
-            keys |= identifier_keys(value, prop_type=id_type)
+    def _lookup(self, keys: set[str]) -> set[int]:
         found: set[int] = set()
         for key in keys:
             found.update(self._by_key.get(key, ()))
         return found
+
+    def _name_candidates(self, name: str) -> set[int]:
+        """Entries sharing two name parts, one of them within one edit (pair keys); a
+        one-part name is looked up by its part alone. A shared first name alone never makes a
+        candidate, which keeps screening against a 100,000-entry list fast."""
+        parts = sorted(set(token_keys(name)))
+        if len(parts) == 1:
+            found = self._lookup(name_query_keys(name))
+            return {i for i in found if self._parts[i] <= 1}
+        found: set[int] = set()
+        for key in pair_keys(parts):
+            found.update(self._by_pair.get(key, ()))
+        return found
+
+    def _candidates(self, subject: Subject) -> set[int]:
+        found: set[int] = set()
+        for name in subject.names:
+            found |= self._name_candidates(name)
+        keys: set[str] = set()
+        for plate in subject.plates:
+            keys |= plate_query_keys(plate)
+        for id_type, value in subject.identifiers:
+            keys |= identifier_keys(value, prop_type=id_type)
+        return found | self._lookup(keys)
 
     def screen(self, subject: Subject, *, today: date) -> list[Hit]:
         """Entries valid on the record's day that the subject matches, best first."""

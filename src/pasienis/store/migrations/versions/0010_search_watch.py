@@ -47,6 +47,9 @@ def upgrade() -> None:
             "names_folded", sa.Text(), nullable=False, comment="ASCII lower case of the names"
         ),
         sa.Column(
+            "name_keys", sa.Text(), nullable=False, comment="each name's token keys, one per line"
+        ),
+        sa.Column(
             "folded", sa.Text(), nullable=False, comment="ASCII lower case of names and body (FTS)"
         ),
         sa.Column(
