@@ -39,8 +39,12 @@ def test_kill_during_screening_loses_no_alert(sqlite_store: Store, tmp_path: Pat
     prov = Provenance("border", datetime(2026, 9, 1, tzinfo=UTC), run_id="run-big")
     with store.begin() as conn:
         create_list(conn, name="wanted", dataset="intel", owner="test")
-        add_entry(conn, list_ref="wanted", owner="test",
-                  body=EntryCreate(kind="person", name="Jonas Jonaitis", reason="wanted"))  # fmt: skip
+        add_entry(
+            conn,
+            list_ref="wanted",
+            owner="test",
+            body=EntryCreate(kind="person", name="Jonas Jonaitis", reason="wanted"),
+        )
         rows = []
         for i in range(RECORDS):
             name = "Jonaitis Jonas" if i % 2 == 0 else f"Petras Petraitis{i}"

@@ -129,6 +129,7 @@ class WatchIndex:
         #: Name parts of each entry (a one-part name is a candidate on one shared part).
         self._parts = [len(token_keys(e.name)) if e.name else 0 for e in entries]
         self._by_pair: dict[str, list[int]] = defaultdict(list)
+        self._births = [e.birth_date for e in entries]
         for i, entry in enumerate(entries):
             for key in _entry_keys(entry, single=self._parts[i] <= 1):
                 self._by_key[key].append(i)
@@ -162,6 +163,10 @@ class WatchIndex:
         found: set[int] = set()
         for name in subject.names:
             found |= self._name_candidates(name)
+        dobs = subject.birth_dates
+        if dobs and found:  # the scoring rule rejects namesakes born on another day: early
+            births = self._births
+            found = {i for i in found if births[i] is None or births[i] in dobs}
         keys: set[str] = set()
         for plate in subject.plates:
             keys |= plate_query_keys(plate)
