@@ -310,6 +310,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--skip-throughput", action="store_true")
     args, _ = parser.parse_known_args()
     settings = Settings()
     install_model(settings)
@@ -324,9 +325,13 @@ def main() -> None:
                 flush=True,
             )
             print("search quality:", json.dumps(search_quality(out, work)), flush=True)
-        print("screening throughput:", json.dumps(throughput(args.watchlist, 20_000)), flush=True)
-        qs = queries(args.entities, args.queries)
-        for engine in args.engines.split(","):
+        if not args.skip_throughput:
+            print(
+                "screening throughput:", json.dumps(throughput(args.watchlist, 20_000)), flush=True
+            )
+        engines = [e for e in args.engines.split(",") if e]
+        qs = queries(args.entities, args.queries) if engines else []
+        for engine in engines:
             print(
                 f"search latency {engine}:",
                 json.dumps(latency(engine, work, args.entities, qs, args.watchlist)),
