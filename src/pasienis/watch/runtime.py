@@ -43,6 +43,10 @@ async def _every(seconds: float, name: str, work: Callable[[], Any]) -> None:
 async def running(store: Store, settings: Settings, cache: IndexCache) -> AsyncIterator[None]:
     """Run the search indexer, the import screener and (if enabled) the MQTT subscriber."""
     datasets = list_datasets(settings)
+    if store.pinned is not None:
+        # A pinned store (tests) is one connection: background threads must not share it.
+        yield
+        return
     loops = [
         asyncio.create_task(
             _every(
