@@ -383,6 +383,48 @@ class Settings(BaseSettings):
         "after the leader.",
     )
 
+    search_require_purpose: bool = Field(
+        default=False,
+        description="Refuse a search (400) that states no purpose (X-Purpose header or "
+        "purpose parameter); every search is audited either way.",
+    )
+    search_index_interval_s: float = Field(
+        default=2.0,
+        description="How often the server indexes entities of newly completed imports for "
+        "search (it follows import.completed on the bus with a stored cursor); 0 turns it off.",
+    )
+    watch_name_threshold: float = Field(
+        default=0.88,
+        description="Lowest name score (0..1, pasienis.model.names) that raises a watchlist "
+        "alert for a person or company; measured in docs/benchmarks.md.",
+    )
+    watch_import_datasets: str = Field(
+        default="scenario_watchlist",
+        description="Comma-separated datasets whose imported entities form watchlists (one "
+        "watchlist per dataset, entries synced after each import).",
+    )
+    watch_screen_interval_s: float = Field(
+        default=1.0,
+        description="How often the server screens newly completed imports against the "
+        "watchlists (cursor stored with the alerts, so none is lost or repeated); 0 turns it off.",
+    )
+    watch_ws_poll_s: float = Field(
+        default=0.5,
+        description="How often the alerts WebSocket looks for new alerts written by any process.",
+    )
+    watch_mqtt_enabled: bool = Field(
+        default=False,
+        description="Subscribe to live plate reads from camera systems over MQTT.",
+    )
+    watch_mqtt_url: str = Field(
+        default="mqtt://127.0.0.1:1883",
+        description="MQTT broker for live plate reads (mqtt://user:password@host:port).",
+    )
+    watch_mqtt_topic: str = Field(
+        default="pasienis/plates/+/reads",
+        description="Topic filter of live plate reads; the + level is the camera source id.",
+    )
+
     @field_validator("sqlite_page_size")
     @classmethod
     def _page_size(cls, value: int) -> int:

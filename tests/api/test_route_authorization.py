@@ -40,7 +40,8 @@ EXPECTED_PUBLIC = {
 }
 # Device endpoints (phones) are public() to FastAPI because ops checks a per-device secret
 # in the handler (Traccar/OwnTracks cannot send our headers); ops' tests cover that check.
-DEVICE_PREFIXES = ("/api/positions", "/api/ops/ws/")
+# Camera sources (live plate reads) and the alerts WebSocket do the same; tests/watch covers them.
+DEVICE_PREFIXES = ("/api/positions", "/api/ops/ws/", "/api/watch/plate-reads", "/api/alerts/ws")
 # Routes every role may use, so no wrong role exists to test 403 with.
 EXPECTED_ANY_ROLE = {("GET", "/api/auth/me")}
 

@@ -12,6 +12,7 @@ from pasienis.api.access_log import install_access_log_redaction
 from pasienis.api.middleware import install_security
 from pasienis.api.problems import install_problem_handlers
 from pasienis.api.routers import (
+    alerts,
     audit,
     auth,
     documents,
@@ -26,12 +27,15 @@ from pasienis.api.routers import (
     ops_units,
     ops_ws,
     planning,
+    plate_reads,
     resolution,
     retention,
     schema,
+    search,
     system,
     users,
     violations,
+    watch,
 )
 from pasienis.api.sockets import SocketRegistry
 from pasienis.api.static import mount_web
@@ -51,6 +55,8 @@ from pasienis.resolve import INCREMENTAL_JOB, incremental_job, on_import_complet
 from pasienis.resolve import JOB_KIND as RESOLVE_JOB
 from pasienis.security.anchor import anchoring
 from pasienis.store import Store, open_store
+from pasienis.watch import IndexCache
+from pasienis.watch.runtime import running as intelligence_running
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
@@ -71,7 +77,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         unresolve = _app.state.bus.subscribe(
             "import.completed", on_import_completed(_app.state.jobs.submit)
         )
-        async with ops_running(ops), anchoring(the_store, settings):
+        async with (
+            ops_running(ops),
+            anchoring(the_store, settings),
+            intelligence_running(the_store, settings, watch_cache),
+        ):
             yield
         unsubscribe()
         unresolve()
@@ -96,6 +106,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     ops = app.state.ops = Ops(store=the_store, settings=settings)
     app.state.sockets = SocketRegistry()
     app.state.erasers = retention_erasers(settings)
+    watch_cache = app.state.watch_cache = IndexCache(name_threshold=settings.watch_name_threshold)
     install_problem_handlers(app)
     app.include_router(system.router)
     app.include_router(schema.router)
@@ -112,6 +123,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(documents.router)
     app.include_router(graph.router)
     app.include_router(resolution.router)
+    app.include_router(search.router)
+    app.include_router(watch.router)
+    app.include_router(alerts.router)
+    app.include_router(plate_reads.router)
     for ops_router in (ops_positions, ops_units, ops_tasks, ops_ws, ops_intercept):
         app.include_router(ops_router.router)
     mount_web(app)

@@ -28,11 +28,13 @@ from pasienis.cli import retention as retention_commands
 from pasienis.cli import routing as routing_commands
 from pasienis.cli import scenario as scenario_commands
 from pasienis.cli import schema as schema_commands
+from pasienis.cli import search as search_commands
 from pasienis.cli import serve as serve_commands
 from pasienis.cli import tasks as task_commands
 from pasienis.cli import units as unit_commands
 from pasienis.cli import users as user_commands
 from pasienis.cli import violations as violation_commands
+from pasienis.cli import watch as watch_commands
 from pasienis.errors import PasienisError
 
 app = typer.Typer(
@@ -65,6 +67,8 @@ app.command("ingest-docs")(document_commands.ingest_docs)
 app.add_typer(graph_commands.app, name="graph")
 app.command("resolve")(resolve_commands.resolve)
 app.command("review")(resolve_commands.review)
+app.add_typer(search_commands.app, name="search")
+app.add_typer(watch_commands.app, name="watch")
 
 err = Console(stderr=True)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from pasienis.jobs.models import bus_events
 from pasienis.store import Store
@@ -99,3 +99,9 @@ def events_since(
         query = query.where(bus_events.c.topic.in_(topics))
     rows = conn.execute(query.limit(limit))
     return [BusEvent(r.id, r.topic, r.payload or {}, r.published_at) for r in rows]
+
+
+def latest_event_id(conn: Connection) -> int:
+    """The cursor of the newest event (0 when none): a subscriber that wants only new events
+    starts here."""
+    return int(conn.execute(select(func.coalesce(func.max(bus_events.c.id), 0))).scalar() or 0)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 from rigour.text import ascii_text, levenshtein
@@ -26,11 +27,13 @@ __all__ = [
     "ENDINGS",
     "ascii_name",
     "fold_transliteration",
+    "key_similarity",
     "name_key",
     "name_similarity",
     "name_tokens",
     "strip_ending",
     "token_keys",
+    "typo_variants",
 ]
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -134,12 +137,33 @@ def _token_key(token: str) -> str:
 
 def token_keys(text: str) -> list[str]:
     """One key per name part: equal keys mean the parts may be the same name."""
-    return [_token_key(tok) for tok in name_tokens(text)]
+    return list(_text_keys(text))
+
+
+@lru_cache(maxsize=262_144)
+def _text_keys(text: str) -> tuple[str, ...]:
+    # Cached per whole text: search and screening score the same names over and over.
+    return tuple(_token_key(tok) for tok in name_tokens(text))
 
 
 def name_key(text: str) -> str:
     """The whole name's key, independent of part order (so swapped names are equal)."""
     return " ".join(sorted(token_keys(text)))
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance, counting one swap of adjacent letters as one edit.
+
+    Why not plain Levenshtein: "Jaknauskas" for "Jankauskas" is the commonest typing slip and
+    costs two there. rigour has no Damerau distance, and a full one is not needed: only a
+    distance of two can be a single swap, which this checks directly.
+    """
+    distance = levenshtein(a, b)
+    if distance == 2 and len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]:
+            return 1 if a[diff[1]] == b[diff[0]] else distance
+    return distance
 
 
 def name_similarity(left: str, right: str) -> float:
@@ -149,13 +173,33 @@ def name_similarity(left: str, right: str) -> float:
     scores 1 - edit distance / length. The mean over the shorter name's parts is returned,
     scaled down when one name has extra parts.
     """
-    a, b = token_keys(left), token_keys(right)
+    return key_similarity(_text_keys(left), _text_keys(right))
+
+
+def key_similarity(a: Sequence[str], b: Sequence[str]) -> float:
+    """:func:`name_similarity` on names already turned into :func:`token_keys` (an index
+    keeps the keys, so scoring a stored name does not transliterate it again)."""
     if not a or not b:
         return 0.0
     if len(a) > len(b):
         a, b = b, a
     total = 0.0
     for part in a:
-        best = max(1.0 - levenshtein(part, other) / max(len(part), len(other)) for other in b)
+        best = max(1.0 - _edits(part, other) / max(len(part), len(other)) for other in b)
         total += best
     return (total / len(a)) * (len(a) / len(b)) ** 0.5
+
+
+#: Keys shorter than this get no typo variants: deleting a letter of "jon" matches too much.
+_MIN_TYPO_KEY = 5
+
+
+def typo_variants(key: str) -> set[str]:
+    """The key with one character deleted at each position (symmetric-deletion typo keys).
+
+    Two keys within one edit (a letter missing, extra, replaced or swapped) share a variant or
+    one is the other's variant, so a typo is found by an index lookup. Short keys have none.
+    """
+    if len(key) < _MIN_TYPO_KEY or key.isdigit():
+        return set()
+    return {key[:i] + key[i + 1 :] for i in range(len(key))}

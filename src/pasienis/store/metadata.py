@@ -36,6 +36,8 @@ TABLE_MODULES: tuple[str, ...] = (
     "pasienis.documents.models",
     "pasienis.graph.models",
     "pasienis.resolve.models",
+    "pasienis.search.models",
+    "pasienis.watch.models",
 )
 
 

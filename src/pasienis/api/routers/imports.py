@@ -107,7 +107,9 @@ async def create_import(
             conn, dataset=target, acting=principal, classification=settings.default_classification
         )
     params: dict[str, Any] = {
-        "format": source_format, "dataset": dataset, "force": force,
+        "format": source_format,
+        "dataset": dataset,
+        "force": force,
         "batch_size": settings.ingest_batch_records,
         "defer_indexes_from": settings.ingest_defer_indexes_from,
         "writer_process_from": settings.ingest_writer_process_from,

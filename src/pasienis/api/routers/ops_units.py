@@ -75,8 +75,11 @@ def unit_track(
             conn, unit_id=unit["id"], since=since, until=until, good_only=good_only
         )
     # A crew's track is personal data about the officers: reading it is logged.
-    audit_read(request, "unit.track.read", query={"unit_id": unit["id"], "since": str(since),
-                                                   "until": str(until)})  # fmt: skip
+    audit_read(
+        request,
+        "unit.track.read",
+        query={"unit_id": unit["id"], "since": str(since), "until": str(until)},
+    )
     return track
 
 

@@ -173,3 +173,28 @@ class Dialect(Protocol):
 
     def estimate_rows(self, conn: Connection, table: str) -> int:
         """A cheap estimate of the table's row count (never a full scan of a large table)."""
+
+    # --- full-text search (pasienis.search) ------------------------------------------------
+    def fts_ddl(self) -> list[str]:
+        """DDL for the full-text side of ``search_entities`` (run by the search migration)."""
+
+    def drop_fts_ddl(self) -> list[str]:
+        """DDL that removes what :meth:`fts_ddl` created."""
+
+    def fts_replace(self, conn: Connection, rows: Sequence[tuple[int, str]]) -> None:
+        """(Re)index ``(search_entities.id, folded text)`` pairs in the full-text side."""
+
+    def fts_delete(self, conn: Connection, ids: Sequence[int]) -> None:
+        """Remove ``search_entities`` rows from the full-text side (before deleting them)."""
+
+    def fts_candidates(
+        self, conn: Connection, *, tokens: Sequence[str], datasets: Sequence[str], limit: int
+    ) -> list[tuple[int, float]]:
+        """``(row id, rank)`` of rows of ``datasets`` holding every token (the last as a
+        prefix), best first; rank is larger for better matches. Tokens are ``[a-z0-9]+``."""
+
+    def fuzzy_candidates(
+        self, conn: Connection, *, text: str, datasets: Sequence[str], limit: int
+    ) -> list[tuple[int, float]]:
+        """``(row id, similarity)`` by character trigrams of the names, where the engine has
+        them (PostgreSQL ``pg_trgm``); an empty list elsewhere (typo keys cover it)."""

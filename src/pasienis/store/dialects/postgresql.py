@@ -19,6 +19,7 @@ from pasienis.store.dialects.base import (
     convert_rows,
     require_aware,
 )
+from pasienis.store.dialects.postgresql_search import PostgreSQLSearch
 from pasienis.store.errors import StoreError
 
 _counter = itertools.count()
@@ -47,7 +48,7 @@ _SIZE_SQL = text(
 )
 
 
-class PostgreSQLDialect:
+class PostgreSQLDialect(PostgreSQLSearch):
     """The production engine."""
 
     name = "postgresql"

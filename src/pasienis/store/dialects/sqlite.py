@@ -19,6 +19,7 @@ from pasienis.store.dialects.base import (
     convert_batch,
     naive_utc_text,
 )
+from pasienis.store.dialects.sqlite_search import SQLiteSearch
 from pasienis.store.errors import StoreError
 
 #: Pragmas while :meth:`SQLiteDialect.index_build` runs (the previous values come back after):
@@ -45,7 +46,7 @@ PRAGMAS = (
 CHECKPOINT_BYTES = 100 * 1024 * 1024
 
 
-class SQLiteDialect:
+class SQLiteDialect(SQLiteSearch):
     """The embedded engine."""
 
     name = "sqlite"

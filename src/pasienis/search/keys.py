@@ -1,0 +1,128 @@
+"""Index keys of values: the one definition search and screening look names and codes up by.
+
+Why one module: an analyst's search and a watchlist screening must find the same records for
+the same name or number. Every key is a short prefixed string; two values may be the same
+when they share a key, and scoring decides afterwards (:mod:`pasienis.search.scoring`).
+
+``n:`` a name part's key and ``t:`` its typo variants (:mod:`pasienis.model.names`),
+``i:`` a normalised identifier (phone in E.164, IBAN, document or company code, VIN),
+``c:``/``d:`` a plate's look-alike and missing-character keys (:mod:`pasienis.model.plates`).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import phonenumbers
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+from pasienis.model.names import token_keys, typo_variants
+from pasienis.model.plates import normalise_plate, plate_keys, plate_query_keys
+
+__all__ = [
+    "IDENTIFIER_TYPES",
+    "compact_code",
+    "identifier_keys",
+    "name_keys",
+    "name_query_keys",
+    "phone_key",
+    "query_keys",
+    "value_keys",
+]
+
+#: FollowTheMoney property types whose values are codes rather than words.
+IDENTIFIER_TYPES = frozenset({"identifier", "phone", "iban", "email", "checksum"})
+#: Properties that hold a vehicle plate (plate keys as well as the identifier key).
+PLATE_PROPS = frozenset({"registrationNumber", "plate"})
+_CODE = re.compile(r"[^0-9A-Z@.]+")
+_HAS_DIGIT = re.compile(r"\d")
+_MIN_CODE = 4
+
+
+def compact_code(value: str) -> str:
+    """Upper case without spaces, dashes, slashes or dots (``LT12 1000`` → ``LT121000``)."""
+    return _CODE.sub("", value.upper()).replace(".", "")
+
+
+@lru_cache(maxsize=65_536)
+def phone_key(value: str, region: str = "LT") -> str | None:
+    """E.164 form of a phone number written in any notation (``861234567`` → ``+37061234567``)."""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _iban_key(value: str) -> str | None:
+    try:
+        return str(IBAN(value).compact)
+    except (SchwiftyException, ValueError):
+        return None
+
+
+def identifier_keys(value: str, *, prop_type: str = "identifier", region: str = "LT") -> set[str]:
+    """``i:`` keys of an identifier: its compact form, plus E.164 or IBAN when it parses."""
+    keys: set[str] = set()
+    code = compact_code(value)
+    if len(code) >= _MIN_CODE:
+        keys.add(f"i:{code}")
+    if prop_type == "phone" or (prop_type == "identifier" and value.strip().startswith("+")):
+        phone = phone_key(value, region)
+        if phone:
+            keys.add(f"i:{phone}")
+    if prop_type in {"iban", "identifier"} and len(code) >= 15:
+        iban = _iban_key(code)
+        if iban:
+            keys.add(f"i:{iban}")
+    return keys
+
+
+@lru_cache(maxsize=262_144)
+def name_keys(text: str) -> frozenset[str]:
+    """Keys a stored name is indexed under: each part's key and its typo variants."""
+    keys: set[str] = set()
+    for key in token_keys(text):
+        keys.add(f"n:{key}")
+        keys.update(f"t:{v}" for v in typo_variants(key))
+    return frozenset(keys)
+
+
+def name_query_keys(text: str) -> set[str]:
+    """Keys to look a typed name up by: a part, or any one-edit variant of it."""
+    keys: set[str] = set()
+    for key in token_keys(text):
+        variants = typo_variants(key)
+        keys.update((f"n:{key}", f"t:{key}"))
+        for v in variants:
+            keys.update((f"n:{v}", f"t:{v}"))
+    return keys
+
+
+def value_keys(prop: str, prop_type: str, value: str, *, region: str = "LT") -> set[str]:
+    """Keys of one stored property value (empty for free text, dates, countries...)."""
+    if prop_type == "name":
+        return set(name_keys(value))
+    if prop in PLATE_PROPS:
+        return plate_keys(value) | identifier_keys(normalise_plate(value))
+    if prop_type in IDENTIFIER_TYPES:
+        return identifier_keys(value, prop_type=prop_type, region=region)
+    return set()
+
+
+def query_keys(text: str, *, region: str = "LT") -> set[str]:
+    """Every key a query may match: as a name, and (when it has digits) as a code or plate."""
+    keys = name_query_keys(text)
+    if _HAS_DIGIT.search(text):
+        keys |= identifier_keys(text, prop_type="identifier", region=region)
+        phone = phone_key(text, region)
+        if phone:
+            keys.add(f"i:{phone}")
+        compact = compact_code(text)
+        if 4 <= len(compact) <= 12:
+            keys |= plate_query_keys(compact)
+    return keys

@@ -1,0 +1,213 @@
+"""Run a search: candidates by key lookup and full text, scored, grouped, faceted, paged.
+
+Every candidate query carries the caller's datasets, so rows of other compartments never
+contribute a candidate, a snippet or a facet count. Candidate sets are bounded
+(``CANDIDATES`` per source); ``total`` and facets count the scored candidates, and
+``truncated`` says when a source hit its bound.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, or_, select
+
+from pasienis.model.models import resolver
+from pasienis.model.names import ascii_name
+from pasienis.search.errors import QueryError
+from pasienis.search.indexer import parse_body_line
+from pasienis.search.keys import query_keys
+from pasienis.search.models import search_entities, search_keys
+from pasienis.search.schemas import MAX_LIMIT, MAX_QUERY_LENGTH, Hit, SearchQuery, SearchResult
+from pasienis.search.scoring import highlight, score_row
+from pasienis.store import Store
+
+CANDIDATES = 60
+#: Hits scoring below this are noise (a shared first name alone scores about 0.5).
+MIN_SCORE = 0.3
+MAX_TOKENS = 12
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+@dataclass
+class _Row:
+    id: int
+    entity_id: str
+    dataset: str
+    schema: str
+    caption: str
+    names: list[str]
+    body: list[tuple[str, str, str]]
+    countries: list[str]
+    name_keys: list[list[str]]
+
+
+def check_query(query: SearchQuery) -> list[str]:
+    """Validate and return the query's folded tokens; a clear 400 for what cannot run."""
+    text = query.text.strip()
+    if not text:
+        raise QueryError("the search query is empty", hint="type a name, a number or a plate")
+    if len(text) > MAX_QUERY_LENGTH:
+        raise QueryError(
+            f"the search query is {len(text)} characters long; at most {MAX_QUERY_LENGTH}"
+        )
+    if not 1 <= query.limit <= MAX_LIMIT or query.offset < 0:
+        raise QueryError(f"limit must be 1..{MAX_LIMIT} and offset ≥ 0")
+    if query.date_from and query.date_to and query.date_from > query.date_to:
+        raise QueryError("date_from is after date_to")
+    tokens = _TOKEN.findall(ascii_name(text))
+    if not tokens:
+        raise QueryError(
+            "the search query has no letters or digits", hint="punctuation alone finds nothing"
+        )
+    return tokens[:MAX_TOKENS]
+
+
+def _filters(query: SearchQuery) -> list:
+    t = search_entities.c
+    where = []
+    if query.schemas:
+        where.append(t.schema.in_(list(query.schemas)))
+    if query.countries:
+        where.append(or_(*(t.countries.like(f"% {c.lower()} %") for c in query.countries)))
+    if query.date_from:
+        where.append(t.date_max >= query.date_from.isoformat())
+    if query.date_to:
+        where.append(t.date_min <= query.date_to.isoformat())
+    return where
+
+
+def _key_candidates(
+    conn: Connection, keys: set[str], datasets: list[str], where: list
+) -> list[tuple[int, float]]:
+    hits = func.count().label("hits")
+    q = (
+        select(search_keys.c.row_id, hits)
+        .where(search_keys.c.key.in_(sorted(keys)), search_keys.c.dataset.in_(datasets))
+        .group_by(search_keys.c.row_id)
+        .order_by(hits.desc())
+        .limit(CANDIDATES)
+    )
+    if where:
+        q = q.join(search_entities, search_entities.c.id == search_keys.c.row_id).where(*where)
+    return [(int(r[0]), float(r[1])) for r in conn.execute(q)]
+
+
+def _load(conn: Connection, ids: Iterable[int], where: list) -> list[_Row]:
+    t = search_entities.c
+    cols = (t.id, t.entity_id, t.dataset, t.schema, t.caption, t.names, t.body, t.countries,
+            t.name_keys)  # fmt: skip
+    rows: list[_Row] = []
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), 500):
+        q = select(*cols).where(t.id.in_(ids[start : start + 500]), *where)
+        for r in conn.execute(q):
+            body = [parse_body_line(b) for b in r.body.split("\n") if b]
+            names = [n for n in r.names.split("\n") if n]
+            keys = [line.split() for line in r.name_keys.split("\n")] if names else []
+            rows.append(_Row(r.id, r.entity_id, r.dataset, r.schema, r.caption, names, body,
+                             r.countries.split(), keys))  # fmt: skip
+    return rows
+
+
+def _canonical(conn: Connection, entity_ids: Sequence[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    ids = sorted(set(entity_ids))
+    for start in range(0, len(ids), 500):
+        q = select(resolver.c.entity_id, resolver.c.canonical_id).where(
+            resolver.c.entity_id.in_(ids[start : start + 500])
+        )
+        found.update(dict(conn.execute(q).all()))  # type: ignore[arg-type]
+    return found
+
+
+def search(
+    store: Store, conn: Connection, query: SearchQuery, *, datasets: Iterable[str]
+) -> SearchResult:
+    """Search the index as a caller who may read ``datasets`` (compartments)."""
+    tokens = check_query(query)
+    visible = sorted(set(datasets) & set(query.datasets) if query.datasets else set(datasets))
+    if not visible:
+        return SearchResult(query=query, total=0, hits=[], facets=_facets([]))
+    where = _filters(query)
+    qkeys = query_keys(query.text)
+    ranked: dict[int, float] = defaultdict(float)
+    sources = [
+        _key_candidates(conn, qkeys, visible, where),
+        store.dialect.fts_candidates(conn, tokens=tokens, datasets=visible, limit=CANDIDATES),  # type: ignore[attr-defined]
+        store.dialect.fuzzy_candidates(  # type: ignore[attr-defined]
+            conn, text=" ".join(tokens), datasets=visible, limit=CANDIDATES
+        ),
+    ]
+    for found in sources:
+        for row_id, rank in found:
+            ranked[row_id] = max(ranked[row_id], rank)
+    truncated = any(len(found) >= CANDIDATES for found in sources)
+    rows = _load(conn, ranked, where)
+    canonical = _canonical(conn, [r.entity_id for r in rows])
+    hits = _group(query.text, qkeys, rows, ranked, canonical)
+    hits.sort(key=lambda h: (-h[0].score, -h[1], h[0].entity_id))
+    page = [h for h, _ in hits[query.offset : query.offset + query.limit]]
+    for hit in page:  # snippets only for the hits shown: highlighting is the costly part
+        hit.snippet = _snippet(query.text, hit.row, hit.matched)
+    return SearchResult(
+        query=query, total=len(hits), hits=page, facets=_facets([h for h, _ in hits]),
+        truncated=truncated,
+    )  # fmt: skip
+
+
+def _group(
+    text: str, qkeys: set[str], rows: list[_Row], ranked: dict[int, float],
+    canonical: dict[str, str],
+) -> list[tuple[Hit, float]]:  # fmt: skip
+    """One hit per canonical entity: its best-scoring visible row gives caption and snippet."""
+    best: dict[str, tuple[Hit, float]] = {}
+    for row in rows:
+        match = score_row(text, qkeys, row.names, row.body, row.name_keys)
+        if match.score < MIN_SCORE:
+            continue
+        eid = canonical.get(row.entity_id, row.entity_id)
+        found = best.get(eid)
+        if found is None:
+            hit = Hit(eid, row.schema, row.caption, match.score, [row.dataset],
+                      sorted(row.countries), "", list(match.matched), row=row)  # fmt: skip
+            best[eid] = (hit, ranked[row.id])
+            continue
+        hit, rank = found
+        hit.datasets = sorted({*hit.datasets, row.dataset})
+        hit.countries = sorted({*hit.countries, *row.countries})
+        if match.score > hit.score:
+            hit.score, hit.caption, hit.schema = match.score, row.caption, row.schema
+            hit.row, hit.matched = row, list(match.matched)
+        best[eid] = (hit, max(rank, ranked[row.id]))
+    return list(best.values())
+
+
+def _snippet(text: str, row: _Row, matched: Sequence[str]) -> str:
+    """The names and the matched value, highlighted; only this row's (dataset's) values."""
+    parts = [highlight(n, text) for n in row.names[:3]]
+    for m in matched:
+        if not m.startswith("name: "):
+            parts.append(highlight(m, text))
+    if not parts:
+        parts = [highlight(f"{p}: {v}", text) for p, _, v in row.body[:3]]
+    return " · ".join(parts)
+
+
+def _facets(hits: list[Hit]) -> dict[str, dict[str, int]]:
+    schema, country, dataset = Counter[str](), Counter[str](), Counter[str]()
+    for h in hits:
+        schema[h.schema] += 1
+        country.update(h.countries)
+        dataset.update(h.datasets)
+    return {
+        "schema": dict(schema.most_common()),
+        "country": dict(country.most_common()),
+        "dataset": dict(dataset.most_common()),
+    }
+
+
+__all__ = ["CANDIDATES", "MIN_SCORE", "check_query", "search"]

@@ -1,0 +1,127 @@
+"""Search on both engines: name variants, codes, plates, compartments, filters, bad input."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from tests.search.search_helpers import put
+
+from pasienis.search import QueryError, SearchQuery, delete_entities, purge_dataset, search
+from pasienis.store import Store
+
+ALL = ("border", "tax", "register")
+
+
+@pytest.fixture
+def world(store: Store) -> Store:
+    put(store, "p-ivanov", "Person", {"name": "Aleksandras Ivanovas", "nationality": "lt",
+        "birthDate": "1980-02-03", "phone": "+370 612 34567"}, "border")  # fmt: skip
+    put(store, "p-zuk", "Person", {"name": "Tomas Žukauskas", "nationality": "lt"}, "border")
+    put(store, "p-kaz", "Person", {"name": "Jonas Kazlauskas", "birthDate": "1990-01-01"}, "tax")
+    put(store, "p-other", "Person", {"name": "Jonas Petrauskas", "nationality": "pl"}, "border")
+    put(store, "v-kdl", "Vehicle", {"registrationNumber": "KDL 482", "country": "lt"}, "border")
+    put(store, "c-acme", "Company", {"name": "UAB Acme Logistika",
+        "registrationNumber": "302123456", "country": "lt"}, "register")  # fmt: skip
+    put(store, "b-acct", "BankAccount", {"iban": "LT121000011101001000"}, "register")
+    return store
+
+
+def run(store: Store, text: str, datasets: tuple[str, ...] = ALL, **kw) -> list[str]:  # type: ignore[no-untyped-def]
+    with store.read() as conn:
+        result = search(store, conn, SearchQuery(text=text, **kw), datasets=datasets)
+    return [h.entity_id for h in result.hits]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Александр Иванов",  # Cyrillic
+        "Aleksandr Ivanov",  # transliteration
+        "Ivanovas Aleksandras",  # swapped
+        "Ivanovui",  # Lithuanian dative
+        "Aleksandras Ivanvas",  # typo
+        "ALEKSANDRAS IVANOVAS",
+    ],
+)
+def test_name_variants_find_the_person_first(world: Store, text: str) -> None:
+    assert run(world, text)[0] == "p-ivanov"
+
+
+def test_diacritics_and_female_forms(world: Store) -> None:
+    assert run(world, "Zukauskas")[0] == "p-zuk"
+    assert run(world, "Žukauskienė")[0] == "p-zuk"
+
+
+@pytest.mark.parametrize("text", ["861234567", "+37061234567", "+370 612 34567"])
+def test_phone_in_any_notation(world: Store, text: str) -> None:
+    assert run(world, text)[0] == "p-ivanov"
+
+
+@pytest.mark.parametrize("text", ["KDL482", "KDL4B2", "KDL 48", "KD1482"])
+def test_plate_look_alikes_and_missing_characters(world: Store, text: str) -> None:
+    assert run(world, text)[0] == "v-kdl"
+
+
+def test_iban_and_company_code(world: Store) -> None:
+    assert run(world, "LT12 1000 0111 0100 1000")[0] == "b-acct"
+    assert run(world, "302 123 456")[0] == "c-acme"
+
+
+def test_compartments_limit_hits_snippets_and_facets(world: Store) -> None:
+    put(world, "p-ivanov", "Person", {"name": "Ivanov Secret", "notes": "tax secret"}, "tax")
+    with world.read() as conn:
+        result = search(world, conn, SearchQuery(text="Ivanov"), datasets=("border",))
+    hit = result.hits[0]
+    assert hit.entity_id == "p-ivanov"
+    assert hit.datasets == ["border"]
+    assert "Secret" not in hit.snippet
+    assert result.facets["dataset"] == {"border": 1}
+    assert run(world, "Kazlauskas", datasets=("border",)) == []
+    assert run(world, "Kazlauskas", datasets=()) == []
+
+
+def test_snippet_highlights_the_matching_words(world: Store) -> None:
+    with world.read() as conn:
+        result = search(world, conn, SearchQuery(text="Ivanov"), datasets=ALL)
+    assert "<mark>Ivanovas</mark>" in result.hits[0].snippet
+    assert "<mark>Aleksandras</mark>" not in result.hits[0].snippet
+
+
+def test_filters_facets_and_paging(world: Store) -> None:
+    assert run(world, "Jonas", schemas=("Person",), countries=("pl",)) == ["p-other"]
+    assert run(world, "Jonas", datasets=ALL, date_from=date(1989, 1, 1)) == ["p-kaz"]
+    with world.read() as conn:
+        result = search(world, conn, SearchQuery(text="Jonas", limit=1), datasets=ALL)
+        second = search(world, conn, SearchQuery(text="Jonas", limit=1, offset=1), datasets=ALL)
+    assert result.total == 2
+    assert result.facets["schema"] == {"Person": 2}
+    assert {result.hits[0].entity_id, second.hits[0].entity_id} == {"p-kaz", "p-other"}
+
+
+@pytest.mark.parametrize(
+    "text", ['"Ivanov', "Ivanov*", "NEAR(Ivanov Aleksandr)", "-Ivanov", "Ivanov AND OR NOT",
+             "Иванов Aleksandras", "Ivanov'); DROP TABLE search_entities; --", "ivanov:*"]
+)  # fmt: skip
+def test_fts_syntax_and_mixed_scripts_are_just_words(world: Store, text: str) -> None:
+    assert run(world, text)[0] == "p-ivanov"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * 300, "***", '"'])
+def test_empty_huge_and_wordless_queries_are_clear_errors(world: Store, text: str) -> None:
+    with pytest.raises(QueryError):
+        run(world, text)
+
+
+def test_erasure_removes_from_the_index(world: Store) -> None:
+    with world.begin() as conn:
+        assert delete_entities(world, conn, ["p-ivanov"]) == 1
+        assert purge_dataset(world, conn, "register") == 2
+    assert run(world, "Ivanov") == []
+    assert run(world, "Acme") == []
+    assert run(world, "Kazlauskas") == ["p-kaz"]
+
+
+def test_reindexing_an_entity_is_idempotent(world: Store) -> None:
+    put(world, "p-zuk", "Person", {"name": "Tomas Žukauskas", "nationality": "lt"}, "border")
+    assert run(world, "Žukauskas") == ["p-zuk"]
