@@ -313,3 +313,28 @@ def test_erasure_walks_every_batch(
         left = set(conn.execute(select(statements.c.entity_id)).scalars())
         assert left == {KEPT, OTHER}
         assert _ids(conn, plate_reads) == {make_id("register", "R-NEW")}
+
+
+def test_erased_statements_leave_the_real_search_index(
+    store: Store, base_settings: Settings
+) -> None:
+    """The deployment's own follower (api/wiring.py) keeps the search index in step."""
+    from pasienis.search import SearchQuery, index_entities, search
+
+    fill(store)
+    erasers = retention_erasers(base_settings, store)
+    with store.begin() as conn:
+        index_entities(store, conn, [GONE, KEPT, OTHER])
+        retention.set_policy(conn, scope_kind="dataset", scope="border", period_days=180,
+                             review_every_days=365, basis=None, actor="dpo",
+                             erasers=erasers)  # fmt: skip
+    every = ("border", "register")
+    with store.read() as conn:
+        before = search(store, conn, SearchQuery(text="Jonas Senas"), datasets=every)
+    assert GONE in {hit.entity_id for hit in before.hits}
+    retention.apply(store, erasers, actor="dpo")
+    with store.read() as conn:
+        after = search(store, conn, SearchQuery(text="Jonas Senas"), datasets=every)
+        kept = search(store, conn, SearchQuery(text="Ona Mišri"), datasets=every)
+    assert GONE not in {hit.entity_id for hit in after.hits}
+    assert KEPT in {hit.entity_id for hit in kept.hits}

@@ -43,7 +43,7 @@ def status_command(
     """Every dataset and table: period, cutoff, what has expired, when it is reviewed."""
     cfg = settings()
     with opened_store(cfg, model=False) as store, store.read() as conn:
-        rows = retention.status(conn, retention_erasers(cfg))
+        rows = retention.status(conn, retention_erasers(cfg, store))
     if as_json:
         for row in rows:
             typer.echo(json.dumps(row.to_dict(), default=str))
@@ -58,7 +58,7 @@ def reviews_command(
     """The review queue: scopes without a period, with data past it, or due for review."""
     cfg = settings()
     with opened_store(cfg, model=False) as store, store.read() as conn:
-        rows = retention.review_queue(conn, retention_erasers(cfg))
+        rows = retention.review_queue(conn, retention_erasers(cfg, store))
     if as_json:
         for row in rows:
             typer.echo(json.dumps(row.to_dict(), default=str))
@@ -82,7 +82,7 @@ def set_command(
         policy = retention.set_policy(
             conn, scope_kind=kind, scope=scope, period_days=days,
             review_every_days=review_days or cfg.retention_review_days, basis=basis,
-            actor=ACTOR, erasers=retention_erasers(cfg),
+            actor=ACTOR, erasers=retention_erasers(cfg, store),
         )  # fmt: skip
     out.print(
         f"{kind} {scope}: kept {days} days, next review {policy['next_review_at']:%Y-%m-%d}",
@@ -121,7 +121,7 @@ def apply_command(
     """Erase the data past its retention period (each scope audited, without personal data)."""
     cfg = settings()
     with opened_store(cfg, model=False) as store:
-        report = retention.apply(store, retention_erasers(cfg), actor=ACTOR, dry_run=dry_run)
+        report = retention.apply(store, retention_erasers(cfg, store), actor=ACTOR, dry_run=dry_run)
     if not report:
         out.print("nothing past its retention period")
     for item in report:
