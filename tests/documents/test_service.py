@@ -266,3 +266,22 @@ def test_namesake_companies_told_apart_by_the_account_mentioned(
     company = next(m for m in found if m["kind"] == "company")
     assert company["entity_id"] == make_id("lt-company", "2")
     assert company["method"] == "store+context"
+
+
+def test_a_phone_finds_the_reports_that_mention_it_in_search(
+    store: Store, tmp_path, options
+) -> None:  # type: ignore[no-untyped-def]
+    """`pasienis search +37061234567` lists the report: documents are indexed as they land."""
+    from pasienis.search import SearchQuery, search
+
+    (tmp_path / "a.txt").write_text("Skambino numeriu +370 612 34567 vakare, prie Medininkų.\n")
+    (tmp_path / "b.txt").write_text("Nothing here but the weather report for Tuesday.\n")
+    report = ingest_paths(store, [tmp_path / "a.txt", tmp_path / "b.txt"], options=options)
+    ids = {Path(d["file"]).name: d["id"] for d in report.documents}
+    with store.read() as conn:
+        by_phone = search(store, conn, SearchQuery(text="861234567"), datasets=["reports_a"])
+        hidden = search(store, conn, SearchQuery(text="+37061234567"), datasets=["other"])
+    found = {hit.entity_id for hit in by_phone.hits}
+    assert ids["a.txt"] in found
+    assert ids["b.txt"] not in found
+    assert hidden.total == 0

@@ -25,6 +25,8 @@ from pasienis.documents.models import documents, mentions
 from pasienis.documents.options import Options
 from pasienis.documents.processing import Node, build_node, node_rows
 from pasienis.model import make_id, write_statements
+from pasienis.model.models import STATEMENT_COLUMNS
+from pasienis.search import index_entities
 from pasienis.security import ensure_datasets
 from pasienis.store import OnConflict, Store
 
@@ -78,6 +80,9 @@ def document_id(dataset: str, digest: str, parent: Node | None, name: str) -> st
     if parent is None:
         return make_id("document", dataset, digest)
     return make_id("document", dataset, parent.id, name, digest)
+
+
+ENTITY_ID = STATEMENT_COLUMNS.index("entity_id")
 
 
 class Batch:
@@ -177,6 +182,9 @@ class Batch:
                                        [tuple(r.values()) for r in mention_rows],
                                        on_conflict=OnConflict.IGNORE)  # fmt: skip
             write_statements(self.store, conn, rows.rows)
+            # Searchable at once, in the same transaction: the documents (their text and the
+            # identifiers they mention) and the entities they created or linked.
+            index_entities(self.store, conn, {row[ENTITY_ID] for row in rows.rows})
         for node, row in zip(nodes, doc_rows, strict=True):
             self.report.documents.append(node.summary(row))
 
