@@ -15,9 +15,9 @@ from pasienis.security import Role
 from pasienis.security.provision import provision
 from pasienis.store import Store
 
-CSV = (
-    "id;name;born;amount\n1;Jonas;1980.02.01;12,5\n2;Ona Žukauskienė;1985.03.04;3,25\n"
-).encode("cp1257")
+CSV = ("id;name;born;amount\n1;Jonas;1980.02.01;12,5\n2;Ona Žukauskienė;1985.03.04;3,25\n").encode(
+    "cp1257"
+)
 MAPPING = """
 dataset: people
 source: {format: csv, encoding: cp1257, delimiter: ";"}

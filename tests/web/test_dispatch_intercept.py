@@ -19,6 +19,7 @@ from pasienis.ingest import load_mapping, run_import
 from pasienis.ingest.mappings.scenario import FOLDER
 from pasienis.model.events import plate_reads
 from pasienis.scenario import generate
+from pasienis.security.compartments import register_dataset
 from pasienis.store import open_store
 
 pytestmark = pytest.mark.browser
@@ -48,6 +49,7 @@ def load_live_read(site: Site, scenario: Path) -> None:
                 id="live-read-1", occurred_at=datetime.now(UTC) - timedelta(minutes=1),
                 lat=CAM_A3_02[0], lon=CAM_A3_02[1], dataset="anpr-live",
                 camera_id="CAM-A3-02", plate="KLM482", confidence=0.97))  # fmt: skip
+            register_dataset(conn, name="anpr-live")  # plate reads are read through grants
     finally:
         store.dispose()
 

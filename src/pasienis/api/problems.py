@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError as PydanticValidationError
 from starlette.exceptions import HTTPException
 
 from pasienis.errors import PasienisError
@@ -36,6 +37,12 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return validation_problem(exc.errors())
+
+    @app.exception_handler(PydanticValidationError)
+    async def _invalid_model(_request: Request, exc: PydanticValidationError) -> JSONResponse:
+        # A model a route builds from its query (graph filters, analysis options) refused
+        # the input: the caller's mistake, answered like a schema mismatch, never a 500.
         return validation_problem(exc.errors())
 
     @app.exception_handler(HTTPException)

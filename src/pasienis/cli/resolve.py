@@ -64,8 +64,11 @@ def resolve(
     seed: int = typer.Option(42, help="Seed of u-probability sampling (reproducible runs)."),
     max_pairs: float = typer.Option(3e5, help="Random pairs sampled for u-probabilities."),
     engine: str = typer.Option("duckdb", help="duckdb (embedded) or spark."),
-    pending: bool = typer.Option(False, "--pending", help="Only resolve finished imports "
-                                 "incrementally with the saved models."),
+    pending: bool = typer.Option(
+        False,
+        "--pending",
+        help="Only resolve finished imports incrementally with the saved models.",
+    ),
     user: str | None = typer.Option(None, "--user", help="Recorded as who ran it."),
 ) -> None:
     """Resolve persons, companies and vehicles: merge sure pairs, queue the grey zone."""

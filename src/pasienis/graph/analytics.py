@@ -51,6 +51,9 @@ def to_networkit(local: Local, *, weighted: bool = True):
     uniq, inverse = np.unique(key, return_inverse=True)
     w = np.bincount(inverse, weights=local.w, minlength=len(uniq)) if weighted else \
         np.ones(len(uniq))  # fmt: skip
+    w = np.ascontiguousarray(
+        w, dtype=np.float64
+    )  # networkit takes float64 (an empty bincount is int)
     u, v = (uniq // max(n, 1)).astype(np.int64), (uniq % max(n, 1)).astype(np.int64)
     return nk.GraphFromCoo((w, (u, v)), n, directed=False, weighted=weighted)
 

@@ -34,12 +34,14 @@ def name_comparison() -> cl.CustomComparison:
             cll.NullLevel("name_key"),
             # A rare name agreeing says more than a common one (term-frequency adjustment).
             cll.ExactMatchLevel("name_key", term_frequency_adjustments=True).configure(
-                label_for_charts="name keys equal"),
+                label_for_charts="name keys equal"
+            ),
             cll.DamerauLevenshteinLevel("name_key", 1),
             cll.JaroWinklerLevel("name_key", 0.94),
             cll.JaroWinklerLevel("name_fold", 0.9),
-            cll.And(cll.JaroWinklerLevel("tok_a", 0.88), cll.JaroWinklerLevel("tok_b", 0.88))
-            .configure(label_for_charts="both name parts similar"),
+            cll.And(
+                cll.JaroWinklerLevel("tok_a", 0.88), cll.JaroWinklerLevel("tok_b", 0.88)
+            ).configure(label_for_charts="both name parts similar"),
             cll.JaroWinklerLevel("name_key", 0.85),
             _custom(
                 "tok_a_l = tok_a_r or tok_b_l = tok_b_r or tok_a_l = tok_b_r or tok_b_l = tok_a_r",
@@ -95,8 +97,11 @@ def identifier_comparison(
             label_for_charts="equal after look-alike folding"))  # fmt: skip
     levels += [cll.DamerauLevenshteinLevel(column, 1), cll.DamerauLevenshteinLevel(column, 2)]
     if registry:
-        levels.append(cll.ElseLevel().configure(
-            m_probability=0.001, fix_m_probability=True, label_for_charts="different codes"))
+        levels.append(
+            cll.ElseLevel().configure(
+                m_probability=0.001, fix_m_probability=True, label_for_charts="different codes"
+            )
+        )
     else:
         levels.append(cll.ElseLevel())
     return cl.CustomComparison(levels, output_column_name=column)
@@ -115,8 +120,10 @@ def email_comparison() -> cl.CustomComparison:
         [
             cll.NullLevel("email"),
             cll.ExactMatchLevel("email"),
-            _custom("regexp_extract(email_l, '^[^@]+', 0) = regexp_extract(email_r, '^[^@]+', 0)",
-                    "same user name"),
+            _custom(
+                "regexp_extract(email_l, '^[^@]+', 0) = regexp_extract(email_r, '^[^@]+', 0)",
+                "same user name",
+            ),
             cll.JaroWinklerLevel("email", 0.88),
             cll.ElseLevel(),
         ],

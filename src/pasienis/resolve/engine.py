@@ -162,9 +162,9 @@ def train(
     return linker, warnings
 
 
-def load(engine: Engine, model: dict[str, Any], frames: dict[str, pd.DataFrame]) -> tuple[
-    Linker, list[Any]
-]:
+def load(
+    engine: Engine, model: dict[str, Any], frames: dict[str, pd.DataFrame]
+) -> tuple[Linker, list[Any]]:
     """A linker with a saved model over registered frames (for incremental scoring)."""
     from splink import Linker
 
@@ -179,8 +179,14 @@ def load(engine: Engine, model: dict[str, Any], frames: dict[str, pd.DataFrame])
 
 
 def _tf_columns(model: dict[str, Any]) -> list[str]:
-    return sorted({lv["tf_adjustment_column"] for comp in model.get("comparisons", [])
-                   for lv in comp["comparison_levels"] if lv.get("tf_adjustment_column")})
+    return sorted(
+        {
+            lv["tf_adjustment_column"]
+            for comp in model.get("comparisons", [])
+            for lv in comp["comparison_levels"]
+            if lv.get("tf_adjustment_column")
+        }
+    )
 
 
 def model_json(linker: Linker) -> dict[str, Any]:

@@ -28,9 +28,7 @@ def _statement_rows(
 ) -> Iterator[Any]:
     base = select(
         statements.c.entity_id, statements.c.prop, statements.c.value, statements.c.dataset
-    ).where(
-        statements.c.schema.in_(kind.schemata), statements.c.prop.in_([*kind.props, "id"])
-    )
+    ).where(statements.c.schema.in_(kind.schemata), statements.c.prop.in_([*kind.props, "id"]))
     if run_id is not None:
         ids = select(statements.c.entity_id).where(
             statements.c.run_id == run_id, statements.c.schema.in_(kind.schemata)
@@ -92,9 +90,7 @@ def save_features(
     """Write feature rows (the incremental path's blocking index); batch runs replace all."""
     if replace_all:
         conn.execute(delete(resolution_features).where(resolution_features.c.kind == kind))
-    tuples = [
-        (*(r[c] for c in ROW_COLUMNS[:-1]), run_id) for r in rows
-    ]
+    tuples = [(*(r[c] for c in ROW_COLUMNS[:-1]), run_id) for r in rows]
     if not replace_all and tuples:
         ids = [t[0] for t in tuples]
         for start in range(0, len(ids), _CHUNK):

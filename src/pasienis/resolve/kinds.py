@@ -99,8 +99,11 @@ KINDS: dict[str, Kind] = {
             "name": (("name", _keep), ("alias", _keep)),
             "dob": (("birthDate", iso_date),),
             "id1": (("passportNumber", identifier), ("idNumber", identifier)),
-            "id2": (("idNumber", personal_code), ("taxNumber", personal_code),
-                    ("innCode", identifier)),
+            "id2": (
+                ("idNumber", personal_code),
+                ("taxNumber", personal_code),
+                ("innCode", identifier),
+            ),
             "country": (("nationality", _keep), ("citizenship", _keep), ("country", _keep)),
             "address": (("address", folded_text),),
             "phone": (("phone", phone),),

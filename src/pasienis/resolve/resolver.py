@@ -54,8 +54,11 @@ def _members_of_many(conn: Connection, canonicals: Iterable[str]) -> set[str]:
     found = set(wanted)
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
-        found.update(conn.execute(
-            select(resolver.c.entity_id).where(resolver.c.canonical_id.in_(chunk))).scalars())
+        found.update(
+            conn.execute(
+                select(resolver.c.entity_id).where(resolver.c.canonical_id.in_(chunk))
+            ).scalars()
+        )
     return found
 
 
@@ -123,9 +126,7 @@ def recompute(
             set_by.setdefault(b, judgement)
     groups = found.groups()
     if scope is None:
-        kind_ids = select(resolution_features.c.entity_id).where(
-            resolution_features.c.kind == kind
-        )
+        kind_ids = select(resolution_features.c.entity_id).where(resolution_features.c.kind == kind)
         conn.execute(delete(resolver).where(resolver.c.entity_id.in_(kind_ids)))
     else:
         for start in range(0, len(scope), _CHUNK):

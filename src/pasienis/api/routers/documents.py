@@ -63,7 +63,9 @@ async def upload(
     folder = Path(settings.data_dir) / "documents-uploads"
     saved = [await _save(f, folder) for f in files]
     params = {
-        "paths": [str(p) for p, _ in saved], "dataset": target, "force": force,
+        "paths": [str(p) for p, _ in saved],
+        "dataset": target,
+        "force": force,
         "link_datasets": sorted(visible_datasets(principal)),  # what the uploader sees
     }
     job_id = request.app.state.jobs.submit(JOB_KIND, params, created_by=principal.name)

@@ -60,9 +60,7 @@ def _features() -> None:
         sa.PrimaryKeyConstraint("entity_id", name=op.f("pk_resolution_features")),
     )
     for col in ("name_key", "dob", "id1", "id2"):
-        op.create_index(
-            f"ix_resolution_features_kind_{col}", "resolution_features", ["kind", col]
-        )
+        op.create_index(f"ix_resolution_features_kind_{col}", "resolution_features", ["kind", col])
 
 
 def _candidates() -> None:
