@@ -44,6 +44,10 @@ NOT_WALKED: dict[str, str] = {
 ADMIN_METADATA = {
     "/api/datasets": "registered datasets and their classification",
     "/api/grants": "who may see which dataset",
+    # Retention is reviewed over all data by the administrators (the DPO's duty, LED Art. 5):
+    # dataset names with periods and counts of expired rows, never their contents.
+    "/api/retention/status": "retention periods and expired counts per dataset",
+    "/api/retention/reviews": "the retention review queue per dataset",
 }
 #: Known leaks, still open: each must still leak (so a fix removes its entry), and no other
 #: route may. Operations read events across datasets for dispatchers and administrators.
