@@ -6,8 +6,9 @@ no correction has superseded, and the history of a violation is its chain of cor
 
 from __future__ import annotations
 
-from sqlalchemy import Column, String, Table, Text
+from sqlalchemy import Column, ColumnElement, String, Table, Text, select
 
+from pasienis.model.events import violations
 from pasienis.store.metadata import metadata
 from pasienis.store.types import UTCDateTime
 
@@ -20,3 +21,9 @@ violation_corrections = Table(
     Column("corrected_at", UTCDateTime, nullable=False),
     Column("reason", Text, nullable=False),
 )
+
+
+def is_current() -> ColumnElement[bool]:
+    """SQL condition on ``violations``: no correction has superseded the row (the one
+    definition of the registry's current view, used by lists and analyses alike)."""
+    return violations.c.id.not_in(select(violation_corrections.c.violation_id))

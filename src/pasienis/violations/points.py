@@ -15,7 +15,7 @@ from sqlalchemy import Connection, select
 
 from pasienis.model.events import violations
 from pasienis.violations.errors import AnalysisInputError
-from pasienis.violations.models import violation_corrections
+from pasienis.violations.models import is_current
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,12 +88,11 @@ def make_points(
 def load_points(conn: Connection, *, filters: Filters, datasets: frozenset[str]) -> Points:
     """Violations with a position, read through the caller's dataset grants."""
     v = violations.c
-    superseded = select(violation_corrections.c.violation_id)
     query = select(v.lat, v.lon, v.occurred_at, v.category, v.value_eur, v.attributes).where(
         v.lat.is_not(None),
         v.lon.is_not(None),
         v.dataset.in_(sorted(datasets)),
-        v.id.not_in(superseded),  # a corrected violation counts once, as its newest version
+        is_current(),  # a corrected violation counts once, as its newest version
     )
     if filters.since:
         query = query.where(v.occurred_at >= filters.since)

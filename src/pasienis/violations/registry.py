@@ -11,7 +11,7 @@ from sqlalchemy import Connection, func, insert, select
 from pasienis.errors import NotFoundError
 from pasienis.model.events import violations
 from pasienis.violations.errors import ViolationsError
-from pasienis.violations.models import violation_corrections
+from pasienis.violations.models import is_current, violation_corrections
 from pasienis.violations.points import Filters
 
 #: Fields a correction may change; the rest (id, dataset, provenance) stays with the chain.
@@ -28,11 +28,6 @@ CORRECTABLE = (
     "vehicle_id",
     "description",
 )
-
-
-def current_filter():  # type: ignore[no-untyped-def]
-    """SQL condition: the violation has not been superseded by a correction."""
-    return violations.c.id.not_in(select(violation_corrections.c.violation_id))
 
 
 def _visible(conn: Connection, violation_id: str, datasets: frozenset[str]) -> dict[str, Any]:
@@ -59,7 +54,7 @@ def list_violations(
     offset: int = 0,
 ) -> tuple[int, list[dict[str, Any]]]:
     """Current violations the caller may read, newest first, and how many match in all."""
-    where = [violations.c.dataset.in_(sorted(datasets)), current_filter()]
+    where = [violations.c.dataset.in_(sorted(datasets)), is_current()]
     if filters.since:
         where.append(violations.c.occurred_at >= filters.since)
     if filters.until:
