@@ -33,6 +33,7 @@ from pasienis.cli import serve as serve_commands
 from pasienis.cli import tasks as task_commands
 from pasienis.cli import units as unit_commands
 from pasienis.cli import users as user_commands
+from pasienis.cli import risk as risk_commands
 from pasienis.cli import violations as violation_commands
 from pasienis.cli import watch as watch_commands
 from pasienis.errors import PasienisError
@@ -69,6 +70,7 @@ app.command("resolve")(resolve_commands.resolve)
 app.command("review")(resolve_commands.review)
 app.add_typer(search_commands.app, name="search")
 app.add_typer(watch_commands.app, name="watch")
+app.add_typer(risk_commands.app, name="risk")
 
 err = Console(stderr=True)
 
