@@ -118,10 +118,7 @@ def fit_stats(train: pd.DataFrame) -> FeatureStats:
         "hs4": d["hs4"],
         "hs6": d["hs6"],
     }
-    categories = {
-        k: sorted(v.astype(str).replace("", np.nan).dropna().unique().tolist())
-        for k, v in cats.items()
-    }
+    categories = {k: sorted(set(v.astype(str).unique()) - {"", "nan"}) for k, v in cats.items()}
     labels = train["label"].dropna()
     return FeatureStats(float(labels.mean()) if len(labels) else 0.0, medians, categories)
 
