@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from tests_risk_data import MAPPING, history, raw_history
 
 from pasienis.risk import (
     HistoryError,
@@ -23,7 +24,6 @@ from pasienis.risk import (
 )
 from pasienis.risk.assess import assess_history
 from pasienis.risk.evaluate import random_baseline
-from tests_risk_data import MAPPING, history, raw_history
 
 RULES = parse_rules("""\
 version: 1
@@ -53,7 +53,8 @@ def test_explanations_sum_to_the_score(trained) -> None:  # type: ignore[no-unty
         assert total == pytest.approx(e["score"], abs=1e-9)
         assert e["probability"] == pytest.approx(1 / (1 + np.exp(-e["score"])))
     fired = s.fired.to_numpy().any(axis=1)
-    assert fired.any() and not fired.all()
+    assert fired.any()
+    assert not fired.all()
 
 
 def test_model_beats_random_and_highest_value_on_the_test_period(trained) -> None:  # type: ignore[no-untyped-def]
@@ -61,7 +62,8 @@ def test_model_beats_random_and_highest_value_on_the_test_period(trained) -> Non
     split = time_split(frame)
     result = assess_history(frame, split, model=model, rules=RULES)
     t = result["table"]
-    assert result["rows"] > 0 and result["illicit"] > 0
+    assert result["rows"] > 0
+    assert result["illicit"] > 0
     assert t["model"]["precision@5%"] > 2 * t["random"]["precision@5%"], t
     assert t["model"]["recall@10%"] > t["highest_value"]["recall@10%"], t
     assert t["both"]["precision@5%"] >= t["random"]["precision@5%"], t
@@ -76,7 +78,8 @@ def test_a_saved_model_scores_the_same_and_refuses_another_mapping(trained, tmp_
     b = score(frame.tail(200), model=again, rules=None).table["score"]
     assert np.allclose(a, b)
     assert again.meta["data_sha256"] == "0" * 64
-    assert again.meta["split"]["test_from"] and again.meta["features"]
+    assert again.meta["split"]["test_from"]
+    assert again.meta["features"]
     other = parse_mapping(MAPPING.replace("value: cif.value", "value: fob.value"))
     with pytest.raises(ModelMismatchError, match="trained for column mapping"):
         again.check_mapping(other)
@@ -104,8 +107,10 @@ def test_metrics_at_n_percent_by_hand() -> None:
     revenue = np.zeros(100)
     revenue[[0, 50]] = [30.0, 70.0]
     m = at_n(score_, label, revenue)
-    assert m["precision@1%"] == 1.0 and m["recall@1%"] == pytest.approx(1 / 3)
-    assert m["precision@2%"] == 1.0 and m["recall@2%"] == pytest.approx(2 / 3)
+    assert m["precision@1%"] == 1.0
+    assert m["recall@1%"] == pytest.approx(1 / 3)
+    assert m["precision@2%"] == 1.0
+    assert m["recall@2%"] == pytest.approx(2 / 3)
     assert m["revenue@2%"] == pytest.approx(0.3)
     assert m["precision@10%"] == pytest.approx(0.2)
     base = random_baseline(label, revenue, draws=400)
@@ -154,5 +159,6 @@ def test_decimal_commas_and_labels_in_words(tmp_path: Path) -> None:
     p = _csv(tmp_path, raw)
     mapping = parse_mapping(MAPPING + 'decimal: ","\n')
     frame = read_history(p, mapping, labelled=True)
-    assert frame["value"].dtype == float and frame["label"].isin([0.0, 1.0]).all()
+    assert frame["value"].dtype == float
+    assert frame["label"].isin([0.0, 1.0]).all()
     assert frame["line"].iloc[0] == 2

@@ -77,15 +77,20 @@ def test_each_mistake_names_its_line(change: tuple[str, str], expected: str) -> 
 
 
 def test_all_problems_are_reported_at_once() -> None:
-    text = GOOD.replace("{lt: 0.35}", "{lower: 0.35}").replace("origin: {in: [BY", "orign: {in: [BY")
+    text = GOOD.replace("{lt: 0.35}", "{lower: 0.35}").replace(
+        "origin: {in: [BY", "orign: {in: [BY"
+    )
     found = problems(text)
     assert len(found) == 2, found
     assert "2 problems" in str(RuleError(found))
 
 
 def test_yaml_syntax_errors_name_the_line() -> None:
-    found = problems(GOOD.replace("      unit_value_ratio: {lt: 0.35}", "      unit_value_ratio: {lt: 0.35"))
-    assert found[0].startswith("rules.yml:") and "not valid YAML" in found[0]
+    found = problems(
+        GOOD.replace("      unit_value_ratio: {lt: 0.35}", "      unit_value_ratio: {lt: 0.35")
+    )
+    assert found[0].startswith("rules.yml:")
+    assert "not valid YAML" in found[0]
 
 
 def facts() -> pd.DataFrame:
@@ -112,7 +117,8 @@ def test_conditions_fire_as_written_and_missing_values_never_fire_a_threshold() 
     ],
 )
 def test_numeric_tests(test: str, expected: list[bool]) -> None:
-    text = f"version: 1\nrules:\n  - {{id: r, weight: 1, reason: x, when: {{unit_value_ratio: {test}}}}}\n"
+    rule = f"{{id: r, weight: 1, reason: x, when: {{unit_value_ratio: {test}}}}}"
+    text = f"version: 1\nrules:\n  - {rule}\n"
     assert parse_rules(text).fire(facts())["r"].tolist() == expected
 
 
@@ -122,7 +128,8 @@ def test_text_tests_and_exists_on_blank_text() -> None:
         "  - {id: a, weight: 1, reason: x, when: {hs_code: {matches: '^24'}}}\n"
         "  - {id: b, weight: 1, reason: x, when: {hs_code: {exists: true}}}\n"
         "  - {id: c, weight: 1, reason: x, when: {origin: {ne: BY}}}\n"
-        "  - {id: d, weight: 1, reason: x, when: {any: [{origin: PL}, {hs_code: {prefix: '84'}}]}}\n"
+        "  - {id: d, weight: 1, reason: x,\n"
+        "     when: {any: [{origin: PL}, {hs_code: {prefix: '84'}}]}}\n"
     )
     fired = parse_rules(text).fire(facts())
     assert fired["a"].tolist() == [True, True, False, False]
@@ -132,8 +139,10 @@ def test_text_tests_and_exists_on_blank_text() -> None:
 
 
 def test_rules_see_the_model_features_but_no_outcome() -> None:
-    assert "importer_rate_prior" in RULE_FIELDS and "graph_seizure_links" in RULE_FIELDS
-    assert "label" not in RULE_FIELDS and "revenue" not in RULE_FIELDS
+    assert "importer_rate_prior" in RULE_FIELDS
+    assert "graph_seizure_links" in RULE_FIELDS
+    assert "label" not in RULE_FIELDS
+    assert "revenue" not in RULE_FIELDS
 
 
 def test_the_shipped_rule_set_is_valid() -> None:

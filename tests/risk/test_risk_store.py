@@ -71,18 +71,21 @@ def test_scores_alerts_and_their_compartments(store: Store, world: dict[str, str
     both = frozenset({"east", "west"})
     summary = score_store(store, model=None, rules=RULES, datasets=both, actor="t",
                           threshold=0.9, graph=GraphService(store))  # fmt: skip
-    assert summary["declarations"] == 60 and summary["lines"] == 120
+    assert summary["declarations"] == 60
+    assert summary["lines"] == 120
     assert summary["alerts"] == 3
     with store.read() as conn:
         east = list_scores(conn, datasets=frozenset({"east"}), min_probability=0.9)
         assert {r["reference"] for r in east["items"]} == {"LRNeast0003", "LRNeast0007"}
         top = east["items"][0]
         assert [r["id"] for r in top["explanation"]["rules"]] == ["cheap", "tobacco"]
-        assert top["score"] == pytest.approx(4.5) and top["rules_version"] == 3
+        assert top["score"] == pytest.approx(4.5)
+        assert top["rules_version"] == 3
         alerts = list_alerts(conn, datasets=frozenset({"west"}), status=None, kind=None,
                              limit=50, offset=0)  # fmt: skip
         assert [a["record_id"] for a in alerts] == ["west-d5"]
-        assert alerts[0]["kind"] == "risk" and alerts[0]["lat"] == pytest.approx(54.2)
+        assert alerts[0]["kind"] == "risk"
+        assert alerts[0]["lat"] == pytest.approx(54.2)
         assert "Unit value far below" in alerts[0]["evidence"]["entry"]["reason"]
     again = score_store(store, model=None, rules=RULES, datasets=both, actor="t", threshold=0.9)
     assert again["alerts"] == 0  # scored again: no second alert, scores replaced
@@ -106,12 +109,14 @@ def test_api_reads_scores_through_grants(client: TestClient, world: dict[str, st
     assert east["total"] == 2
     assert all(r["dataset"] == "east" for r in east["items"])
     one = _get(client, world["east"], "/api/risk/scores/east-d3")
-    assert one.status_code == 200 and one.json()[0]["explanation"]["rules"]
+    assert one.status_code == 200
+    assert one.json()[0]["explanation"]["rules"]
     hidden = _get(client, world["west"], "/api/risk/scores/east-d3")
     assert hidden.status_code == 404
     assert _get(client, world["field"], "/api/risk/scores").status_code == 403
     rules = _get(client, world["east"], "/api/risk/rules").json()
-    assert rules["version"] >= 1 and rules["rules"]
+    assert rules["version"] >= 1
+    assert rules["rules"]
 
 
 def test_api_run_scores_as_a_job(sqlite_store: Store, base_settings: Settings) -> None:

@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests_risk_data import history
 
 from pasienis.risk.features import GraphFacts
 from pasienis.risk.model import training_matrices
 from pasienis.risk.split import Split, time_split
 from pasienis.risk.timesafe import BEFORE_ALL, prior_sum
-from tests_risk_data import history
 
 
 @settings(max_examples=200, deadline=None)
@@ -54,8 +54,8 @@ def _mutate_after(frame: pd.DataFrame, day: date) -> pd.DataFrame:
 def test_training_sees_nothing_from_the_test_period() -> None:
     frame = history(3000)
     split = time_split(frame)
-    graph = GraphFacts(links=[(a, b) for a, b in zip(frame["importer"][:50],
-                                                     frame["importer"][50:100], strict=True)])  # fmt: skip
+    pairs = zip(frame["importer"][:50], frame["importer"][50:100], strict=True)
+    graph = GraphFacts(links=list(pairs))
     before = training_matrices(frame, split, graph)
     after = training_matrices(_mutate_after(frame, split.test_from), split, graph)
     assert before[0].to_dict() == after[0].to_dict()  # statistics

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pasienis.risk.mapping import parse_mapping
 from pasienis.risk.history import canonical
+from pasienis.risk.mapping import parse_mapping
 from pasienis.scenario.history import history_frame
 
 MAPPING = """\

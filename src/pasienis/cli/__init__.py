@@ -25,6 +25,7 @@ from pasienis.cli import mapping as mapping_commands
 from pasienis.cli import quarantine as quarantine_commands
 from pasienis.cli import resolve as resolve_commands
 from pasienis.cli import retention as retention_commands
+from pasienis.cli import risk as risk_commands
 from pasienis.cli import routing as routing_commands
 from pasienis.cli import scenario as scenario_commands
 from pasienis.cli import schema as schema_commands
@@ -33,7 +34,6 @@ from pasienis.cli import serve as serve_commands
 from pasienis.cli import tasks as task_commands
 from pasienis.cli import units as unit_commands
 from pasienis.cli import users as user_commands
-from pasienis.cli import risk as risk_commands
 from pasienis.cli import violations as violation_commands
 from pasienis.cli import watch as watch_commands
 from pasienis.errors import PasienisError

@@ -53,8 +53,13 @@ PARAMS: dict[str, Any] = {
 ROUNDS, PATIENCE = 600, 40
 #: Row-local features watched for drift. Party-history features are left out: they are
 #: expanding-window counts and rates, whose spread grows with the history by construction.
-DRIFT_FEATURES = ("log_value", "log_mass", "log_unit_value", "unit_value_ratio",
-                  "log_value_per_item")
+DRIFT_FEATURES = (
+    "log_value",
+    "log_mass",
+    "log_unit_value",
+    "unit_value_ratio",
+    "log_value_per_item",
+)
 
 
 @dataclass
