@@ -46,6 +46,12 @@ class Settings(BaseSettings):
         default=50_000,
         description="Rows per batch when bulk-writing statements and events.",
     )
+    # --- risk -----------------------------------------------------------------------------------
+    risk_rules: Path | None = Field(
+        default=None,
+        description="The active risk rule file (YAML); empty means the example set shipped "
+        "with pasienis (pasienis/risk/rulesets/customs_default.yml).",
+    )
     # --- ops: units, devices, positions, tasks, delivery -------------------------------------
     ops_upload_dir: Path | None = Field(
         default=None,

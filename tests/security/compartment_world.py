@@ -99,6 +99,30 @@ def _import(client: TestClient, side: Side, app: FastAPI) -> None:
         assert done["status"] == "succeeded", done
 
 
+def _declare(store: Store, side: Side) -> None:
+    """A customs declaration in the side's dataset, scored by the risk rules (risk scores
+    and a risk alert of the side's)."""
+    from datetime import UTC, datetime
+
+    from pasienis.model.events import declarations, goods_items
+    from pasienis.risk import parse_rules, score_store
+
+    did, when = f"decl-{side.tag.lower()}", datetime(2026, 10, 1, tzinfo=UTC)
+    with store.begin() as conn:
+        conn.execute(declarations.insert(), [{
+            "id": did, "occurred_at": when, "dataset": side.dataset,
+            "reference": f"LRN-{side.tag}-REF", "attributes": {"@lrn": f"LRN-{side.tag}-REF"}}])
+        conn.execute(goods_items.insert(), [{
+            "id": f"{did}-1", "occurred_at": when, "dataset": side.dataset,
+            "declaration_id": did, "item_no": 1, "cn_code": "24022090",
+            "origin_country": "BY", "net_mass_kg": 10.0, "statistical_value": 5.0}])
+    rules = parse_rules("version: 1\nrules:\n  - {id: t, weight: 5, reason: Tobacco, "
+                        "when: {hs_code: {prefix: '24'}}}\n")
+    score_store(store, model=None, rules=rules, datasets=frozenset({side.dataset}),
+                actor=side.user, threshold=0.5)
+    side.markers |= {f"declaration {did}": did, "declaration reference": f"LRN-{side.tag}-REF"}
+
+
 def _collect(store: Store, side: Side) -> None:
     """Markers and ids of everything the side's imports made, read back from the store."""
     tag = side.tag
@@ -124,7 +148,7 @@ def _collect(store: Store, side: Side) -> None:
         for job in conn.execute(select(jobs.c.id).where(jobs.c.created_by == side.user)):
             side.markers[f"job {job.id}"] = job.id
     side.ids = [v for k, v in side.markers.items() if k.split(" ")[0] in {"entity", "run",
-                "quarantine", "job"}]  # fmt: skip
+                "quarantine", "job", "declaration"}]  # fmt: skip
     side.ids += [side.dataset, side.user]
 
 
@@ -158,6 +182,7 @@ def build_world(
             user_id = get_user(conn, name=user).id
             seen = set(principal_for_user(conn, user_id, PrincipalKind.token).datasets)
         _ensure_read_grant(store, user_id, dataset, seen)
+        _declare(store, side)
         _collect(store, side)
         sides.append(side)
     return sides[0], sides[1]

@@ -63,6 +63,8 @@ SHOWS_OWN = {
     "/api/quarantine/{entry_id}",
     "/api/jobs",
     "/api/jobs/{job_id}",
+    "/api/risk/scores",
+    "/api/risk/scores/{declaration_id}",
 }
 
 

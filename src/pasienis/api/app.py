@@ -30,6 +30,7 @@ from pasienis.api.routers import (
     plate_reads,
     resolution,
     retention,
+    risk,
     schema,
     search,
     system,
@@ -53,6 +54,8 @@ from pasienis.ops.flows import Ops
 from pasienis.ops.runtime import ops_running
 from pasienis.resolve import INCREMENTAL_JOB, incremental_job, on_import_completed, resolve_job
 from pasienis.resolve import JOB_KIND as RESOLVE_JOB
+from pasienis.risk.jobkind import JOB_KIND as RISK_JOB
+from pasienis.risk.jobkind import risk_job
 from pasienis.security.anchor import anchoring
 from pasienis.store import Store, open_store
 from pasienis.watch import IndexCache
@@ -103,6 +106,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.jobs.register(DOCUMENTS_JOB, documents_job(settings))
     app.state.jobs.register(RESOLVE_JOB, resolve_job)
     app.state.jobs.register(INCREMENTAL_JOB, incremental_job)
+    app.state.jobs.register(RISK_JOB, risk_job(settings))
     ops = app.state.ops = Ops(store=the_store, settings=settings)
     app.state.sockets = SocketRegistry()
     app.state.erasers = retention_erasers(settings, the_store)
@@ -127,6 +131,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(watch.router)
     app.include_router(alerts.router)
     app.include_router(plate_reads.router)
+    app.include_router(risk.router)
     for ops_router in (ops_positions, ops_units, ops_tasks, ops_ws, ops_intercept):
         app.include_router(ops_router.router)
     mount_web(app)

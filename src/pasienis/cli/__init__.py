@@ -25,6 +25,7 @@ from pasienis.cli import mapping as mapping_commands
 from pasienis.cli import quarantine as quarantine_commands
 from pasienis.cli import resolve as resolve_commands
 from pasienis.cli import retention as retention_commands
+from pasienis.cli import risk as risk_commands
 from pasienis.cli import routing as routing_commands
 from pasienis.cli import scenario as scenario_commands
 from pasienis.cli import schema as schema_commands
@@ -69,6 +70,7 @@ app.command("resolve")(resolve_commands.resolve)
 app.command("review")(resolve_commands.review)
 app.add_typer(search_commands.app, name="search")
 app.add_typer(watch_commands.app, name="watch")
+app.add_typer(risk_commands.app, name="risk")
 
 err = Console(stderr=True)
 

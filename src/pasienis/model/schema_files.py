@@ -199,3 +199,8 @@ def inherited_properties(name: str, known: SchemaSet, seen: set[str] | None = No
     for parent in doc.spec.get("extends") or []:
         names |= inherited_properties(parent, known, seen)
     return names
+
+
+def load_yaml_lines(text: str) -> Any:
+    """Parse YAML safely with every mapping a :class:`LineDict` (for file:line errors)."""
+    return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass

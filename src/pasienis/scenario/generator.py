@@ -16,6 +16,7 @@ import numpy as np
 from pasienis.scenario.cotravel import plan_runs
 from pasienis.scenario.crossings import write_crossings
 from pasienis.scenario.declarations import write_declarations
+from pasienis.scenario.history import write_history
 from pasienis.scenario.platereads import write_cameras, write_plate_reads
 from pasienis.scenario.register import write_companies
 from pasienis.scenario.reports import write_reports
@@ -38,6 +39,7 @@ STAGES = (
     "violations.csv",
     "reports",
     "watchlist.jsonl",
+    "declarations_history.csv",
     "truth.json",
 )
 
@@ -97,9 +99,10 @@ def generate(
     step(8, "reports", write_reports(out_dir, rng, world, scale, truth))
     # Last, so each entry's "appears_as" lists the names used in every other source.
     step(9, "watchlist.jsonl", write_watchlist(out_dir / "watchlist.jsonl", rng, world, truth))
+    step(10, "declarations_history.csv", write_history(out_dir, seed, world, scale, truth))
     truth.networks = [_network_truth(n) for n in world.networks]
     truth.write(out_dir / "truth.json")
-    step(10, "truth.json", len(truth.identity))
+    step(11, "truth.json", len(truth.identity))
     summary.files = sorted(
         p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file()
     )

@@ -31,6 +31,7 @@ class Truth:
     plate_read_errors: dict[str, int] = field(default_factory=dict)
     violation_corridors: list[dict[str, Any]] = field(default_factory=list)
     violation_period: list[str] = field(default_factory=list)
+    history: dict[str, Any] = field(default_factory=dict)
 
     def record(self, pid: str, key: str, name: str, dob: str | None) -> None:
         """Note that source record ``key`` is person ``pid``, written as ``name``."""
@@ -73,6 +74,7 @@ class Truth:
             "plate_read_errors": self.plate_read_errors,
             "violation_corridors": self.violation_corridors,
             "violation_period": self.violation_period,
+            "declaration_history": self.history,
         }
 
     def write(self, path: Path) -> None:

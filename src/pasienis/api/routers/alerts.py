@@ -39,7 +39,7 @@ router = APIRouter(prefix="/api/alerts", tags=["alerts"])
 Reader = Annotated[Principal, Depends(require(Role.analyst, Role.dispatcher))]
 POLICY_VIOLATION = 1008
 STATUS_PATTERN = r"^(open|acknowledged|dismissed)$"
-KIND_PATTERN = r"^(person|company|vehicle|phone)$"
+KIND_PATTERN = r"^(person|company|vehicle|phone|risk)$"
 
 
 def _store(request: Any) -> Any:
