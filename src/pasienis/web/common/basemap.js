@@ -22,12 +22,19 @@ export function loadScript(src) {
   return loaded.get(src);
 }
 
+// Add a stylesheet once; resolves when it has loaded (a map needs its size before it starts).
 export function loadStyle(href) {
-  if (document.querySelector(`link[href="${href}"]`)) return;
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = href;
-  document.head.append(link);
+  if (!loaded.has(href)) {
+    loaded.set(href, new Promise((resolve) => {
+      const link = document.createElement("link");
+      link.rel = "stylesheet";
+      link.href = href;
+      link.onload = resolve;
+      link.onerror = resolve; // unstyled is better than not at all
+      document.head.append(link);
+    }));
+  }
+  return loaded.get(href);
 }
 
 async function getJSON(path) {

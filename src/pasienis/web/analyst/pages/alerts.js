@@ -2,6 +2,7 @@
 // resumed from the last cursor after a reconnect), each with its evidence; acknowledge or dismiss
 // with a reason, and turn a located (vehicle) alert into a field task — the operations side
 // creates it and it appears in the dispatcher console. New alerts are added per animation frame.
+import { loadStyle } from "/web/common/basemap.js";
 import { ReconnectingSocket } from "/web/common/ws.js";
 
 let socket = null;
@@ -12,6 +13,7 @@ export function unmount() {
 }
 
 export async function mount(root, app) {
+  loadStyle("/web/analyst/pages/tools.css");
   const { t } = app;
   root.innerHTML = `
     <section class="alerts" aria-labelledby="alerts-title">

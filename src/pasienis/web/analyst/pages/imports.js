@@ -2,6 +2,7 @@
 // of the first records as entities (check + preview API; nothing is written), run the import as
 // a job and watch its progress, then see the quarantined rows and retry them with the fixed
 // mapping (the same file re-imported with force: rows that now pass are resolved by that run).
+import { loadStyle } from "/web/common/basemap.js";
 
 const PREVIEW_ROWS = 10;
 const DEBOUNCE_MS = 500;
@@ -14,6 +15,7 @@ export function unmount() {
 }
 
 export async function mount(root, app) {
+  loadStyle("/web/analyst/pages/tools.css");
   const { t } = app;
   root.innerHTML = `
     <section class="imports" aria-labelledby="imports-title">

@@ -37,9 +37,12 @@ export async function mount(root, app) {
       <p id="map-status" class="muted" aria-live="polite"></p>
       <div id="analyst-map" class="map" role="region" aria-label="${t("analyst.map.label")}"></div>
     </section>`;
-  loadStyle("/web/vendor/leaflet.markercluster/MarkerCluster.css");
-  loadStyle("/web/vendor/leaflet.markercluster/MarkerCluster.Default.css");
-  await loadScript("/web/vendor/leaflet.markercluster/leaflet.markercluster.js");
+  await Promise.all([
+    loadStyle("/web/analyst/pages/tools.css"),
+    loadStyle("/web/vendor/leaflet.markercluster/MarkerCluster.css"),
+    loadStyle("/web/vendor/leaflet.markercluster/MarkerCluster.Default.css"),
+    loadScript("/web/vendor/leaflet.markercluster/leaflet.markercluster.js"),
+  ]);
   map = await createMap(root.querySelector("#analyst-map"));
   const layers = { checkpoints: cluster("checkpoint"), cameras: cluster("camera"),
     violations: cluster("violation"), events: cluster("event") };

@@ -2,6 +2,7 @@
 // (their visible statements and sources) and the model's evidence per comparison — decided
 // with the keyboard: M merge, N not the same, U unsure, J/K next/previous pair. The decision is
 // a judgement with who/when/why (optional reason); undo is on the judgement in the profile.
+import { loadStyle } from "/web/common/basemap.js";
 
 const KEYS = { m: "merge", n: "not-same", u: "unsure" };
 let keyHandler = null;
@@ -12,6 +13,7 @@ export function unmount() {
 }
 
 export async function mount(root, app, args = []) {
+  loadStyle("/web/analyst/pages/tools.css");
   const { t } = app;
   root.innerHTML = `
     <section class="review" aria-labelledby="review-title">

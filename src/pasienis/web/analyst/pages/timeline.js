@@ -17,6 +17,7 @@ export function unmount() {
 }
 
 export async function mount(root, app) {
+  loadStyle("/web/analyst/pages/tools.css");
   app_ = app;
   const { t } = app;
   root.innerHTML = `
