@@ -4,7 +4,7 @@
 // mapping (the same file re-imported with force: rows that now pass are resolved by that run).
 import { loadStyle } from "/web/common/basemap.js";
 
-const PREVIEW_ROWS = 10;
+const PREVIEW_ROWS = 20;
 const DEBOUNCE_MS = 500;
 let timer = null;
 let polling = null;
@@ -172,7 +172,7 @@ function watchJob(app, root, state, jobId) {
 
 function showResult(app, box, job) {
   const run = job.result || {};
-  const counts = ["records", "entities", "statements", "events", "quarantined"]
+  const counts = ["records", "entities", "statements", "events", "quarantined", "quarantined_values"]
     .filter((k) => run[k] !== undefined).map((k) => `${app.t(`analyst.imports.count.${k}`)}: ${run[k]}`);
   const result = document.createElement("p");
   result.id = "imports-result";
