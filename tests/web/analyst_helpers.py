@@ -55,7 +55,8 @@ def _accounts(settings: Settings) -> dict[str, str]:
                                 ("disp", [Role.dispatcher])):  # fmt: skip
                 user = create_user(conn, name=name, roles=roles, password=PASSWORD)
                 grant(conn, resource_kind=ResourceKind.dataset, resource="*",
-                      grantee_kind=GranteeKind.user, grantee=user.id, granted_by="test")  # fmt: skip
+                      grantee_kind=GranteeKind.user, grantee=user.id,
+                      granted_by="test")  # fmt: skip
                 tokens[name] = create_token(conn, user_id=user.id).secret
     finally:
         store.dispose()

@@ -58,9 +58,12 @@ def write_mbtiles(path: Path, tiles: dict[tuple[int, int, int], bytes]) -> None:
 def seed_places(site: AnalystSite) -> None:
     """A checkpoint and a camera as the scenario mappings make them (towns come by import)."""
     store = open_store(site.settings)
-    rows = entity_statements("checkpoint-medininkai", "BorderCheckpoint",
-                             {"name": "Medininkai", "code": "MED", "latitude": "54.5386",
-                              "longitude": "25.6497"}, Provenance("scenario_crossings", SEEN))
+    rows = entity_statements(
+        "checkpoint-medininkai",
+        "BorderCheckpoint",
+        {"name": "Medininkai", "code": "MED", "latitude": "54.5386", "longitude": "25.6497"},
+        Provenance("scenario_crossings", SEEN),
+    )
     rows += entity_statements("anpr-camera-a1-01", "Address",
                               {"name": "A1-01 — Kaunas west", "full": "A1-01",
                                "latitude": "54.90", "longitude": "23.80"},
@@ -132,8 +135,9 @@ def test_tile_sources_and_range_requests(sqlite_template: Path, tmp_path: Path) 
         tile = httpx.get(site.url + "/api/map/files/lt.mbtiles/1/1/0", headers=auth)
         assert tile.headers["content-type"] == "image/png"
         assert tile.content == blue, "XYZ row 0 is TMS row 1"
-        assert httpx.get(site.url + "/api/map/files/lt.mbtiles/1/0/1", headers=auth).status_code == 204
-        assert httpx.get(site.url + "/api/map/files/lt.mbtiles/1/2/0", headers=auth).status_code == 422
+        tile_url = site.url + "/api/map/files/lt.mbtiles/"
+        assert httpx.get(tile_url + "1/0/1", headers=auth).status_code == 204
+        assert httpx.get(tile_url + "1/2/0", headers=auth).status_code == 422
 
 
 def test_configured_tile_url_wins(sqlite_template: Path, tmp_path: Path) -> None:
@@ -144,8 +148,9 @@ def test_configured_tile_url_wins(sqlite_template: Path, tmp_path: Path) -> None
 
 
 @pytest.mark.browser
-def test_fallback_draws_roads_towns_and_checkpoints(sqlite_template: Path, tmp_path: Path,
-                                                    roads_osm: Path, browser: Any) -> None:  # fmt: skip
+def test_fallback_draws_roads_towns_and_checkpoints(
+    sqlite_template: Path, tmp_path: Path, roads_osm: Path, browser: Any
+) -> None:
     with serve(sqlite_template, tmp_path, map_roads_file=roads_osm) as site:
         import_places(site, roads_osm)
         seed_places(site)

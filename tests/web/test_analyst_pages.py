@@ -93,6 +93,9 @@ def test_upload_preview_import_and_search(sqlite_template: Path, tmp_path: Path,
         lt.context.close()
 
 
+MOVED_ON = "(id) => document.querySelector('#review-pair').dataset.candidate !== id"
+
+
 def seed_candidates(site: AnalystSite) -> None:
     store = open_store(site.settings)
     try:
@@ -100,8 +103,11 @@ def seed_candidates(site: AnalystSite) -> None:
             for name in ("border", "register"):
                 register_dataset(conn, name=name)
         load_people(store)
-        run_batch(store, kind="person",
-                  params=RunParams(max_pairs=2e4, merge_threshold=0.999999, review_threshold=0.01))
+        run_batch(
+            store,
+            kind="person",
+            params=RunParams(max_pairs=2e4, merge_threshold=0.999999, review_threshold=0.01),
+        )
     finally:
         store.dispose()
 
@@ -129,7 +135,7 @@ def test_review_candidate_with_the_keyboard(sqlite_template: Path, tmp_path: Pat
         page.keyboard.type("same passport and date of birth")
         page.keyboard.press("Tab")  # leave the reason field: the letter keys decide
         page.keyboard.press("m")
-        page.wait_for_function(f"() => document.querySelector('#review-pair').dataset.candidate !== '{first}'")
+        page.wait_for_function(MOVED_ON, arg=first)
         judged = site.api("GET", "/api/resolution/judgements", params={"limit": 10})
         mine = [j for j in (judged if isinstance(judged, list) else judged["judgements"])
                 if j["decision"] == "merge" and j["actor"] == "ana"]  # fmt: skip
@@ -139,7 +145,7 @@ def test_review_candidate_with_the_keyboard(sqlite_template: Path, tmp_path: Pat
         assert pair["right_id"] in members
         second = page.get_attribute("#review-pair", "data-candidate")
         page.keyboard.press("n")
-        page.wait_for_function(f"() => document.querySelector('#review-pair').dataset.candidate !== '{second}'")
+        page.wait_for_function(MOVED_ON, arg=second)
         assert site.api("GET", f"/api/resolution/candidates/{second}")["status"] == "not-same"
         page.context.close()
 

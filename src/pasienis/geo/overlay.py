@@ -46,8 +46,10 @@ def _read_roads(extract: Path) -> dict[str, Any]:
     import osmium  # lazily: only the fallback map needs it
 
     features = []
-    processor = osmium.FileProcessor(str(extract)).with_locations().with_filter(
-        osmium.filter.KeyFilter("highway")
+    processor = (
+        osmium.FileProcessor(str(extract))
+        .with_locations()
+        .with_filter(osmium.filter.KeyFilter("highway"))
     )
     for obj in processor:
         if not obj.is_way() or obj.tags.get("highway") not in MAJOR_ROADS:
