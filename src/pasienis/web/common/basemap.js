@@ -115,7 +115,9 @@ async function drawTiles(map, config) {
 
 export async function createMap(element, { center = [55.17, 23.88], zoom = 7 } = {}) {
   loadStyle("/web/common/basemap.css");
-  const map = L.map(element, { preferCanvas: true, attributionControl: true }).setView(center, zoom);
+  // maxZoom on the map itself: the vector fallback has no tile layer to set it (clustering needs it).
+  const map = L.map(element, { preferCanvas: true, attributionControl: true, maxZoom: 19 })
+    .setView(center, zoom);
   const info = { kind: "none", layers: {}, places: [], problems: [] };
   map.basemap = info;
   try {
