@@ -156,7 +156,10 @@ def test_fallback_draws_roads_towns_and_checkpoints(
         seed_places(site)
         roads = site.api("GET", "/api/map/roads", who="disp")
         assert {f["properties"].get("ref") for f in roads["features"]} >= {"A1", "A2", "A4"}
-        places = site.api("GET", "/api/map/places", who="disp")
+        answer = site.api("GET", "/api/map/places", who="disp")
+        assert answer["truncated"] is False
+        places = answer["places"]
+        assert site.api("GET", "/api/map/places", who="disp", params={"limit": 3})["truncated"]
         kinds = {p["name"]: p["kind"] for p in places}
         assert kinds["Medininkai"] == "checkpoint", "the town node named like it is not doubled"
         assert kinds["Vilnius"] == "place"

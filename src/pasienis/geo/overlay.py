@@ -95,16 +95,28 @@ def _number(text: str) -> float | None:
         return None
 
 
-def located_places(conn: Connection, *, datasets: Iterable[str]) -> list[dict[str, Any]]:
-    """Towns, checkpoints and cameras with coordinates, from the datasets the caller may see.
+def located_places(
+    conn: Connection, *, datasets: Iterable[str], limit: int = 5000
+) -> tuple[list[dict[str, Any]], bool]:
+    """Towns, checkpoints and cameras with coordinates, from the datasets the caller may see,
+    and whether ``limit`` cut the list (a store with more located entities than a map shows).
 
     A road-network town that has the name of a checkpoint is shown once, as the checkpoint.
     """
+    allowed = list(datasets)
+    located = (
+        select(statements.c.entity_id)
+        .where(statements.c.schema.in_(PLACE_SCHEMATA), statements.c.prop == "latitude",
+               statements.c.dataset.in_(allowed), live(statements))
+        .distinct().order_by(statements.c.entity_id).limit(limit + 1)
+    )  # fmt: skip
+    ids = list(conn.execute(located).scalars())
+    truncated = len(ids) > limit
     query = select(statements.c.entity_id, statements.c.schema, statements.c.prop,
                    statements.c.value).where(
-        statements.c.schema.in_(PLACE_SCHEMATA),
+        statements.c.entity_id.in_(ids[:limit]),
         statements.c.prop.in_(("name", "latitude", "longitude", "code")),
-        statements.c.dataset.in_(list(datasets)), live(statements),
+        statements.c.dataset.in_(allowed), live(statements),
     )  # fmt: skip
     found: dict[str, dict[str, Any]] = defaultdict(dict)
     for entity_id, schema, prop, value in conn.execute(query):
@@ -120,7 +132,7 @@ def located_places(conn: Connection, *, datasets: Iterable[str]) -> list[dict[st
     shown = [
         p for p in places if p["kind"] != "place" or p.get("name", "").casefold() not in checkpoints
     ]
-    return sorted(shown, key=lambda p: (p["kind"], p.get("name", ""), p["id"]))
+    return sorted(shown, key=lambda p: (p["kind"], p.get("name", ""), p["id"])), truncated
 
 
 #: Event tables and the columns that refer to entities (the map and timeline of a selection).

@@ -75,10 +75,13 @@ async def roads(request: Request, _p: SignedIn) -> dict[str, Any]:
 
 
 @router.get("/places")
-def places(request: Request, principal: SignedIn) -> list[dict[str, Any]]:
+def places(
+    request: Request, principal: SignedIn, limit: Annotated[int, Query(ge=1, le=20000)] = 5000
+) -> dict[str, Any]:
     """Towns, checkpoints and cameras with coordinates, from the datasets you may see."""
     with request.app.state.store.read() as conn:
-        return located_places(conn, datasets=visible_datasets(principal))
+        found, truncated = located_places(conn, datasets=visible_datasets(principal), limit=limit)
+    return {"places": found, "truncated": truncated, "limit": limit}
 
 
 @router.get("/events")

@@ -93,11 +93,13 @@ async function drawFallback(map, info) {
   await drawBorders(map, renderer);
   const [roads, places] = await Promise.all([
     getJSON("/api/map/roads").catch(() => ({ features: [] })),
-    getJSON("/api/map/places").catch(() => []),
+    getJSON("/api/map/places").catch(() => ({ places: [], truncated: false })),
   ]);
   info.layers.roads = drawRoads(map, renderer, roads);
-  Object.assign(info.layers, drawPlaces(map, places));
-  info.places = places;
+  Object.assign(info.layers, drawPlaces(map, places.places));
+  if (places.truncated) console.warn(`base map: only the first ${places.limit} places are drawn`);
+  info.places = places.places;
+  info.placesTruncated = places.truncated;
   info.roads = roads.features.length;
 }
 

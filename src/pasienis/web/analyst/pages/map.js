@@ -47,7 +47,7 @@ export async function mount(root, app) {
   const layers = { checkpoints: cluster("checkpoint"), cameras: cluster("camera"),
     violations: cluster("violation"), events: cluster("event") };
   const places = map.basemap.places.length ? map.basemap.places
-    : await app.api("/api/map/places").catch(() => []);
+    : await app.api("/api/map/places").then((r) => r.places).catch(() => []);
   for (const p of places) {
     const kind = p.kind === "checkpoint" ? "checkpoints" : p.kind === "camera" ? "cameras" : null;
     if (kind) L.marker([p.lat, p.lon], { icon: icon(p.kind), title: p.name || p.id, alt: p.name || p.id })
