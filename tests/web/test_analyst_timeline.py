@@ -56,7 +56,7 @@ def test_timeline_and_map_follow_the_selection(
         for lang in ("en", "lt"):
             page = open_page(browser, site, "#/timeline", lang=lang)
             page.wait_for_selector("#timeline .vis-timeline")
-            page.evaluate("window.analystApp.selection.set(['veh-1'])")
+            page.evaluate("window.pasienisAnalyst.selection.set(['veh-1'])")
             page.wait_for_selector("#timeline-table tbody tr >> nth=3")
             assert page.locator("#timeline-table tbody tr").count() == 4
             assert page.locator("#timeline .vis-item").count() >= 1

@@ -38,7 +38,7 @@ async function start() {
   document.querySelector("#who").textContent = user.name;
   const app = { api, t, label, formatTime, escape, showError, user, language,
     selection: new Selection(), navigate: (hash) => { location.hash = hash; } };
-  window.analystApp = app;
+  window.pasienisAnalyst = app; // the same handle as the real shell
   window.addEventListener("hashchange", () => route(app));
   await route(app);
 }
