@@ -37,6 +37,12 @@ export function loadStyle(href) {
   return loaded.get(href);
 }
 
+// Leaflet itself, for apps whose page does not load it (the analyst shell loads pages on demand).
+export async function ensureLeaflet() {
+  if (window.L && window.L.map) return;
+  await Promise.all([loadScript("/web/vendor/leaflet/leaflet.js"), loadStyle("/web/vendor/leaflet/leaflet.css")]);
+}
+
 async function getJSON(path) {
   const response = await fetch(path, { credentials: "same-origin", headers: { Accept: "application/json" } });
   if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
@@ -116,6 +122,7 @@ async function drawTiles(map, config) {
 }
 
 export async function createMap(element, { center = [55.17, 23.88], zoom = 7 } = {}) {
+  await ensureLeaflet();
   loadStyle("/web/common/basemap.css");
   // maxZoom on the map itself: the vector fallback has no tile layer to set it (clustering needs it).
   const map = L.map(element, { preferCanvas: true, attributionControl: true, maxZoom: 19 })

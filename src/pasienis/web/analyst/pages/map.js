@@ -3,7 +3,7 @@
 // clustered (Leaflet.markercluster). Linked to app.selection both ways: a selection change
 // redraws the selection's events; clicking an event's or violation's marker selects its entities.
 /* global L */
-import { createMap, loadScript, loadStyle } from "/web/common/basemap.js";
+import { createMap, ensureLeaflet, loadScript, loadStyle } from "/web/common/basemap.js";
 
 let map = null;
 let onChange = null;
@@ -37,6 +37,7 @@ export async function mount(root, app) {
       <p id="map-status" class="muted" aria-live="polite"></p>
       <div id="analyst-map" class="map" role="region" aria-label="${t("analyst.map.label")}"></div>
     </section>`;
+  await ensureLeaflet(); // before the cluster plugin, which extends L
   await Promise.all([
     loadStyle("/web/analyst/pages/tools.css"),
     loadStyle("/web/vendor/leaflet.markercluster/MarkerCluster.css"),
