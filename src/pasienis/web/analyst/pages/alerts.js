@@ -33,10 +33,14 @@ export async function mount(root, app) {
     state.status = event.target.value;
     await load(app, root, state);
   });
-  await load(app, root, state);
+  // Live feed first, then the list: an alert raised in between is in the list or pushed
+  // (a push of a listed alert replaces its row), never lost.
+  let online;
+  const connected = new Promise((resolve) => { online = resolve; });
   socket = new ReconnectingSocket("/api/alerts/ws", {
     onMessage: (message) => onLive(app, root, state, message),
     onState: (s) => {
+      if (s === "online") online();
       const badge = root.querySelector("#alerts-conn");
       if (!badge) return;
       badge.textContent = t(`analyst.alerts.${s}`);
@@ -46,6 +50,8 @@ export async function mount(root, app) {
   // Resume after a reconnect from the last cursor (the server replays what was raised meanwhile).
   const url = socket.url.bind(socket);
   socket.url = () => url() + (state.cursor ? `?after=${state.cursor}` : "");
+  await Promise.race([connected, new Promise((resolve) => { setTimeout(resolve, 3000); })]);
+  await load(app, root, state);
 }
 
 async function load(app, root, state) {
