@@ -4,11 +4,13 @@ dispatcher console (headless Chromium)."""
 
 from __future__ import annotations
 
+import http.server
 import io
 import sqlite3
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -140,11 +142,45 @@ def test_tile_sources_and_range_requests(sqlite_template: Path, tmp_path: Path) 
         assert httpx.get(tile_url + "1/2/0", headers=auth).status_code == 422
 
 
-def test_configured_tile_url_wins(sqlite_template: Path, tmp_path: Path) -> None:
-    url = "https://tiles.example.invalid/{z}/{x}/{y}.png"
-    with serve(sqlite_template, tmp_path, map_tile_url=url) as site:
-        config = site.api("GET", "/api/map/config", who="disp")
-        assert config == {**config, "kind": "url", "url": url}
+class _Tiles(http.server.BaseHTTPRequestHandler):
+    """A stand-in tile server on another origin: the same green tile for every address."""
+
+    tile = b""
+    asked: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        type(self).asked.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+        self.wfile.write(self.tile)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.browser
+def test_configured_tile_url_wins_and_the_policy_lets_its_images_in(
+    sqlite_template: Path, tmp_path: Path, browser: Any
+) -> None:
+    _Tiles.tile = png((0, 160, 0))
+    tiles = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Tiles)
+    threading.Thread(target=tiles.serve_forever, daemon=True).start()
+    # localhost, not 127.0.0.1: another origin than the app's
+    url = f"http://localhost:{tiles.server_port}/{{z}}/{{x}}/{{y}}.png"
+    try:
+        with serve(sqlite_template, tmp_path, map_tile_url=url) as site:
+            config = site.api("GET", "/api/map/config", who="disp")
+            assert config == {**config, "kind": "url", "url": url}
+            policy = httpx.get(site.url + "/web/index.html").headers["content-security-policy"]
+            assert f"img-src 'self' data: blob: http://localhost:{tiles.server_port};" in policy
+            page = open_page(browser, site, "#/map")
+            page.wait_for_selector("#analyst-map[data-basemap=url]")
+            page.wait_for_selector(".leaflet-tile-pane img.leaflet-tile-loaded", state="attached")
+            assert any(p.startswith("/7/") for p in _Tiles.asked)
+            page.context.close()
+    finally:
+        tiles.shutdown()
 
 
 @pytest.mark.browser

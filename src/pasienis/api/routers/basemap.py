@@ -28,8 +28,6 @@ from pasienis.geo import (
 router = APIRouter(prefix="/api/map", tags=["map"])
 SignedIn = Annotated[Principal, Depends(require(*Role))]
 Analyst = Annotated[Principal, Depends(require(Role.analyst))]
-#: Tiles change only when an administrator replaces the file: let the browser keep them a day.
-TILE_CACHE = "private, max-age=86400"
 
 
 @router.get("/config")
@@ -44,8 +42,8 @@ def tile_file(request: Request, name: str, _p: SignedIn) -> FileResponse:
     found = find_tile_file(request.app.state.settings, name)
     if found.kind != "pmtiles":
         raise BaseMapError(f"{name} is an MBTiles file", hint=f"ask /api/map/files/{name}/z/x/y")
-    return FileResponse(found.path, media_type="application/octet-stream",
-                        headers={"Cache-Control": TILE_CACHE})  # fmt: skip
+    # No cache header of our own: every /api/ answer is no-store (set by the middleware).
+    return FileResponse(found.path, media_type="application/octet-stream")
 
 
 @router.get("/files/{name}/{z}/{x}/{y}")
@@ -65,7 +63,7 @@ def mbtiles(
     if tile is None:
         return Response(status_code=204)
     data, media = tile
-    return Response(data, media_type=media, headers={"Cache-Control": TILE_CACHE})
+    return Response(data, media_type=media)
 
 
 @router.get("/roads")
