@@ -107,6 +107,29 @@ class Settings(BaseSettings):
         default="mqtt://127.0.0.1:1883",
         description="Broker URL of the MQTT bridge: mqtt://[user:password@]host:port.",
     )
+    # --- geo: the base map of the browser maps ------------------------------------------------
+    map_tile_url: str | None = Field(
+        default=None,
+        description=(
+            "Raster tile URL template of the base map, e.g. https://tiles.example/{z}/{x}/{y}.png "
+            "(an in-house tile server). Empty: a .pmtiles/.mbtiles file in <data_dir>/maps, "
+            "else the offline fallback (borders, roads, towns, checkpoints)."
+        ),
+    )
+    map_tile_attribution: str = Field(
+        default="© OpenStreetMap contributors",
+        description="Attribution shown on the map for the configured tiles.",
+    )
+    map_tile_max_zoom: int = Field(
+        default=18, ge=1, le=22, description="Highest zoom level of the configured tile URL."
+    )
+    map_roads_file: Path | None = Field(
+        default=None,
+        description=(
+            "OSM extract (.osm or .osm.pbf) whose main roads the fallback base map draws. "
+            "Empty: the extract the routing tiles were built from, if any."
+        ),
+    )
     # --- geo: road routing (Valhalla tiles) and the great-circle fallback ---------------------
     routing_tiles_dir: Path | None = Field(
         default=None,

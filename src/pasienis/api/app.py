@@ -15,6 +15,7 @@ from pasienis.api.routers import (
     alerts,
     audit,
     auth,
+    basemap,
     documents,
     entities,
     graph,
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(alerts.router)
     app.include_router(plate_reads.router)
     app.include_router(risk.router)
+    app.include_router(basemap.router)
     for ops_router in (ops_positions, ops_units, ops_tasks, ops_ws, ops_intercept):
         app.include_router(ops_router.router)
     mount_web(app)

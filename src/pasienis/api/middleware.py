@@ -8,8 +8,10 @@ build an app with a route that declares neither ``require`` nor ``public``.
 
 from __future__ import annotations
 
+import functools
 import hmac
 from http.cookies import CookieError, SimpleCookie
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -219,10 +221,25 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, with_headers)
 
 
+@functools.lru_cache(maxsize=8)
+def app_csp(tile_url: str | None) -> str:
+    """The apps' policy; a configured base-map tile server's origin may serve images."""
+    if not tile_url:
+        return CSP
+    parts = urlsplit(tile_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return CSP  # a relative or odd template: same origin only, nothing widened
+    host = parts.netloc.replace("{s}", "*")  # Leaflet's subdomain placeholder: a wildcard
+    origin = f"{parts.scheme}://{host}".replace(";", "").replace(" ", "")
+    return CSP.replace("img-src 'self' data: blob:", f"img-src 'self' data: blob: {origin}")
+
+
 def security_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
     """The hardening headers of every HTTP answer to ``scope`` (errors included)."""
     path = scope.get("path", "")
-    csp = DOCS_CSP if path.startswith(("/docs", "/redoc")) else CSP
+    settings = getattr(getattr(scope.get("app"), "state", None), "settings", None)
+    tiles = getattr(settings, "map_tile_url", None)
+    csp = DOCS_CSP if path.startswith(("/docs", "/redoc")) else app_csp(tiles)
     extra = [
         (b"content-security-policy", csp.encode()),
         (b"x-content-type-options", b"nosniff"),

@@ -5,7 +5,7 @@ import { ApiError, api } from "/web/common/api.js";
 import { applyTranslations, formatTime, label, loadLanguage, t } from "/web/common/i18n.js";
 import { bindLanguageSwitch } from "/web/common/language.js";
 import { ensureSignedIn } from "/web/common/login.js";
-import { createMap } from "/web/common/map.js";
+import { createMap } from "/web/common/basemap.js";
 import { ReconnectingSocket } from "/web/common/ws.js";
 import { setupPatrol } from "/web/dispatch/patrol.js";
 
