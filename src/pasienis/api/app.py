@@ -15,6 +15,7 @@ from pasienis.api.routers import (
     alerts,
     audit,
     auth,
+    cases,
     documents,
     entities,
     graph,
@@ -28,6 +29,7 @@ from pasienis.api.routers import (
     ops_ws,
     planning,
     plate_reads,
+    profile,
     resolution,
     retention,
     schema,
@@ -111,6 +113,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(system.router)
     app.include_router(schema.router)
     app.include_router(entities.router)
+    app.include_router(profile.router)
+    app.include_router(cases.router)
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(audit.router)

@@ -38,6 +38,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "pasienis.resolve.models",
     "pasienis.search.models",
     "pasienis.watch.models",
+    "pasienis.cases.models",
 )
 
 
