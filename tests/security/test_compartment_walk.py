@@ -63,6 +63,11 @@ SHOWS_OWN = {
     "/api/quarantine/{entry_id}",
     "/api/jobs",
     "/api/jobs/{job_id}",
+    "/api/entities/{entity_id}/history",
+    "/api/cases",
+    "/api/cases/{case_id}",
+    "/api/cases/{case_id}/items/{item_id}",
+    "/api/cases/{case_id}/activity",
 }
 
 
