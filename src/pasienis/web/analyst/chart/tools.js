@@ -14,6 +14,14 @@ export function toolbarHtml(app, relations) {
       <select id="relation">${opt("", t("analyst.chart.all_relations"))}${relations.map((r) => opt(r, label("analyst.relation", r))).join("")}</select></label>
     ${button("expand", "analyst.chart.expand")}
     <span class="sep"></span>
+    <form id="add-form" class="toolbar" role="search">
+      <label>${escape(t("analyst.chart.add_label"))}<input id="add-q" type="search" maxlength="200" size="14" autocomplete="off"></label>
+      <button type="submit">${escape(t("analyst.chart.find"))}</button>
+      <label class="visually-hidden" for="add-hits">${escape(t("analyst.chart.add_hits"))}</label>
+      <select id="add-hits" hidden></select>
+      <button type="button" id="add-node" hidden>${escape(t("analyst.chart.add"))}</button>
+    </form>
+    <span class="sep"></span>
     <label>${escape(t("analyst.chart.layout"))}
       <select id="layout">${opt("force", t("analyst.chart.layout.force"))}${opt("hierarchical", t("analyst.chart.layout.hierarchical"))}${opt("circle", t("analyst.chart.layout.circle"))}</select></label>
     ${button("relayout", "analyst.chart.relayout")}
@@ -45,14 +53,38 @@ export function toolbarHtml(app, relations) {
 export function bindTools(c, actions) {
   const { root, cy, app } = c;
   const $ = (s) => root.querySelector(s);
-  const run = (fn) => async () => {
-    try { await fn(); } catch (error) { actions.status(null, {}, error); }
+  const run = (fn) => async (...args) => {
+    try { await fn(...args); } catch (error) { actions.status(null, {}, error); }
   };
   const selected = () => cy.nodes(":selected:childless");
   $("#expand").addEventListener("click", run(async () => {
     const ids = selected().map((n) => n.id()).slice(0, 100);
     if (!ids.length) { actions.status("analyst.chart.select_first"); return; }
     await actions.expand(ids, $("#relation").value);
+  }));
+  $("#add-form").addEventListener("submit", (event) => event.preventDefault());
+  $("#add-form").addEventListener("submit", run(async () => {
+    const q = $("#add-q").value.trim();
+    if (!q) return;
+    const found = await app.api(`/api/search?${new URLSearchParams({ q, limit: 10 })}`);
+    const hits = $("#add-hits");
+    hits.innerHTML = found.hits.map((h) => `<option value="${app.escape(h.entity_id)}">${app.escape(h.caption || h.entity_id)} · ${app.escape(app.label("analyst.schema", h.schema))} · ${app.escape(h.datasets.join(", "))}</option>`).join("");
+    hits.hidden = !found.hits.length;
+    $("#add-node").hidden = !found.hits.length;
+    actions.status(found.hits.length ? "analyst.chart.found" : "analyst.search.none", { n: found.hits.length, q });
+  }));
+  $("#add-node").addEventListener("click", run(async () => {
+    const id = $("#add-hits").value;
+    if (!id) return;
+    const graph = await app.api("/api/graph/expand", { method: "POST", body: { ids: [id], max_nodes: 1 } });
+    graph.edges = graph.edges.filter((e) => cy.getElementById(e.source).nonempty() && cy.getElementById(e.target).nonempty());
+    const ext = cy.nodes().nonempty() ? cy.nodes().boundingBox() : { x2: 0, y1: 0 };
+    const added = addGraph(cy, { nodes: graph.nodes.slice(0, 1), edges: [] }, null);
+    added.nodes().position({ x: ext.x2 + 80, y: ext.y1 });
+    cy.$(":selected").unselect();
+    cy.getElementById(graph.nodes[0].id).select();
+    changed();
+    actions.status("analyst.chart.added", { name: graph.nodes[0].label || id });
   }));
   $("#layout").addEventListener("change", run(() => actions.layout($("#layout").value)));
   $("#relayout").addEventListener("click", run(() => actions.layout($("#layout").value)));
@@ -86,6 +118,7 @@ export function bindTools(c, actions) {
   fillCases(c);
 
   function changed() {
+    refreshRelations(c);
     refreshList(c);
     setupDates(c);
     filterDates(c);
@@ -106,6 +139,18 @@ function scheduleSelection(c) {
     for (const o of options) o.selected = chosen.has(o.value);
     showInfo(c, ids);
   });
+}
+
+function refreshRelations(c) {
+  const select = c.root.querySelector("#relation");
+  const known = new Set([...select.options].map((o) => o.value));
+  for (const rel of new Set(c.cy.edges().map((e) => e.data("relation")))) {
+    if (known.has(rel)) continue;
+    const option = document.createElement("option");
+    option.value = rel;
+    option.textContent = c.app.label("analyst.relation", rel);
+    select.append(option);
+  }
 }
 
 function refreshList(c) {

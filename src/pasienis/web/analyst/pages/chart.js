@@ -13,10 +13,11 @@ import { chartSvg } from "../chart/svg.js";
 import { download, postForBlob } from "./common.js";
 import { bindTools, toolbarHtml } from "../chart/tools.js";
 
-const RELATIONS = ["drove", "travelled_on", "holder", "crossed_at", "co_travel",
-  "shares_identifier", "shares_phone", "shares_address", "shares_email", "director",
-  "ownership", "employment", "family", "associate", "declarant", "consignor", "consignee",
-  "mentioned_in", "seized"];
+// Relations offered before the chart shows any (the graph's link types); those on the chart
+// are added as they appear.
+const RELATIONS = ["drove", "travelled_on", "holder", "crossed_at", "co_travel", "directorship",
+  "ownership", "employment", "family", "associate", "resolved", "shares_identifier",
+  "shares_phone", "shares_address", "shares_email"];
 
 let chart = null;
 
