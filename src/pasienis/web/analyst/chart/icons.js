@@ -22,7 +22,7 @@ const SCHEMA_KIND = {
   Person: "person", LegalEntity: "company", Company: "company", Organization: "company",
   Vehicle: "vehicle", Vessel: "vehicle", Airplane: "vehicle", Passport: "document",
   Identification: "document", Document: "document", Pages: "document", PlainText: "document",
-  Email: "document", Phone: "phone", Address: "address", BorderCheckpoint: "place",
+  Email: "document", Mention: "document", Phone: "phone", Address: "address", BorderCheckpoint: "place",
   Checkpoint: "place", Camera: "camera", Payment: "money", BankAccount: "money",
   CustomsDeclaration: "event", Declaration: "event", Seizure: "event", Violation: "event",
 };
