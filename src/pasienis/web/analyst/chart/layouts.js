@@ -12,9 +12,11 @@ export function layoutOptions(name, cy, { incremental = false } = {}) {
   if (name === "circle") return { name: "circle", animate, fit: true, padding: 30 };
   const n = cy.nodes().length;
   return {
+    // Above 1,000 nodes the spectral draft alone (no force refinement) keeps the first
+    // render quick; smaller charts get the full layout (docs/benchmarks.md).
     name: "fcose", quality: n > 1000 ? "draft" : "default", randomize: !incremental,
     animate, animationDuration: 400, fit: true, padding: 30, nodeRepulsion: 6000,
-    idealEdgeLength: 80, numIter: n > 1000 ? 600 : 2500, packComponents: true,
+    idealEdgeLength: 80, numIter: n > 300 ? 1000 : 2500, packComponents: n <= 1000,
   };
 }
 
