@@ -29,7 +29,7 @@ import { $, escape, label, showError, startApp } from "/web/common/shell.js";
 
 // Page names are module names: a hash can only load one of these (no path tricks).
 const PAGES = new Set(["search", "profile", "chart", "cases", "timeline", "map", "imports",
-  "review", "alerts"]);
+  "review", "alerts", "tour"]);
 const DEFAULT_PAGE = "search";
 
 // The entities selected in any page (chart, search, profile); the timeline and map follow it.
