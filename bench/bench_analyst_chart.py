@@ -14,6 +14,7 @@ Run: ``python bench/bench_analyst_chart.py [--nodes 2000 --edges 5000]``.
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import tempfile
 import threading
@@ -55,7 +56,8 @@ async ({nodes, edges, layout}) => {
     const day = 1 + Math.floor(rnd() * 28);
     els.push(edgeElement({id: 'e' + j, source: 'n' + s, target: 'n' + t,
       relation: j % 17 === 0 ? 'co_travel' : 'drove', weight: 1 + Math.floor(rnd() * 40),
-      first: `2026-09-${String(day).padStart(2, '0')}T10:00:00Z`, last: null, datasets: ['bench']}));
+      first: `2026-09-${String(day).padStart(2, '0')}T10:00:00Z`, last: null,
+      datasets: ['bench']}));
   }
   document.body.innerHTML = '<div id="cy" style="width: 1200px; height: 800px"></div>';
   // Timed from here: the scripts are loaded once per page, before any chart is shown.
@@ -65,14 +67,18 @@ async ({nodes, edges, layout}) => {
   window.benchCy = cy;
   const options = layout === 'preset' ? {name: 'preset', fit: true}
     : {...layoutOptions('force', cy), animate: false};
-  await new Promise((resolve) => { const l = cy.layout(options); l.one('layoutstop', resolve); l.run(); });
+  await new Promise((resolve) => {
+    const l = cy.layout(options); l.one('layoutstop', resolve); l.run();
+  });
   await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
   return performance.now() - start;
 }
 """
 
 FRAMES_START = """() => { window.benchFrames = []; window.benchOn = true;
-  const tick = (t) => { window.benchFrames.push(t); if (window.benchOn) requestAnimationFrame(tick); };
+  const tick = (t) => {
+    window.benchFrames.push(t); if (window.benchOn) requestAnimationFrame(tick);
+  };
   requestAnimationFrame(tick); }"""
 FRAMES_STOP = "() => { window.benchOn = false; return window.benchFrames; }"
 # The screen position of the busiest node (the heaviest to redraw when it moves).
@@ -106,7 +112,7 @@ def _drag_fps(page: Any) -> dict[str, float]:
         page.wait_for_timeout(8)
     frames = page.evaluate(FRAMES_STOP)
     page.mouse.up()
-    gaps = sorted(b - a for a, b in zip(frames, frames[1:], strict=False))
+    gaps = sorted(b - a for a, b in itertools.pairwise(frames))
     median = gaps[len(gaps) // 2]
     p95 = gaps[int(len(gaps) * 0.95)]
     return {"median_ms": median, "p95_ms": p95, "fps": 1000 / median, "degree": at["degree"]}
@@ -115,8 +121,9 @@ def _drag_fps(page: Any) -> dict[str, float]:
 def _measure(browser: Any, url: str, nodes: int, edges: int, layout: str) -> dict[str, float]:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{url}/web/index.html")
-    page.evaluate("() => import('/web/analyst/chart/loader.js').then(m => m.loadCytoscape())"
-                  ".then(() => true)")
+    page.evaluate(
+        "() => import('/web/analyst/chart/loader.js').then(m => m.loadCytoscape()).then(() => true)"
+    )
     first = page.evaluate(RENDER, {"nodes": nodes, "edges": edges, "layout": layout})
     drag = _drag_fps(page)
     page.close()
