@@ -29,8 +29,11 @@ demo: install
 	test -f $(SCENARIO)/truth.json || $(BIN)/pasienis scenario generate --seed 7 --scale 1 --out $(SCENARIO)
 	$(BIN)/pasienis scenario load $(SCENARIO)
 	$(BIN)/pasienis routing build $(SCENARIO)/roads.osm
+	$(BIN)/pasienis ingest-docs $(SCENARIO)/reports --no-progress
+	$(BIN)/pasienis resolve --kind person --kind company --kind vehicle
 	$(BIN)/pasienis demo setup
-	@echo "Open http://$(HOST):$(PORT)/ — dispatcher console and field app; API docs at /docs"
+	@echo "Open http://$(HOST):$(PORT)/web/analyst/ — the analyst workbench (sign in as analyst);"
+	@echo "     http://$(HOST):$(PORT)/ lists every app (dispatcher console, field app...); API docs at /docs"
 	$(BIN)/pasienis serve --host $(HOST) --port $(PORT)
 
 # scripts/test-services installs or starts what the suite talks to (PostGIS, Redis, Mosquitto,

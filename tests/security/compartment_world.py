@@ -152,6 +152,32 @@ def _collect(store: Store, side: Side) -> None:
     side.ids += [side.dataset, side.user]
 
 
+def _case(client: TestClient, side: Side) -> None:
+    """A case of the side's own (an entity, a chart of it and a note), through the API."""
+    person = next(v for k, v in side.markers.items() if k.startswith("entity id ") and
+                  "person" in v)  # fmt: skip
+    made = client.post("/api/cases", headers=side.headers,
+                       json={"title": f"Case {side.tag} Casemarker"})  # fmt: skip
+    assert made.status_code == 201, made.text
+    case_id = made.json()["id"]
+    graph = client.post("/api/graph/expand", headers=side.headers, json={"ids": [person]}).json()
+    chart = {"nodes": [{"id": n["id"], "data": n} for n in graph["nodes"]],
+             "edges": [{"id": e["id"], "source": e["source"], "target": e["target"],
+                        "data": e} for e in graph["edges"]]}  # fmt: skip
+    items = [{"kind": "entity", "ref": person}, {"kind": "chart", "chart": chart},
+             {"kind": "note", "note": f"Note {side.tag} Notemarker"}]  # fmt: skip
+    for body in items:
+        added = client.post(f"/api/cases/{case_id}/items", headers=side.headers, json=body)
+        assert added.status_code == 201, added.text
+        side.markers[f"case item {added.json()['id']}"] = added.json()["id"]
+        side.ids.append(added.json()["id"])
+    side.markers |= {f"case {case_id}": case_id, "case title": f"Case {side.tag} Casemarker",
+                     "case note": f"Note {side.tag} Notemarker"}  # fmt: skip
+    # First, so the walk also asks for (own case, own item) pairs (it varies one parameter
+    # at a time around each side's first id).
+    side.ids.insert(0, case_id)
+
+
 def _ensure_read_grant(store: Store, user_id: str, dataset: str, principal_datasets: set) -> None:
     """The owner grant an import into a new dataset gives; added as a read grant only where
     the code under test gives none (so the same world builds on older code)."""
@@ -185,6 +211,8 @@ def build_world(
         _declare(store, side)
         _collect(store, side)
         sides.append(side)
+    for side in sides:  # after both imports: the graph projection is built once, complete
+        _case(client, side)
     return sides[0], sides[1]
 
 

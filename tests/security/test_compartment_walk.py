@@ -65,6 +65,11 @@ SHOWS_OWN = {
     "/api/jobs/{job_id}",
     "/api/risk/scores",
     "/api/risk/scores/{declaration_id}",
+    "/api/entities/{entity_id}/history",
+    "/api/cases",
+    "/api/cases/{case_id}",
+    "/api/cases/{case_id}/items/{item_id}",
+    "/api/cases/{case_id}/activity",
 }
 
 

@@ -16,6 +16,7 @@ from pasienis.api.routers import (
     audit,
     auth,
     basemap,
+    cases,
     documents,
     entities,
     graph,
@@ -29,6 +30,7 @@ from pasienis.api.routers import (
     ops_ws,
     planning,
     plate_reads,
+    profile,
     resolution,
     retention,
     risk,
@@ -116,6 +118,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(system.router)
     app.include_router(schema.router)
     app.include_router(entities.router)
+    app.include_router(profile.router)
+    app.include_router(cases.router)
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(audit.router)

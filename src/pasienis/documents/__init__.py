@@ -3,7 +3,8 @@ and names extracted, mentions linked to the entities of the store.
 
 Public surface: :func:`ingest_paths`, :class:`Options`, :class:`IngestReport`, the readers
 :func:`list_documents`, :func:`get_document`, :func:`document_text`,
-:func:`document_mentions`, :func:`document_texts` (for the search index), :func:`get_original`,
+:func:`document_mentions`, :func:`entity_mentions` (a profile's documents),
+:func:`document_texts` (for the search index), :func:`get_original`,
 the job kind (:data:`JOB_KIND`, :func:`documents_job`) and the errors.
 """
 
@@ -17,6 +18,7 @@ from pasienis.documents.errors import (
 )
 from pasienis.documents.jobkind import JOB_KIND, documents_job
 from pasienis.documents.options import Options
+from pasienis.documents.passages import entity_mentions
 from pasienis.documents.read import (
     document_mentions,
     document_text,
@@ -39,6 +41,7 @@ __all__ = [
     "document_text",
     "document_texts",
     "documents_job",
+    "entity_mentions",
     "get_document",
     "get_original",
     "ingest_paths",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from pasienis.graph.filters import EdgeFilter
 
@@ -47,7 +47,17 @@ class SubgraphRequest(ExpandRequest):
 
 
 class ExportRequest(SubgraphRequest):
+    """``depth`` 0 exports exactly ``ids`` and the edges among them (a chart as shown: up to
+    5,000 nodes); a deeper export expands at most 100 seeds, as ``expand`` does."""
+
+    ids: list[str] = Field(min_length=1, max_length=5000)
     format: Literal["gexf", "graphml", "ftm", "csv", "anx"] = "graphml"
+
+    @model_validator(mode="after")
+    def _seeds_for_depth(self) -> ExportRequest:
+        if self.depth > 0 and len(self.ids) > 100:
+            raise ValueError("an export with depth > 0 takes at most 100 ids; use depth 0")
+        return self
 
 
 class PatternSave(BaseModel):

@@ -254,14 +254,19 @@ def get_judgement(conn: Connection, judgement_id: str) -> dict[str, Any]:
 
 
 def list_judgements(conn: Connection, *, datasets: Collection[str], kind: str | None = None,
-                    limit: int = 50) -> list[dict[str, Any]]:  # fmt: skip
-    """Analysts' judgements about records the caller may read, newest first."""
+                    limit: int = 50,
+                    involving: Collection[str] | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    """Analysts' judgements about records the caller may read, newest first (only those
+    about one of the records ``involving``, when given: an entity's resolution history)."""
     query = select(resolution_judgements).where(resolution_judgements.c.source == "analyst")
     if kind:
         query = query.where(resolution_judgements.c.kind == kind)
+    wanted = set(involving) if involving is not None else None
     out = []
     for row in conn.execute(query.order_by(resolution_judgements.c.created_at.desc())):
         ids = [*row.left_ids, *row.right_ids]
+        if wanted is not None and wanted.isdisjoint(ids):
+            continue
         found = _features(conn, ids)
         if all(i in found and _visible(found[i].datasets, datasets) for i in ids):
             out.append(dict(row._mapping))

@@ -39,6 +39,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "pasienis.search.models",
     "pasienis.watch.models",
     "pasienis.risk.tables",
+    "pasienis.cases.models",
 )
 
 

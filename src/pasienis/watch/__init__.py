@@ -17,6 +17,7 @@ from pasienis.watch.errors import AlertStateError, SourceAuthError, WatchError, 
 from pasienis.watch.follow import catch_up
 from pasienis.watch.index import Entry, Hit, Subject, WatchIndex, score
 from pasienis.watch.live import record_reads
+from pasienis.watch.profile import entity_watch
 from pasienis.watch.retro import screen_entry, screen_existing
 from pasienis.watch.schemas import (
     AlertAction,
@@ -63,6 +64,7 @@ __all__ = [
     "authenticate_source",
     "catch_up",
     "create_list",
+    "entity_watch",
     "get_alert",
     "get_entry",
     "get_list",

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from pasienis.api.deps import AuditorDep, Principal, Role, require, visible_datasets
 from pasienis.graph import GraphService, queries
+from pasienis.graph.analytics import local_subgraph
 from pasienis.graph.cotravel_run import stored_pairs
 from pasienis.graph.evidence import edge_evidence
 from pasienis.graph.export import MEDIA_TYPES, SUFFIXES, export
@@ -30,7 +31,7 @@ from pasienis.graph.schemas import (
     PatternSave,  # fmt: skip
     SubgraphRequest,
 )
-from pasienis.graph.service import decode_edge, edge_json, node_json
+from pasienis.graph.service import decode_edge, edge_json, subgraph_json
 
 router = APIRouter(prefix="/api/graph", tags=["graph"])
 # Graph nodes and edges are personal data: analysts only, through their dataset grants.
@@ -172,14 +173,13 @@ def export_subgraph(request: Request, body: ExportRequest, who: Analyst,
 
     datasets = visible_datasets(who)
     with service(request).view(datasets) as view:
-        sg = queries.expand(view, body.ids, depth=max(body.depth, 1), f=body.to_filter(),
-                            max_nodes=body.max_nodes, per_node=body.per_node)  # fmt: skip
-        if body.depth == 0:
-            keep = {
-                n["id"] for n in (node_json(view, queries.node_index(view, i)) for i in body.ids)
-            }
-            sg["nodes"] = [n for n in sg["nodes"] if n["id"] in keep]
-            sg["edges"] = [e for e in sg["edges"] if e["source"] in keep and e["target"] in keep]
+        if body.depth == 0:  # exactly these nodes and the edges among them (a chart as shown)
+            local = local_subgraph(view, [queries.node_index(view, i) for i in body.ids],
+                                   body.to_filter())  # fmt: skip
+            sg = subgraph_json(view, local.nodes.tolist(), local.edges.tolist())
+        else:
+            sg = queries.expand(view, body.ids, depth=body.depth, f=body.to_filter(),
+                                max_nodes=body.max_nodes, per_node=body.per_node)  # fmt: skip
     with request.app.state.store.read() as conn:
 
         def entity(node_id: str) -> dict | None:

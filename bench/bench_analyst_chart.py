@@ -1,0 +1,177 @@
+"""Benchmark: the analyst link chart in this machine's headless Chromium (Debian package).
+
+Issue 17's targets: first render of a 2,000-node / 5,000-edge chart under 2 s, and at least
+30 frames per second while a node is dragged. The chart is built the way the workbench
+builds it (the same modules, stylesheet, icons and layout options, served by the app):
+reopened from saved positions (``preset``) and laid out by force (fcose, as an expansion
+does). The reference measured in the same run is a 200-node / 500-edge chart, so the ratios
+show how the cost grows with size on this machine. Frame times come from
+``requestAnimationFrame`` while Playwright drags a node with the mouse in 120 steps.
+
+Run: ``python bench/bench_analyst_chart.py [--nodes 2000 --edges 5000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from pasienis.api import create_app
+from pasienis.config import Settings
+from pasienis.store import open_store, upgrade
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+
+# Builds a random connected graph (a spanning tree plus random edges, typed nodes, weights and
+# dates like the graph API's) and renders it with the workbench's own modules; resolves with
+# the milliseconds to the first painted frame after the layout.
+RENDER = """
+async ({nodes, edges, layout}) => {
+  const { loadCytoscape } = await import('/web/analyst/chart/loader.js');
+  const { STYLE } = await import('/web/analyst/chart/style.js');
+  const { nodeElement, edgeElement } = await import('/web/analyst/chart/elements.js');
+  const { layoutOptions } = await import('/web/analyst/chart/layouts.js');
+  const cytoscape = await loadCytoscape();
+  let seed = 7;
+  const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const schemata = ['Person', 'Company', 'Vehicle', 'Phone', 'Address', 'Passport'];
+  const els = [];
+  const side = Math.ceil(Math.sqrt(nodes)) * 60;
+  for (let i = 0; i < nodes; i++) {
+    els.push(nodeElement({id: 'n' + i, label: 'Node ' + i, schema: schemata[i % 6],
+      datasets: ['bench']}, layout === 'preset' ? {x: rnd() * side, y: rnd() * side} : null));
+  }
+  for (let j = 0; j < edges; j++) {
+    const s = j < nodes - 1 ? j + 1 : Math.floor(rnd() * nodes);
+    const t = j < nodes - 1 ? Math.floor(rnd() * (j + 1)) : Math.floor(rnd() * nodes);
+    const day = 1 + Math.floor(rnd() * 28);
+    els.push(edgeElement({id: 'e' + j, source: 'n' + s, target: 'n' + t,
+      relation: j % 17 === 0 ? 'co_travel' : 'drove', weight: 1 + Math.floor(rnd() * 40),
+      first: `2026-09-${String(day).padStart(2, '0')}T10:00:00Z`, last: null,
+      datasets: ['bench']}));
+  }
+  document.body.innerHTML = '<div id="cy" style="width: 1200px; height: 800px"></div>';
+  // Timed from here: the scripts are loaded once per page, before any chart is shown.
+  const start = performance.now();
+  const cy = cytoscape({container: document.getElementById('cy'), style: STYLE,
+    pixelRatio: 1, textureOnViewport: true, elements: els});
+  window.benchCy = cy;
+  const options = layout === 'preset' ? {name: 'preset', fit: true}
+    : {...layoutOptions('force', cy), animate: false};
+  await new Promise((resolve) => {
+    const l = cy.layout(options); l.one('layoutstop', resolve); l.run();
+  });
+  await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  return performance.now() - start;
+}
+"""
+
+FRAMES_START = """() => { window.benchFrames = []; window.benchOn = true;
+  const tick = (t) => {
+    window.benchFrames.push(t); if (window.benchOn) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick); }"""
+FRAMES_STOP = "() => { window.benchOn = false; return window.benchFrames; }"
+# The screen position of the busiest node (the heaviest to redraw when it moves).
+NODE_AT = """() => { const cy = window.benchCy; const n = cy.nodes().max(n => n.degree()).ele;
+  const p = n.renderedPosition(); const box = cy.container().getBoundingClientRect();
+  return {x: box.left + p.x, y: box.top + p.y, degree: n.degree()}; }"""
+
+
+def _serve(settings: Settings) -> tuple[uvicorn.Server, str]:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
+                                           log_level="warning"))  # fmt: skip
+    threading.Thread(target=server.run, daemon=True).start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return server, f"http://127.0.0.1:{port}"
+
+
+def _drag_fps(page: Any) -> dict[str, float]:
+    at = page.evaluate(NODE_AT)
+    page.mouse.move(at["x"], at["y"])
+    page.mouse.down()
+    page.evaluate(FRAMES_START)
+    for i in range(120):
+        page.mouse.move(at["x"] + (i % 40) * 4, at["y"] + (i // 40) * 15)
+        page.wait_for_timeout(8)
+    frames = page.evaluate(FRAMES_STOP)
+    page.mouse.up()
+    gaps = sorted(b - a for a, b in itertools.pairwise(frames))
+    median = gaps[len(gaps) // 2]
+    p95 = gaps[int(len(gaps) * 0.95)]
+    return {"median_ms": median, "p95_ms": p95, "fps": 1000 / median, "degree": at["degree"]}
+
+
+def _measure(browser: Any, url: str, nodes: int, edges: int, layout: str) -> dict[str, float]:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{url}/web/index.html")
+    page.evaluate(
+        "() => import('/web/analyst/chart/loader.js').then(m => m.loadCytoscape()).then(() => true)"
+    )
+    first = page.evaluate(RENDER, {"nodes": nodes, "edges": edges, "layout": layout})
+    drag = _drag_fps(page)
+    page.close()
+    return {"first_render_ms": first, **drag}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--nodes", type=int, default=2000)
+    parser.add_argument("--edges", type=int, default=5000)
+    args, _ = parser.parse_known_args()
+    if not Path(CHROMIUM).exists():
+        print(f"skipped: no Chromium at {CHROMIUM}")
+        return 0
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(database_url=f"sqlite:///{tmp}/bench.db", data_dir=Path(tmp))
+        store = open_store(settings)
+        upgrade(store)
+        store.dispose()
+        server, url = _serve(settings)
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                rows = []
+                for layout in ("preset", "force"):
+                    ref = _measure(browser, url, args.nodes // 10, args.edges // 10, layout)
+                    print(f"  ({layout} reference done)", flush=True)
+                    big = _measure(browser, url, args.nodes, args.edges, layout)
+                    print(f"  ({layout} chart done)", flush=True)
+                    rows.append((layout, ref, big))
+                browser.close()
+        finally:
+            server.should_exit = True
+    print(f"chart {args.nodes} nodes / {args.edges} edges; reference {args.nodes // 10} / "
+          f"{args.edges // 10} in the same run (headless Chromium, no GPU)")  # fmt: skip
+    for layout, ref, big in rows:
+        ratio = big["first_render_ms"] / ref["first_render_ms"]
+        print(f"  {layout:6} first render {big['first_render_ms']:7.0f} ms "
+              f"(ref {ref['first_render_ms']:5.0f} ms, x{ratio:4.1f}; target < 2000 ms: "
+              f"{'met' if big['first_render_ms'] < 2000 else 'NOT met'})")  # fmt: skip
+        print(f"  {layout:6} drag a degree-{big['degree']:.0f} node: median frame "
+              f"{big['median_ms']:5.1f} ms = {big['fps']:4.0f} fps, p95 {big['p95_ms']:5.1f} ms "
+              f"(ref {ref['fps']:4.0f} fps; target >= 30 fps: "
+              f"{'met' if big['fps'] >= 30 else 'NOT met'})")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

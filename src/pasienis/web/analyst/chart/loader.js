@@ -1,0 +1,32 @@
+// Loads the vendored Cytoscape.js and the fcose layout once, as classic scripts (their UMD
+// builds publish globals; `script-src 'self'` allows them), and registers fcose.
+const SCRIPTS = [
+  "/web/vendor/cytoscape/cytoscape.min.js",
+  "/web/vendor/layout-base/layout-base.js",
+  "/web/vendor/cose-base/cose-base.js",
+  "/web/vendor/cytoscape-fcose/cytoscape-fcose.js",
+];
+let loading = null;
+
+function addScript(src) {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = src;
+    script.onload = resolve;
+    script.onerror = () => reject(new Error(`could not load ${src}`));
+    document.head.append(script);
+  });
+}
+
+export function loadCytoscape() {
+  if (!loading) {
+    loading = (async () => {
+      for (const src of SCRIPTS) {
+        if (!document.querySelector(`script[src="${src}"]`)) await addScript(src);
+      }
+      window.cytoscape.use(window.cytoscapeFcose);
+      return window.cytoscape;
+    })();
+  }
+  return loading;
+}

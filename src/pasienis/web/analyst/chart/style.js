@@ -1,0 +1,42 @@
+// The chart's stylesheet: icons per schema, edge thickness by weight, co-travel pairs dashed
+// and directed (leader → follower), and the classes the tools set (hidden, filtered, path,
+// community, pinned, dim).
+export const STYLE = [
+  { selector: "node", style: {
+    "background-color": "#fff", "background-image": "data(icon)", "background-fit": "contain",
+    "background-width": "70%", "background-height": "70%", "border-width": 2,
+    "border-color": "data(colour)", width: 30, height: 30, label: "data(label)",
+    "font-size": 10, "text-valign": "bottom", "text-margin-y": 3, "text-wrap": "ellipsis",
+    "text-max-width": 110, "min-zoomed-font-size": 8, color: "#222",
+  } },
+  { selector: "node[seizures > 0]", style: { "border-color": "#c92a2a", "border-width": 3 } },
+  { selector: "node:selected", style: { "border-color": "#1d6fd6", "border-width": 5,
+    "overlay-opacity": 0 } },
+  { selector: "node.pinned", style: { "border-style": "double", "border-width": 6 } },
+  { selector: ":parent", style: { shape: "round-rectangle", "background-color": "#5b6b8c",
+    "background-opacity": 0.08, "background-image": "none", "border-style": "dashed",
+    "border-color": "#5b6b8c", "text-valign": "top", "text-margin-y": -4, padding: 12 } },
+  { selector: "edge", style: {
+    width: "data(w)", "line-color": "#9aa3b5", "curve-style": "haystack", "haystack-radius": 0,
+    opacity: 0.85,
+  } },
+  { selector: "edge.cotravel", style: { "line-style": "dashed", "line-color": "#d9480f",
+    "curve-style": "straight", "target-arrow-shape": "triangle",
+    "target-arrow-color": "#d9480f" } },
+  { selector: "edge:selected", style: { "line-color": "#1d6fd6", label: "data(relation)",
+    "font-size": 9, "text-rotation": "autorotate", "curve-style": "straight" } },
+  { selector: ".path", style: { "line-color": "#2b8a3e", "border-color": "#2b8a3e",
+    "border-width": 5, "z-index": 20 } },
+  { selector: "edge.path", style: { width: 6 } },
+  { selector: "node.community", style: { "background-color": "#fff3bf",
+    "border-color": "#f08c00", "border-width": 4 } },
+  { selector: "edge.community", style: { "line-color": "#f08c00" } },
+  { selector: ".dim", style: { opacity: 0.18 } },
+  { selector: ".hidden, .filtered", style: { display: "none" } },
+];
+
+// Edge width grows with the log of the aggregated weight (crossings, reads, shared values):
+// a pair seen 100 times is clearly thicker than one seen once, without hiding the rest.
+export function edgeWidth(weight) {
+  return Math.min(10, 1.5 + 1.6 * Math.log2(Math.max(1, Number(weight) || 1)));
+}
