@@ -70,3 +70,17 @@ def ingest_docs(
         out.print(f"{len(report.documents)} documents: {counts}", highlight=False)
     if report.counts.get("failed"):
         raise typer.Exit(1)
+
+
+def relink_docs(
+    document: list[str] = typer.Option(
+        None, "--document", help="Only these document ids (repeatable); default all."
+    ),
+) -> None:
+    """Re-link mentions to resolved entities (after a resolution run, a merge or a split)."""
+    from pasienis.documents import relink_mentions
+
+    cfg = settings()
+    with opened_store(cfg) as store:
+        linked = relink_mentions(store, document_ids=document or None)
+    out.print(f"{linked} mentions linked", highlight=False)

@@ -4,7 +4,9 @@ and names extracted, mentions linked to the entities of the store.
 Public surface: :func:`ingest_paths`, :class:`Options`, :class:`IngestReport`, the readers
 :func:`list_documents`, :func:`get_document`, :func:`document_text`,
 :func:`document_mentions`, :func:`document_texts` (for the search index), :func:`get_original`,
-the job kind (:data:`JOB_KIND`, :func:`documents_job`) and the errors.
+mention links (:func:`relink_mentions` after resolution changed, :func:`judge_mention` for
+an analyst's confirm / reject / clear), the job kind (:data:`JOB_KIND`,
+:func:`documents_job`) and the errors.
 """
 
 from pasienis.documents.blobs import get_blob as get_original
@@ -12,10 +14,13 @@ from pasienis.documents.errors import (
     DocumentNotFoundError,
     DocumentPathError,
     DocumentsError,
+    InvalidJudgementError,
     LimitExceededError,
+    MentionNotFoundError,
     UnreadableDocumentError,
 )
 from pasienis.documents.jobkind import JOB_KIND, documents_job
+from pasienis.documents.links import DECISIONS, judge_mention, relink_mentions
 from pasienis.documents.options import Options
 from pasienis.documents.read import (
     document_mentions,
@@ -27,12 +32,15 @@ from pasienis.documents.read import (
 from pasienis.documents.service import IngestReport, ingest_paths, iter_files
 
 __all__ = [
+    "DECISIONS",
     "JOB_KIND",
     "DocumentNotFoundError",
     "DocumentPathError",
     "DocumentsError",
     "IngestReport",
+    "InvalidJudgementError",
     "LimitExceededError",
+    "MentionNotFoundError",
     "Options",
     "UnreadableDocumentError",
     "document_mentions",
@@ -43,5 +51,7 @@ __all__ = [
     "get_original",
     "ingest_paths",
     "iter_files",
+    "judge_mention",
     "list_documents",
+    "relink_mentions",
 ]

@@ -21,6 +21,7 @@ from pasienis.documents.entities import Rows
 from pasienis.documents.errors import DocumentPathError, UnreadableDocumentError
 from pasienis.documents.extract import Extractor, load_name_index
 from pasienis.documents.formats import Budget, Extracted, read_file
+from pasienis.documents.links import write_links
 from pasienis.documents.models import documents, mentions
 from pasienis.documents.options import Options
 from pasienis.documents.processing import Node, build_node, node_rows
@@ -171,7 +172,7 @@ class Batch:
             return
         rows = Rows(self.options.dataset, self.seen, self.job_id)
         with self.store.begin() as conn:
-            doc_rows, mention_rows = node_rows(conn, nodes, rows, self)
+            doc_rows, mention_rows, links = node_rows(conn, nodes, rows, self)
             ids = [r["id"] for r in doc_rows]
             conn.execute(delete(mentions).where(mentions.c.document_id.in_(ids)))
             conn.execute(delete(documents).where(documents.c.id.in_(ids)))
@@ -181,6 +182,7 @@ class Batch:
                 self.store.bulk_insert(conn, mentions, cols,
                                        [tuple(r.values()) for r in mention_rows],
                                        on_conflict=OnConflict.IGNORE)  # fmt: skip
+            write_links(conn, links, ids)
             write_statements(self.store, conn, rows.rows)
             # Searchable at once, in the same transaction: the documents (their text and the
             # identifiers they mention) and the entities they created or linked.

@@ -1,0 +1,251 @@
+"""Linking mentions to resolved entities: a link with its score and evidence, or no link.
+
+Layering: documents and resolve are siblings and never import each other. The extractor
+(:mod:`.extract`) finds which *source* entities a text could name (name keys with case and
+script forms, validated identifiers); identity is the resolver's decision, read here through
+the mapping it writes in the entity model (:func:`pasienis.model.canonical_ids`). Five
+crossing records of one driver are one candidate; two namesakes the resolver keeps apart stay
+two, and then the document's other mentions decide (the candidate related to the vehicle,
+account or phone the same document names). Too little evidence leaves the mention unlinked,
+with its candidates listed. Results go to :data:`pasienis.model.mention_links.mention_links`
+(the graph reads them there); analysts' judgements override the linker and survive re-links.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from pasienis.documents.extract import IDENTIFIER_ENTITIES, Found, known_identifiers
+from pasienis.documents.extract.context import related_entities
+from pasienis.documents.models import mention_judgements
+from pasienis.model import canonical_ids, members_of_canonicals
+
+#: A link needs at least this score; below it the mention stays unlinked with its candidates.
+LINK_THRESHOLD = 0.85
+#: Score of each rule (why a mention names an entity). Identifiers are validated (check digit,
+#: phone metadata, IBAN checksum) and compared exactly; a name matches token keys exactly.
+SCORES = {
+    "identifier": 0.99,  # a validated identifier equal to a stored value
+    "new-identifier": 0.99,  # an identifier no entity holds yet: its own new entity
+    "name+context": 0.97,  # the name of one resolved entity, which the context also supports
+    "name": 0.9,  # the name of exactly one resolved entity (its namesakes merged, or none)
+    "context": 0.9,  # namesakes: the only one the document's other mentions support
+    "namesakes": 0.5,  # several resolved entities, nothing in the document tells them apart
+    # the one left after an analyst rejected the others: a judgement is no evidence for it
+    "left-after-reject": 0.5,
+    "unknown-name": 0.0,  # a name found by NER: no entity in the store
+    "confirmed": 1.0,  # an analyst confirmed it
+}
+#: Identifier kinds linked to the entity holding the value (no new entity when none does).
+HOLDER_KINDS = {
+    "lt_company_code": "identifier",
+    "lt_personal_code": "identifier",
+    "passport": "identifier",
+    "vin": "identifier",
+    "email": "email",
+}
+NAME_KINDS = frozenset({"person", "company", "place"})
+LINKABLE = NAME_KINDS | set(IDENTIFIER_ENTITIES) | set(HOLDER_KINDS)
+
+
+@dataclass(slots=True)
+class Decision:
+    """The link of one mention: ``status`` linked/unlinked/confirmed/rejected."""
+
+    status: str
+    entity_id: str | None
+    score: float
+    evidence: dict[str, Any]
+    judgement_id: str | None = None
+
+
+@dataclass
+class DocumentMentions:
+    """One document's mentions to link, with their ids and, once read, judgements."""
+
+    document_id: str
+    found: list[Found]
+    mention_ids: list[str]
+    new_entities: set[str] = field(default_factory=set)
+
+
+def holder_entities(
+    conn: Connection, found: Iterable[Found], *, datasets: Iterable[str] | None
+) -> None:
+    """Set ``entity_id`` of personal/company codes, VINs, e-mails held by a stored entity."""
+    wanted = [(HOLDER_KINDS[f.kind], f.value) for f in found if f.kind in HOLDER_KINDS]
+    if not wanted:
+        return
+    known = known_identifiers(conn, wanted, datasets=datasets)
+    for f in found:
+        if f.kind in HOLDER_KINDS and not f.entity_id:
+            f.entity_id = known.get((HOLDER_KINDS[f.kind], f.value))
+
+
+def latest_judgements(conn: Connection, mention_ids: Iterable[str]) -> dict[str, Any]:
+    """mention id -> its latest judgement row (``clear`` ones included: they end the rest)."""
+    ids = sorted(set(mention_ids))
+    out: dict[str, Any] = {}
+    j = mention_judgements.c
+    for start in range(0, len(ids), 1000):
+        rows = conn.execute(
+            select(mention_judgements)
+            .where(j.mention_id.in_(ids[start : start + 1000]))
+            .order_by(j.created_at, j.id)
+        )
+        for row in rows:
+            out[row.mention_id] = row
+    return out
+
+
+def _candidates(f: Found) -> list[str]:
+    if f.candidates:
+        return list(f.candidates)
+    return [f.entity_id] if f.entity_id else []
+
+
+def _rejected(conn: Connection, judgements: dict[str, Any]) -> dict[str, set[str]]:
+    """mention id -> canonical ids an analyst rejected for it (read through today's resolver)."""
+    rows = {m: r for m, r in judgements.items() if r.decision == "reject" and r.entity_id}
+    canon = canonical_ids(conn, [r.entity_id for r in rows.values()])
+    return {m: {canon[r.entity_id]} for m, r in rows.items()}
+
+
+class Linker:
+    """Decides the links of a batch of documents with one set of store reads."""
+
+    def __init__(
+        self, conn: Connection, *, datasets: Iterable[str] | None, resolved: bool = True
+    ) -> None:
+        self.conn = conn
+        self.datasets = sorted(datasets) if datasets is not None else None
+        #: ``False``: each source entity is its own candidate (the unresolved baseline).
+        self.resolved = resolved
+
+    def canon(self, ids: Iterable[str]) -> dict[str, str]:
+        wanted = list(ids)
+        return canonical_ids(self.conn, wanted) if self.resolved else {i: i for i in wanted}
+
+    def link(self, docs: list[DocumentMentions]) -> dict[str, Decision]:
+        """mention id -> decision for every linkable mention of ``docs``."""
+        all_ids = [m for d in docs for m in d.mention_ids]
+        judgements = latest_judgements(self.conn, all_ids)
+        rejected = _rejected(self.conn, judgements)
+        canon = self.canon({c for d in docs for f in d.found for c in _candidates(f)})
+        clusters = {
+            mid: [c for c in dict.fromkeys(canon[x] for x in _candidates(f))
+                  if c not in rejected.get(mid, ())]
+            for d in docs for f, mid in zip(d.found, d.mention_ids, strict=True)
+        }  # fmt: skip
+        support = self._support(docs, clusters, canon)
+        out: dict[str, Decision] = {}
+        for d in docs:
+            for f, mid in zip(d.found, d.mention_ids, strict=True):
+                if f.kind not in LINKABLE:
+                    continue
+                narrowed = bool(rejected.get(mid))
+                decision = self._decide(f, d, clusters[mid], support.get(mid, {}), narrowed)
+                out[mid] = _judged(decision, judgements.get(mid), rejected.get(mid))
+        return out
+
+    def _context(self, d: DocumentMentions, clusters: dict[str, list[str]]) -> set[str]:
+        """Canonical ids the document names without doubt (identifiers, unique names)."""
+        return {
+            cs[0] for f, mid in zip(d.found, d.mention_ids, strict=True)
+            if len(cs := clusters[mid]) == 1 and f.entity_id not in d.new_entities
+        }  # fmt: skip
+
+    def _support(
+        self, docs: list[DocumentMentions], clusters: dict[str, list[str]],
+        canon: dict[str, str],
+    ) -> dict[str, dict[str, list[str]]]:  # fmt: skip
+        """mention id -> candidate -> the document's other entities related to it."""
+        names = [
+            (d, mid) for d in docs for f, mid in zip(d.found, d.mention_ids, strict=True)
+            if f.kind in NAME_KINDS and clusters[mid]
+        ]  # fmt: skip
+        wanted = {c for _d, mid in names for c in clusters[mid]}
+        if not wanted:
+            return {}
+        members = (
+            members_of_canonicals(self.conn, wanted) if self.resolved else {c: {c} for c in wanted}
+        )
+        related = related_entities(
+            self.conn, {m for ms in members.values() for m in ms}, datasets=self.datasets
+        )
+        far = self.canon({o for others in related.values() for o in others})
+        near = {
+            c: {far[o] for m in members[c] for o in related.get(m, ())} - {c} for c in wanted
+        }
+        contexts = {d.document_id: self._context(d, clusters) for d in docs}
+        return {
+            mid: {c: sorted(near[c] & contexts[d.document_id]) for c in clusters[mid]}
+            for d, mid in names
+        }
+
+    def _decide(
+        self, f: Found, d: DocumentMentions, clusters: list[str], support: dict[str, list[str]],
+        narrowed: bool = False,
+    ) -> Decision:  # fmt: skip
+        evidence: dict[str, Any] = {
+            "method": f.method, "value": f.value, "matched": f.entity_id,
+            "sources": _candidates(f),
+            "resolved": self.resolved, "datasets": self.datasets,
+            "candidates": [
+                {"canonical": c, "support": support.get(c, [])} for c in clusters
+            ],
+        }  # fmt: skip
+        if f.kind in NAME_KINDS:
+            rule, chosen = _name_rule(clusters, support, narrowed=narrowed)
+        elif not clusters:
+            rule, chosen = "unknown-identifier", None
+        elif f.entity_id in d.new_entities:
+            rule, chosen = "new-identifier", clusters[0]
+        else:
+            rule, chosen = "identifier", clusters[0]
+        score = SCORES.get(rule, 0.0)
+        evidence["rule"] = rule
+        if chosen is not None and score >= LINK_THRESHOLD:
+            return Decision("linked", chosen, score, evidence)
+        return Decision("unlinked", None, score, evidence)
+
+
+def _name_rule(
+    clusters: list[str], support: dict[str, list[str]], *, narrowed: bool
+) -> tuple[str, str | None]:
+    if not clusters:
+        return ("left-after-reject" if narrowed else "unknown-name"), None
+    if len(clusters) == 1:
+        if support.get(clusters[0]):
+            return "name+context", clusters[0]
+        return ("left-after-reject" if narrowed else "name"), clusters[0]
+    counts = {c: len(support.get(c, [])) for c in clusters}
+    best = max(counts.values())
+    winners = [c for c in clusters if counts[c] == best]
+    if best and len(winners) == 1:
+        return "context", winners[0]
+    return "namesakes", None
+
+
+def _judged(decision: Decision, judgement: Any, rejected: set[str] | None) -> Decision:
+    """The linker's decision with the analyst's judgement applied (confirm wins)."""
+    if judgement is None or judgement.decision == "clear":
+        return decision
+    decision.judgement_id = judgement.id
+    decision.evidence["judgement"] = {
+        "id": judgement.id, "decision": judgement.decision, "entity_id": judgement.entity_id,
+        "actor": judgement.actor, "reason": judgement.reason,
+        "at": judgement.created_at.isoformat() if judgement.created_at else None,
+    }  # fmt: skip
+    if judgement.decision == "confirm":
+        return Decision("confirmed", judgement.entity_id, SCORES["confirmed"],
+                        decision.evidence, judgement.id)  # fmt: skip
+    if decision.status == "linked":  # another candidate still stands on its own evidence
+        return decision
+    decision.status, decision.entity_id = "rejected", None
+    decision.evidence["rejected"] = sorted(rejected or ())
+    return decision

@@ -1,0 +1,200 @@
+"""Mentions linked to resolved entities: one link per resolved entity, namesakes left unlinked
+unless the document's context tells them apart, analysts' judgements, compartments."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert, select
+
+from pasienis.documents import (
+    InvalidJudgementError,
+    MentionNotFoundError,
+    document_mentions,
+    ingest_paths,
+    judge_mention,
+    relink_mentions,
+)
+from pasienis.documents.models import mention_judgements
+from pasienis.jobs import events_since
+from pasienis.model import Provenance, entity_statements, make_id, write_statements
+from pasienis.model.mention_links import mention_links
+from pasienis.model.models import resolver
+from pasienis.store import Store
+
+SEEN = datetime(2026, 11, 1, tzinfo=UTC)
+DOC = "reports_a"
+
+
+def put(store: Store, dataset: str, key: str, schema: str, props: dict) -> str:
+    entity = make_id(dataset, key)
+    with store.begin() as conn:
+        rows = entity_statements(entity, schema, props, Provenance(dataset, SEEN))
+        write_statements(store, conn, rows)
+    return entity
+
+
+def merge(store: Store, canonical: str, *members: str) -> None:
+    """Resolver rows as the resolve capability writes them after a merge."""
+    with store.begin() as conn:
+        conn.execute(insert(resolver), [
+            {"entity_id": m, "canonical_id": canonical, "judgement_id": None,
+             "updated_at": SEEN} for m in (canonical, *members)
+        ])  # fmt: skip
+
+
+def ingest(store: Store, options, folder: Path, texts: dict[str, str]):  # type: ignore[no-untyped-def]
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in texts.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    report = ingest_paths(store, [folder / n for n in texts], options=options)
+    return {Path(d["file"]).name: d["id"] for d in report.documents}
+
+
+def person_mention(store: Store, doc_id: str, datasets=(DOC, "registry", "border")) -> dict:  # type: ignore[no-untyped-def]
+    with store.read() as conn:
+        found = document_mentions(conn, doc_id, datasets=list(datasets))
+    return next(m for m in found if m["kind"] == "person")
+
+
+@pytest.fixture
+def namesakes(store: Store) -> dict[str, str]:
+    """Two records of "Jonas Žukauskas" (register, border); the register one owns a car."""
+    w = {
+        "reg": put(store, "registry", "P1", "Person", {"name": "Jonas Žukauskas"}),
+        "bor": put(store, "border", "X1", "Person", {"name": "Jonas Žukauskas",
+                                                     "birthDate": "1980-02-03"}),  # fmt: skip
+        "car": put(store, "registry", "V1", "Vehicle", {"registrationNumber": "BSE71509"}),
+    }
+    w["own"] = put(store, "registry", "O1", "Ownership", {"owner": w["reg"], "asset": w["car"]})
+    return w
+
+
+def test_namesakes_unlinked_until_the_resolver_merges_them(
+    store: Store, options, namesakes, tmp_path: Path
+) -> None:  # fmt: skip
+    docs = ingest(store, options, tmp_path / "in", {"a.txt": "Jonas Žukauskas crossed at night.\n"})
+    m = person_mention(store, docs["a.txt"])
+    assert m["entity_id"] is None
+    assert m["link"]["status"] == "unlinked"
+    assert m["link"]["evidence"]["rule"] == "namesakes"
+    assert {c["canonical"] for c in m["link"]["evidence"]["candidates"]} == {
+        namesakes["reg"], namesakes["bor"]}  # fmt: skip
+    assert m["link"]["score"] < 0.85
+
+    merge(store, namesakes["reg"], namesakes["bor"])
+    assert relink_mentions(store) == 1
+    m = person_mention(store, docs["a.txt"])
+    assert m["link"]["status"] == "linked"
+    assert m["entity_id"] == namesakes["reg"]
+    assert m["link"]["canonical_id"] == namesakes["reg"]
+    assert m["link"]["evidence"]["rule"] == "name"
+    assert m["link"]["score"] >= 0.85
+    with store.read() as conn:
+        events = events_since(conn, topics=["documents.mentions.linked"])
+    assert namesakes["reg"] in events[-1].payload["entity_ids"]
+    assert docs["a.txt"] in events[-1].payload["entity_ids"]
+
+
+def test_context_tells_namesakes_apart(store: Store, options, namesakes, tmp_path: Path) -> None:
+    docs = ingest(store, options, tmp_path / "in", {
+        "b.txt": "Jonas Žukauskas drove the car BSE 71509 to the border.\n"})  # fmt: skip
+    m = person_mention(store, docs["b.txt"])
+    assert m["link"]["status"] == "linked"
+    assert m["entity_id"] == namesakes["reg"]
+    assert m["link"]["evidence"]["rule"] == "context"
+    support = {c["canonical"]: c["support"] for c in m["link"]["evidence"]["candidates"]}
+    assert support == {namesakes["reg"]: [namesakes["car"]], namesakes["bor"]: []}
+
+
+def test_unknown_identifier_links_two_reports_through_a_new_entity(
+    store: Store, options, tmp_path: Path
+) -> None:  # fmt: skip
+    docs = ingest(store, options, tmp_path / "in", {
+        "c.txt": "Call +370 612 34567 tonight.\n", "d.txt": "The number 861234567 again.\n"})
+    with store.read() as conn:
+        phones = [next(m for m in document_mentions(conn, d, datasets=[DOC])
+                       if m["kind"] == "phone") for d in docs.values()]  # fmt: skip
+    assert {p["link"]["status"] for p in phones} == {"linked"}
+    assert {p["link"]["evidence"]["rule"] for p in phones} == {"new-identifier"}
+    assert phones[0]["entity_id"] == phones[1]["entity_id"] == make_id("phone", "+37061234567")
+
+
+def test_confirm_reject_clear_with_who_when_why(
+    store: Store, options, namesakes, tmp_path: Path
+) -> None:  # fmt: skip
+    docs = ingest(store, options, tmp_path / "in", {"a.txt": "Jonas Žukauskas crossed at night.\n"})
+    m = person_mention(store, docs["a.txt"])
+    allowed = [DOC, "registry", "border"]
+    link = judge_mention(store, mention_id=m["id"], decision="confirm", entity_id=namesakes["bor"],
+                         actor="ona", reason="passport seen", datasets=allowed)  # fmt: skip
+    assert (link["status"], link["entity_id"], link["score"]) == ("confirmed", namesakes["bor"], 1.0)
+    assert person_mention(store, docs["a.txt"])["entity_id"] == namesakes["bor"]
+    relink_mentions(store)  # a re-link keeps the analyst's decision
+    assert person_mention(store, docs["a.txt"])["link"]["status"] == "confirmed"
+
+    link = judge_mention(store, mention_id=m["id"], decision="reject", actor="petras",
+                         reason="wrong Jonas", datasets=allowed)  # fmt: skip
+    assert (link["status"], link["entity_id"]) == ("rejected", None)
+    assert link["evidence"]["rejected"] == [namesakes["bor"]]
+    with store.read() as conn:
+        rows = conn.execute(select(mention_judgements).order_by(mention_judgements.c.created_at))
+        history = [(r.decision, r.entity_id, r.actor, r.reason) for r in rows]
+    assert history == [("confirm", namesakes["bor"], "ona", "passport seen"),
+                       ("reject", namesakes["bor"], "petras", "wrong Jonas")]  # fmt: skip
+
+    link = judge_mention(store, mention_id=m["id"], decision="clear", actor="ona", reason=None,
+                         datasets=allowed)  # fmt: skip
+    assert link["status"] == "unlinked"
+    assert link["evidence"]["rule"] == "namesakes"
+
+
+def test_judgements_respect_compartments(store: Store, options, namesakes, tmp_path: Path) -> None:
+    docs = ingest(store, options, tmp_path / "in", {"a.txt": "Jonas Žukauskas crossed at night.\n"})
+    m = person_mention(store, docs["a.txt"])
+    with pytest.raises(MentionNotFoundError):
+        judge_mention(store, mention_id=m["id"], decision="reject", entity_id=namesakes["reg"],
+                      actor="x", reason=None, datasets=["registry"])  # fmt: skip
+    with pytest.raises(InvalidJudgementError, match="no entity"):
+        judge_mention(store, mention_id=m["id"], decision="confirm", entity_id=namesakes["bor"],
+                      actor="x", reason=None, datasets=[DOC, "registry"])  # fmt: skip
+    with pytest.raises(InvalidJudgementError, match="unknown decision"):
+        judge_mention(store, mention_id=m["id"], decision="merge", actor="x", reason=None,
+                      datasets=[DOC])  # fmt: skip
+    with pytest.raises(InvalidJudgementError, match="needs an entity_id"):
+        judge_mention(store, mention_id=m["id"], decision="confirm", actor="x", reason=None,
+                      datasets=[DOC])  # fmt: skip
+
+
+def test_links_and_candidates_are_withheld_from_who_cannot_see_them(
+    store: Store, options, namesakes, tmp_path: Path
+) -> None:  # fmt: skip
+    docs = ingest(store, options, tmp_path / "in", {
+        "b.txt": "Jonas Žukauskas drove the car BSE 71509 to the border.\n"})  # fmt: skip
+    m = person_mention(store, docs["b.txt"], datasets=[DOC, "border"])
+    assert m["entity_id"] is None
+    assert m["link"]["status"] == "withheld"
+    assert [c["canonical"] for c in m["link"]["evidence"]["candidates"]] == [namesakes["bor"]]
+    assert m["link"]["evidence"]["candidates_withheld"] == 1
+    assert "matched" not in m["link"]["evidence"]
+
+
+def test_upload_links_only_within_the_uploaders_grants(
+    store: Store, options, namesakes, tmp_path: Path
+) -> None:  # fmt: skip
+    from dataclasses import replace
+
+    scoped = replace(options, link_datasets=frozenset({DOC, "border"}))
+    docs = ingest(store, scoped, tmp_path / "in", {
+        "b.txt": "Jonas Žukauskas drove the car BSE 71509 to the border.\n"})  # fmt: skip
+    m = person_mention(store, docs["b.txt"])
+    assert m["entity_id"] == namesakes["bor"]  # the register's namesake is not a candidate
+    assert m["link"]["evidence"]["rule"] == "name"
+    merge(store, namesakes["reg"], namesakes["bor"])
+    relink_mentions(store)  # re-linking keeps the grants recorded at ingest
+    with store.read() as conn:
+        row = conn.execute(select(mention_links).where(mention_links.c.mention_id == m["id"])).one()
+    assert row.evidence["datasets"] == sorted({DOC, "border"})
+    assert row.entity_id == namesakes["reg"]  # the canonical id now: the same person
