@@ -90,8 +90,10 @@ def test_russian_code_page_round_trips(words: list[str]) -> None:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(words=st.one_of(_LT_WORDS, _RU_WORDS), codec=st.sampled_from(["utf-8", "cp1257",
-                                                                     "cp1251", "utf-8-sig"]))
+@given(
+    words=st.one_of(_LT_WORDS, _RU_WORDS),
+    codec=st.sampled_from(["utf-8", "cp1257", "cp1251", "utf-8-sig"]),
+)
 def test_ingest_and_documents_agree(words: list[str], codec: str) -> None:
     """Both capabilities decode the same bytes to the same text (one definition)."""
     text = " ".join(words)

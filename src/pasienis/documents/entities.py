@@ -77,9 +77,7 @@ def mention_locator(source: str, f: Found, page: int | None) -> str:
     return f"{where};confidence={f.confidence:.2f};method={f.method}"
 
 
-def link_identifiers(
-    found: list[Found], known: dict[tuple[str, str], str], rows: Rows
-) -> set[str]:
+def link_identifiers(found: list[Found], known: dict[tuple[str, str], str], rows: Rows) -> set[str]:
     """Resolve phones, plates and IBANs to stored entities, or make new ones (shared ids);
     returns the ids of the new ones."""
     new: set[str] = set()

@@ -178,9 +178,7 @@ class Linker:
             self.conn, {m for ms in members.values() for m in ms}, datasets=self.datasets
         )
         far = self.canon({o for others in related.values() for o in others})
-        near = {
-            c: {far[o] for m in members[c] for o in related.get(m, ())} - {c} for c in wanted
-        }
+        near = {c: {far[o] for m in members[c] for o in related.get(m, ())} - {c} for c in wanted}
         contexts = {d.document_id: self._context(d, clusters) for d in docs}
         return {
             mid: {c: sorted(near[c] & contexts[d.document_id]) for c in clusters[mid]}
