@@ -202,3 +202,22 @@ def test_upload_links_only_within_the_uploaders_grants(
         row = conn.execute(select(mention_links).where(mention_links.c.mention_id == m["id"])).one()
     assert row.evidence["datasets"] == sorted({DOC, "border"})
     assert row.entity_id == namesakes["reg"]  # the canonical id now: the same person
+
+
+@pytest.mark.parametrize(("lat", "linked"), [(54.5353, True), (55.9, False)])
+def test_places_of_one_name_at_one_spot_are_one_place(
+    store: Store, options, tmp_path: Path, lat: float, linked: bool
+) -> None:  # fmt: skip
+    """ "Medininkai" the village and the checkpoint: one place; two far apart: namesakes."""
+    point = {"name": "Medininkai", "latitude": "54.5353", "longitude": "25.7595"}
+    post = put(store, "border", "MED", "BorderCheckpoint", point | {"code": "MED"})
+    village = put(store, "places", "N1", "Address", point | {"latitude": str(lat)})
+    docs = ingest(store, options, tmp_path / "in", {"p.txt": "Seen near Medininkai at dawn.\n"})
+    with store.read() as conn:
+        found = document_mentions(conn, docs["p.txt"], datasets=[DOC, "border", "places"])
+    m = next(x for x in found if x["kind"] == "place")
+    assert {c["canonical"] for c in m["link"]["evidence"]["candidates"]} == {post, village}
+    if linked:
+        assert (m["entity_id"], m["link"]["evidence"]["rule"]) == (post, "same-place")
+    else:
+        assert (m["entity_id"], m["link"]["evidence"]["rule"]) == (None, "namesakes")

@@ -13,6 +13,7 @@ with its candidates listed. Results go to :data:`pasienis.model.mention_links.me
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +23,9 @@ from sqlalchemy import Connection, select
 from pasienis.documents.extract import IDENTIFIER_ENTITIES, Found, known_identifiers
 from pasienis.documents.extract.context import related_entities
 from pasienis.documents.models import mention_judgements
+from pasienis.geo import geodesic_m
 from pasienis.model import canonical_ids, members_of_canonicals
+from pasienis.model.models import statements
 
 #: A link needs at least this score; below it the mention stays unlinked with its candidates.
 LINK_THRESHOLD = 0.85
@@ -34,6 +37,7 @@ SCORES = {
     "name+context": 0.97,  # the name of one resolved entity, which the context also supports
     "name": 0.9,  # the name of exactly one resolved entity (its namesakes merged, or none)
     "context": 0.9,  # namesakes: the only one the document's other mentions support
+    "same-place": 0.9,  # places of one name at one spot (a village and its border checkpoint)
     "namesakes": 0.5,  # several resolved entities, nothing in the document tells them apart
     # the one left after an analyst rejected the others: a judgement is no evidence for it
     "left-after-reject": 0.5,
@@ -49,6 +53,10 @@ HOLDER_KINDS = {
     "email": "email",
 }
 NAME_KINDS = frozenset({"person", "company", "place"})
+#: Places of one name closer than this are one place ("Medininkai" the village, the checkpoint).
+SAME_PLACE_M = 5_000
+#: Which of one place's entities a mention links to: the customs facility first.
+PLACE_PREFERENCE = ("BorderCheckpoint",)
 LINKABLE = NAME_KINDS | set(IDENTIFIER_ENTITIES) | set(HOLDER_KINDS)
 
 
@@ -142,6 +150,7 @@ class Linker:
             for d in docs for f, mid in zip(d.found, d.mention_ids, strict=True)
         }  # fmt: skip
         support = self._support(docs, clusters, canon)
+        places = self._same_places(docs, clusters)
         out: dict[str, Decision] = {}
         for d in docs:
             for f, mid in zip(d.found, d.mention_ids, strict=True):
@@ -149,6 +158,8 @@ class Linker:
                     continue
                 narrowed = bool(rejected.get(mid))
                 decision = self._decide(f, d, clusters[mid], support.get(mid, {}), narrowed)
+                if decision.evidence["rule"] == "namesakes" and mid in places:
+                    decision = _same_place(decision, places[mid])
                 out[mid] = _judged(decision, judgements.get(mid), rejected.get(mid))
         return out
 
@@ -184,6 +195,28 @@ class Linker:
             mid: {c: sorted(near[c] & contexts[d.document_id]) for c in clusters[mid]}
             for d, mid in names
         }
+
+    def _same_places(
+        self, docs: list[DocumentMentions], clusters: dict[str, list[str]]
+    ) -> dict[str, str]:
+        """mention id -> the entity to link when all its candidate places are one spot."""
+        wanted = {
+            mid: clusters[mid] for d in docs for f, mid in zip(d.found, d.mention_ids, strict=True)
+            if f.kind == "place" and len(clusters[mid]) > 1
+        }  # fmt: skip
+        if not wanted:
+            return {}
+        where = _places(self.conn, {c for cs in wanted.values() for c in cs})
+        out = {}
+        for mid, cands in wanted.items():
+            spots = [where.get(c) for c in cands]
+            if any(s is None for s in spots):
+                continue
+            first = spots[0]
+            if all(geodesic_m(first[1], first[2], s[1], s[2]) <= SAME_PLACE_M for s in spots):
+                ranked = sorted(cands, key=lambda c: (where[c][0] not in PLACE_PREFERENCE, c))
+                out[mid] = ranked[0]
+        return out
 
     def _decide(
         self, f: Found, d: DocumentMentions, clusters: list[str], support: dict[str, list[str]],
@@ -227,6 +260,31 @@ def _name_rule(
     if best and len(winners) == 1:
         return "context", winners[0]
     return "namesakes", None
+
+
+def _places(conn: Connection, ids: set[str]) -> dict[str, tuple[str, float, float]]:
+    """entity id -> (schema, latitude, longitude) for the places among ``ids`` that have both."""
+    s = statements.c
+    found: dict[str, dict[str, Any]] = defaultdict(dict)
+    query = select(s.entity_id, s.schema, s.prop, s.value).where(
+        s.entity_id.in_(sorted(ids)), s.prop.in_(["latitude", "longitude"])
+    )
+    for entity_id, schema, prop, value in conn.execute(query):
+        found[entity_id]["schema"] = schema
+        try:
+            found[entity_id].setdefault(prop, float(value))
+        except ValueError:  # not a coordinate: the place has no usable spot
+            continue
+    return {
+        e: (v["schema"], v["latitude"], v["longitude"])
+        for e, v in found.items() if "latitude" in v and "longitude" in v
+    }  # fmt: skip
+
+
+def _same_place(decision: Decision, entity: str) -> Decision:
+    decision.evidence["rule"] = "same-place"
+    decision.evidence["same_place_m"] = SAME_PLACE_M
+    return Decision("linked", entity, SCORES["same-place"], decision.evidence)
 
 
 def _judged(decision: Decision, judgement: Any, rejected: set[str] | None) -> Decision:
