@@ -27,10 +27,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from documents_eval import KIND, Score, load_truths
-from resolve_scenario import _truth
 from sqlalchemy import select
 
+from documents_eval import KIND, Score, load_truths
 from pasienis.documents import Options, ingest_paths
 from pasienis.documents.links import relink_in
 from pasienis.documents.models import documents
@@ -38,6 +37,7 @@ from pasienis.model import canonical_ids, members_of_canonicals
 from pasienis.model.mention_links import LINKED_STATUSES, mention_links
 from pasienis.model.models import statements
 from pasienis.model.plates import normalise_plate
+from resolve_scenario import _truth
 
 KINDS = ("person", "company", "place", "plate", "phone", "iban")
 
@@ -124,9 +124,26 @@ def _lines(label: str, scores, reach: float) -> list[str]:  # type: ignore[no-un
     return out
 
 
+def _abstentions(rows, judge: Judge) -> str:  # type: ignore[no-untyped-def]
+    """Why person mentions were left unlinked: records of one person the resolver did not
+    merge, or true namesakes (candidates standing for different persons)."""
+    one = many = 0
+    for r in rows:
+        evidence = r.evidence or {}
+        if r.kind != "person" or evidence.get("rule") != "namesakes":
+            continue
+        people = set()
+        for c in evidence["candidates"]:
+            labels = Counter(judge.person[m] for m in judge.members.get(c["canonical"], {c[
+                "canonical"]}) if m in judge.person)  # fmt: skip
+            people.add(labels.most_common(1)[0][0] if labels else c["canonical"])
+        one, many = (one + 1, many) if len(people) == 1 else (one, many + 1)
+    return (f"person mentions left unlinked as namesakes: {one + many} ({one} records of one "
+            f"person the resolver kept apart, {many} true namesakes)")  # fmt: skip
+
+
 def linking(folder: Path, scale: float) -> list[str]:
     from bench_documents import fresh_store
-
     from pasienis.ingest import load_scenario
     from pasienis.resolve import RunParams, run_batch
     from pasienis.scenario import generate
@@ -164,6 +181,7 @@ def linking(folder: Path, scale: float) -> list[str]:
     rules = Counter((r.kind, (r.evidence or {}).get("rule")) for r in rows if r.kind == "person")
     lines.append("person mention rules: " + ", ".join(
         f"{rule} {n}" for (_k, rule), n in sorted(rules.items(), key=lambda x: -x[1])))  # fmt: skip
+    lines.append(_abstentions(rows, judge))
     for label, preds in methods.items():
         scores, reach = _score(preds, truths, truths.known_pids, judge, label == "resolved")
         lines += _lines(label, scores, reach)

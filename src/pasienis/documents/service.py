@@ -84,6 +84,8 @@ def document_id(dataset: str, digest: str, parent: Node | None, name: str) -> st
 
 
 ENTITY_ID = STATEMENT_COLUMNS.index("entity_id")
+SCHEMA = STATEMENT_COLUMNS.index("schema")
+NOT_INDEXED = frozenset({"Mention", "Page"})
 
 
 class Batch:
@@ -185,8 +187,10 @@ class Batch:
             write_links(conn, links, ids)
             write_statements(self.store, conn, rows.rows)
             # Searchable at once, in the same transaction: the documents (their text and the
-            # identifiers they mention) and the entities they created or linked.
-            index_entities(self.store, conn, {row[ENTITY_ID] for row in rows.rows})
+            # identifiers they mention) and the entities they created. Not each Mention and
+            # Page: a search for a phone lists the reports that name it, not every mention.
+            index_entities(self.store, conn, {row[ENTITY_ID] for row in rows.rows
+                                              if row[SCHEMA] not in NOT_INDEXED})  # fmt: skip
         for node, row in zip(nodes, doc_rows, strict=True):
             self.report.documents.append(node.summary(row))
 
