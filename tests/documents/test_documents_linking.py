@@ -143,6 +143,9 @@ def test_confirm_reject_clear_with_who_when_why(
                          reason="wrong Jonas", datasets=allowed)  # fmt: skip
     assert (link["status"], link["entity_id"]) == ("rejected", None)
     assert link["evidence"]["rejected"] == [namesakes["bor"]]
+    with store.read() as conn:  # the graph hears of the entity that lost its link
+        event = events_since(conn, topics=["documents.mentions.linked"])[-1]
+    assert namesakes["bor"] in event.payload["entity_ids"]
     with store.read() as conn:
         rows = conn.execute(select(mention_judgements).order_by(mention_judgements.c.created_at))
         history = [(r.decision, r.entity_id, r.actor, r.reason) for r in rows]

@@ -52,14 +52,18 @@ def link_rows(
 
 
 def write_links(conn: Connection, rows: list[dict[str, Any]], document_ids: Iterable[str]) -> None:
-    """Replace the links of ``document_ids`` by ``rows`` and tell the graph."""
+    """Replace the links of ``document_ids`` by ``rows`` and tell the graph (the entities
+    linked before and after, so edges that went away are re-derived too)."""
     ids = sorted(set(document_ids))
+    touched = set(ids) | {r["entity_id"] for r in rows if r["entity_id"]}
+    m = mention_links.c
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        conn.execute(delete(mention_links).where(mention_links.c.document_id.in_(chunk)))
+        before = select(m.entity_id).where(m.document_id.in_(chunk), m.entity_id.is_not(None))
+        touched.update(conn.execute(before.distinct()).scalars())
+        conn.execute(delete(mention_links).where(m.document_id.in_(chunk)))
     if rows:
         conn.execute(insert(mention_links), rows)
-    touched = set(ids) | {r["entity_id"] for r in rows if r["entity_id"]}
     if touched:
         publish_in(conn, topic=TOPIC, payload={"entity_ids": sorted(touched)})
 
@@ -116,8 +120,8 @@ def relink_in(
         doc = group.setdefault(r["document_id"], DocumentMentions(r["document_id"], [], []))
         doc.found.append(_found(r, link))
         doc.mention_ids.append(r["id"])
-        if evidence.get("rule") == "new-identifier" and r["entity_id"]:
-            doc.new_entities.add(r["entity_id"])
+        if evidence.get("rule") == "new-identifier" and evidence.get("matched"):
+            doc.new_entities.add(evidence["matched"])
     decisions: dict[str, Decision] = {}
     for scope, docs in groups.items():
         linker = Linker(conn, datasets=scope, resolved=resolved)
