@@ -84,7 +84,8 @@ def test_namesakes_unlinked_until_the_resolver_merges_them(
     assert m["link"]["score"] < 0.85
 
     merge(store, namesakes["reg"], namesakes["bor"])
-    assert relink_mentions(store) == 1
+    assert relink_mentions(store, stale_only=True) == 1  # the merge made the document stale
+    assert relink_mentions(store, stale_only=True) == 0  # and the re-link made it current
     m = person_mention(store, docs["a.txt"])
     assert m["link"]["status"] == "linked"
     assert m["entity_id"] == namesakes["reg"]
@@ -224,3 +225,31 @@ def test_places_of_one_name_at_one_spot_are_one_place(
         assert (m["entity_id"], m["link"]["evidence"]["rule"]) == (post, "same-place")
     else:
         assert (m["entity_id"], m["link"]["evidence"]["rule"]) == (None, "namesakes")
+
+
+def test_a_finished_resolve_job_queues_the_relink(
+    store: Store, options, namesakes, tmp_path: Path
+) -> None:  # fmt: skip
+    """The API composes the siblings: a resolve job, then the documents' re-link job."""
+    from pasienis.api.app import then_relink
+    from pasienis.documents import RELINK_JOB, relink_job
+    from pasienis.jobs import JobRunner, list_jobs
+
+    docs = ingest(store, options, tmp_path / "in", {"a.txt": "Jonas Žukauskas crossed at night.\n"})
+    runner = JobRunner(store)
+
+    def resolve_stand_in(ctx):  # type: ignore[no-untyped-def]
+        merge(store, namesakes["reg"], namesakes["bor"])  # what a resolve run writes
+        return {"runs": []}
+
+    runner.register("resolve", then_relink(resolve_stand_in, runner.submit))
+    runner.register(RELINK_JOB, relink_job)
+    try:
+        assert runner.wait(runner.submit("resolve", {}))["status"] == "succeeded"
+        with store.read() as conn:
+            relink = next(j for j in list_jobs(conn) if j["kind"] == RELINK_JOB)
+        done = runner.wait(relink["id"])
+    finally:
+        runner.shutdown()
+    assert (done["status"], done["result"]) == ("succeeded", {"linked": 1})
+    assert person_mention(store, docs["a.txt"])["entity_id"] == namesakes["reg"]

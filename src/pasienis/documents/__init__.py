@@ -19,7 +19,7 @@ from pasienis.documents.errors import (
     MentionNotFoundError,
     UnreadableDocumentError,
 )
-from pasienis.documents.jobkind import JOB_KIND, documents_job
+from pasienis.documents.jobkind import JOB_KIND, RELINK_JOB, documents_job, relink_job
 from pasienis.documents.links import DECISIONS, judge_mention, relink_mentions
 from pasienis.documents.options import Options
 from pasienis.documents.read import (
@@ -34,6 +34,7 @@ from pasienis.documents.service import IngestReport, ingest_paths, iter_files
 __all__ = [
     "DECISIONS",
     "JOB_KIND",
+    "RELINK_JOB",
     "DocumentNotFoundError",
     "DocumentPathError",
     "DocumentsError",
@@ -53,5 +54,6 @@ __all__ = [
     "iter_files",
     "judge_mention",
     "list_documents",
+    "relink_job",
     "relink_mentions",
 ]

@@ -225,6 +225,8 @@ class Linker:
         evidence: dict[str, Any] = {
             "method": f.method, "value": f.value, "matched": f.entity_id,
             "sources": _candidates(f),
+            # what the sources resolved to when decided: a re-link is due when this moves
+            "resolved_to": sorted(set(self.canon(_candidates(f)).values())),
             "resolved": self.resolved, "datasets": self.datasets,
             "candidates": [
                 {"canonical": c, "support": support.get(c, [])} for c in clusters

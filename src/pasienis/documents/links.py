@@ -18,7 +18,7 @@ from sqlalchemy import Connection, delete, insert, select
 
 from pasienis.documents.errors import InvalidJudgementError, MentionNotFoundError
 from pasienis.documents.extract import Found
-from pasienis.documents.linking import Decision, DocumentMentions, Linker
+from pasienis.documents.linking import NAME_KINDS, Decision, DocumentMentions, Linker
 from pasienis.documents.models import documents, mention_judgements, mentions
 from pasienis.jobs import publish_in
 from pasienis.model import canonical_ids
@@ -132,9 +132,33 @@ def relink_in(
     return decisions
 
 
-def relink_mentions(store: Store, *, document_ids: Iterable[str] | None = None) -> int:
-    """Re-decide and store the links (after resolution changed); returns mentions linked."""
+def stale_documents(conn: Connection) -> list[str]:
+    """Documents with a mention whose candidates resolve differently now than when decided
+    (a merge, a split, a resolution run since)."""
+    rows = [(r.document_id, r.evidence or {}) for r in conn.execute(
+        select(mention_links.c.document_id, mention_links.c.evidence)
+        .where(mention_links.c.kind.in_(sorted(NAME_KINDS))))]  # fmt: skip
+    canon = canonical_ids(conn, {x for _d, ev in rows for x in ev.get("sources", [])})
+    stale = set()
+    for doc, ev in rows:
+        now = sorted({canon[x] for x in ev.get("sources", [])})
+        if ev.get("resolved", True) and now != ev.get("resolved_to", now):
+            stale.add(doc)
+    return sorted(stale)
+
+
+def relink_mentions(
+    store: Store, *, document_ids: Iterable[str] | None = None, stale_only: bool = False
+) -> int:
+    """Re-decide and store the links (after resolution changed); returns mentions linked.
+
+    ``stale_only``: only documents :func:`stale_documents` names (what a resolution run
+    changed), instead of every document (or ``document_ids``)."""
     with store.begin() as conn:
+        if stale_only:
+            document_ids = stale_documents(conn)
+            if not document_ids:
+                return 0
         decisions = relink_in(conn, document_ids=document_ids)
     return sum(1 for d in decisions.values() if d.status in LINKED_STATUSES)
 
