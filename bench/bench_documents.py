@@ -30,6 +30,7 @@ from pasienis.config import Settings
 from pasienis.documents import Options, ingest_paths
 from pasienis.documents.models import documents, mentions
 from pasienis.model import install_model
+from pasienis.model.mention_links import mention_links
 from pasienis.model.models import statements
 from pasienis.store import Store, open_store, upgrade
 
@@ -103,8 +104,16 @@ def accuracy(folder: Path, scale: float) -> list[str]:
     with store.read() as conn:
         paths = dict(conn.execute(select(documents.c.id, documents.c.source_path)).all())
         preds: dict[str, list[dict]] = {}
+        # Extraction is scored on the extractor's own pick among the store's records (the
+        # evidence's ``matched``); whether a mention is *linked* depends on resolution, which
+        # this store has not run: the linking section scores links after resolution.
+        picked = {r.mention_id: (r.evidence or {}).get("matched")
+                  for r in conn.execute(select(mention_links))}  # fmt: skip
         for row in conn.execute(select(mentions)):
-            preds.setdefault(row.document_id, []).append(dict(row._mapping))
+            pred = dict(row._mapping)
+            if pred["id"] in picked:
+                pred["entity_id"] = picked[pred["id"]]
+            preds.setdefault(row.document_id, []).append(pred)
     for doc_id, path in paths.items():
         rel = "reports/" + Path(path).name
         per_doc[rel] = score_document(rel, preds.get(doc_id, []), truths, owners)
