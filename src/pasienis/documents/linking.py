@@ -157,7 +157,9 @@ class Linker:
                 if f.kind not in LINKABLE:
                     continue
                 narrowed = bool(rejected.get(mid))
-                decision = self._decide(f, d, clusters[mid], support.get(mid, {}), narrowed)
+                decision = self._decide(
+                    f, d, clusters[mid], support.get(mid, {}), canon, narrowed=narrowed
+                )
                 if decision.evidence["rule"] == "namesakes" and mid in places:
                     decision = _same_place(decision, places[mid])
                 out[mid] = _judged(decision, judgements.get(mid), rejected.get(mid))
@@ -220,13 +222,13 @@ class Linker:
 
     def _decide(
         self, f: Found, d: DocumentMentions, clusters: list[str], support: dict[str, list[str]],
-        narrowed: bool = False,
+        canon: dict[str, str], *, narrowed: bool = False,
     ) -> Decision:  # fmt: skip
         evidence: dict[str, Any] = {
             "method": f.method, "value": f.value, "matched": f.entity_id,
             "sources": _candidates(f),
             # what the sources resolved to when decided: a re-link is due when this moves
-            "resolved_to": sorted(set(self.canon(_candidates(f)).values())),
+            "resolved_to": sorted({canon[x] for x in _candidates(f)}),
             "resolved": self.resolved, "datasets": self.datasets,
             "candidates": [
                 {"canonical": c, "support": support.get(c, [])} for c in clusters
