@@ -253,3 +253,28 @@ def test_a_finished_resolve_job_queues_the_relink(
         runner.shutdown()
     assert (done["status"], done["result"]) == ("succeeded", {"linked": 1})
     assert person_mention(store, docs["a.txt"])["entity_id"] == namesakes["reg"]
+
+
+def test_a_shared_phone_names_neither_holder_for_sure(
+    store: Store, options, tmp_path: Path
+) -> None:  # fmt: skip
+    one = put(store, "registry", "P1", "Person", {"name": "Ona Onaitė", "phone": "+37061234567"})
+    docs = ingest(store, options, tmp_path / "a", {"a.txt": "Call +370 612 34567 tonight.\n"})
+    with store.read() as conn:
+        phone = next(m for m in document_mentions(conn, docs["a.txt"], datasets=[DOC, "registry"])
+                     if m["kind"] == "phone")  # fmt: skip
+    assert (phone["entity_id"], phone["link"]["evidence"]["rule"]) == (one, "identifier")
+    two = put(store, "registry", "P2", "Person", {"name": "Rūta Rūtaitė", "phone": "+37061234567"})
+    docs = ingest(store, options, tmp_path / "b", {"b.txt": "Again +370 612 34567 called.\n"})
+    with store.read() as conn:
+        phone = next(m for m in document_mentions(conn, docs["b.txt"], datasets=[DOC, "registry"])
+                     if m["kind"] == "phone")  # fmt: skip
+    assert phone["entity_id"] is None
+    assert phone["link"]["evidence"]["rule"] == "shared-identifier"
+    assert {c["canonical"] for c in phone["link"]["evidence"]["candidates"]} == {one, two}
+    merge(store, one, two)  # the resolver says they are one person: the phone names them
+    relink_mentions(store, stale_only=False)
+    with store.read() as conn:
+        phone = next(m for m in document_mentions(conn, docs["b.txt"], datasets=[DOC, "registry"])
+                     if m["kind"] == "phone")  # fmt: skip
+    assert (phone["entity_id"], phone["link"]["evidence"]["rule"]) == (one, "identifier")

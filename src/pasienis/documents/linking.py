@@ -22,6 +22,7 @@ from sqlalchemy import Connection, select
 
 from pasienis.documents.extract import IDENTIFIER_ENTITIES, Found, known_identifiers
 from pasienis.documents.extract.context import related_entities
+from pasienis.documents.extract.known import identifier_holders
 from pasienis.documents.models import mention_judgements
 from pasienis.geo import geodesic_m
 from pasienis.model import canonical_ids, members_of_canonicals
@@ -39,6 +40,7 @@ SCORES = {
     "context": 0.9,  # namesakes: the only one the document's other mentions support
     "same-place": 0.9,  # places of one name at one spot (a village and its border checkpoint)
     "namesakes": 0.5,  # several resolved entities, nothing in the document tells them apart
+    "shared-identifier": 0.5,  # several resolved entities hold the value (a shared phone)
     # the one left after an analyst rejected the others: a judgement is no evidence for it
     "left-after-reject": 0.5,
     "unknown-name": 0.0,  # a name found by NER: no entity in the store
@@ -92,6 +94,38 @@ def holder_entities(
     for f in found:
         if f.kind in HOLDER_KINDS and not f.entity_id:
             f.entity_id = known.get((HOLDER_KINDS[f.kind], f.value))
+
+
+#: Entities that *are* an identifier rather than hold it: when a person or company also holds
+#: the value, the mention is linked to the holder (the graph connects the document to them).
+IDENTIFIER_SCHEMATA = frozenset({"PhoneNumber"})
+
+
+def identifier_candidates(
+    conn: Connection, found: Iterable[Found], new: set[str], *, datasets: Iterable[str] | None
+) -> None:
+    """Every stored holder of each identifier becomes a candidate (not the first one found):
+    a phone two persons share names neither of them for sure."""
+    todo = [f for f in found if f.entity_id and f.entity_id not in new
+            and (f.kind in IDENTIFIER_ENTITIES or f.kind in HOLDER_KINDS)]  # fmt: skip
+    if not todo:
+        return
+    wanted = set()
+    for f in todo:
+        ptype = HOLDER_KINDS.get(f.kind) or IDENTIFIER_ENTITIES[f.kind][0]
+        wanted |= {(ptype, f.value), ("identifier", f.value)}
+    holders = identifier_holders(conn, wanted, datasets=datasets)
+    for f in todo:
+        ptype = HOLDER_KINDS.get(f.kind) or IDENTIFIER_ENTITIES[f.kind][0]
+        both = holders.get((ptype, f.value), []) + holders.get(("identifier", f.value), [])
+        ids = list(dict.fromkeys(e for e, _s in both))
+        persons = [e for e, schema in both if schema not in IDENTIFIER_SCHEMATA]
+        if persons:
+            ids = list(dict.fromkeys(persons))
+        if len(ids) > 1:
+            f.candidates = tuple(ids)
+        elif ids:
+            f.entity_id = ids[0]
 
 
 def latest_judgements(conn: Connection, mention_ids: Iterable[str]) -> dict[str, Any]:
@@ -238,6 +272,8 @@ class Linker:
             rule, chosen = _name_rule(clusters, support, narrowed=narrowed)
         elif not clusters:
             rule, chosen = "unknown-identifier", None
+        elif len(clusters) > 1:
+            rule, chosen = "shared-identifier", None
         elif f.entity_id in d.new_entities:
             rule, chosen = "new-identifier", clusters[0]
         else:

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, delete, insert, select
 
 from pasienis.documents.errors import InvalidJudgementError, MentionNotFoundError
 from pasienis.documents.extract import Found
-from pasienis.documents.linking import NAME_KINDS, Decision, DocumentMentions, Linker
+from pasienis.documents.linking import Decision, DocumentMentions, Linker
 from pasienis.documents.models import documents, mention_judgements, mentions
 from pasienis.jobs import publish_in
 from pasienis.model import canonical_ids
@@ -136,8 +136,7 @@ def stale_documents(conn: Connection) -> list[str]:
     """Documents with a mention whose candidates resolve differently now than when decided
     (a merge, a split, a resolution run since)."""
     rows = [(r.document_id, r.evidence or {}) for r in conn.execute(
-        select(mention_links.c.document_id, mention_links.c.evidence)
-        .where(mention_links.c.kind.in_(sorted(NAME_KINDS))))]  # fmt: skip
+        select(mention_links.c.document_id, mention_links.c.evidence))]  # fmt: skip
     canon = canonical_ids(conn, {x for _d, ev in rows for x in ev.get("sources", [])})
     stale = set()
     for doc, ev in rows:

@@ -22,7 +22,12 @@ from pasienis.documents.extract import Extractor, Found, known_identifiers
 from pasienis.documents.extract.context import disambiguate
 from pasienis.documents.formats import Extracted
 from pasienis.documents.language import passage_languages
-from pasienis.documents.linking import DocumentMentions, Linker, holder_entities
+from pasienis.documents.linking import (
+    DocumentMentions,
+    Linker,
+    holder_entities,
+    identifier_candidates,
+)
 from pasienis.documents.links import link_rows
 
 if TYPE_CHECKING:
@@ -159,6 +164,7 @@ def link_nodes(conn: Connection, nodes: list[Node], rows: Rows, batch: Batch) ->
     known = known_identifiers(conn, wanted_identifiers(found), datasets=scope)
     new = link_identifiers(found, known, rows)
     holder_entities(conn, found, datasets=scope)
+    identifier_candidates(conn, found, new, datasets=scope)
     # The first wave's choice among namesakes (kept as ``matched``: the benchmark baseline).
     disambiguate(conn, [n.found for n in nodes], datasets=scope)
     docs = [DocumentMentions(n.id, n.found, [mention_id(n.id, f) for f in n.found],
