@@ -45,7 +45,22 @@ def test_upload_job_and_compartmented_reads(
         assert {"phone", "iban", "plate"} <= {m["kind"] for m in mentions}
         original = client.get(f"/api/documents/{doc_id}/original")
         assert original.content == EN.encode()
+        phone = next(m for m in mentions if m["kind"] == "phone")
+        assert phone["link"]["status"] == "linked"
+        assert phone["link"]["evidence"]["rule"] == "new-identifier"
+        url = f"/api/documents/mentions/{phone['id']}/judgement"
+        bad = client.post(url, json={"decision": "merge"})
+        assert bad.status_code == 422
+        judged = client.post(url, json={"decision": "reject", "reason": "a typo in the report"})
+        assert judged.status_code == 200, judged.text
+        assert (judged.json()["status"], judged.json()["entity_id"]) == ("rejected", None)
+        again = client.get(f"/api/documents/{doc_id}/mentions").json()
+        link = next(m for m in again if m["id"] == phone["id"])["link"]
+        assert link["evidence"]["judgement"]["actor"] == "ana"
+        assert link["evidence"]["judgement"]["reason"] == "a typo in the report"
         client.headers["Authorization"] = f"Bearer {bob}"
+        hidden = client.post(url, json={"decision": "clear"})
+        assert hidden.status_code == 404
         assert client.get("/api/documents").json() == []
         for suffix in ("", "/text", "/mentions", "/original"):
             hidden = client.get(f"/api/documents/{doc_id}{suffix}")
@@ -56,3 +71,4 @@ def test_upload_job_and_compartmented_reads(
     assert ("document.text", "ok") in actions
     assert ("document.mentions", "not-found") in actions
     assert ("documents.upload", "ok") in actions
+    assert ("document.mention.reject", "ok") in actions

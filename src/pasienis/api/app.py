@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -46,7 +47,7 @@ from pasienis.api.static import mount_web
 from pasienis.api.wiring import retention_erasers
 from pasienis.config import Settings
 from pasienis.documents import JOB_KIND as DOCUMENTS_JOB
-from pasienis.documents import documents_job
+from pasienis.documents import RELINK_JOB, documents_job, relink_job
 from pasienis.ingest.evidence import TOPIC as SEIZURE_TOPIC
 from pasienis.ingest.evidence import seizure_handler
 from pasienis.ingest.jobkind import JOB_KIND as IMPORT_JOB
@@ -63,6 +64,19 @@ from pasienis.security.anchor import anchoring
 from pasienis.store import Store, open_store
 from pasienis.watch import IndexCache
 from pasienis.watch.runtime import running as intelligence_running
+
+
+def then_relink(handler: Any, submit: Any) -> Any:
+    """A resolve job handler that, once done, queues the re-link of documents' mentions
+    whose candidates now resolve differently (documents and resolve are siblings: the API
+    composes them)."""
+
+    def run(ctx: Any) -> Any:
+        result = handler(ctx)
+        submit(RELINK_JOB, {}, created_by=ctx.created_by)
+        return result
+
+    return run
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
@@ -107,8 +121,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.jobs = JobRunner(the_store)
     app.state.jobs.register(IMPORT_JOB, import_job)
     app.state.jobs.register(DOCUMENTS_JOB, documents_job(settings))
-    app.state.jobs.register(RESOLVE_JOB, resolve_job)
-    app.state.jobs.register(INCREMENTAL_JOB, incremental_job)
+    # A flow across two capabilities: identity changed, so mentions are re-decided.
+    app.state.jobs.register(RESOLVE_JOB, then_relink(resolve_job, app.state.jobs.submit))
+    app.state.jobs.register(INCREMENTAL_JOB, then_relink(incremental_job, app.state.jobs.submit))
+    app.state.jobs.register(RELINK_JOB, relink_job)
     app.state.jobs.register(RISK_JOB, risk_job(settings))
     ops = app.state.ops = Ops(store=the_store, settings=settings)
     app.state.sockets = SocketRegistry()

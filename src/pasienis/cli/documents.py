@@ -70,3 +70,21 @@ def ingest_docs(
         out.print(f"{len(report.documents)} documents: {counts}", highlight=False)
     if report.counts.get("failed"):
         raise typer.Exit(1)
+
+
+def relink_docs(
+    document: list[str] = typer.Option(
+        None, "--document", help="Only these document ids (repeatable)."
+    ),
+    every: bool = typer.Option(
+        False, "--all", help="Every document, not only those whose candidates resolve anew."
+    ),
+) -> None:
+    """Re-link mentions to resolved entities (after a resolution run, a merge or a split)."""
+    from pasienis.documents import relink_mentions
+
+    cfg = settings()
+    stale = not every and not document
+    with opened_store(cfg) as store:
+        linked = relink_mentions(store, document_ids=document or None, stale_only=stale)
+    out.print(f"{linked} mentions linked", highlight=False)

@@ -5,7 +5,9 @@ Public surface: :func:`ingest_paths`, :class:`Options`, :class:`IngestReport`, t
 :func:`list_documents`, :func:`get_document`, :func:`document_text`,
 :func:`document_mentions`, :func:`entity_mentions` (a profile's documents),
 :func:`document_texts` (for the search index), :func:`get_original`,
-the job kind (:data:`JOB_KIND`, :func:`documents_job`) and the errors.
+mention links (:func:`relink_mentions` after resolution changed, :func:`judge_mention` for
+an analyst's confirm / reject / clear), the job kind (:data:`JOB_KIND`,
+:func:`documents_job`) and the errors.
 """
 
 from pasienis.documents.blobs import get_blob as get_original
@@ -13,10 +15,13 @@ from pasienis.documents.errors import (
     DocumentNotFoundError,
     DocumentPathError,
     DocumentsError,
+    InvalidJudgementError,
     LimitExceededError,
+    MentionNotFoundError,
     UnreadableDocumentError,
 )
-from pasienis.documents.jobkind import JOB_KIND, documents_job
+from pasienis.documents.jobkind import JOB_KIND, RELINK_JOB, documents_job, relink_job
+from pasienis.documents.links import DECISIONS, judge_mention, relink_mentions
 from pasienis.documents.options import Options
 from pasienis.documents.passages import entity_mentions
 from pasienis.documents.read import (
@@ -29,12 +34,16 @@ from pasienis.documents.read import (
 from pasienis.documents.service import IngestReport, ingest_paths, iter_files
 
 __all__ = [
+    "DECISIONS",
     "JOB_KIND",
+    "RELINK_JOB",
     "DocumentNotFoundError",
     "DocumentPathError",
     "DocumentsError",
     "IngestReport",
+    "InvalidJudgementError",
     "LimitExceededError",
+    "MentionNotFoundError",
     "Options",
     "UnreadableDocumentError",
     "document_mentions",
@@ -46,5 +55,8 @@ __all__ = [
     "get_original",
     "ingest_paths",
     "iter_files",
+    "judge_mention",
     "list_documents",
+    "relink_job",
+    "relink_mentions",
 ]

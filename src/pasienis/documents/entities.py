@@ -77,8 +77,10 @@ def mention_locator(source: str, f: Found, page: int | None) -> str:
     return f"{where};confidence={f.confidence:.2f};method={f.method}"
 
 
-def link_identifiers(found: list[Found], known: dict[tuple[str, str], str], rows: Rows) -> None:
-    """Resolve phones, plates and IBANs to stored entities, or make new ones (shared ids)."""
+def link_identifiers(found: list[Found], known: dict[tuple[str, str], str], rows: Rows) -> set[str]:
+    """Resolve phones, plates and IBANs to stored entities, or make new ones (shared ids);
+    returns the ids of the new ones."""
+    new: set[str] = set()
     for f in found:
         spec = IDENTIFIER_ENTITIES.get(f.kind)
         if spec is None or f.entity_id:
@@ -89,7 +91,9 @@ def link_identifiers(found: list[Found], known: dict[tuple[str, str], str], rows
             f.entity_id, f.schema = existing, schema
             continue
         f.entity_id, f.schema = make_id(namespace, f.value), schema
+        new.add(f.entity_id)
         rows.add(f.entity_id, schema, {prop: f.value}, f"mention:{f.text}")
+    return new
 
 
 def wanted_identifiers(found: list[Found]) -> list[tuple[str, str]]:

@@ -40,3 +40,16 @@ class DocumentNotFoundError(NotFoundError):
     """No document with that id (or not visible to the caller)."""
 
     kind = "documents-not-found"
+
+
+class MentionNotFoundError(NotFoundError):
+    """No mention with that id (or its document is not visible to the caller)."""
+
+    kind = "documents-mention-not-found"
+
+
+class InvalidJudgementError(DocumentsError):
+    """A judgement on a mention link that cannot apply (unknown decision, no such entity)."""
+
+    status_code = 422
+    kind = "documents-judgement"

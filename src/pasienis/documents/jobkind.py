@@ -11,6 +11,8 @@ from pasienis.documents.service import ingest_paths
 from pasienis.jobs import JobContext
 
 JOB_KIND = "documents"
+#: Re-link mentions whose candidates resolve differently now (submitted after resolve jobs).
+RELINK_JOB = "documents.relink"
 #: Documents listed in a job's result (problems first); the counts cover all of them.
 RESULT_DOCUMENTS = 1_000
 
@@ -41,3 +43,10 @@ def documents_job(settings: Settings) -> Any:
         return report.to_dict(limit=RESULT_DOCUMENTS)
 
     return run
+
+
+def relink_job(ctx: JobContext) -> dict[str, Any]:
+    """Re-decide the links of documents whose candidates a resolution run changed."""
+    from pasienis.documents.links import relink_mentions
+
+    return {"linked": relink_mentions(ctx.store, stale_only=True)}

@@ -60,3 +60,20 @@ mentions = Table(
     Column("language", String(8), nullable=True),
 )
 Index("ix_document_mentions_kind_value", mentions.c.kind, mentions.c.value)
+
+#: Analysts' judgements on mention links (append-only: who, when, why; the latest one of a
+#: mention that is not reverted holds). ``clear`` hands the mention back to the linker.
+mention_judgements = Table(
+    "document_mention_judgements",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("mention_id", String(64), nullable=False, index=True),
+    Column("document_id", String(64), nullable=False),
+    Column("dataset", String(64), nullable=False, comment="the document's dataset"),
+    Column("decision", String(16), nullable=False, comment="confirm, reject, clear"),
+    Column("entity_id", String(128), nullable=True, comment="the entity confirmed or rejected"),
+    Column("canonical_id", String(128), nullable=True, comment="its canonical id at the time"),
+    Column("actor", String(128), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)

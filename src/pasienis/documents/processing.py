@@ -22,6 +22,13 @@ from pasienis.documents.extract import Extractor, Found, known_identifiers
 from pasienis.documents.extract.context import disambiguate
 from pasienis.documents.formats import Extracted
 from pasienis.documents.language import passage_languages
+from pasienis.documents.linking import (
+    DocumentMentions,
+    Linker,
+    holder_entities,
+    identifier_candidates,
+)
+from pasienis.documents.links import link_rows
 
 if TYPE_CHECKING:
     from pasienis.documents.service import Batch
@@ -147,15 +154,35 @@ def _mention_rows(node: Node, dataset: str) -> list[dict[str, Any]]:
     return out
 
 
+def link_nodes(conn: Connection, nodes: list[Node], rows: Rows, batch: Batch) -> dict:
+    """Find the stored entities the mentions name and decide each link (see :mod:`.linking`).
+
+    ``f.entity_id`` then holds the decision (the linked entity, or ``None``); the extractor's
+    own pick stays in the evidence (``matched``)."""
+    found = [f for n in nodes for f in n.found]
+    scope = batch.options.link_datasets
+    known = known_identifiers(conn, wanted_identifiers(found), datasets=scope)
+    new = link_identifiers(found, known, rows)
+    holder_entities(conn, found, datasets=scope)
+    identifier_candidates(conn, found, new, datasets=scope)
+    # The first wave's choice among namesakes (kept as ``matched``: the benchmark baseline).
+    disambiguate(conn, [n.found for n in nodes], datasets=scope)
+    docs = [DocumentMentions(n.id, n.found, [mention_id(n.id, f) for f in n.found],
+                             new_entities={f.entity_id for f in n.found if f.entity_id in new})
+            for n in nodes if n.found]  # fmt: skip
+    decisions = Linker(conn, datasets=scope).link(docs)
+    for d in docs:
+        for f, mid in zip(d.found, d.mention_ids, strict=True):
+            if mid in decisions:
+                f.entity_id = decisions[mid].entity_id
+    return decisions
+
+
 def node_rows(
     conn: Connection, nodes: list[Node], rows: Rows, batch: Batch
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Document rows and mention rows for ``nodes``; their statements go into ``rows``."""
-    found = [f for n in nodes for f in n.found]
-    wanted = wanted_identifiers(found)
-    known = known_identifiers(conn, wanted, datasets=batch.options.link_datasets)
-    link_identifiers(found, known, rows)
-    disambiguate(conn, [n.found for n in nodes], datasets=batch.options.link_datasets)
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Document, mention and mention-link rows for ``nodes``; statements go into ``rows``."""
+    decisions = link_nodes(conn, nodes, rows, batch)
     doc_rows, mention_rows = [], []
     for node in nodes:
         ex = node.extracted
@@ -171,4 +198,4 @@ def node_rows(
     for row in doc_rows:
         if rows.problems:
             row["reason"] = "; ".join(filter(None, [row["reason"], *rows.problems[:5]]))
-    return doc_rows, mention_rows
+    return doc_rows, mention_rows, link_rows(decisions, mention_rows, at=batch.seen)

@@ -13,6 +13,8 @@ from sqlalchemy import Connection, func, select
 
 from pasienis.documents.errors import DocumentNotFoundError
 from pasienis.documents.models import documents, mentions
+from pasienis.model import canonical_ids
+from pasienis.model.mention_links import mention_links
 from pasienis.model.models import statements
 
 _LIST_COLUMNS = (
@@ -71,28 +73,70 @@ def document_text(conn: Connection, document_id: str, *, datasets: Iterable[str]
     return found[0] if found else ""
 
 
+def _visible_ids(conn: Connection, ids: set[str], allowed: list[str]) -> set[str]:
+    """The ids among ``ids`` with a statement in ``allowed`` datasets (one query per chunk)."""
+    wanted = sorted(ids)
+    out: set[str] = set()
+    for start in range(0, len(wanted), 1000):
+        out.update(conn.execute(
+            select(statements.c.entity_id).where(
+                statements.c.entity_id.in_(wanted[start : start + 1000]),
+                statements.c.dataset.in_(allowed),
+            ).distinct()
+        ).scalars())  # fmt: skip
+    return out
+
+
+def _link_json(link: Any, canon: dict[str, str], visible: set[str]) -> dict[str, Any] | None:
+    """A mention's link as the caller may see it: candidates they cannot read are left out
+    (and counted), a link to such an entity shows as withheld."""
+    if link is None:
+        return None
+    evidence = dict(link.evidence or {})
+    cands = evidence.pop("candidates", [])
+    shown = [c | {"canonical": canon.get(c["canonical"], c["canonical"]),
+                  "support": [x for x in c.get("support", []) if x in visible]}
+             for c in cands if c["canonical"] in visible]  # fmt: skip
+    evidence["candidates"] = shown
+    evidence["candidates_withheld"] = len(cands) - len(shown)
+    for key in ("matched", "sources"):
+        evidence.pop(key, None)  # source ids: the candidates say it through today's resolver
+    entity = link.entity_id if link.entity_id in visible else None
+    return {"status": link.status if entity or not link.entity_id else "withheld",
+            "entity_id": entity, "canonical_id": canon.get(entity) if entity else None,
+            "score": link.score, "evidence": evidence, "judgement_id": link.judgement_id,
+            "updated_at": link.updated_at}  # fmt: skip
+
+
 def document_mentions(
     conn: Connection, document_id: str, *, datasets: Iterable[str]
 ) -> list[dict[str, Any]]:
-    """Mentions in a document, in text order; links to entities the caller cannot see are
-    withheld (the mention stays, its ``entity_id`` is ``None``)."""
+    """Mentions in a document, in text order, each with its ``link`` (status, canonical id,
+    score, evidence). Links to entities the caller cannot see are withheld (the mention
+    stays, its ``entity_id`` is ``None``)."""
     allowed = list(datasets)
     get_document(conn, document_id, datasets=allowed)
     rows = [dict(r._mapping) for r in conn.execute(
         select(mentions).where(mentions.c.document_id == document_id)
         .order_by(mentions.c.start_offset, mentions.c.kind)
     )]  # fmt: skip
-    linked = {r["entity_id"] for r in rows if r["entity_id"]}
-    visible = set(
-        conn.execute(
-            select(statements.c.entity_id)
-            .where(statements.c.entity_id.in_(linked), statements.c.dataset.in_(allowed))
-            .distinct()
-        ).scalars()
-    ) if linked else set()  # fmt: skip
+    links = {r.mention_id: r for r in conn.execute(
+        select(mention_links).where(mention_links.c.document_id == document_id))}  # fmt: skip
+    ids = {r["entity_id"] for r in rows if r["entity_id"]}
+    for link in links.values():
+        ids |= {c["canonical"] for c in (link.evidence or {}).get("candidates", [])}
+        ids |= {x for c in (link.evidence or {}).get("candidates", []) for x in c["support"]}
+        if link.entity_id:
+            ids.add(link.entity_id)
+    visible = _visible_ids(conn, ids, allowed) if ids else set()
+    canon = canonical_ids(conn, visible)
     for r in rows:
+        link = links.get(r["id"])
+        if link is not None:
+            r["entity_id"] = link.entity_id
         if r["entity_id"] not in visible:
             r["entity_id"] = None
+        r["link"] = _link_json(link, canon, visible)
     return rows
 
 

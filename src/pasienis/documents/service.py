@@ -21,6 +21,7 @@ from pasienis.documents.entities import Rows
 from pasienis.documents.errors import DocumentPathError, UnreadableDocumentError
 from pasienis.documents.extract import Extractor, load_name_index
 from pasienis.documents.formats import Budget, Extracted, read_file
+from pasienis.documents.links import write_links
 from pasienis.documents.models import documents, mentions
 from pasienis.documents.options import Options
 from pasienis.documents.processing import Node, build_node, node_rows
@@ -83,6 +84,8 @@ def document_id(dataset: str, digest: str, parent: Node | None, name: str) -> st
 
 
 ENTITY_ID = STATEMENT_COLUMNS.index("entity_id")
+SCHEMA = STATEMENT_COLUMNS.index("schema")
+NOT_INDEXED = frozenset({"Mention", "Page"})
 
 
 class Batch:
@@ -171,7 +174,7 @@ class Batch:
             return
         rows = Rows(self.options.dataset, self.seen, self.job_id)
         with self.store.begin() as conn:
-            doc_rows, mention_rows = node_rows(conn, nodes, rows, self)
+            doc_rows, mention_rows, links = node_rows(conn, nodes, rows, self)
             ids = [r["id"] for r in doc_rows]
             conn.execute(delete(mentions).where(mentions.c.document_id.in_(ids)))
             conn.execute(delete(documents).where(documents.c.id.in_(ids)))
@@ -181,10 +184,13 @@ class Batch:
                 self.store.bulk_insert(conn, mentions, cols,
                                        [tuple(r.values()) for r in mention_rows],
                                        on_conflict=OnConflict.IGNORE)  # fmt: skip
+            write_links(conn, links, ids)
             write_statements(self.store, conn, rows.rows)
             # Searchable at once, in the same transaction: the documents (their text and the
-            # identifiers they mention) and the entities they created or linked.
-            index_entities(self.store, conn, {row[ENTITY_ID] for row in rows.rows})
+            # identifiers they mention) and the entities they created. Not each Mention and
+            # Page: a search for a phone lists the reports that name it, not every mention.
+            index_entities(self.store, conn, {row[ENTITY_ID] for row in rows.rows
+                                              if row[SCHEMA] not in NOT_INDEXED})  # fmt: skip
         for node, row in zip(nodes, doc_rows, strict=True):
             self.report.documents.append(node.summary(row))
 

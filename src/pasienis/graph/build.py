@@ -15,7 +15,14 @@ from datetime import datetime
 import numpy as np
 from sqlalchemy import Connection, func, select
 
-from pasienis.graph.links import CHUNK, RawLink, all_links, interval_schemata, seizure_counts
+from pasienis.graph.links import (
+    CHUNK,
+    NOT_NODES,
+    RawLink,
+    all_links,
+    interval_schemata,
+    seizure_counts,
+)
 from pasienis.graph.projection import UNDATED, EdgeBatch, Projection
 from pasienis.model.models import resolver, statements
 
@@ -101,7 +108,8 @@ def _guess_schema(node_id: str) -> str:
 def _node_rows(conn: Connection, entities: list[str] | None) -> list[tuple[str, str, str]]:
     s = statements.c
     query = select(s.entity_id, s.schema, s.dataset).where(
-        s.prop_type == "id", s.schema.not_in(sorted(interval_schemata()))
+        s.prop_type == "id", s.schema.not_in(sorted(interval_schemata())),
+        s.schema.not_in(NOT_NODES),
     ).group_by(s.entity_id, s.schema, s.dataset)  # fmt: skip
     if entities is None:
         return [tuple(r) for r in conn.execute(query)]  # type: ignore[misc]

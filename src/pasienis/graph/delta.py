@@ -22,7 +22,7 @@ from pasienis.model.models import statements
 
 #: Bus topics the projection follows (documented in docs/graph.md).
 CHANGE_TOPICS = ("import.completed", "resolver.changed", "statements.retracted",
-                 "graph.cotravel.updated")  # fmt: skip
+                 "graph.cotravel.updated", "documents.mentions.linked")  # fmt: skip
 
 
 def entities_of_run(conn: Connection, run_id: str) -> set[str]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from pasienis.graph import links
+from pasienis.graph import links, mentions
 from pasienis.graph.visibility import View
 
 
@@ -30,6 +30,8 @@ def edge_evidence(
         found = links.event_evidence(conn, rel, srcs, dsts, datasets)
     elif rel == "co_travel":
         found = links.cotravel_evidence(conn, srcs, dsts, datasets)
+    elif rel in mentions.RELATIONS:
+        found = mentions.mention_evidence(conn, rel, srcs, dsts, datasets)
     elif rel.startswith("shares_"):
         found = links.shared_evidence(conn, rel, srcs, dsts, datasets, cap=shared_cap)
     else:

@@ -35,6 +35,19 @@ EVENT_LINKS: tuple[tuple[Any, str, str, str], ...] = (
 #: Property types whose shared values link two entities ("shares a phone").
 SHARED_TYPES = ("phone", "email", "address", "iban", "identifier")
 CHUNK = 500
+#: Not nodes: a Mention becomes a document → entity edge (:mod:`pasienis.graph.mentions`),
+#: a Page is a part of its document (named in the mention's evidence).
+NOT_NODES = ("Mention", "Page")
+
+
+@lru_cache(maxsize=1)
+def text_schemata() -> tuple[str, ...]:
+    """Documents, pages, mentions: they *mention* a phone or an address, they do not hold it,
+    so they share no value with anyone (their link is the ``mentions`` edge)."""
+    from followthemoney.model import Model
+
+    docs = [s.name for s in Model.instance().schemata.values() if s.is_a("Document")]
+    return tuple(sorted({*docs, *NOT_NODES}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +216,8 @@ def _parse_date(value: str) -> datetime | None:
 def _property_rows(conn: Connection, entities: Sequence[str] | None) -> Iterator[Any]:
     s = statements.c
     base = select(s.id, s.entity_id, s.schema, s.prop, s.value, s.dataset, s.locator).where(
-        s.prop_type == "entity", s.schema.not_in(sorted(interval_schemata()))
+        s.prop_type == "entity", s.schema.not_in(sorted(interval_schemata())),
+        s.schema.not_in(NOT_NODES),
     )
     for chunk in _chunks(entities):
         query = (
@@ -255,7 +269,7 @@ def _shared_groups(
     conn: Connection, entities: Sequence[str] | None, cap: int
 ) -> Iterator[tuple[str, str, list[Any]]]:
     s = statements.c
-    is_shared = s.prop_type.in_(SHARED_TYPES)
+    is_shared = s.prop_type.in_(SHARED_TYPES) & s.schema.not_in(text_schemata())
     groups = (
         select(s.prop_type, s.value).where(is_shared)
         .group_by(s.prop_type, s.value)
@@ -388,6 +402,9 @@ def all_links(
     yield from event_links(conn, entities)
     yield from shared_links(conn, entities, cap=shared_cap)
     yield from cotravel_links(conn, entities)
+    from pasienis.graph.mentions import mention_links_of  # its own module; imports this one
+
+    yield from mention_links_of(conn, entities)
 
 
 def where_any(column: Any, ids: Sequence[str]) -> ColumnElement[bool]:

@@ -13,7 +13,14 @@ from pasienis.model.errors import (
 from pasienis.model.formats import check_format, format_names, is_valid_vin
 from pasienis.model.ids import make_id
 from pasienis.model.registry import install_model, installed_model_dir
-from pasienis.model.service import entity_ids_of_schema, live, load_entity, write_statements
+from pasienis.model.service import (
+    canonical_ids,
+    entity_ids_of_schema,
+    live,
+    load_entity,
+    members_of_canonicals,
+    write_statements,
+)
 from pasienis.model.statements import (
     MULTI_VALUE_TYPES,
     Provenance,
@@ -31,6 +38,7 @@ __all__ = [
     "SchemaFileError",
     "SchemaProblem",
     "UnknownSchemaError",
+    "canonical_ids",
     "check_format",
     "clean_value",
     "entity_ids_of_schema",
@@ -43,6 +51,7 @@ __all__ = [
     "load_entity",
     "make_id",
     "make_statement",
+    "members_of_canonicals",
     "split_multi",
     "write_statements",
 ]

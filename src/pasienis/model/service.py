@@ -43,6 +43,36 @@ def canonical_id(conn: Connection, entity_id: str) -> str:
     return found or entity_id
 
 
+_CHUNK = 5_000
+
+
+def canonical_ids(conn: Connection, ids: Iterable[str]) -> dict[str, str]:
+    """entity id -> canonical id for many ids at once (an id never merged maps to itself)."""
+    wanted = list(dict.fromkeys(ids))
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        query = select(resolver.c.entity_id, resolver.c.canonical_id).where(
+            resolver.c.entity_id.in_(chunk)
+        )
+        found.update({r.entity_id: r.canonical_id for r in conn.execute(query)})
+    return {i: found.get(i, i) for i in wanted}
+
+
+def members_of_canonicals(conn: Connection, canonicals: Iterable[str]) -> dict[str, set[str]]:
+    """canonical id -> every source entity id folded into it (itself included)."""
+    wanted = sorted(set(canonicals))
+    out: dict[str, set[str]] = {c: {c} for c in wanted}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        query = select(resolver.c.entity_id, resolver.c.canonical_id).where(
+            resolver.c.canonical_id.in_(chunk)
+        )
+        for entity_id, canonical in conn.execute(query):
+            out[canonical].add(entity_id)
+    return out
+
+
 def entity_ids_of_schema(conn: Connection, schema: str) -> list[str]:
     """Ids of the entities declared with ``schema`` (from their ``id`` statements).
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, delete, or_, select
 
+from pasienis.model import canonical_ids
 from pasienis.model.models import resolver
 from pasienis.resolve.cluster import Clusters
 from pasienis.resolve.models import resolution_candidates as cand
@@ -27,16 +28,11 @@ def now() -> datetime:
 
 
 def canonical_of(conn: Connection, ids: Iterable[str]) -> dict[str, str]:
-    """entity id -> canonical id for each id (an id never merged maps to itself)."""
-    wanted = list(dict.fromkeys(ids))
-    found: dict[str, str] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        query = select(resolver.c.entity_id, resolver.c.canonical_id).where(
-            resolver.c.entity_id.in_(chunk)
-        )
-        found.update({r.entity_id: r.canonical_id for r in conn.execute(query)})
-    return {i: found.get(i, i) for i in wanted}
+    """entity id -> canonical id for each id (an id never merged maps to itself).
+
+    The one reader of the mapping is :func:`pasienis.model.canonical_ids` (capabilities that
+    may not import this one read it there); this name stays the resolver's public surface."""
+    return canonical_ids(conn, ids)
 
 
 def members_of(conn: Connection, canonical_id: str) -> list[str]:

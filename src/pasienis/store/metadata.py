@@ -26,6 +26,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "pasienis.store.bulkload",
     "pasienis.model.models",
     "pasienis.model.events",
+    "pasienis.model.mention_links",
     "pasienis.security.models",
     "pasienis.security.retention.models",
     "pasienis.jobs.models",

@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 import uuid
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from pasienis.api.deps import AuditorDep, Principal, Role, require, visible_datasets
 from pasienis.documents import (
@@ -23,6 +24,7 @@ from pasienis.documents import (
     document_text,
     get_document,
     get_original,
+    judge_mention,
     list_documents,
 )
 from pasienis.security import ForbiddenError
@@ -144,3 +146,29 @@ def original(document_id: str, request: Request, principal: Reader, audit: Audit
         data, media_type=doc["mime_type"] or "application/octet-stream",
         headers={"Content-Disposition": f'attachment; filename="{safe}"'},
     )  # fmt: skip
+
+
+class MentionJudgement(BaseModel):
+    """An analyst's decision on one mention's link."""
+
+    decision: Literal["confirm", "reject", "clear"]
+    entity_id: str | None = Field(
+        None, max_length=128,
+        description="confirm: the entity named (required); reject: default the one linked now",
+    )  # fmt: skip
+    reason: str | None = Field(None, max_length=2000)
+
+
+@router.post("/mentions/{mention_id}/judgement")
+def judge(
+    mention_id: str, body: MentionJudgement, request: Request, principal: Reader,
+    audit: AuditorDep,
+) -> dict[str, Any]:  # fmt: skip
+    """Confirm, reject or clear the link of a mention (who, when, why are recorded)."""
+    link = judge_mention(request.app.state.store, mention_id=mention_id, decision=body.decision,
+                         entity_id=body.entity_id, actor=principal.name, reason=body.reason,
+                         datasets=visible_datasets(principal))  # fmt: skip
+    audit.record(f"document.mention.{body.decision}",
+                 entity_ids=[x for x in (mention_id, body.entity_id) if x],
+                 detail={"judgement_id": link["judgement_id"]})  # fmt: skip
+    return link

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from pasienis.api.deps import AuditorDep, Principal, Role, require, visible_datasets
+from pasienis.documents import RELINK_JOB
 from pasienis.resolve import (
     JOB_KIND,
     KINDS,
@@ -60,6 +61,12 @@ class SplitRequest(BaseModel):
 
 class UndoRequest(BaseModel):
     reason: str | None = Field(None, max_length=2000)
+
+
+def _relink(request: Request, principal: Principal) -> None:
+    """Identity changed: queue the re-link of documents' mentions it affects (a flow across
+    resolve and documents, which do not import each other)."""
+    request.app.state.jobs.submit(RELINK_JOB, {}, created_by=principal.name)
 
 
 @router.post("/runs", status_code=202)
@@ -129,6 +136,7 @@ def decide_candidate(request: Request, candidate_id: str, body: CandidateDecisio
     judgement = decide(store, left_id=pair["left_id"], right_id=pair["right_id"],
                        decision=body.decision, actor=principal.name, reason=body.reason,
                        datasets=allowed)  # fmt: skip
+    _relink(request, principal)
     audit.record(f"resolve.{body.decision}", entity_ids=[pair["left_id"], pair["right_id"]],
                  detail={"judgement_id": judgement["id"]})  # fmt: skip
     return judgement
@@ -141,6 +149,7 @@ def judge_pair(request: Request, body: PairDecision, principal: Analyst,
     judgement = decide(request.app.state.store, left_id=body.left_id, right_id=body.right_id,
                        decision=body.decision, actor=principal.name, reason=body.reason,
                        datasets=visible_datasets(principal))  # fmt: skip
+    _relink(request, principal)
     audit.record(f"resolve.{body.decision}", entity_ids=[body.left_id, body.right_id],
                  detail={"judgement_id": judgement["id"]})  # fmt: skip
     return judgement
@@ -165,6 +174,7 @@ def split_record(request: Request, body: SplitRequest, principal: Analyst,
     """Take a record out of its merged entity (not-same against the other members)."""
     judgement = split(request.app.state.store, entity_id=body.entity_id, actor=principal.name,
                       reason=body.reason, datasets=visible_datasets(principal))  # fmt: skip
+    _relink(request, principal)
     audit.record("resolve.split", entity_ids=[body.entity_id],
                  detail={"judgement_id": judgement["id"]})  # fmt: skip
     return {k: v for k, v in judgement.items() if k not in ("right_ids", "prior")}
@@ -176,6 +186,7 @@ def undo_judgement(request: Request, judgement_id: str, body: UndoRequest, princ
     """Reverse a judgement: the pairs get back the statuses they had before it."""
     judgement = undo(request.app.state.store, judgement_id=judgement_id, actor=principal.name,
                      reason=body.reason, datasets=visible_datasets(principal))  # fmt: skip
+    _relink(request, principal)
     audit.record("resolve.undo", detail={"judgement_id": judgement_id})
     return judgement
 

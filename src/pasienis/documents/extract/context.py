@@ -66,6 +66,18 @@ def _events(conn: Connection, ids: set[str], datasets: list[str] | None) -> dict
     return out
 
 
+def related_entities(
+    conn: Connection, ids: set[str], *, datasets: Iterable[str] | None = None
+) -> dict[str, set[str]]:
+    """Source entity id -> entities one statement (or one link entity, or one crossing or
+    declaration) away: what a document's other mentions are checked against."""
+    allowed = list(datasets) if datasets is not None else None
+    links = _refs(conn, ids, allowed)
+    for entity_id, others in _events(conn, ids, allowed).items():
+        links[entity_id] |= others
+    return links
+
+
 def disambiguate(
     conn: Connection, documents: list[list[Found]], *, datasets: Iterable[str] | None = None
 ) -> None:

@@ -75,3 +75,31 @@ def known_identifiers(
         if (prop_type, value) in pairs:
             found.setdefault((prop_type, value), entity_id)
     return found
+
+
+def identifier_holders(
+    conn: Connection,
+    wanted: Iterable[tuple[str, str]],
+    *,
+    datasets: Iterable[str] | None = None,
+) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """``(property type, value) -> [(entity id, schema), ...]``: *every* entity holding each
+    value (a phone two persons share has two holders), in id order."""
+    pairs = set(wanted)
+    if not pairs:
+        return {}
+    s = statements.c
+    query = select(s.prop_type, s.value, s.entity_id, s.schema).where(
+        s.prop_type.in_(sorted({t for t, _ in pairs})),
+        s.value.in_(sorted({v for _, v in pairs})),
+        s.schema.not_in(_text_schemata()),
+    )
+    if datasets is not None:
+        query = query.where(s.dataset.in_(list(datasets)))
+    found: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for prop_type, value, entity_id, schema in conn.execute(query.order_by(s.entity_id)):
+        if (prop_type, value) in pairs:
+            bucket = found.setdefault((prop_type, value), [])
+            if (entity_id, schema) not in bucket:
+                bucket.append((entity_id, schema))
+    return found

@@ -19,7 +19,7 @@ from pasienis.documents.formats.mail import looks_like_email, read_email
 from pasienis.documents.formats.ocr import OcrOptions, ocr_unavailable
 from pasienis.documents.formats.office import read_docx, read_xlsx
 from pasienis.documents.formats.pdf import read_pdf
-from pasienis.documents.formats.text import decode_text, detect_encoding, read_text
+from pasienis.documents.formats.text import decode_text, read_text
 
 __all__ = [
     "Budget",
@@ -27,7 +27,6 @@ __all__ = [
     "Member",
     "OcrOptions",
     "decode_text",
-    "detect_encoding",
     "detect_format",
     "join_pages",
     "ocr_unavailable",

@@ -31,8 +31,10 @@ def html_to_text(markup: str) -> tuple[str, str | None]:
 
 def read_html(data: bytes) -> Extracted:
     """An HTML file."""
-    markup, encoding = decode_text(data, what="HTML")
+    problems: list[str] = []
+    markup, encoding = decode_text(data, what="HTML", problems=problems)
     text, title = html_to_text(markup)
-    out = Extracted(schema="HyperText", mime_type="text/html", text=text, encoding=encoding)
+    out = Extracted(schema="HyperText", mime_type="text/html", text=text, encoding=encoding,
+                    problems=problems)  # fmt: skip
     out.add("title", title)
     return out
