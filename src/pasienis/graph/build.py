@@ -17,6 +17,7 @@ from sqlalchemy import Connection, func, select
 
 from pasienis.graph.links import CHUNK, RawLink, all_links, interval_schemata, seizure_counts
 from pasienis.graph.projection import UNDATED, EdgeBatch, Projection
+from pasienis.model import live
 from pasienis.model.models import resolver, statements
 
 LABEL_PROPS = ("name", "registrationNumber", "number", "code", "full", "title")
@@ -101,7 +102,7 @@ def _guess_schema(node_id: str) -> str:
 def _node_rows(conn: Connection, entities: list[str] | None) -> list[tuple[str, str, str]]:
     s = statements.c
     query = select(s.entity_id, s.schema, s.dataset).where(
-        s.prop_type == "id", s.schema.not_in(sorted(interval_schemata()))
+        s.prop_type == "id", s.schema.not_in(sorted(interval_schemata())), live(statements)
     ).group_by(s.entity_id, s.schema, s.dataset)  # fmt: skip
     if entities is None:
         return [tuple(r) for r in conn.execute(query)]  # type: ignore[misc]
@@ -115,7 +116,7 @@ def _node_rows(conn: Connection, entities: list[str] | None) -> list[tuple[str, 
 def _label_rows(conn: Connection, entities: list[str] | None) -> list[tuple[str, str, str]]:
     s = statements.c
     query = select(s.entity_id, s.dataset, func.min(s.value)).where(
-        s.prop.in_(LABEL_PROPS)).group_by(s.entity_id, s.dataset)  # fmt: skip
+        s.prop.in_(LABEL_PROPS), live(statements)).group_by(s.entity_id, s.dataset)  # fmt: skip
     if entities is None:
         return [tuple(r) for r in conn.execute(query)]  # type: ignore[misc]
     rows: list[tuple[str, str, str]] = []

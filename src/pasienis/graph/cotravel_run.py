@@ -16,6 +16,7 @@ from sqlalchemy import delete, insert, select
 from pasienis.graph.cotravel import CoTravelParams, Pair, Reads, detect
 from pasienis.graph.models import graph_cotravel
 from pasienis.jobs import publish_in
+from pasienis.model import live
 from pasienis.model.events import plate_reads
 from pasienis.model.ids import make_id
 from pasienis.store import Store
@@ -26,7 +27,9 @@ TOPIC = "graph.cotravel.updated"
 def load_reads(store: Store, dataset: str) -> tuple[Reads, list[str], list[str]]:
     """Reads of ``dataset`` as arrays, plus read ids and camera ids (by code)."""
     c = plate_reads.c
-    query = select(c.id, c.camera_id, c.occurred_at, c.plate).where(c.dataset == dataset)
+    query = select(c.id, c.camera_id, c.occurred_at, c.plate).where(
+        c.dataset == dataset, live(plate_reads)
+    )
     ids, cams, times, plates = [], [], [], []
     with store.read() as conn:
         for rid, cam, at, plate in conn.execute(query):
