@@ -67,6 +67,26 @@ def test_convoy_ranks_first_despite_misreads() -> None:
     assert all(p.score < top.score for p in pairs[1:])
 
 
+def test_streaming_in_time_chunks_finds_the_same_occasions() -> None:
+    """Chunks far smaller than the data (trip pairs straddle their bounds) give the same
+    pairs, occasions, co-passages and supporting reads; only the drift null is per chunk."""
+    cams, times, plates = _traffic(trips=2500)
+    _convoy(cams, times, plates, misread=True)
+    reads = Reads(np.array(cams), np.array(times), np.array(plates, object))
+    whole = detect(reads, CoTravelParams(top=10_000))
+    chunked = detect(reads, CoTravelParams(top=10_000, chunk_reads=7, chunk_pairs=500,
+                                           fold_rows=50))  # fmt: skip
+    assert len(times) > 1000 * 7  # chunks of ~40 minutes: every convoy trip straddles
+    assert len(whole) >= 5  # the convoy and chance pairs
+
+    def facts(pairs: list) -> dict:
+        return {(p.leader, p.follower): (p.occasions, p.co_passages, p.first, p.last, p.reads)
+                for p in pairs}  # fmt: skip
+
+    assert facts(chunked) == facts(whole)
+    assert (chunked[0].leader, chunked[0].follower) == ("LJG943", "3537HB6")
+
+
 def test_stored_pairs_become_edges_with_reads(store: Store) -> None:
     cams, times, plates = _traffic(trips=800)
     _convoy(cams, times, plates, misread=False)
