@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from pasienis.graph.cotravel_run import pair_datasets
 from pasienis.graph.models import graph_cotravel
 from pasienis.model import live
 from pasienis.model.events import border_crossings, declarations, violations
@@ -351,7 +352,7 @@ def cotravel_links(conn: Connection, entities: Sequence[str] | None = None) -> I
     for r in rows:
         a, b = vehicles[r.leader_plate], vehicles[r.follower_plate]
         if wanted is None or a in wanted or b in wanted:
-            yield RawLink(a, b, "co_travel", (r.dataset,), int(r.occasions), r.first_at,
+            yield RawLink(a, b, "co_travel", pair_datasets(r), int(r.occasions), r.first_at,
                           r.last_at)  # fmt: skip
 
 
@@ -367,8 +368,8 @@ def cotravel_evidence(
 ) -> Iterator[Evidence]:
     from pasienis.model.events import plate_reads
 
-    rows = list(conn.execute(select(graph_cotravel).where(
-        graph_cotravel.c.dataset.in_(sorted(datasets)))))  # fmt: skip
+    query = select(graph_cotravel).where(graph_cotravel.c.dataset.in_(sorted(datasets)))
+    rows = [r for r in conn.execute(query) if set(pair_datasets(r)) <= datasets]
     vehicles = plate_vehicles(conn, [p for r in rows for p in (r.leader_plate, r.follower_plate)])
     for r in rows:
         a, b = vehicles[r.leader_plate], vehicles[r.follower_plate]
@@ -384,6 +385,14 @@ def cotravel_evidence(
                                m["locator"], m["occurred_at"],
                                {"camera_id": m["camera_id"], "plate": m["plate"],
                                 "plate_raw": m["plate_raw"], "score": r.score})  # fmt: skip
+            crossed = conn.execute(select(border_crossings).where(
+                border_crossings.c.id.in_(ids[i:i + CHUNK]), live(border_crossings))
+                .order_by(border_crossings.c.occurred_at))  # fmt: skip
+            for m in (x._mapping for x in crossed):  # crossings count as reads at checkpoints
+                yield Evidence("border_crossings", m["id"], a, b, "co_travel", m["dataset"],
+                               m["locator"], m["occurred_at"],
+                               {"checkpoint_id": m["checkpoint_id"],
+                                "vehicle_id": m["vehicle_id"], "score": r.score})  # fmt: skip
 
 
 def all_links(
