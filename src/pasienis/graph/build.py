@@ -166,4 +166,5 @@ def build_projection(conn: Connection, *, shared_cap: int = 25) -> Projection:
     folded = fold(all_links(conn, None, shared_cap=shared_cap), canon)
     p.set_edges(to_batch(p, folded, schema_of))
     p.canon = canon
+    p.touched = set()  # every node is new to a view of this projection
     return p

@@ -90,9 +90,8 @@ class GraphService:
                 if not changed and sig == self._resolver_sig:
                     return 0
                 self._resolver_sig = sig
-                added = apply_delta(self._projection, conn, changed, shared_cap=self.shared_cap)
-            self._views.clear()
-            return added
+                # Views are not dropped: the next query of each grant set updates its masks.
+                return apply_delta(self._projection, conn, changed, shared_cap=self.shared_cap)
 
     @staticmethod
     def _changed_by(conn: Any, topic: str, payload: dict[str, Any]) -> set[str]:
