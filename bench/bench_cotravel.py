@@ -1,14 +1,15 @@
 """Benchmark: co-travel detection over 10,000,000 plate reads (wall time, peak memory).
 
 Generates the scenario at scale 1000 (about 10M plate reads, the generator's own traffic
-model), loads ``plate_reads.csv`` and the vehicle crossings of ``crossings.csv`` (reads at
-camera ``checkpoint:<code>``, as :func:`pasienis.graph.cotravel_run.load_reads` takes them)
-into arrays with DuckDB, and runs :func:`pasienis.graph.cotravel.detect` (streaming in time
-chunks). The reference measured in the same run is a plain
-``np.lexsort`` of the reads by (camera, time), the one sort any co-occurrence method needs.
+model), loads ``plate_reads.csv`` (with ``--crossings`` also the vehicle crossings of
+``crossings.csv``, as reads at camera ``checkpoint:<code>`` the way
+:func:`pasienis.graph.cotravel_run.load_reads` takes them) into arrays with DuckDB, and
+runs :func:`pasienis.graph.cotravel.detect` (streaming in time chunks). The reference
+measured in the same run is a plain ``np.lexsort`` of the reads by (camera, time), the one
+sort any co-occurrence method needs.
 Also prints precision@k against the planted convoys.
 
-Run: ``python bench/bench_cotravel.py [--scale 1000] [--scenario DIR] [--no-crossings]``.
+Run: ``python bench/bench_cotravel.py [--scale 1000] [--scenario DIR] [--crossings]``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1000)
     parser.add_argument("--scenario")
-    parser.add_argument("--no-crossings", action="store_true", help="plate reads only")
+    parser.add_argument(
+        "--crossings",
+        action="store_true",
+        help="add the vehicle crossings as reads at their checkpoint",
+    )
     parser.add_argument("--chunk-reads", type=int, default=1_000_000)
     args, _ = parser.parse_known_args()
     import duckdb
@@ -53,7 +58,7 @@ def main() -> None:
         f"FROM read_csv('{folder / 'plate_reads.csv'}', header = true)"
     ).fetchnumpy()
     n_plate_reads = len(cols["t"])
-    if not args.no_crossings:
+    if args.crossings:
         crossed = con.execute(
             "SELECT 'checkpoint:' || checkpoint_code AS camera_id, "
             "epoch(CAST(timestamp AS TIMESTAMPTZ))::BIGINT AS t, vehicle_plate AS plate "
