@@ -1,12 +1,15 @@
 """Benchmark: co-travel detection over 10,000,000 plate reads (wall time, peak memory).
 
 Generates the scenario at scale 1000 (about 10M plate reads, the generator's own traffic
-model), loads ``plate_reads.csv`` into arrays with DuckDB, and runs
-:func:`pasienis.graph.cotravel.detect`. The reference measured in the same run is a plain
-``np.lexsort`` of the reads by (camera, time), the one sort any co-occurrence method needs.
+model), loads ``plate_reads.csv`` (with ``--crossings`` also the vehicle crossings of
+``crossings.csv``, as reads at camera ``checkpoint:<code>`` the way
+:func:`pasienis.graph.cotravel_run.load_reads` takes them) into arrays with DuckDB, and
+runs :func:`pasienis.graph.cotravel.detect` (streaming in time chunks). The reference
+measured in the same run is a plain ``np.lexsort`` of the reads by (camera, time), the one
+sort any co-occurrence method needs.
 Also prints precision@k against the planted convoys.
 
-Run: ``python bench/bench_cotravel.py [--scale 1000] [--scenario DIR]``.
+Run: ``python bench/bench_cotravel.py [--scale 1000] [--scenario DIR] [--crossings]``.
 """
 
 from __future__ import annotations
@@ -29,10 +32,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1000)
     parser.add_argument("--scenario")
+    parser.add_argument(
+        "--crossings",
+        action="store_true",
+        help="add the vehicle crossings as reads at their checkpoint",
+    )
+    parser.add_argument("--chunk-reads", type=int, default=1_000_000)
     args, _ = parser.parse_known_args()
     import duckdb
 
-    from pasienis.graph.cotravel import Reads, detect
+    from pasienis.graph.cotravel import CoTravelParams, Reads, detect
 
     folder = Path(args.scenario) if args.scenario else None
     if folder is None:
@@ -48,18 +57,33 @@ def main() -> None:
         "SELECT camera_id, epoch(CAST(timestamp AS TIMESTAMP))::BIGINT AS t, plate "
         f"FROM read_csv('{folder / 'plate_reads.csv'}', header = true)"
     ).fetchnumpy()
+    n_plate_reads = len(cols["t"])
+    if args.crossings:
+        crossed = con.execute(
+            "SELECT 'checkpoint:' || checkpoint_code AS camera_id, "
+            "epoch(CAST(timestamp AS TIMESTAMPTZ))::BIGINT AS t, vehicle_plate AS plate "
+            f"FROM read_csv('{folder / 'crossings.csv'}', header = true, all_varchar = true) "
+            "WHERE vehicle_plate IS NOT NULL AND vehicle_plate <> ''"
+        ).fetchnumpy()
+        # The crossings mapping stores the normalised plate (transform ``plate``), as here.
+        from pasienis.model.plates import normalise_plate
+
+        spelled = {v: normalise_plate(v) for v in set(crossed["plate"].tolist())}
+        crossed["plate"] = np.array([spelled[v] for v in crossed["plate"].tolist()], object)
+        cols = {k: np.concatenate([np.asarray(cols[k]), np.asarray(crossed[k])]) for k in cols}
     con.close()
-    _names, cam = np.unique(cols["camera_id"], return_inverse=True)
+    _names, cam = np.unique(np.asarray(cols["camera_id"], dtype=str), return_inverse=True)
     reads = Reads(cam.astype(np.int64), cols["t"].astype(np.int64),
                   np.asarray(cols["plate"], dtype=object))  # fmt: skip
     del cols
+    print(f"{n_plate_reads:,} plate reads + {len(reads.time) - n_plate_reads:,} crossings")
     print(f"{len(reads.time):,} reads loaded in {time.perf_counter() - t:.1f} s; "
           f"peak RSS {_peak_mb():,.0f} MiB")  # fmt: skip
     t = time.perf_counter()
     np.lexsort((reads.time, reads.camera))
     ref = time.perf_counter() - t
     t = time.perf_counter()
-    pairs = detect(reads)
+    pairs = detect(reads, CoTravelParams(chunk_reads=args.chunk_reads))
     wall = time.perf_counter() - t
     truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
     planted = {(c["scout_plate"], c["cargo_plate"]) for c in truth["co_travel"]}
@@ -68,6 +92,10 @@ def main() -> None:
     print(f"co-travel detect: {wall:.1f} s wall, peak RSS {_peak_mb():,.0f} MiB; "
           f"reference lexsort {ref:.1f} s (detect = {wall / ref:.1f}x the sort); "
           f"precision@{k} = {hits / k:.2f}")  # fmt: skip
+    for p in pairs[: k + 3]:
+        mark = "planted" if (p.leader, p.follower) in planted else ""
+        print(f"   {p.score:7.2f} {p.leader:>10} -> {p.follower:<10} occasions={p.occasions} "
+              f"co-passages={p.co_passages} {mark}")  # fmt: skip
 
 
 if __name__ == "__main__":

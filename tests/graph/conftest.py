@@ -27,9 +27,10 @@ def put(store: Store, ds: str, key: str, schema: str, props: dict, run_id: str |
     return eid(ds, key)
 
 
-def crossing(store: Store, ds: str, key: str, person: str, vehicle: str, day: int) -> str:
+def crossing(store: Store, ds: str, key: str, person: str, vehicle: str, day: int,
+             run_id: str | None = None) -> str:  # fmt: skip
     row = (eid(ds, key), datetime(2026, 9, day, 22, tzinfo=UTC), 54.6, 25.7, ds, f"{ds}:{key}",
-           None, None, "checkpoint-med", "entry", person, vehicle, None)  # fmt: skip
+           run_id, None, "checkpoint-med", "entry", person, vehicle, None)  # fmt: skip
     with store.begin() as conn:
         store.bulk_insert(conn, border_crossings, [c.name for c in border_crossings.c], [row])
     return row[0]

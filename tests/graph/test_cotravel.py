@@ -67,6 +67,26 @@ def test_convoy_ranks_first_despite_misreads() -> None:
     assert all(p.score < top.score for p in pairs[1:])
 
 
+def test_streaming_in_time_chunks_finds_the_same_occasions() -> None:
+    """Chunks far smaller than the data (trip pairs straddle their bounds) give the same
+    pairs, occasions, co-passages and supporting reads; only the drift null is per chunk."""
+    cams, times, plates = _traffic(trips=2500)
+    _convoy(cams, times, plates, misread=True)
+    reads = Reads(np.array(cams), np.array(times), np.array(plates, object))
+    whole = detect(reads, CoTravelParams(top=10_000))
+    chunked = detect(reads, CoTravelParams(top=10_000, chunk_reads=7, chunk_pairs=500,
+                                           fold_rows=50))  # fmt: skip
+    assert len(times) > 1000 * 7  # chunks of ~40 minutes: every convoy trip straddles
+    assert len(whole) >= 5  # the convoy and chance pairs
+
+    def facts(pairs: list) -> dict:
+        return {(p.leader, p.follower): (p.occasions, p.co_passages, p.first, p.last, p.reads)
+                for p in pairs}  # fmt: skip
+
+    assert facts(chunked) == facts(whole)
+    assert (chunked[0].leader, chunked[0].follower) == ("LJG943", "3537HB6")
+
+
 def test_stored_pairs_become_edges_with_reads(store: Store) -> None:
     cams, times, plates = _traffic(trips=800)
     _convoy(cams, times, plates, misread=False)
@@ -96,3 +116,47 @@ def _dt(seconds: int):
     from datetime import UTC, datetime, timedelta
 
     return datetime(2026, 9, 1, tzinfo=UTC) + timedelta(seconds=seconds)
+
+
+def test_crossings_count_as_reads_at_the_checkpoint(store: Store) -> None:
+    """Two vehicles cross the border together, then pass one road camera together: only with
+    the crossings is that a chained co-passage; the pair then needs both datasets."""
+    from datetime import UTC, datetime, timedelta
+
+    from pasienis.model.events import border_crossings
+
+    from .conftest import put
+
+    scout = put(store, "border", "VS", "Vehicle", {"registrationNumber": "LJG943"})
+    cargo = put(store, "border", "VC", "Vehicle", {"registrationNumber": "3537HB6"})
+    start = datetime(2026, 9, 1, tzinfo=UTC)
+    crossings, reads = [], []
+    for run in range(4):
+        t0 = 86400 * (3 + 5 * run) + 3600 * 2
+        for who, vehicle, plate, lag in (("s", scout, "LJG943", 0), ("c", cargo, "3537HB6", 300)):
+            at = start + timedelta(seconds=t0 + lag)
+            crossings.append((make_id("border", f"X{run}{who}"), at, 54.0, 24.0, "border",
+                              f"border:X{run}{who}", None, None, "MED", "entry", None, vehicle,
+                              None))  # fmt: skip
+            reads.append((make_id("anpr", f"R{run}{who}"), at + timedelta(seconds=900), None, None,
+                          "anpr", f"anpr:R{run}{who}", None, None, "CAM-1", plate, plate, None,
+                          0.9, None))  # fmt: skip
+    with store.begin() as conn:
+        store.bulk_insert(conn, border_crossings, [c.name for c in border_crossings.c], crossings)
+        store.bulk_insert(conn, plate_reads, [c.name for c in plate_reads.c], reads)
+    assert run_cotravel(store, dataset="anpr", params=CoTravelParams(top=5)) == []
+    pairs = run_cotravel(store, dataset="anpr", crossings=["border"],
+                         params=CoTravelParams(top=5))  # fmt: skip
+    assert [(p.leader, p.follower, p.occasions) for p in pairs] == [("LJG943", "3537HB6", 4)]
+    svc = GraphService(store, refresh_interval=0)
+    with svc.view(frozenset({"anpr"})) as view:  # the pair rests on crossings too
+        assert not view.edge_ok[view.projection.rel == view.projection.relations.code(
+            "co_travel")].any()  # fmt: skip
+    with svc.view(frozenset({"anpr", "border"})) as view, store.read() as conn:
+        a = node_index(view, scout)
+        e = next(int(x) for x in np.flatnonzero(view.edge_ok) if int(view.projection.src[x]) == a
+                 and edge_json(view, int(x))["relation"] == "co_travel")  # fmt: skip
+        assert edge_json(view, e)["target"] == cargo
+        kinds = [r["kind"] for r in edge_evidence(conn, view, e, shared_cap=25)]
+        assert kinds.count("border_crossings") == 8
+        assert kinds.count("plate_reads") == 8

@@ -77,13 +77,15 @@ def path(source: str, target: str, datasets: Datasets = None, max_depth: int = 8
 
 @app.command("cotravel")
 def cotravel(dataset: Annotated[str, typer.Argument(help="dataset of the plate reads")],
+             crossings: Annotated[list[str] | None, typer.Option(
+                 "--crossings", help="dataset of border crossings (reads at checkpoints)")] = None,
              min_occasions: int = 2, top: int = 1000, show: int = 20) -> None:  # fmt: skip
     """Detect co-travelling vehicles in a dataset's plate reads; store them as edges."""
     cfg = settings()
     params = CoTravelParams(window_s=cfg.graph_cotravel_window_s, min_occasions=min_occasions,
                             top=top)  # fmt: skip
     with opened_store(cfg) as store:
-        pairs = run_cotravel(store, dataset=dataset, params=params)
+        pairs = run_cotravel(store, dataset=dataset, crossings=crossings or [], params=params)
     for pair in pairs[:show]:
         typer.echo(f"{pair.score:8.2f}  {pair.leader:>10} → {pair.follower:<10} "
                    f"occasions={pair.occasions} co-passages={pair.co_passages}")  # fmt: skip

@@ -24,6 +24,7 @@ from pasienis.graph.links import (
     seizure_counts,
 )
 from pasienis.graph.projection import UNDATED, EdgeBatch, Projection
+from pasienis.model import live
 from pasienis.model.models import resolver, statements
 
 LABEL_PROPS = ("name", "registrationNumber", "number", "code", "full", "title")
@@ -109,7 +110,7 @@ def _node_rows(conn: Connection, entities: list[str] | None) -> list[tuple[str, 
     s = statements.c
     query = select(s.entity_id, s.schema, s.dataset).where(
         s.prop_type == "id", s.schema.not_in(sorted(interval_schemata())),
-        s.schema.not_in(NOT_NODES),
+        s.schema.not_in(NOT_NODES), live(statements),
     ).group_by(s.entity_id, s.schema, s.dataset)  # fmt: skip
     if entities is None:
         return [tuple(r) for r in conn.execute(query)]  # type: ignore[misc]
@@ -123,7 +124,7 @@ def _node_rows(conn: Connection, entities: list[str] | None) -> list[tuple[str, 
 def _label_rows(conn: Connection, entities: list[str] | None) -> list[tuple[str, str, str]]:
     s = statements.c
     query = select(s.entity_id, s.dataset, func.min(s.value)).where(
-        s.prop.in_(LABEL_PROPS)).group_by(s.entity_id, s.dataset)  # fmt: skip
+        s.prop.in_(LABEL_PROPS), live(statements)).group_by(s.entity_id, s.dataset)  # fmt: skip
     if entities is None:
         return [tuple(r) for r in conn.execute(query)]  # type: ignore[misc]
     rows: list[tuple[str, str, str]] = []
@@ -173,4 +174,5 @@ def build_projection(conn: Connection, *, shared_cap: int = 25) -> Projection:
     folded = fold(all_links(conn, None, shared_cap=shared_cap), canon)
     p.set_edges(to_batch(p, folded, schema_of))
     p.canon = canon
+    p.touched = set()  # every node is new to a view of this projection
     return p

@@ -1,13 +1,17 @@
-"""Co-travel (convoy) detection from plate reads, vectorised with numpy.
+"""Co-travel (convoy) detection from plate reads, vectorised with numpy, in bounded memory.
 
 A *co-passage* is vehicle B read at the same camera as vehicle A within ``window_s`` after
 A. A *trip* is a vehicle's run of reads without a gap over ``trip_gap_s``. A co-passage is
 *chained* when both vehicles' next reads are again at one camera, B again behind A within
 the window: the two drove a stretch together in the same order. An *occasion* is one
 (trip of A, trip of B) pair with >= ``min_cameras`` - 1 chained co-passages. A pair needs >=
-``min_occasions`` separate occasions (different trips). Testing the chain per co-passage
-(two array lookups) instead of counting all co-passages per trip pair keeps memory to one
-chunk of co-passages, which is what makes 10M reads fit.
+``min_occasions`` separate occasions (different trips).
+
+Streaming: reads are taken in time chunks of ``chunk_reads`` (plus one window of overlap);
+each chunk's chained co-passages are folded at once into per-(trip pair) sums, a trip pair is
+closed as soon as one of its trips has ended, and closed occasions are folded into per-
+(vehicle pair) sums. Memory is one chunk of co-passages plus the open trip pairs and the pair
+sums, never all co-passages (which at 10M reads outgrew 13.9 GiB; docs/benchmarks.md).
 
 Null model (docs/graph.md): if B drove independently of A, B's reads at camera c in hour of
 day h form a Poisson process with B's own rate there, rho_B(c,h) = reads of B at c within ±1 h
@@ -15,17 +19,18 @@ of h / (days x 3 h). The chance that B falls in A's window by accident is
 p = 1 - exp(-W·rho_B(c,h)), taken at the first camera of the occasion (later cameras of the
 same trip are not independent). What later cameras add is how steady the gap stays: the
 drift of B's gap behind A from one camera to the next is compared with the drift of all
-chained co-passages in the data (nearly all of them chance followers): an empirical null,
-P(drift ≤ observed), averaged over the occasion's chain. The score of the ordered pair is
-Σ -log10 p over its occasions - log10 C(trips of A, occasions): the improbability of so many
-chance occasions among all of A's trips. Busy roads and habitual drivers have high rho, so
-commuters following each other every morning score low; a convoy at night scores high.
+chained co-passages of the same time chunk (nearly all of them chance followers, the same
+days' traffic): an empirical null, P(drift ≤ observed), averaged over the occasion's chain.
+The score of the ordered pair is Σ -log10 p over its occasions - log10 C(trips of A,
+occasions): the improbability of so many chance occasions among all of A's trips. Busy roads
+and habitual drivers have high rho, so commuters following each other every morning score
+low; a convoy at night scores high.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -41,7 +46,12 @@ class CoTravelParams:
     min_cameras: int = 2
     min_occasions: int = 2
     top: int = 1000
+    #: Co-passages per step of the window join (memory of one step).
     chunk_pairs: int = 8_000_000
+    #: Reads per time chunk: the unit of streaming and the sample of the drift null.
+    chunk_reads: int = 1_000_000
+    #: Open or summed rows kept before they are folded again.
+    fold_rows: int = 4_000_000
 
 
 @dataclass
@@ -67,22 +77,33 @@ class Reads:
     plate: np.ndarray
 
 
-def _trip_order(veh: np.ndarray, t: np.ndarray, gap: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """Trip id per read and the index of the same trip's next read (-1 at a trip's end)."""
+@dataclass
+class _Trips:
+    """Per read: trip id and the same trip's next read (-1 at its end); per trip: last time."""
+
+    trip: np.ndarray
+    nxt: np.ndarray
+    end: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.end)
+
+
+def _trip_order(veh: np.ndarray, t: np.ndarray, gap: int) -> _Trips:
     order = np.lexsort((t, veh))
     v, ts = veh[order], t[order]
-    new = np.r_[True, (v[1:] != v[:-1]) | (ts[1:] - ts[:-1] > gap)] if len(order) else \
-        np.zeros(0, bool)  # fmt: skip
+    new = np.r_[True, (v[1:] != v[:-1]) | (ts[1:] - ts[:-1] > gap)]
     trip_sorted = np.cumsum(new) - 1
     trip = np.empty(len(order), np.int64)
     trip[order] = trip_sorted
     nxt = np.full(len(order), -1, np.int64)
     same = ~new[1:]
     nxt[order[:-1][same]] = order[1:][same]
-    return trip, nxt, int(trip_sorted[-1] + 1) if len(order) else 0
+    return _Trips(trip, nxt, ts[np.r_[new[1:], True]])
 
 
-def _chunks(key: np.ndarray, window: int, chunk: int):
+def _window_pairs(key: np.ndarray, window: int, chunk: int):
     """(i, j) index chunks: j at i's camera within ``window`` s after i (key-sorted reads)."""
     end = np.searchsorted(key, key + window, side="right")
     lens = end - np.arange(len(key)) - 1
@@ -98,23 +119,32 @@ def _chunks(key: np.ndarray, window: int, chunk: int):
         start = stop
 
 
-def _chained(cam, t, veh, nxt, p: CoTravelParams):
-    """Chained co-passages (i, j): both next reads at one camera, j again behind i."""
-    key = cam.astype(np.int64) * (1 << 40) + t
-    found_i, found_j = [], []
-    for i, j in _chunks(key, p.window_s, p.chunk_pairs):
+def _chained(idx: np.ndarray, cam, t, veh, nxt, p: CoTravelParams, before: int | None = None):
+    """Chained co-passages (i, j) among reads ``idx`` (global indices), ``t[i] < before``:
+    both next reads at one camera, j again behind i within the window.
+
+    The window join runs per *segment* (camera, next camera), not per camera: a chained
+    pair must share both, so co-passages that part ways are never enumerated (7x fewer
+    pairs on a day of the scale-1000 scenario, the same chained ones)."""
+    idx = idx[nxt[idx] >= 0]
+    segment = cam[idx] * (int(cam.max()) + 1) + cam[nxt[idx]]
+    order = np.lexsort((t[idx], segment))
+    g, segment = idx[order], segment[order]
+    rank = np.cumsum(np.r_[False, segment[1:] != segment[:-1]]) if len(g) else segment
+    key = rank * (1 << 33) + (t[g] - (int(t[g].min()) if len(g) else 0))
+    for a, b in _window_pairs(key, p.window_s, p.chunk_pairs):
+        i, j = g[a], g[b]
         ok = veh[i] != veh[j]
+        if before is not None:
+            ok &= t[i] < before
         i, j = i[ok], j[ok]
         ni, nj = nxt[i], nxt[j]
         ok = (ni >= 0) & (nj >= 0)
         i, j, ni, nj = i[ok], j[ok], ni[ok], nj[ok]
         dt = t[nj] - t[ni]
         ok = (cam[ni] == cam[nj]) & (dt > 0) & (dt <= p.window_s)
-        found_i.append(i[ok])
-        found_j.append(j[ok])
-    if not found_i:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return np.concatenate(found_i), np.concatenate(found_j)
+        if ok.any():
+            yield i[ok], j[ok]
 
 
 def _rate_table(veh, cam, t, n_cams: int):
@@ -137,61 +167,105 @@ def _chance(keys, counts, veh, cam, t, n_cams: int, days: float, window: int):
 
 
 def _log10_choose(m: np.ndarray, k: np.ndarray) -> np.ndarray:
-    lg = np.vectorize(math.lgamma)
+    lg = np.vectorize(math.lgamma, otypes=[float])
     return (lg(m + 1.0) - lg(k + 1.0) - lg(np.maximum(m - k, 0) + 1.0)) / math.log(10)
 
 
+def _groups(key: np.ndarray, *tie: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sort order by ``key`` (then ``tie``) and the start of each run of equal keys."""
+    order = np.lexsort((*tie, key)) if tie else np.argsort(key, kind="stable")
+    k = key[order]
+    return order, np.flatnonzero(np.r_[True, k[1:] != k[:-1]]) if len(k) else np.zeros(0, int)
+
+
 @dataclass
-class _Occasions:
+class _TripPairs:
+    """Per (trip of A, trip of B): chained co-passages, summed drift surprise, first
+    co-passage (time, camera, vehicles) and the time of the last read."""
+
+    tk: np.ndarray
+    n: np.ndarray
+    surprise: np.ndarray
+    first: np.ndarray
+    cam: np.ndarray
     lead: np.ndarray
     follow: np.ndarray
-    cam: np.ndarray
-    time: np.ndarray
     last: np.ndarray
-    passages: np.ndarray
-    steady: np.ndarray  # mean -log10 P(gap change this small by chance) over the chain
+
+    @classmethod
+    def empty(cls) -> _TripPairs:
+        z = np.zeros(0, np.int64)
+        return cls(z, z, np.zeros(0), z, z, z, z, z)
+
+    def take(self, sel: np.ndarray) -> _TripPairs:
+        return _TripPairs(*(getattr(self, f.name)[sel] for f in fields(self)))
+
+    @classmethod
+    def concat(cls, parts: list[_TripPairs]) -> _TripPairs:
+        return cls(*(np.concatenate([getattr(x, f.name) for x in parts]) for f in fields(cls)))
+
+    def fold(self) -> _TripPairs:
+        """One row per trip pair: counts and surprises summed, the earliest first, last max."""
+        order, starts = _groups(self.tk, self.first)
+        s = self.take(order)
+        return _TripPairs(
+            s.tk[starts], np.add.reduceat(s.n, starts), np.add.reduceat(s.surprise, starts),
+            s.first[starts], s.cam[starts], s.lead[starts], s.follow[starts],
+            np.maximum.reduceat(s.last, starts),
+        ) if len(starts) else s  # fmt: skip
 
 
-def _occasions(ci, cj, cam, t, v, trip, nxt, n_trips: int, p: CoTravelParams) -> _Occasions:
-    """One row per (trip of A, trip of B) with enough chained co-passages (first one kept)."""
-    tk = trip[ci] * n_trips + trip[cj]
-    drift = np.abs((t[nxt[cj]] - t[nxt[ci]]) - (t[cj] - t[ci]))
-    # Empirical null for the gap drift: nearly all chained co-passages are chance ones.
-    ranked = np.sort(drift)
-    chance = (np.searchsorted(ranked, drift, side="right") + 1) / (len(ranked) + 1)
-    surprise = -np.log10(chance)
-    order = np.lexsort((t[ci], tk))
-    tk_s, ci_s, cj_s, sur_s = tk[order], ci[order], cj[order], surprise[order]
-    starts = np.flatnonzero(np.r_[True, tk_s[1:] != tk_s[:-1]])
-    counts = np.diff(np.r_[starts, len(tk_s)])
-    ends = starts + counts - 1
-    ok = counts >= max(p.min_cameras - 1, 1)
-    s, e, n = starts[ok], ends[ok], counts[ok]
-    steady = np.add.reduceat(sur_s, starts)[ok] / n if len(starts) else np.zeros(0)
-    return _Occasions(
-        v[ci_s[s]], v[cj_s[s]], cam[ci_s[s]], t[ci_s[s]], t[nxt[cj_s[e]]], n + 1, steady
-    )
+def _trip_pairs(ci, cj, cam, t, veh, trips: _Trips, surprise: np.ndarray) -> _TripPairs:
+    """Chained co-passages as (unfolded) trip-pair rows."""
+    nxt = trips.nxt
+    return _TripPairs(trips.trip[ci] * trips.n + trips.trip[cj], np.ones(len(ci), np.int64),
+                      surprise, t[ci], cam[ci], veh[ci], veh[cj], t[nxt[cj]])  # fmt: skip
 
 
-def _score_pairs(
-    occ: _Occasions, rates, days: float, trips_per_veh, n_veh: int, n_cams: int, p: CoTravelParams
-):
-    """Aggregate occasions per ordered pair and score them against the null model."""
-    chance = _chance(*rates, occ.follow, occ.cam, occ.time, n_cams, days, p.window_s)
-    logp = -np.log10(np.maximum(chance, 1e-300)) + occ.steady
-    pk = occ.lead * n_veh + occ.follow
-    uk, inv = np.unique(pk, return_inverse=True)
-    k = np.bincount(inv, minlength=len(uk))
-    total = np.bincount(inv, weights=logp, minlength=len(uk))
-    passages = np.bincount(inv, weights=occ.passages, minlength=len(uk)).astype(np.int64)
-    first = np.full(len(uk), np.iinfo(np.int64).max)
-    np.minimum.at(first, inv, occ.time)
-    last = np.zeros(len(uk), np.int64)
-    np.maximum.at(last, inv, occ.last)
-    lead = uk // n_veh
-    score = total - _log10_choose(trips_per_veh[lead].astype(float), k.astype(float))
-    keep = k >= p.min_occasions
-    return uk[keep], score[keep], k[keep], passages[keep], first[keep], last[keep]
+def _drift(ci, cj, t, nxt) -> np.ndarray:
+    return np.abs((t[nxt[cj]] - t[nxt[ci]]) - (t[cj] - t[ci]))
+
+
+@dataclass
+class _PairSums:
+    """Per ordered vehicle pair: occasions, Σ -log10 p, co-passages, first and last time."""
+
+    pk: list[np.ndarray] = field(default_factory=list)
+    k: list[np.ndarray] = field(default_factory=list)
+    logp: list[np.ndarray] = field(default_factory=list)
+    passages: list[np.ndarray] = field(default_factory=list)
+    first: list[np.ndarray] = field(default_factory=list)
+    last: list[np.ndarray] = field(default_factory=list)
+    rows: int = 0
+
+    def add(self, pk, k, logp, passages, first, last, *, limit: int) -> None:
+        for name, value in zip(("pk", "k", "logp", "passages", "first", "last"),
+                               (pk, k, logp, passages, first, last), strict=True):  # fmt: skip
+            getattr(self, name).append(value)
+        self.rows += len(pk)
+        if self.rows > limit and len(self.pk) > 1:
+            self.fold()
+
+    def fold(self) -> tuple[np.ndarray, ...]:
+        cols = [np.concatenate(getattr(self, n)) if getattr(self, n) else np.zeros(0)
+                for n in ("pk", "k", "logp", "passages", "first", "last")]  # fmt: skip
+        pk = cols[0].astype(np.int64)
+        order, starts = _groups(pk)
+        if len(starts):
+            pk, k, logp, passages, first, last = (c[order] for c in [pk, *cols[1:]])
+            cols = [pk[starts], np.add.reduceat(k, starts), np.add.reduceat(logp, starts),
+                    np.add.reduceat(passages, starts), np.minimum.reduceat(first, starts),
+                    np.maximum.reduceat(last, starts)]  # fmt: skip
+        self.pk, self.k, self.logp, self.passages, self.first, self.last = ([c] for c in cols)
+        self.rows = len(cols[0])
+        return tuple(cols)
+
+
+def _time_chunks(t_sorted: np.ndarray, size: int) -> list[tuple[int, int]]:
+    """[T0, T1) bounds, about ``size`` reads each, on distinct times."""
+    cuts = np.unique(t_sorted[::size])
+    ends = np.r_[cuts[1:], t_sorted[-1] + 1]
+    return list(zip(cuts.tolist(), ends.tolist(), strict=True))
 
 
 def detect(reads: Reads, params: CoTravelParams | None = None) -> list[Pair]:
@@ -199,46 +273,78 @@ def detect(reads: Reads, params: CoTravelParams | None = None) -> list[Pair]:
     p = params or CoTravelParams()
     if len(reads.time) == 0:
         return []
-    veh, reps = cluster_plates(reads.plate)
-    order = np.lexsort((reads.time, reads.camera))
-    cam, t, v = reads.camera[order].astype(np.int64), reads.time[order].astype(np.int64), veh[order]
-    trip, nxt, n_trips = _trip_order(v, t, p.trip_gap_s)
-    ci, cj = _chained(cam, t, v, nxt, p)
-    if not len(ci):
-        return []
+    v, reps = cluster_plates(reads.plate)
+    cam, t = reads.camera.astype(np.int64), reads.time.astype(np.int64)
+    trips = _trip_order(v, t, p.trip_gap_s)
     n_veh, n_cams = len(reps), int(cam.max()) + 1
-    trip_veh = np.zeros(n_trips, np.int64)
-    trip_veh[trip] = v
+    trip_veh = np.zeros(trips.n, np.int64)
+    trip_veh[trips.trip] = v
     trips_per_veh = np.bincount(trip_veh, minlength=n_veh)
     days = max((int(t.max()) - int(t.min())) / 86400.0, 1.0)
-    occ = _occasions(ci, cj, cam, t, v, trip, nxt, n_trips, p)
     rates = _rate_table(v, cam, t, n_cams)
-    keys, score, k, passages, first, last = _score_pairs(occ, rates, days, trips_per_veh, n_veh,
-                                                         n_cams, p)  # fmt: skip
+    by_time = np.argsort(t, kind="stable")
+    t_sorted = t[by_time]
+    sums = _PairSums()
+    open_pairs = _TripPairs.empty()
+    min_chain = max(p.min_cameras - 1, 1)
+    for t0, t1 in _time_chunks(t_sorted, p.chunk_reads):
+        lo, hi = np.searchsorted(t_sorted, [t0, t1 + p.window_s], side="left")
+        found = list(_chained(by_time[lo:hi], cam, t, v, trips.nxt, p, before=t1))
+        ci = np.concatenate([a for a, _ in found]) if found else np.zeros(0, np.int64)
+        cj = np.concatenate([b for _, b in found]) if found else np.zeros(0, np.int64)
+        del found
+        # The chunk's empirical drift null: P(drift <= d) from its own chained co-passages.
+        drift = _drift(ci, cj, t, trips.nxt)
+        below = np.cumsum(np.bincount(drift, minlength=p.window_s + 1))
+        surprise = -np.log10((below[drift] + 1) / (len(drift) + 1))
+        new = _trip_pairs(ci, cj, cam, t, v, trips, surprise).fold()
+        del ci, cj, drift, surprise
+        open_pairs = _TripPairs.concat([open_pairs, new]).fold()
+        a, b = open_pairs.tk // trips.n, open_pairs.tk % trips.n
+        closed = np.minimum(trips.end[a], trips.end[b]) < t1
+        occ = open_pairs.take(closed & (open_pairs.n >= min_chain))
+        open_pairs = open_pairs.take(~closed)
+        chance = _chance(*rates, occ.follow, occ.cam, occ.first, n_cams, days, p.window_s)
+        logp = -np.log10(np.maximum(chance, 1e-300)) + occ.surprise / occ.n
+        sums.add(occ.lead * n_veh + occ.follow, np.ones(len(occ.n), np.int64), logp,
+                 occ.n + 1, occ.first, occ.last, limit=p.fold_rows)  # fmt: skip
+    pk, k, total, passages, first, last = sums.fold()
+    keep = k >= p.min_occasions
+    pk, k, total, passages, first, last = (x[keep] for x in (pk, k, total, passages, first, last))
+    lead = pk // n_veh
+    score = total - _log10_choose(trips_per_veh[lead].astype(float), k.astype(float))
     best = np.argsort(-score, kind="stable")[: p.top]
     pairs = [
-        Pair(
-            reps[int(keys[b] // n_veh)],
-            reps[int(keys[b] % n_veh)],
-            float(score[b]),
-            int(k[b]),
-            int(passages[b]),
-            int(first[b]),
-            int(last[b]),
-        )
+        Pair(reps[int(pk[b] // n_veh)], reps[int(pk[b] % n_veh)], float(score[b]), int(k[b]),
+             int(passages[b]), int(first[b]), int(last[b]))
         for b in best
-    ]
-    _attach_reads(pairs, keys[best], ci, cj, v, nxt, order, n_veh)
+    ]  # fmt: skip
+    _attach_reads(pairs, pk[best], cam, t, v, trips, n_veh, p)
     return pairs
 
 
-def _attach_reads(pairs: list[Pair], keys: np.ndarray, ci, cj, v, nxt, order, n_veh: int) -> None:
-    """Indices (in the caller's read order) of the reads behind each pair's co-passages."""
-    ik = v[ci] * n_veh + v[cj]
-    mine = np.isin(ik, keys)
+def _attach_reads(
+    pairs: list[Pair], keys: np.ndarray, cam, t, v, trips: _Trips, n_veh: int, p: CoTravelParams
+) -> None:
+    """Indices (in the caller's read order) of the reads behind each pair's occasions: the
+    chained co-passages re-found among the reads of the ranked pairs' vehicles only."""
+    if not pairs:
+        return
+    vehicles = np.unique(np.r_[keys // n_veh, keys % n_veh])
+    mine = np.flatnonzero(np.isin(v, vehicles))
     where = {int(key): pair for key, pair in zip(keys.tolist(), pairs, strict=True)}
-    for key, a, b in zip(ik[mine].tolist(), ci[mine].tolist(), cj[mine].tolist(), strict=True):
-        reads = where[key].reads
-        reads.extend(int(order[x]) for x in (a, b, nxt[a], nxt[b]))
+    parts = []
+    for ci, cj in _chained(mine, cam, t, v, trips.nxt, p):
+        ok = np.isin(v[ci] * n_veh + v[cj], keys)
+        parts.append((ci[ok], cj[ok]))
+    if not parts:
+        return
+    ci, cj = (np.concatenate(x) for x in zip(*parts, strict=True))
+    tk = trips.trip[ci] * trips.n + trips.trip[cj]
+    _keys, inv, counts = np.unique(tk, return_inverse=True, return_counts=True)
+    occasion = counts[inv] >= max(p.min_cameras - 1, 1)
+    nxt = trips.nxt
+    for a, b in zip(ci[occasion].tolist(), cj[occasion].tolist(), strict=True):
+        where[int(v[a]) * n_veh + int(v[b])].reads.extend((a, b, int(nxt[a]), int(nxt[b])))
     for pair in pairs:
         pair.reads = sorted(set(pair.reads))

@@ -66,10 +66,7 @@ def apply_delta(
     for c in canonicals:  # forget what the nodes were; load_nodes re-declares the live ones
         idx = p.node_index.get(c)
         if idx is not None:
-            p.node_key[idx] = -1
-            p.node_more_keys.pop(idx, None)
-            p.labels.pop(idx, None)
-            p.seizure_keys.pop(idx, None)
+            p.forget_node(idx)
     p.canon = canon
     schema_of = load_nodes(p, conn, canon, members)
     nodes = np.array([p.node_index[c] for c in canonicals if c in p.node_index], np.int64)
@@ -81,5 +78,5 @@ def apply_delta(
     }
     batch = to_batch(p, folded, schema_of)
     p.append_edges(batch)
-    p.version += 1
+    p.commit_change()
     return len(batch)

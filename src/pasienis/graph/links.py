@@ -18,7 +18,9 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from pasienis.graph.cotravel_run import pair_datasets
 from pasienis.graph.models import graph_cotravel
+from pasienis.model import live
 from pasienis.model.events import border_crossings, declarations, violations
 from pasienis.model.models import statements
 
@@ -106,7 +108,7 @@ def event_links(conn: Connection, entities: Sequence[str] | None = None) -> Iter
         ca, cb = table.c[a], table.c[b]
         seen: set[tuple[str, str, str]] = set()  # a link between two chunks comes twice
         for chunk in _chunks(entities):
-            where = [ca.is_not(None), cb.is_not(None)]
+            where = [ca.is_not(None), cb.is_not(None), live(table)]
             if chunk is not None:
                 where.append(or_(ca.in_(chunk), cb.in_(chunk)))
             query = (
@@ -128,7 +130,7 @@ def event_evidence(
             continue
         query = (
             select(table).where(table.c[a].in_(srcs), table.c[b].in_(dsts),
-                                table.c.dataset.in_(sorted(datasets)))
+                                table.c.dataset.in_(sorted(datasets)), live(table))
             .order_by(table.c.occurred_at)
         )  # fmt: skip
         for row in conn.execute(query):
@@ -143,7 +145,8 @@ def seizure_counts(
     """(entity id, dataset, number of violations/seizures) — a node property, per dataset."""
     for col in (violations.c.person_id, violations.c.vehicle_id):
         for chunk in _chunks(entities):
-            where = [col.is_not(None)] + ([col.in_(chunk)] if chunk is not None else [])
+            where = [col.is_not(None), live(violations)]
+            where += [col.in_(chunk)] if chunk is not None else []
             query = select(col, violations.c.dataset, func.count()).where(*where)
             for eid, ds, n in conn.execute(query.group_by(col, violations.c.dataset)):
                 yield eid, ds, int(n)  # chunks hold distinct ids: no duplicates
@@ -153,7 +156,10 @@ def seizure_counts(
 def _interval_ids(conn: Connection, chunk: list[str]) -> list[str]:
     s = statements.c
     query = select(s.entity_id).where(
-        s.prop_type == "entity", s.value.in_(chunk), s.schema.in_(sorted(interval_schemata()))
+        s.prop_type == "entity",
+        s.value.in_(chunk),
+        s.schema.in_(sorted(interval_schemata())),
+        live(statements),
     )
     return list(set(conn.execute(query.distinct()).scalars()))
 
@@ -161,7 +167,7 @@ def _interval_ids(conn: Connection, chunk: list[str]) -> list[str]:
 def _interval_rows(conn: Connection, entities: Sequence[str] | None) -> Iterator[Any]:
     s = statements.c
     names = sorted(interval_schemata())
-    base = select(statements).where(s.schema.in_(names))
+    base = select(statements).where(s.schema.in_(names), live(statements))
     if entities is None:
         yield from conn.execute(base.order_by(s.entity_id))
         return
@@ -217,7 +223,7 @@ def _property_rows(conn: Connection, entities: Sequence[str] | None) -> Iterator
     s = statements.c
     base = select(s.id, s.entity_id, s.schema, s.prop, s.value, s.dataset, s.locator).where(
         s.prop_type == "entity", s.schema.not_in(sorted(interval_schemata())),
-        s.schema.not_in(NOT_NODES),
+        s.schema.not_in(NOT_NODES), live(statements),
     )
     for chunk in _chunks(entities):
         query = (
@@ -269,7 +275,9 @@ def _shared_groups(
     conn: Connection, entities: Sequence[str] | None, cap: int
 ) -> Iterator[tuple[str, str, list[Any]]]:
     s = statements.c
-    is_shared = s.prop_type.in_(SHARED_TYPES) & s.schema.not_in(text_schemata())
+    is_shared = and_(
+        s.prop_type.in_(SHARED_TYPES), s.schema.not_in(text_schemata()), live(statements)
+    )
     groups = (
         select(s.prop_type, s.value).where(is_shared)
         .group_by(s.prop_type, s.value)
@@ -346,7 +354,7 @@ def plate_vehicles(conn: Connection, plates: Iterable[str]) -> dict[str, str]:
     for i in range(0, len(wanted), CHUNK):
         query = select(s.value, func.min(s.entity_id)).where(
             s.schema == "Vehicle", s.prop == "registrationNumber",
-            s.value.in_(wanted[i : i + CHUNK]),
+            s.value.in_(wanted[i : i + CHUNK]), live(statements),
         ).group_by(s.value)  # fmt: skip
         found.update(dict(conn.execute(query).all()))
     return {p: found.get(p, f"plate:{p}") for p in wanted}
@@ -360,7 +368,7 @@ def cotravel_links(conn: Connection, entities: Sequence[str] | None = None) -> I
     for r in rows:
         a, b = vehicles[r.leader_plate], vehicles[r.follower_plate]
         if wanted is None or a in wanted or b in wanted:
-            yield RawLink(a, b, "co_travel", (r.dataset,), int(r.occasions), r.first_at,
+            yield RawLink(a, b, "co_travel", pair_datasets(r), int(r.occasions), r.first_at,
                           r.last_at)  # fmt: skip
 
 
@@ -376,8 +384,8 @@ def cotravel_evidence(
 ) -> Iterator[Evidence]:
     from pasienis.model.events import plate_reads
 
-    rows = list(conn.execute(select(graph_cotravel).where(
-        graph_cotravel.c.dataset.in_(sorted(datasets)))))  # fmt: skip
+    query = select(graph_cotravel).where(graph_cotravel.c.dataset.in_(sorted(datasets)))
+    rows = [r for r in conn.execute(query) if set(pair_datasets(r)) <= datasets]
     vehicles = plate_vehicles(conn, [p for r in rows for p in (r.leader_plate, r.follower_plate)])
     for r in rows:
         a, b = vehicles[r.leader_plate], vehicles[r.follower_plate]
@@ -385,13 +393,22 @@ def cotravel_evidence(
             continue
         ids = list(r.read_ids)
         for i in range(0, len(ids), CHUNK):
-            reads = conn.execute(select(plate_reads).where(plate_reads.c.id.in_(ids[i:i + CHUNK]))
-                                 .order_by(plate_reads.c.occurred_at))  # fmt: skip
+            reads = conn.execute(select(plate_reads).where(
+                plate_reads.c.id.in_(ids[i:i + CHUNK]), live(plate_reads))
+                .order_by(plate_reads.c.occurred_at))  # fmt: skip
             for m in (x._mapping for x in reads):
                 yield Evidence("plate_reads", m["id"], a, b, "co_travel", m["dataset"],
                                m["locator"], m["occurred_at"],
                                {"camera_id": m["camera_id"], "plate": m["plate"],
                                 "plate_raw": m["plate_raw"], "score": r.score})  # fmt: skip
+            crossed = conn.execute(select(border_crossings).where(
+                border_crossings.c.id.in_(ids[i:i + CHUNK]), live(border_crossings))
+                .order_by(border_crossings.c.occurred_at))  # fmt: skip
+            for m in (x._mapping for x in crossed):  # crossings count as reads at checkpoints
+                yield Evidence("border_crossings", m["id"], a, b, "co_travel", m["dataset"],
+                               m["locator"], m["occurred_at"],
+                               {"checkpoint_id": m["checkpoint_id"],
+                                "vehicle_id": m["vehicle_id"], "score": r.score})  # fmt: skip
 
 
 def all_links(

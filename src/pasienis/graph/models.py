@@ -17,6 +17,12 @@ graph_cotravel = Table(
     metadata,
     Column("id", String(40), primary_key=True, comment="hash of dataset, leader, follower"),
     Column("dataset", String(64), nullable=False, comment="dataset of the supporting reads"),
+    Column(
+        "datasets",
+        JSON,
+        nullable=True,
+        comment="every dataset of the supporting reads (crossings too): the compartment",
+    ),
     Column("leader_plate", String(32), nullable=False),
     Column("follower_plate", String(32), nullable=False),
     Column("score", Float, nullable=False, comment="-log10 chance probability (null model)"),

@@ -100,6 +100,12 @@ class Projection:
     overlay: dict[int, list[int]] = field(default_factory=dict)
     overlay_edges: int = 0
     version: int = 0
+    #: Compactions so far: edge indices change at each, so views are recomputed in full.
+    epoch: int = 0
+    #: (version, nodes whose compartment keys changed in that delta), the latest few: what
+    #: lets a view be updated instead of recomputed (:mod:`pasienis.graph.visibility`).
+    changes: list[tuple[int, np.ndarray]] = field(default_factory=list)
+    touched: set[int] = field(default_factory=set)
 
     # --- nodes ------------------------------------------------------------------------------
     @property
@@ -136,6 +142,7 @@ class Projection:
 
     def add_node_key(self, idx: int, key: int) -> None:
         """Record that node ``idx`` has statements (or events) under compartment ``key``."""
+        self.touched.add(idx)
         current = int(self.node_key[idx])
         if current < 0:
             self.node_key[idx] = key
@@ -179,6 +186,22 @@ class Projection:
         self.adj_nbr = other[order].astype(np.int32)
         self.adj_edge = (order % max(m, 1)).astype(np.int32) if m else np.zeros(0, np.int32)
         self.overlay, self.overlay_edges = {}, 0
+        self.epoch += 1
+
+    def forget_node(self, idx: int) -> None:
+        """Clear what a node was (keys, labels, seizures) before a delta re-declares it."""
+        self.touched.add(idx)
+        self.node_key[idx] = -1
+        self.node_more_keys.pop(idx, None)
+        self.labels.pop(idx, None)
+        self.seizure_keys.pop(idx, None)
+
+    def commit_change(self, keep: int = 64) -> None:
+        """Close a delta: bump the version and log the nodes whose keys it touched."""
+        self.version += 1
+        self.changes.append((self.version, np.fromiter(self.touched, np.int64)))
+        del self.changes[:-keep]
+        self.touched = set()
 
     def kill_edges_of(self, nodes: np.ndarray) -> int:
         """Mark every live edge touching ``nodes`` dead (before their edges are re-added)."""

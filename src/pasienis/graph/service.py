@@ -26,6 +26,7 @@ from pasienis.graph.projection import UNDATED, Projection
 from pasienis.graph.visibility import View, ViewCache
 from pasienis.jobs import events_since
 from pasienis.jobs.models import bus_events
+from pasienis.model.models import retracted_runs
 from pasienis.store import Store
 
 
@@ -43,6 +44,7 @@ class GraphService:
         self._lock = threading.RLock()
         self._cursor = 0
         self._resolver_sig: tuple[int, str] | None = None
+        self._retracted: set[str] = set()
         self._checked = 0.0
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -51,6 +53,7 @@ class GraphService:
         with self._lock, self.store.read() as conn:
             cursor = conn.execute(select(func.max(bus_events.c.id))).scalar() or 0
             self._resolver_sig = resolver_signature(conn)
+            self._retracted = _retracted(conn)
             self._projection = build_projection(conn, shared_cap=self.shared_cap)
             self._cursor = int(cursor)
             self._views.clear()
@@ -78,13 +81,17 @@ class GraphService:
                 for event in events:
                     changed |= self._changed_by(conn, event.topic, event.payload)
                     self._cursor = event.id
+                # Retraction and restore publish nothing: diff the retracted runs instead.
+                retracted = _retracted(conn)
+                for run_id in retracted ^ self._retracted:
+                    changed |= entities_of_run(conn, run_id)
+                self._retracted = retracted
                 sig = resolver_signature(conn)
                 if not changed and sig == self._resolver_sig:
                     return 0
                 self._resolver_sig = sig
-                added = apply_delta(self._projection, conn, changed, shared_cap=self.shared_cap)
-            self._views.clear()
-            return added
+                # Views are not dropped: the next query of each grant set updates its masks.
+                return apply_delta(self._projection, conn, changed, shared_cap=self.shared_cap)
 
     @staticmethod
     def _changed_by(conn: Any, topic: str, payload: dict[str, Any]) -> set[str]:
@@ -111,6 +118,11 @@ class GraphService:
         with self._lock:
             p = self.projection()
             yield self._views.get(p, datasets)
+
+
+def _retracted(conn: Any) -> set[str]:
+    """Ids of the retracted import runs (their statements and events are not live)."""
+    return set(conn.execute(select(retracted_runs.c.run_id)).scalars())
 
 
 # --- ids and serialisation -----------------------------------------------------------------------

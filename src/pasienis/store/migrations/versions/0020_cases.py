@@ -1,7 +1,7 @@
 """Cases of the analyst workbench: cases, their items (charts, notes, references), activity.
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from pasienis.store.types import UTCDateTime
 
 revision = "0020"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
