@@ -266,15 +266,16 @@ class FlatProcessor(Processor):
             out.quarantine.append((record, detached(self._all_problems(vec, locator, problem))))
             return
         written = self._written
+        clean = True  # no value quarantined: the record may fill ``done`` entries
         for body, _union, _plan in pending:
             body.emitted = True
             body.values = []  # written: only the fingerprint is compared from now on
             written.put(body.eid, body.fingerprint)
-            if body.problems:
+            if body.problems:  # every record that carries a bad value reports it
+                clean = False
                 source = record = self._source_record(record, locator, vec)
                 out.quarantine.extend((source, detached(p)) for p in body.problems)
-                body.problems = []
-        if all(p.name in ids for p, _raw in made):  # no entity dropped as incomplete
+        if clean and all(p.name in ids for p, _raw in made):  # none dropped as incomplete
             for plan in self.entity_plans:
                 if plan.done_ok and plan.carried_by is None and plan not in hit:
                     value: Any = ids.get(plan.name)
@@ -544,6 +545,8 @@ class FlatProcessor(Processor):
         if isinstance(body, RecordProblem):
             raise RecordProblem(body.field, body.value, body.reason, body.more)
         if body.emitted:
+            if body.problems:  # its quarantined values, reported for this record too
+                pending.append((body, union, plan))
             return 0
         pending.append((body, union, plan))
         if self._written[eid] == body.fingerprint:

@@ -418,8 +418,11 @@ class Processor:
             return
         scratch.values.extend(bad)
         # Committed only when the record is accepted: the same raw values again must meet
-        # the same problem (quarantine) or the same incompleteness, not pass as written.
-        scratch.commits.append((self._raw_seen, raw_key, True))
+        # the same problem (quarantine) or the same incompleteness, not pass as written. An
+        # entity with a quarantined value is never skipped: each record that carries the
+        # value reports it (the one rule, whatever the caches hold).
+        if not bad:
+            scratch.commits.append((self._raw_seen, raw_key, True))
         fingerprint = hash((entity.schema, tuple(values)))
         if self._written[eid] == fingerprint:
             return

@@ -79,9 +79,11 @@ def list_entries(
     """Quarantine entries in file order (per source, locators numerically), ``limit`` from
     ``offset``; ``datasets`` limits them to those (a caller's visible datasets: entries hold
     raw records). The order is made in SQL, so pages follow each other without overlap."""
-    query = _filtered(
-        select(quarantine).order_by(*_file_order()), dataset, status, datasets
-    ).limit(limit).offset(offset)
+    query = (
+        _filtered(select(quarantine).order_by(*_file_order()), dataset, status, datasets)
+        .limit(limit)
+        .offset(offset)
+    )
     return [_entry(r) for r in conn.execute(query)]
 
 
