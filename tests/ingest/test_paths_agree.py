@@ -186,3 +186,131 @@ def _stored(out: Output) -> dict[tuple[Any, ...], str]:
     for row in out.statements:
         first.setdefault((row[1], row[3], row[5]), repr(row))
     return first
+
+
+@st.composite
+def mappings(draw: st.DrawFn) -> str:
+    """A random flat mapping over :data:`FIELDS`: keys, transforms, formats, conditions,
+    ``on_invalid``, relations, required values, event columns and attributes vary."""
+    born = draw(
+        st.sampled_from(
+            [
+                "born",
+                '{column: born, transforms: [{date: ["%d.%m.%Y", "%Y-%m-%d"]}]}',
+                None,
+            ]
+        )
+    )
+    person = {
+        "key": draw(st.sampled_from(["[name, born]", "[name]", "[id, name]"])),
+        "name": draw(
+            st.sampled_from(
+                ["name", "{column: name, required: true}", "{column: name, transforms: [upper]}"]
+            )
+        ),
+        "born": born,
+        "phone": draw(st.sampled_from(["phone", "{column: phone, format: phone}", None])),
+        "when": draw(st.sampled_from([None, "{column: born, present: true}"])),
+        "invalid": draw(st.sampled_from([None, "record"])),
+    }
+    plate = draw(st.sampled_from(["plate", "{column: plate, transforms: [plate]}"]))
+    vehicle = draw(st.booleans())
+    lines = [
+        "dataset: agree",
+        "source: {format: csv}",
+        "entities:",
+        "  person:",
+        "    schema: Person",
+        f"    key: {person['key']}",
+    ]
+    if person["when"]:
+        lines.append(f"    when: {person['when']}")
+    if person["invalid"]:
+        lines.append(f"    on_invalid: {person['invalid']}")
+    lines += ["    properties:", f"      name: {person['name']}"]
+    lines += [
+        f"      {p}: {person[k]}"
+        for p, k in (("birthDate", "born"), ("phone", "phone"))
+        if person[k]
+    ]
+    if vehicle:
+        fmt = draw(st.sampled_from(["", ", format: plate"]))
+        lines += [
+            "  vehicle:",
+            "    schema: Vehicle",
+            f"    key: [{plate}]",
+            "    properties:",
+            f"      registrationNumber: {{column: plate, transforms: [plate]{fmt}}}",
+        ]
+        if draw(st.booleans()):
+            lines += [
+                "  link:",
+                "    schema: Ownership",
+                "    key: [plate, name]",
+                "    properties: {owner: {entity: person}, asset: {entity: vehicle}}",
+            ]
+    if draw(st.booleans()):
+        zone = draw(st.sampled_from(["time", "{column: time, timezone: Europe/Vilnius}"]))
+        key = draw(st.sampled_from(["[id]", "[id, plate]", "[{column: id, required: true}]"]))
+        lines += [
+            "events:",
+            "  crossing:",
+            "    table: border_crossings",
+            f"    key: {key}",
+            "    columns:",
+            f"      occurred_at: {zone}",
+            "      person_id: {entity: person}",
+        ]
+        if draw(st.booleans()):
+            lines.append("      lat: lat")
+        if vehicle:
+            lines.append("      vehicle_id: {entity: vehicle}")
+        if draw(st.booleans()):
+            lines.append("    attributes: [name, phone]")
+        if draw(st.booleans()):
+            lines.append("    when: {column: plate, present: true}")
+    return "\n".join(lines) + "\n"
+
+
+def _run(text: str, path: Path, bind: Any, chunk: int | None, *, flat: bool) -> Output:
+    compiled = compile_mapping(parse_mapping(text, name="random.yml"))
+    kind = FlatProcessor if flat else Processor
+    processor = kind(compiled, run_id="run", seen=SEEN, bind_time=bind)
+    if not flat:
+        out = processor.new_output()
+        for record in DelimitedReader(path).records():
+            processor.process(record, out)
+        return out
+    assert isinstance(processor, FlatProcessor)
+    reader = DelimitedReader(path)
+    if chunk is not None:
+        return _merged(processor.new_output(), _batches(reader, processor, 0, chunk))
+    out = processor.new_output()
+    for record in reader.records():
+        processor.process(record, out)  # the flat record path from any reader's records
+    return out
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    mapping=mappings(),
+    rows=st.lists(ROW, min_size=1, max_size=20),
+    chunk=st.sampled_from([1, 4, 16]),
+)
+def test_random_mappings_give_the_same_result_on_every_path(
+    sqlite_store: Store, tmp_path: Path, mapping: str, rows: list[dict[str, str]], chunk: int
+) -> None:
+    """Random mappings and records: the flat paths give what the general definition gives."""
+    bind = sqlite_store.bind_datetime
+    path = _write(rows, tmp_path)
+    general = _run(mapping, path, bind, None, flat=False)
+    for out in (
+        _run(mapping, path, bind, None, flat=True),
+        _run(mapping, path, bind, chunk, flat=True),
+    ):
+        assert sorted(map(repr, out.statements)) == sorted(map(repr, general.statements))
+        assert out.events == general.events
+        assert _entries(out) == _entries(general)
+        assert (out.records, out.entities) == (general.records, general.entities)
