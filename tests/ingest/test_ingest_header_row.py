@@ -124,3 +124,34 @@ entities:
     )
     with pytest.raises(MappingError, match="header_row applies to csv"):
         run_import(sqlite_store, source=path, mapping=loaded)
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [(2, "row 2 of sheet 'Įmonės' of imones.xlsx is blank"),
+     (9, "sheet 'Įmonės' of imones.xlsx has no row 9 (source.header_row)")],
+)  # fmt: skip
+def test_a_wrong_excel_header_row_is_named(tmp_path: Path, row: int, message: str) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Įmonės"
+    for line in (
+        ["Juridinių asmenų registras"],
+        [],
+        ["Kodas", "Pavadinimas"],
+        ["302801462", "UAB A"],
+    ):
+        sheet.append(line)
+    path = tmp_path / "imones.xlsx"
+    book.save(path)
+    text = f"""
+dataset: companies
+source: {{format: excel, header_row: {row}}}
+entities:
+  company: {{schema: Company, key: [Kodas], properties: {{name: Pavadinimas}}}}
+"""
+    report = check_mapping(parse_mapping(text, name="c.yml"), path)
+    assert not report["ok"]
+    assert any(message in p for p in report["problems"]), report["problems"]
