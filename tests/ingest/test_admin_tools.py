@@ -247,11 +247,14 @@ entities:
         shown = list_entries(conn, limit=5)
         assert count_entries(conn) == 12
         everything = list_entries(conn, limit=100)
+        pages = [list_entries(conn, limit=5, offset=start) for start in range(0, 15, 5)]
         entry = everything[0]
         assert get_entry(conn, entry_id=entry["short_id"][:6])["id"] == entry["id"]
         with pytest.raises(ImportRunNotFoundError):
             get_entry(conn, entry_id="")
     assert len(shown) == 5
+    assert [len(p) for p in pages] == [5, 5, 2]  # pages follow each other, in file order
+    assert [e["id"] for p in pages for e in p] == [e["id"] for e in everything]
     assert [e["locator"] for e in everything] == sorted(
         (e["locator"] for e in everything), key=locator_key
     )

@@ -14,7 +14,7 @@ from followthemoney.statement import Statement
 from sqlalchemy import select
 
 from pasienis.ingest import parse_mapping, run_import
-from pasienis.ingest.pipeline import event_id
+from pasienis.ingest.rows import event_id
 from pasienis.model.events import border_crossings, violations
 from pasienis.model.models import statements
 from pasienis.store import Store

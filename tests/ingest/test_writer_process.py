@@ -15,7 +15,8 @@ from tests.ingest.conftest import count
 
 from pasienis.ingest import IngestError, parse_mapping, run_import
 from pasienis.ingest.models import import_runs
-from pasienis.ingest.pipeline import EventTarget, Output
+from pasienis.ingest.pipeline import Output
+from pasienis.ingest.rows import EventTarget
 from pasienis.ingest.writer import ProcessWriter
 from pasienis.model.events import border_crossings
 from pasienis.model.models import statements

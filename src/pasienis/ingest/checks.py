@@ -20,6 +20,7 @@ from lxml import etree
 
 from pasienis.ingest.compile import CompiledMapping, Reference, references
 from pasienis.ingest.errors import MappingError
+from pasienis.ingest.readers.delimited import DelimitedReader
 from pasienis.ingest.readers.jsonfile import walk
 from pasienis.ingest.sources import open_reader
 from pasienis.ingest.suggest import did_you_mean
@@ -56,6 +57,8 @@ def check_source(
         result.names = list(reader.header())  # type: ignore[attr-defined]
         result.sampled = sum(1 for _ in islice(reader.records(), 1))
         _check_header(compiled, refs, result)
+        if result.problems and isinstance(reader, DelimitedReader):
+            _point_at_header(compiled, reader, refs, result)
     elif fmt in ("json", "jsonl"):
         _check_paths(compiled, refs, _JSONSample(path, fmt, compiled, sample), result)
     elif fmt == "xml":
@@ -94,6 +97,20 @@ def _check_header(compiled: CompiledMapping, refs: list[Reference], result: Sour
         if ref[0] not in header and ref[0] not in reported:
             reported.add(ref[0])
             result.problems.append(_missing(compiled, ref, result.names, "column"))
+
+
+def _point_at_header(
+    compiled: CompiledMapping, reader: DelimitedReader, refs: list[Reference], result: SourceCheck
+) -> None:
+    """Columns missing because a title block stands above the header: say on which line the
+    header is, and the ``source.header_row`` that reads it."""
+    line = reader.find_header({f for f, _each, _path in refs})
+    if line is not None:
+        where = compiled.loaded.where("source")
+        result.problems.append(
+            f"{where}: line {line} of {reader.name} names the mapped columns: a title block "
+            f"above the header? set `header_row: {line}` under source"
+        )
 
 
 class _Sample:

@@ -25,7 +25,7 @@ import yaml
 from pasienis.ingest.errors import SourceError
 from pasienis.ingest.mapping import detect_format
 from pasienis.ingest.readers.base import check_not_empty
-from pasienis.ingest.readers.delimited import DELIMITERS
+from pasienis.ingest.readers.delimited import sniff_delimiter
 from pasienis.ingest.readers.encoding import SAMPLE, detect_encoding
 from pasienis.model import check_format
 
@@ -150,18 +150,14 @@ def _delimited(path: Path) -> tuple[dict[str, Any], list[str], list[dict[str, An
     encoding = detect_encoding(sample)
     text = sample.decode(encoding, errors="replace")
     lines = text.splitlines()[:-1] if len(sample) == SAMPLE else text.splitlines()
-    head = "\n".join(lines[:50])
-    try:
-        delimiter = csv.Sniffer().sniff(head, delimiters=DELIMITERS).delimiter
-    except csv.Error:
-        delimiter = max(DELIMITERS, key=lambda d: head.count(d))
+    delimiter = sniff_delimiter("\n".join(lines))
     table = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
     start = _header_index(table)
     header = [h.strip() or f"column_{i + 1}" for i, h in enumerate(table[start])]
     rows = [dict(zip(header, r, strict=False)) for r in table[start + 1 :] if any(r)]
     source: dict[str, Any] = {"encoding": encoding, "delimiter": delimiter}
-    if start:
-        source["skip_note"] = f"the header is on line {start + 1}; remove the lines above it"
+    if start:  # a title block above the header (rows of csv.reader: one per line here)
+        source["header_row"] = start + 1
     return source, header, rows
 
 
@@ -290,11 +286,19 @@ def _relative(child: Any, elem: Any, name: Any) -> str:
     return "/".join(reversed(parts))
 
 
+def _properties_of(schema: str) -> set[str]:
+    """What a drafted entity of ``schema`` may map (a suggestion outside it would not compile)."""
+    from followthemoney.model import Model
+
+    found = Model.instance().get(schema)
+    return set(found.properties) if found is not None else set()
+
+
 def _yaml(draft: Draft, stem: str) -> str:
     dataset = re.sub(r"[^a-z0-9_]", "_", stem.lower()).strip("_") or "dataset"
-    if not dataset[0].isalpha():
+    if not dataset[0].isalpha() or len(dataset) < 2:  # DATASET_NAME_PATTERN
         dataset = f"d_{dataset}"
-    source = {k: v for k, v in draft.source.items() if k != "skip_note" and v not in ("", {})}
+    source = {k: v for k, v in draft.source.items() if v not in ("", {})}
     properties: dict[str, Any] = {}
     for column in draft.columns:
         if column.property and column.property not in properties:
@@ -305,17 +309,23 @@ def _yaml(draft: Draft, stem: str) -> str:
                 spec["format"] = column.format
             properties[column.property] = spec
     first = draft.columns[0].name if draft.columns else "id"
+    schema = "Person" if "birthDate" in properties else "LegalEntity"
+    texts = [c.name for c in draft.columns if c.type == "text" and c.values]
+    if "name" not in properties and texts:  # the schema requires a name: the first text
+        properties = {"name": {"column": texts[0]}, **properties}
+    known = _properties_of(schema)
+    properties = {p: v for p, v in properties.items() if p in known}
     body = {
         "dataset": dataset[:64],
         "title": f"Draft mapping for {stem}: edit the schema, key and properties",
         "source": source,
-        "entities": {"record": {"schema": "LegalEntity", "key": [first],
+        "entities": {"record": {"schema": schema, "key": [first],
                                 "properties": properties or {"name": first}}},
     }  # fmt: skip
     lines = ["# Columns found (type, format, values looked at, examples):"]
     for c in draft.columns:
         fmt = f" {c.format}" if c.format else ""
         lines.append(f"#   {c.name!r}: {c.type}{fmt} ({c.values} values) e.g. {c.examples[:2]}")
-    if note := draft.source.get("skip_note"):
-        lines.append(f"# NOTE: {note}")
+    if (row := draft.source.get("header_row") or 1) > 1:
+        lines.append(f"# NOTE: the header is on line {row}, below a title block (header_row)")
     return "\n".join(lines) + "\n" + yaml.safe_dump(body, allow_unicode=True, sort_keys=False)

@@ -127,7 +127,12 @@ class SourceSpec(_Strict):
     encoding: str = "auto"
     delimiter: str = "auto"
     sheet: str | int | None = None
-    header_row: int = Field(default=1, ge=1)
+    header_row: int | None = Field(
+        default=None,
+        ge=1,
+        description="line (csv, tsv) or row (excel) of the header, below a title block; "
+        "default: the first line that is not blank (csv), row 1 (excel)",
+    )
     records: str = Field(default="", description="XPath (xml) or dotted path (json) to records")
     namespaces: dict[str, str] = Field(default_factory=dict)
 

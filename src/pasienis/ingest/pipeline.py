@@ -18,8 +18,6 @@ makes registers with repeated people and vehicles fast.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -30,6 +28,7 @@ from pasienis.ingest.cache import MISSING, GenerationCache
 from pasienis.ingest.compile import CEntity, CEvent, CompiledMapping, CValue, Fields, Ids
 from pasienis.ingest.options import setting_default
 from pasienis.ingest.readers.base import SourceRecord
+from pasienis.ingest.rows import event_attributes, event_id, event_key, statement_rows
 from pasienis.ingest.transforms import ValueProblem, apply_all
 from pasienis.model import (
     MULTI_VALUE_TYPES,
@@ -39,15 +38,12 @@ from pasienis.model import (
     make_id,
     split_multi,
 )
-from pasienis.model.models import STATEMENT_COLUMNS
 
 #: Entries per generation of each per-run cache (see :mod:`pasienis.ingest.cache`;
 #: ``Settings.ingest_cache_entries``): memory stays bounded whatever the file size; a register
 #: with more distinct people or vehicles than this recomputes those it has not seen for a
 #: while, and writes their statements again (an upsert that changes nothing).
 CACHE_LIMIT: int = setting_default("ingest_cache_entries")
-#: Longest id prefix that keeps ``prefix-<40 hex>`` within the event tables' 64 characters.
-EVENT_PREFIX = 23
 
 
 class RecordProblem(Exception):  # noqa: N818 - a control-flow signal carrying the reason
@@ -308,11 +304,13 @@ class Processor:
         """An empty batch for this processor's rows (bound rows leave event ids to the writer)."""
         return Output(bound=self.bound, writer_ids=self.bound)
 
-    def _event_id_or_key(self, namespace: str, parts: list[str]) -> str:
-        """The event's id, or its key text when the writer makes ids (:attr:`Output.writer_ids`)."""
-        if self.bound:
-            return event_key(parts)
-        return event_id(namespace, parts)
+    def event_identity(self, event: CEvent, fields: Fields, ids: Ids) -> str:
+        """The event's id, or its key text when the writer makes ids (:attr:`Output.writer_ids`);
+        an empty key quarantines the record (the one definition, for every path)."""
+        parts = [" ".join(_evaluate(k, fields, ids)) for k in event.key]
+        if not any(parts):
+            raise RecordProblem(f"{event.name} key", None, "the event key is empty")
+        return event_key(parts) if self.bound else event_id(event.namespace, parts)
 
     def event_value(self, kind: str, value: str, tz: str | None) -> Any:
         """:func:`convert_event_value`, a time made the store's bind value when rows are bound."""
@@ -418,51 +416,20 @@ class Processor:
             return
         scratch.values.extend(bad)
         # Committed only when the record is accepted: the same raw values again must meet
-        # the same problem (quarantine) or the same incompleteness, not pass as written.
-        scratch.commits.append((self._raw_seen, raw_key, True))
+        # the same problem (quarantine) or the same incompleteness, not pass as written. An
+        # entity with a quarantined value is never skipped: each record that carries the
+        # value reports it (the one rule, whatever the caches hold).
+        if not bad:
+            scratch.commits.append((self._raw_seen, raw_key, True))
         fingerprint = hash((entity.schema, tuple(values)))
         if self._written[eid] == fingerprint:
             return
         scratch.commits.append((self._written, eid, fingerprint))
-        stmts = scratch.stmts
-        ds, run, seen = self.dataset, self.run_id, self._seen_row
-        bound = self.bound  # then the writer makes statement ids (Output.writer_ids)
-        stmts.append(
-            (
-                None if bound else _sid(ds, eid, "id", eid),
-                eid,
-                entity.schema,
-                "id",
-                "id",
-                eid,
-                None,
-                None,
-                ds,
-                locator,
-                run,
-                seen,
-                seen,
-            )
-        )
-        for prop, ptype, value, original in values:
-            sid = None if bound else _sid(ds, eid, prop, value)
-            stmts.append(
-                (
-                    sid,
-                    eid,
-                    entity.schema,
-                    prop,
-                    ptype,
-                    value,
-                    original,
-                    None,
-                    ds,
-                    locator,
-                    run,
-                    seen,
-                    seen,
-                )
-            )
+        statement_rows(
+            scratch.stmts, dataset=self.dataset, entity_id=eid, schema=entity.schema,
+            values=values, locator=locator, run_id=self.run_id, seen=self._seen_row,
+            make_ids=not self.bound,  # bound: the writer makes ids (Output.writer_ids)
+        )  # fmt: skip
 
     def event_column(
         self, event: CEvent, col: str, kind: str, cv: CValue, fields: Fields, ids: Ids
@@ -482,9 +449,7 @@ class Processor:
     def _event(
         self, event: CEvent, fields: Fields, ids: Ids, record: SourceRecord
     ) -> tuple[Any, ...]:
-        parts = [" ".join(_evaluate(k, fields, ids)) for k in event.key]
-        if not any(parts):
-            raise RecordProblem(f"{event.name} key", None, "the event key is empty")
+        eid = self.event_identity(event, fields, ids)
         values: list[Any] = []
         problems: list[RecordProblem] = []
         for col, kind, cv in event.columns:
@@ -494,78 +459,5 @@ class Processor:
                 problems.append(problem)
         if problems:
             raise combined(problems)
-        attrs = {a: fields.get(a) for a in event.attributes if fields.get(a) not in (None, "")}
-        attributes = json.dumps(attrs, ensure_ascii=False, sort_keys=True) if attrs else None
-        eid = self._event_id_or_key(event.namespace, parts)
+        attributes = event_attributes(event.attributes, [fields.get(a) for a in event.attributes])
         return (eid, self.dataset, record.locator, self.run_id, attributes, *values)
-
-
-def event_id(namespace: str, parts: list[str]) -> str:
-    """Event ids fit the 64-character id column: a long namespace is cut in the prefix and
-    hashed in full with the key, so two namespaces never share ids."""
-    if len(namespace) <= EVENT_PREFIX:
-        return make_id(namespace, *parts)
-    return make_id(namespace[:EVENT_PREFIX].rstrip("._-"), namespace, *parts)
-
-
-def event_key(parts: list[str]) -> str:
-    """What :func:`event_id` hashes of the key parts (after the namespace): the non-empty
-    parts, stripped, joined as :func:`pasienis.model.make_id` joins them."""
-    return "\x1f".join(p for k in parts if (p := k.strip()))
-
-
-def id_of_key(prefix: str, hashed: str, key: str) -> str:
-    """An event id from its :func:`id_scheme` and key text: what :func:`event_id` makes,
-    without splitting and rejoining the key (the bulk paths have it joined already)."""
-    return f"{prefix}-{hashlib.sha1(f'{hashed}{key}'.encode(), usedforsecurity=False).hexdigest()}"
-
-
-def id_scheme(namespace: str) -> tuple[str, str]:
-    """``(prefix, hashed)``: an event id is ``prefix-sha1(hashed + key)`` (:func:`event_key`),
-    the same id :func:`event_id` makes."""
-    if len(namespace) <= EVENT_PREFIX:
-        return namespace, f"{namespace}\x1f"
-    prefix = namespace[:EVENT_PREFIX].rstrip("._-")
-    return prefix, f"{prefix}\x1f{namespace}\x1f"
-
-
-@dataclass(frozen=True)
-class EventTarget:
-    """Where the rows of one mapped event go, and how the writer makes their ids."""
-
-    table: str
-    columns: tuple[str, ...]
-    id_prefix: str
-    id_hashed: str
-
-    @classmethod
-    def of(cls, event: CEvent) -> EventTarget:
-        prefix, hashed = id_scheme(event.namespace)
-        return cls(event.table.name, event.column_names, prefix, hashed)
-
-    def with_ids(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        """Rows whose first value is a key text (:attr:`Output.writer_ids`), with ids instead."""
-        prefix, hashed = self.id_prefix, self.id_hashed
-        return [(id_of_key(prefix, hashed, row[0]), *row[1:]) for row in rows]
-
-
-_DATASET, _ENTITY, _PROP, _VALUE = (
-    STATEMENT_COLUMNS.index(c) for c in ("dataset", "entity_id", "prop", "value")
-)
-
-
-def with_statement_ids(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """Statement rows whose id is ``None`` (:attr:`Output.writer_ids`), with the id
-    :func:`_sid` makes from their own dataset, entity, property and value."""
-    sha1 = hashlib.sha1
-    return [
-        (sha1(f"{r[_DATASET]}.{r[_ENTITY]}.{r[_PROP]}.{r[_VALUE]}".encode(),
-              usedforsecurity=False).hexdigest(), *r[1:])
-        for r in rows
-    ]  # fmt: skip
-
-
-def _sid(dataset: str, entity_id: str, prop: str, value: str) -> str:
-    """The statement id FollowTheMoney computes (``Statement.make_key``), inlined for speed."""
-    key = f"{dataset}.{entity_id}.{prop}.{value}"
-    return hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()

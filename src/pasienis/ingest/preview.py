@@ -16,7 +16,7 @@ from typing import Any
 
 from pasienis.ingest.checks import DEFAULT_SAMPLE, SourceCheck, check_source
 from pasienis.ingest.compile import CompiledMapping, compile_mapping
-from pasienis.ingest.errors import MappingError
+from pasienis.ingest.errors import MappingError, SourceError
 from pasienis.ingest.mapping import LoadedMapping, detect_format
 from pasienis.ingest.pipeline import Output, Processor
 from pasienis.ingest.sources import open_reader
@@ -41,7 +41,11 @@ def check_mapping(
     except MappingError as exc:
         return {"ok": False, "problems": exc.message.splitlines()[1:] or [exc.message],
                 "warnings": [], "fields": [], "sampled": 0}  # fmt: skip
-    found = check_source(compiled, Path(path), fmt, name, sample=sample)
+    try:
+        found = check_source(compiled, Path(path), fmt, name, sample=sample)
+    except (MappingError, SourceError) as exc:  # the file cannot be read as the mapping says
+        return {"ok": False, "problems": [exc.message], "warnings": [], "fields": [],
+                "sampled": 0}  # fmt: skip
     return {"ok": not found.problems, **found.to_dict()}
 
 

@@ -74,17 +74,28 @@ def list_entries(
     status: str | None = "open",
     datasets: Iterable[str] | None = None,
     limit: int = 100,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Quarantine entries of the latest sightings, in file order (locators numerically);
-    ``datasets`` limits them to those (a caller's visible datasets: entries hold raw records)."""
-    query = _filtered(
-        select(quarantine).order_by(quarantine.c.last_seen.desc(), quarantine.c.locator),
-        dataset,
-        status,
-        datasets,
-    ).limit(limit)
-    entries = [_entry(r) for r in conn.execute(query)]
-    return sorted(entries, key=lambda e: (e["source_name"], locator_key(e["locator"])))
+    """Quarantine entries in file order (per source, locators numerically), ``limit`` from
+    ``offset``; ``datasets`` limits them to those (a caller's visible datasets: entries hold
+    raw records). The order is made in SQL, so pages follow each other without overlap."""
+    query = (
+        _filtered(select(quarantine).order_by(*_file_order()), dataset, status, datasets)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [_entry(r) for r in conn.execute(query)]
+
+
+def _file_order() -> tuple[Any, ...]:
+    """Source, then the locator's prefix and number: ``f.csv:9`` before ``f.csv:10``.
+
+    Locators are ``<file>:<line>`` (or an XPath/JSON path with an index), so among those of
+    one source a shorter locator has the smaller number; what :func:`locator_key` sorts in
+    Python, without a numeric cast that would differ between SQLite and PostgreSQL. The id
+    breaks ties, so every page is the same on every call."""
+    c = quarantine.c
+    return (c.source_name, func.length(c.locator), c.locator, c.id)
 
 
 def get_entry(conn: Connection, *, entry_id: str) -> dict[str, Any]:

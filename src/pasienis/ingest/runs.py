@@ -17,7 +17,8 @@ from sqlalchemy import Connection, and_, func, select, update
 
 from pasienis.ingest.errors import ImportRunNotFoundError
 from pasienis.ingest.models import import_runs, quarantine
-from pasienis.ingest.pipeline import EventTarget, Output, with_statement_ids
+from pasienis.ingest.pipeline import Output
+from pasienis.ingest.rows import EventTarget, with_statement_ids
 from pasienis.model import make_id
 from pasienis.model.events import EVENT_TABLES
 from pasienis.model.models import retracted_runs, statements

@@ -25,8 +25,9 @@ from pasienis.ingest.flat import CHUNK_ROWS, FlatProcessor
 from pasienis.ingest.ftm import FtMProcessor
 from pasienis.ingest.mapping import LoadedMapping, detect_format
 from pasienis.ingest.options import ImportOptions
-from pasienis.ingest.pipeline import EventTarget, Output, Processor
+from pasienis.ingest.pipeline import Output, Processor
 from pasienis.ingest.readers.delimited import DelimitedReader
+from pasienis.ingest.rows import EventTarget
 from pasienis.ingest.sources import estimate_total, file_sha256, open_reader
 from pasienis.ingest.writer import BatchWriter, ProcessWriter, Writer
 from pasienis.jobs import publish_in
@@ -429,18 +430,22 @@ def _row_batches(
     out, done = processor.new_output(), resumed
     limit = _batch_limit(batch_size, total, done)
     chunk: list[tuple[int, int, list[str]]] = []
+    room = min(CHUNK_ROWS, limit)  # records the current chunk may take (set once per chunk)
 
     def flush() -> None:
-        nonlocal chunk, done
+        nonlocal chunk, done, room
         if chunk:
             processor.process_rows(chunk, out)
             done, chunk = chunk[-1][0] + 1, []
+        room = max(min(CHUNK_ROWS, limit - out.records), 1)
 
     for item in reader.rows():
         if type(item) is tuple:
             if item[0] >= resumed:
                 chunk.append(item)
-            if len(chunk) < min(CHUNK_ROWS, limit - out.records):
+                if len(chunk) < room:
+                    continue
+            elif room > 1:
                 continue
             flush()
         else:
@@ -451,5 +456,6 @@ def _row_batches(
         if _full(out, limit):
             yield out, done
             out, limit = processor.new_output(), _batch_limit(batch_size, total, done)
+            room = min(CHUNK_ROWS, limit)
     flush()
     yield out, done

@@ -39,11 +39,19 @@ def open_reader(path: Path, fmt: str, compiled: CompiledMapping | None, name: st
         return FtMReader(path, name=name)
     src = compiled.loaded.mapping.source
     plan: ReadPlan = compiled.plan
+    if src.header_row is not None and fmt not in ("csv", "tsv", "excel"):
+        raise MappingError(
+            f"{compiled.loaded.where('source', 'header_row')}: header_row applies to csv, tsv "
+            f"and excel files, not {fmt}",
+            hint="remove it; records of JSON and XML files are found by source.records",
+        )
     if fmt in ("csv", "tsv"):
         delimiter = "\t" if fmt == "tsv" and src.delimiter == "auto" else src.delimiter
-        return DelimitedReader(path, encoding=src.encoding, delimiter=delimiter, name=name)
+        return DelimitedReader(
+            path, encoding=src.encoding, delimiter=delimiter, name=name, header_row=src.header_row
+        )
     if fmt == "excel":
-        return ExcelReader(path, sheet=src.sheet, header_row=src.header_row, name=name)
+        return ExcelReader(path, sheet=src.sheet, header_row=src.header_row or 1, name=name)
     if fmt in ("json", "jsonl"):
         return JSONReader(path, plan, lines=fmt == "jsonl", records_path=src.records, name=name)
     if not src.records:

@@ -32,7 +32,8 @@ from typing import Any, BinaryIO, Protocol
 
 from pasienis.ingest.errors import IngestError
 from pasienis.ingest.options import setting_default
-from pasienis.ingest.pipeline import EventTarget, Output
+from pasienis.ingest.pipeline import Output
+from pasienis.ingest.rows import EventTarget
 
 log = logging.getLogger(__name__)
 

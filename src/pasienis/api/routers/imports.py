@@ -20,6 +20,7 @@ from pasienis.errors import NotFoundError
 from pasienis.ingest import (
     MappingError,
     authorize_import,
+    count_entries,
     get_entry,
     get_run,
     list_entries,
@@ -173,20 +174,23 @@ def quarantine(
     dataset: str | None = None,
     status: str | None = "open",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[dict[str, Any]]:
-    """Quarantined records of the datasets you may see: locator, field, value, reason."""
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Quarantined records of the datasets you may see (locator, field, value, reason), in
+    file order, a page of ``limit`` from ``offset``, with the ``total`` that match."""
+    visible = visible_datasets(principal)
     with request.app.state.store.read() as conn:
         entries = list_entries(
-            conn, dataset=dataset, status=status, datasets=visible_datasets(principal),
-            limit=limit,
-        )  # fmt: skip
+            conn, dataset=dataset, status=status, datasets=visible, limit=limit, offset=offset
+        )
+        total = count_entries(conn, dataset=dataset, status=status, datasets=visible)
     # Raw records are personal data: one entry per consultation, naming what was shown.
     audit.record(
         "quarantine.read",
-        query={"dataset": dataset, "status": status},
-        detail={"count": len(entries), "entries": [e["id"] for e in entries]},
+        query={"dataset": dataset, "status": status, "offset": offset},
+        detail={"count": len(entries), "total": total, "entries": [e["id"] for e in entries]},
     )
-    return entries
+    return {"total": total, "offset": offset, "limit": limit, "rows": entries}
 
 
 @router.get("/quarantine/{entry_id}")

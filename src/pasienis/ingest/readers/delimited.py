@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+from collections import Counter
 from collections.abc import Iterator
 from itertools import chain, islice
 from pathlib import Path
@@ -21,9 +22,13 @@ from pasienis.ingest.readers.encoding import SAMPLE, check_encoding, detect_enco
 #: A field longer than this is a broken quote swallowing lines, not data.
 FIELD_LIMIT = 1_000_000
 DELIMITERS = ",;\t|"
+#: Share of the sampled lines a delimiter must split into the same number of fields.
+CONSISTENT = 0.9
 #: Bytes decoded at once on the fast path.
 CHUNK = 1 << 20
 #: Single-byte code pages: a chunk decodes exactly like its lines.
+#: Lines searched for a header a title block hides (:meth:`DelimitedReader.find_header`).
+HEADER_SEARCH = 100
 CHUNK_CODEPAGES = ("cp125", "iso8859", "latin", "koi8", "cp866", "mac-")
 
 
@@ -105,6 +110,31 @@ class _ChunkLines:
                     self.stopped = True
 
 
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the lines of ``text`` into the most fields, the same number
+    on (nearly) every line; else :class:`csv.Sniffer`'s guess; else the commonest in line 1.
+
+    Before :class:`csv.Sniffer`, because it takes the comma of ``12,5`` for the delimiter of
+    a ``;`` file with one decimal-comma column (two fields on every line: consistent too)."""
+    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    best, width = None, 1
+    for delimiter in DELIMITERS:
+        widths = Counter(len(row) for row in csv.reader(lines, delimiter=delimiter))
+        if not widths:
+            break
+        common, times = widths.most_common(1)[0]
+        if common > width and times >= CONSISTENT * sum(widths.values()):
+            best, width = delimiter, common
+    if best is not None:
+        return best
+    head = "\n".join(lines)
+    try:
+        return csv.Sniffer().sniff(head, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        counts = {d: lines[0].count(d) if lines else 0 for d in DELIMITERS}
+        return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+
+
 def _split_keep(text: str) -> list[str]:
     lines = text.split("\n")
     lines.pop()  # empty: the block ends with a newline
@@ -121,10 +151,16 @@ class DelimitedReader:
         encoding: str = "auto",
         delimiter: str = "auto",
         name: str | None = None,
+        header_row: int | None = None,
     ) -> None:
+        """``header_row``: the line of the header (``source.header_row``), for files with a
+        title block above it; ``None``: the first line that is not blank."""
         check_not_empty(path)
         self.path = path
         self.name = name or path.name
+        if header_row is not None and header_row < 1:
+            raise SourceError(f"{self.name}: header_row must be 1 or more, not {header_row}")
+        self.header_row = header_row
         with path.open("rb") as handle:
             sample = handle.read(SAMPLE)
         if looks_binary(sample):
@@ -134,15 +170,9 @@ class DelimitedReader:
             )
         self.encoding = detect_encoding(sample) if encoding == "auto" else check_encoding(encoding)
         text = sample.decode(self.encoding, errors="replace")
-        self.delimiter = self._sniff(text) if delimiter == "auto" else delimiter
-
-    def _sniff(self, text: str) -> str:
-        head = "\n".join(text.splitlines()[:50])
-        try:
-            return csv.Sniffer().sniff(head, delimiters=DELIMITERS).delimiter
-        except csv.Error:
-            counts = {d: head.splitlines()[0].count(d) if head else 0 for d in DELIMITERS}
-            return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+        if header_row is not None:  # sniff the table, not the title block above it
+            text = "\n".join(text.splitlines()[header_row - 1 :])
+        self.delimiter = sniff_delimiter(text) if delimiter == "auto" else delimiter
 
     def records(self) -> Iterator[SourceRecord]:
         """Records as dicts keyed by the header (see :meth:`rows` for the fast form)."""
@@ -257,14 +287,44 @@ class DelimitedReader:
             index, f"{self.name}:{line}", {"_line": text.rstrip("\r\n")[:2000]}, problem=reason
         )
 
+    def find_header(self, columns: set[str], within: int = HEADER_SEARCH) -> int | None:
+        """The line among the first ``within`` that names the most of ``columns`` (at least
+        half), other than the header used: where a title block hides the real header."""
+        best, found = 0, None
+        used = self.header_row
+        for number, text, _raw in islice(_decode_lines(self.path, self.encoding), within):
+            if text is None or not text.strip():
+                continue
+            if used is None:
+                used = number  # the first line that is not blank: the header read now
+            row = next(csv.reader([text], delimiter=self.delimiter))
+            cells = {c.strip().lstrip("\ufeff") for c in row}
+            hits = len(columns & cells)
+            if number != used and hits > best and 2 * hits >= len(columns):
+                best, found = hits, number
+        return found
+
     def _header(self, lines: Iterator[tuple[int, str | None, bytes]]) -> tuple[list[str], int]:
         for number, text, _raw in lines:
+            if self.header_row is not None and number < self.header_row:
+                continue  # the title block above the header
             if text is None:
                 raise SourceError(
-                    f"the header of {self.name} cannot be decoded as {self.encoding}",
+                    f"the header of {self.name} (line {number}) cannot be decoded as "
+                    f"{self.encoding}",
                     hint="set source.encoding in the mapping",
                 )
             if text.strip():
                 header = next(csv.reader([text], delimiter=self.delimiter))
                 return [h.strip().lstrip("\ufeff") for h in header], number
+            if self.header_row is not None:
+                raise SourceError(
+                    f"line {number} of {self.name} (source.header_row) is blank, not a header",
+                    hint="set source.header_row to the line that names the columns",
+                )
+        if self.header_row is not None:
+            raise SourceError(
+                f"{self.name} has no line {self.header_row} (source.header_row)",
+                hint="set source.header_row to the line that names the columns",
+            )
         raise SourceError(f"{self.name} has no header row", hint="the file holds only blank lines")

@@ -78,8 +78,20 @@ class ExcelReader:
 
     def _header(self, ws: Any, rows: Iterator[Any]) -> list[str]:
         header_cells = next(rows, None)
+        if header_cells is None and self.header_row > 1:
+            raise SourceError(
+                f"sheet {ws.title!r} of {self.name} has no row {self.header_row} "
+                "(source.header_row)",
+                hint="set source.header_row to the row that names the columns",
+            )
         if header_cells is None:
             raise SourceError(f"sheet {ws.title!r} of {self.name} is empty")
+        if all(h is None or not str(h).strip() for h in header_cells):
+            raise SourceError(
+                f"row {self.header_row} of sheet {ws.title!r} of {self.name} is blank, "
+                "not a header",
+                hint="set source.header_row to the row that names the columns",
+            )
         return [
             str(h).strip() if h is not None else f"column_{i + 1}"
             for i, h in enumerate(header_cells)
