@@ -188,10 +188,16 @@ async function showQuarantine(app, root, state) {
   const table = root.querySelector("#imports-quarantine");
   const query = state.dataset ? `?dataset=${encodeURIComponent(state.dataset)}` : "";
   let entries = [];
-  try { entries = await app.api(`/api/quarantine${query}`); } catch (error) {
+  let total = 0;
+  try {
+    const page = await app.api(`/api/quarantine${query}`);
+    entries = page.rows;
+    total = page.total;
+  } catch (error) {
     app.showError(table.querySelector("caption"), error); return;
   }
-  table.querySelector("caption").textContent = app.t("analyst.imports.open_entries", { n: entries.length });
+  // The caption counts every open entry; the table shows the first page of them.
+  table.querySelector("caption").textContent = app.t("analyst.imports.open_entries", { n: total });
   table.querySelector("tbody").innerHTML = entries.map((q) => `<tr data-entry="${app.escape(q.id)}">
     <td>${app.escape(q.locator)}</td><td>${app.escape(q.field)}</td><td>${app.escape(q.value)}</td>
     <td>${app.escape(q.reason)}</td></tr>`).join("");
