@@ -65,23 +65,32 @@ def _date(value: object) -> str | None:
     return text[:10] or None
 
 
+def _values(**props: object) -> dict[str, list[str]]:
+    return {k: [str(v)] for k, v in props.items() if v is not None and str(v) != ""}
+
+
 def our_rows(name: str, df: pd.DataFrame) -> list[dict]:
-    """The public records as our person features (one mapping per set, fields as they are)."""
+    """The public records as FtM Person properties (each field where FtM has one: the
+    postcode as the postal code of the person's address), folded by the production code."""
     kind, rows = kind_of("person"), []
     for r in df.to_dict("records"):
         if name.startswith("febrl"):
             given, sur, dob = r["given_name"], r["surname"], _date(r["date_of_birth"])
-            addr = " ".join(str(r[c]) for c in ("street_number", "address_1", "suburb",
-                                                "postcode", "state") if r.get(c))
-            values = {"idNumber": [r["soc_sec_id"]] if r.get("soc_sec_id") else []}
+            addr = " ".join(str(r[c]) for c in ("street_number", "address_1", "address_2",
+                                                "suburb", "state") if r.get(c))
+            values = _values(idNumber=r.get("soc_sec_id"), address=addr or None,
+                             **{"addressEntity.postalCode": r.get("postcode")})
+        elif name == "fake_1000":
+            given, sur, dob = r["first_name"], r["surname"], _date(r["dob"])
+            values = _values(email=r.get("email"), address=r.get("city"))
         else:
             given, sur, dob = r["first_name"], r["surname"], _date(r["dob"])
-            parts = ("city",) if name == "fake_1000" else ("postcode_fake", "birth_place")
-            addr = " ".join(str(r[c]) for c in parts if r.get(c))
-            values = {"email": [r["email"]] if r.get("email") else []}
+            values = _values(birthPlace=r.get("birth_place"), profession=r.get("occupation"),
+                             gender=r.get("gender"),
+                             **{"addressEntity.postalCode": r.get("postcode_fake")})
         name_text = " ".join(p for p in (given, sur) if p)
-        values |= {"name": [name_text] if name_text else [], "birthDate": [dob] if dob else [],
-                   "address": [addr] if addr else []}
+        values |= _values(name=name_text or None, birthDate=dob, firstName=given,
+                          lastName=sur)
         row = fold(kind, values)
         row["entity_id"] = str(r["unique_id"])
         rows.append(row)

@@ -8,6 +8,7 @@ records (incremental) with exactly the same parameters.
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 import os
@@ -19,10 +20,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pasienis.model.names import ascii_name
-from pasienis.resolve.comparisons import DETERMINISTIC, EM_RULES, LOOKALIKES, settings_for
+from pasienis.resolve.blocking import FrameStats
+from pasienis.resolve.comparisons import (
+    DETERMINISTIC,
+    EM_RULES,
+    LOOKALIKES,
+    settings_for,
+    usable_rules,
+)
 from pasienis.resolve.errors import ResolveError, SparkUnavailableError
-from pasienis.resolve.kinds import FEATURES
+from pasienis.resolve.kinds import FEATURES, name_features
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,7 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Columns of the frame Splink sees (features plus the derived comparison columns).
-FRAME_COLUMNS: tuple[str, ...] = ("unique_id", *FEATURES, "name_fold", "id1_fold")
+FRAME_COLUMNS: tuple[str, ...] = ("unique_id", *FEATURES, "id1_fold")
 
 
 def frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
@@ -39,8 +46,13 @@ def frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
     import pandas as pd
 
     data = {c: [r.get(c) for r in rows] for c in FEATURES}
+    if any(f is None and n for f, n in zip(data["name_fold"], data["name"], strict=True)):
+        # Rows saved before name_fold was a stored feature (migration 0017).
+        data["name_fold"] = [
+            f or (name_features(n)["name_fold"] if n else None)
+            for f, n in zip(data["name_fold"], data["name"], strict=True)
+        ]
     data["unique_id"] = [r["entity_id"] for r in rows]
-    data["name_fold"] = [" ".join(ascii_name(n).split()) if n else None for n in data["name"]]
     data["id1_fold"] = [v.translate(LOOKALIKES) if v else None for v in data["id1"]]
     return pd.DataFrame(data, columns=list(FRAME_COLUMNS), dtype=object)
 
@@ -134,12 +146,15 @@ def train(
 
     _quiet()
     api = engine.db_api()
-    linker = Linker(engine.register(api, df, f"features_{kind}"), settings_for(kind),
-                    log_level=None)  # fmt: skip
-    warnings: list[str] = []
+    stats = FrameStats(df)
+    try:
+        settings, warnings, filled = settings_for(kind, stats)
+    finally:
+        stats.close()
+    linker = Linker(engine.register(api, df, f"features_{kind}"), settings, log_level=None)
     try:
         linker.training.estimate_probability_two_random_records_match(
-            DETERMINISTIC[kind], recall=0.8
+            usable_rules(DETERMINISTIC[kind], filled), recall=0.8
         )
     except Exception as exc:  # too few records for any rule to fire
         warnings.append(f"prior not estimated: {exc}")
@@ -152,13 +167,17 @@ def train(
     linker.training.estimate_u_using_random_sampling(
         max_pairs=max_pairs, seed=seed, num_chunks=1, min_count_per_level=None
     )
-    for rule in EM_RULES[kind]:
+    for rule in usable_rules(EM_RULES[kind], filled):
+        # A failed session can leave its training copy of the settings on the linker (the
+        # blocked comparison removed, the blocked set's prior): put the settings back.
+        before = copy.deepcopy(linker._settings_obj)
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 rule, estimate_without_term_frequencies=True, max_pairs=max_pairs
             )
         except Exception as exc:  # Splink raises when a rule yields no pairs to train on
-            warnings.append(f"EM session skipped: {exc}")
+            linker._settings_obj = before
+            warnings.append(f"EM session on {rule} skipped: {exc}")
     return linker, warnings
 
 
