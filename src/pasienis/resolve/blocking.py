@@ -108,9 +108,13 @@ def rule(*keys: str | tuple[str, int], always: bool = False) -> Rule:
 
 
 def choose(
-    rules: Sequence[Rule], stats: FrameStats, filled: set[str]
+    rules: Sequence[Rule], stats: FrameStats, filled: set[str], refiners: Sequence[Key] = ()
 ) -> tuple[list[Any], list[str]]:
-    """The Splink rules to use and a note per rule left out (kept in the run's warnings)."""
+    """The Splink rules to use and a note per rule changed or left out (kept in the run's
+    warnings). A rule over the budget is narrowed by the first of ``refiners`` (the year of
+    birth, say) that brings it within; only if none does is it left out. Why narrow rather
+    than drop: a million records share common names thousands of times, yet those with the
+    same name and year are few, and the same person's records nearly always agree on both."""
     budget = max(BUDGET_FLOOR, PAIRS_PER_RECORD * stats.rows)
     chosen: list[Any] = []
     notes: list[str] = []
@@ -122,8 +126,19 @@ def choose(
             chosen.append(r.creator())
             continue
         n = r.pairs(stats)
-        if n > budget:
-            notes.append(f"blocking on {label} left out: {n:,} pairs > budget {budget:,}")
+        if n <= budget:
+            chosen.append(r.creator())
             continue
-        chosen.append(r.creator())
+        for key in refiners:
+            if key.column not in filled or key.column in r.columns:
+                continue
+            narrow = Rule((*r.keys, key))
+            m = narrow.pairs(stats)
+            if m <= budget:
+                chosen.append(narrow.creator())
+                notes.append(f"blocking on {label} narrowed by {key.sql}: {n:,} pairs > "
+                             f"budget {budget:,}, {m:,} after")  # fmt: skip
+                break
+        else:
+            notes.append(f"blocking on {label} left out: {n:,} pairs > budget {budget:,}")
     return chosen, notes

@@ -268,6 +268,10 @@ def vehicle_agreement(stats: FrameStats) -> float:
     return 0.7 if pairs < 20 else min(high, max(low, same / pairs))
 
 
+#: What narrows a rule that makes too many pairs (in this order): the year of birth (or of
+#: incorporation), the country.
+REFINERS = (Key("dob", 4), Key("country"))
+
 Spec = tuple[list[tuple[str, Any]], list[Rule]]
 _SWAPPED = Rule((Key("tok_a"), Key("tok_b")), sql="l.tok_a = r.tok_b and l.dob = r.dob")
 
@@ -290,7 +294,7 @@ def _person() -> Spec:
         ("vehicle", vehicle_comparison),
     ]
     blocking = [
-        rule("name_key", always=True),
+        rule("name_key"),
         rule("id1", always=True),
         rule("id2", always=True),
         rule("phone", always=True),
@@ -327,7 +331,7 @@ def _company() -> Spec:
         ("email", exact("email")),
     ]
     blocking = [
-        rule("name_key", always=True),
+        rule("name_key"),
         rule("id1", always=True),
         rule("id2", always=True),
         rule("tok_a", "country"),
@@ -407,7 +411,7 @@ def settings_for(
     if stats is None:
         blocking, notes = [r.creator() for r in rules], []
     else:
-        blocking, notes = choose(rules, stats, filled)
+        blocking, notes = choose(rules, stats, filled, REFINERS)
     settings = SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",

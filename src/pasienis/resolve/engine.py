@@ -42,19 +42,18 @@ FRAME_COLUMNS: tuple[str, ...] = ("unique_id", *FEATURES, "id1_fold")
 
 
 def frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
-    """A pandas frame of feature rows with the derived columns Splink compares."""
+    """A pandas frame of feature rows with the derived columns Splink compares (missing
+    values may be None or NaN: both become nulls when the frame is registered)."""
     import pandas as pd
 
-    data = {c: [r.get(c) for r in rows] for c in FEATURES}
-    if any(f is None and n for f, n in zip(data["name_fold"], data["name"], strict=True)):
-        # Rows saved before name_fold was a stored feature (migration 0017).
-        data["name_fold"] = [
-            f or (name_features(n)["name_fold"] if n else None)
-            for f, n in zip(data["name_fold"], data["name"], strict=True)
-        ]
-    data["unique_id"] = [r["entity_id"] for r in rows]
-    data["id1_fold"] = [v.translate(LOOKALIKES) if v else None for v in data["id1"]]
-    return pd.DataFrame(data, columns=list(FRAME_COLUMNS), dtype=object)
+    # from_records builds the columns in compiled code (a million rows: seconds, not tens).
+    df = pd.DataFrame.from_records(rows, columns=["entity_id", *FEATURES])
+    df = df.rename(columns={"entity_id": "unique_id"})
+    missing = df["name_fold"].isna() & df["name"].notna()
+    if missing.any():  # rows saved before name_fold was a stored feature (migration 0017)
+        df.loc[missing, "name_fold"] = [name_features(n)["name_fold"] for n in df["name"][missing]]
+    df["id1_fold"] = [v.translate(LOOKALIKES) if isinstance(v, str) else None for v in df["id1"]]
+    return df[list(FRAME_COLUMNS)].astype(object)
 
 
 @dataclass
@@ -85,8 +84,9 @@ class Engine:
     def register(self, db_api: Any, df: pd.DataFrame, name: str) -> Any:
         if self.name == "spark":
             session = db_api.spark
+            clean = df.astype(object).where(df.notna(), None)  # Spark wants None, not NaN
             return db_api.register(
-                session.createDataFrame(df, schema=_spark_schema()), table_name=name
+                session.createDataFrame(clean, schema=_spark_schema()), table_name=name
             )
         import pyarrow as pa
 
