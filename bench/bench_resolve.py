@@ -204,9 +204,10 @@ def speed(n: int) -> None:
     print(f"synthetic {len(rows):,} rows (features via model.names) in "
           f"{time.perf_counter() - start:.1f} s", flush=True)
     start = time.perf_counter()
-    linker, _ = eng.train(eng.Engine(memory_mb=6144), eng.frame(old), "person", seed=42,
-                          max_pairs=RunParams().max_pairs)
+    linker, notes = eng.train(eng.Engine(memory_mb=6144), eng.frame(old), "person", seed=42,
+                              max_pairs=RunParams().max_pairs)
     trained = time.perf_counter()
+    print(f"training notes: {notes}", flush=True)
     preds = eng.predict(linker, threshold=0.5)
     sure = preds[preds.match_probability >= THRESHOLD]
     groups = _groups(list(zip(sure.unique_id_l, sure.unique_id_r, strict=True)))
@@ -261,7 +262,8 @@ def incremental_in_store(old: list[dict], new: list[dict], model: dict) -> None:
         print(f"incremental {len(new):,} against {len(old):,} (SQLite store, blocked "
               f"candidates {c['candidates']:,}): {inc:.1f} s, {c['pairs']:,} pairs, "
               f"{c['auto']:,} merged; target 10 s, ratio {inc / 10:.2f}; peak RSS "
-              f"{_peak_mb():,.0f} MiB", flush=True)
+              f"{_peak_mb():,.0f} MiB; rules without an index lookup: "
+              f"{c.get('rules_not_looked_up')}", flush=True)
         store.dispose()
 
 

@@ -54,6 +54,12 @@ class Rule:
     def creator(self) -> Any:
         return self.sql or block_on(*(k.sql for k in self.keys))
 
+    def spec(self) -> dict[str, Any]:
+        """JSON form, saved with the model so incremental lookups follow the same rules."""
+        if self.sql:
+            return {"sql": self.sql, "columns": sorted(self.columns)}
+        return {"keys": [[k.column, k.prefix] for k in self.keys]}
+
     def pairs(self, stats: FrameStats) -> int:
         """Pairs this rule makes in the frame (records with every key filled)."""
         keys = ", ".join(k.sql for k in self.keys)
@@ -109,25 +115,25 @@ def rule(*keys: str | tuple[str, int], always: bool = False) -> Rule:
 
 def choose(
     rules: Sequence[Rule], stats: FrameStats, filled: set[str], refiners: Sequence[Key] = ()
-) -> tuple[list[Any], list[str]]:
-    """The Splink rules to use and a note per rule changed or left out (kept in the run's
+) -> tuple[list[Rule], list[str]]:
+    """The rules to use and a note per rule changed or left out (kept in the run's
     warnings). A rule over the budget is narrowed by the first of ``refiners`` (the year of
     birth, say) that brings it within; only if none does is it left out. Why narrow rather
     than drop: a million records share common names thousands of times, yet those with the
     same name and year are few, and the same person's records nearly always agree on both."""
     budget = max(BUDGET_FLOOR, PAIRS_PER_RECORD * stats.rows)
-    chosen: list[Any] = []
+    chosen: list[Rule] = []
     notes: list[str] = []
     for r in rules:
         label = r.sql or " and ".join(k.sql for k in r.keys)
         if not r.columns <= filled:
             continue
         if r.always or r.sql:
-            chosen.append(r.creator())
+            chosen.append(r)
             continue
         n = r.pairs(stats)
         if n <= budget:
-            chosen.append(r.creator())
+            chosen.append(r)
             continue
         for key in refiners:
             if key.column not in filled or key.column in r.columns:
@@ -135,7 +141,7 @@ def choose(
             narrow = Rule((*r.keys, key))
             m = narrow.pairs(stats)
             if m <= budget:
-                chosen.append(narrow.creator())
+                chosen.append(narrow)
                 notes.append(f"blocking on {label} narrowed by {key.sql}: {n:,} pairs > "
                              f"budget {budget:,}, {m:,} after")  # fmt: skip
                 break

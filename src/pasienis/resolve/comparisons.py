@@ -380,6 +380,10 @@ EM_RULES = {
 }
 
 
+#: Key of the model JSON that holds the blocking rules as column lists (not Splink's: it is
+#: removed before the model is handed back to Splink).
+BLOCKING_KEY = "pasienis_blocking"
+
 #: A column is compared when at least this share of the records fills it (and two do).
 MIN_FILLED = 0.005
 
@@ -392,9 +396,10 @@ def filled_columns(stats: FrameStats) -> set[str]:
 
 def settings_for(
     kind: str, stats: FrameStats | None = None
-) -> tuple[SettingsCreator, list[str], set[str]]:
+) -> tuple[SettingsCreator, list[str], set[str], list[dict[str, Any]]]:
     """The untrained Splink settings of ``kind`` for a frame (dedupe of one feature table),
-    with a note per blocking rule the budget left out and the columns the frame fills.
+    with a note per blocking rule the budget changed, the columns the frame fills and the
+    rules in JSON form (see :data:`BLOCKING_KEY`).
     Comparisons and rules whose columns the frame does not fill are not used: the model is
     shaped by the data it is trained on, and saved with the run, so incremental scoring
     uses exactly the same shape."""
@@ -409,18 +414,18 @@ def settings_for(
         and not (parts and column == "name")
     ]
     if stats is None:
-        blocking, notes = [r.creator() for r in rules], []
+        chosen, notes = list(rules), []
     else:
-        blocking, notes = choose(rules, stats, filled, REFINERS)
+        chosen, notes = choose(rules, stats, filled, REFINERS)
     settings = SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         comparisons=used,
-        blocking_rules_to_generate_predictions=blocking,
+        blocking_rules_to_generate_predictions=[r.creator() for r in chosen],
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=True,
     )
-    return settings, notes, filled
+    return settings, notes, filled, [r.spec() for r in chosen]
 
 
 def usable_rules(rules: list[str], filled: set[str]) -> list[str]:

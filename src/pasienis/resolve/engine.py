@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from pasienis.resolve.blocking import FrameStats
 from pasienis.resolve.comparisons import (
+    BLOCKING_KEY,
     DETERMINISTIC,
     EM_RULES,
     LOOKALIKES,
@@ -148,7 +149,7 @@ def train(
     api = engine.db_api()
     stats = FrameStats(df)
     try:
-        settings, warnings, filled = settings_for(kind, stats)
+        settings, warnings, filled, specs = settings_for(kind, stats)
     finally:
         stats.close()
     linker = Linker(engine.register(api, df, f"features_{kind}"), settings, log_level=None)
@@ -178,6 +179,7 @@ def train(
         except Exception as exc:  # Splink raises when a rule yields no pairs to train on
             linker._settings_obj = before
             warnings.append(f"EM session on {rule} skipped: {exc}")
+    linker._pasienis_blocking = specs  # read by model_json (Splink's settings have no slot)
     return linker, warnings
 
 
@@ -190,7 +192,8 @@ def load(
     _quiet()
     api = engine.db_api()
     registered = [engine.register(api, df, name) for name, df in frames.items()]
-    linker = Linker(registered[0], dict(model), log_level=None)
+    settings = {k: v for k, v in model.items() if k != BLOCKING_KEY}
+    linker = Linker(registered[0], settings, log_level=None)
     # Term frequencies of the saved records (predict_between needs them registered).
     for column in _tf_columns(model):
         linker.table_management.compute_tf_table(column)
@@ -209,7 +212,12 @@ def _tf_columns(model: dict[str, Any]) -> list[str]:
 
 
 def model_json(linker: Linker) -> dict[str, Any]:
-    return linker.misc.save_model_to_json(out_path=None)
+    """Splink's model JSON plus our blocking rules as column lists (for incremental)."""
+    model = linker.misc.save_model_to_json(out_path=None)
+    specs = getattr(linker, "_pasienis_blocking", None)
+    if specs is not None:
+        model[BLOCKING_KEY] = specs
+    return model
 
 
 def predictions(splink_df: Any) -> pd.DataFrame:

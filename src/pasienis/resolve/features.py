@@ -184,13 +184,3 @@ def save_features(
     return store.bulk_insert(
         conn, resolution_features, ROW_COLUMNS, tuples, on_conflict=OnConflict.IGNORE
     )
-
-
-def load_feature_rows(conn: Connection, ids: list[str]) -> list[dict[str, Any]]:
-    """Saved feature rows of these entities (for the incremental path)."""
-    out: list[dict[str, Any]] = []
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        query = select(resolution_features).where(resolution_features.c.entity_id.in_(chunk))
-        out.extend(dict(r._mapping) for r in conn.execute(query))
-    return out
