@@ -1,5 +1,6 @@
-"""Entity resolution: more feature columns (the name as ASCII words, name parts, birth place, occupation, gender,
-postcode, the vehicle an entity appears with), compared when the data fills them.
+"""Entity resolution: more feature columns (the name as ASCII words, name parts, birth
+place, occupation, gender, postcode, the vehicle an entity appears with), compared when the
+data fills them.
 
 Revision ID: 0017
 Revises: 0014
