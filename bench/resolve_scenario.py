@@ -92,10 +92,38 @@ def scenario(scale: float, metrics) -> None:
                 m = metrics(kept, [g for g in sub if len(g) > 1])
                 _line(kind, "no drivers", list(kept), {e: truth[e] for e in kept if e in truth},
                       m, run, took)
+                with store.read() as conn:
+                    _drivers(conn, truth, canon)
         store.dispose()
 
 
 DRIVERS = "scenario_declarations."
+
+
+def _drivers(conn, truth: dict[str, str], canon: dict[str, str]) -> None:
+    """What the name-only drivers can honestly be linked by: the truck they are declared
+    with (the only other field of their record), when another record of the same person
+    appears with that vehicle (a crossing); the rest have nothing but a name."""
+    vehicle = dict(conn.execute(select(resolution_features.c.entity_id,
+                                       resolution_features.c.vehicle)).all())  # fmt: skip
+    others: dict[str, set[str]] = {}
+    for e, p in truth.items():
+        if not e.startswith(DRIVERS) and vehicle.get(e):
+            others.setdefault(p, set()).add(vehicle[e])
+    drivers = [e for e in truth if e.startswith(DRIVERS)]
+    linkable = [e for e in drivers if vehicle.get(e) in others.get(truth[e], set())]
+    members: dict[str, set[str]] = {}
+    for e, c in canon.items():
+        members.setdefault(c, set()).add(e)
+    linked = [e for e in drivers
+              if any(not o.startswith(DRIVERS) for o in members.get(canon.get(e, e), ()))]
+    wrong = [e for e in linked if any(truth.get(o, o) != truth[e]
+                                      for o in members[canon.get(e, e)])]  # fmt: skip
+    print(f"scenario drivers: {len(drivers)} name-only records; {len(linkable)} share their "
+          f"vehicle with another record of the same person (linkable); linked to a non-driver "
+          f"record: {len(linked)} ({len(set(linked) & set(linkable))} of the linkable, "
+          f"{len(wrong)} in a cluster with another person); {len(drivers) - len(linkable)} "
+          f"have no such evidence", flush=True)
 
 
 def _line(kind, subset, ids, truth, m, run, took) -> None:

@@ -84,3 +84,26 @@ def test_import_completed_on_the_bus_resolves_the_import(sqlite_store: Store) ->
     with sqlite_store.read() as conn:
         canon = canonical_of(conn, [*new, *(truth[str(i)][0] for i in new.values())])
     assert any(canon[e] == canon[truth[str(i)][0]] for e, i in new.items())
+
+
+def test_indexed_lookups_follow_the_models_rules(loaded, monkeypatch) -> None:
+    """Above LOAD_ALL_BELOW the candidates come from the saved model's rules through the
+    feature indexes: the same people are found as when every record is a candidate."""
+    import pasienis.resolve.incremental as inc
+    from pasienis.resolve.comparisons import BLOCKING_KEY
+
+    store, truth = loaded
+    batch = run_batch(store, kind="person", params=PARAMS)
+    assert batch["model"][BLOCKING_KEY], "the model keeps the rules it was run with"
+    monkeypatch.setattr(inc, "LOAD_ALL_BELOW", 0)
+    new = _import_reports(store, "imp-idx")
+    run = resolve_new(store, kind="person", import_run_id="imp-idx")
+    assert run["status"] == "completed", run["error"]
+    with store.read() as conn:
+        total = conn.execute(
+            inc.select(inc.func.count()).where(inc.feat.c.kind == "person")
+        ).scalar()
+        canon = canonical_of(conn, [*new, *(truth[str(i)][0] for i in new.values())])
+    assert 0 < run["counts"]["candidates"] < total  # looked up, not loaded whole
+    joined = sum(1 for e, i in new.items() if canon[e] == canon[truth[str(i)][0]])
+    assert joined >= 0.9 * len(new)

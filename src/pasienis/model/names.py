@@ -102,7 +102,14 @@ def ascii_name(text: str) -> str:
 
 def name_tokens(text: str) -> list[str]:
     """The name's parts in ASCII lower case, punctuation dropped, order kept."""
-    return [tok for tok in _NON_ALNUM.split(ascii_name(text)) if tok]
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=262_144)
+def _tokens(text: str) -> tuple[str, ...]:
+    # Cached: transliteration is the expensive step, and a name's tokens and keys are
+    # usually both wanted (entity resolution stores both).
+    return tuple(tok for tok in _NON_ALNUM.split(ascii_name(text)) if tok)
 
 
 def fold_transliteration(token: str) -> str:
@@ -143,7 +150,7 @@ def token_keys(text: str) -> list[str]:
 @lru_cache(maxsize=262_144)
 def _text_keys(text: str) -> tuple[str, ...]:
     # Cached per whole text: search and screening score the same names over and over.
-    return tuple(_token_key(tok) for tok in name_tokens(text))
+    return tuple(_token_key(tok) for tok in _tokens(text))
 
 
 def name_key(text: str) -> str:

@@ -60,10 +60,40 @@ class Clusters:
         return sorted(out)
 
 
+def components(edges: Iterable[tuple[str, str]]) -> list[list[str]]:
+    """Connected components of two or more, as :meth:`Clusters.groups` orders them.
+
+    With no not-same pair, edge order cannot matter, so SciPy's compiled connected
+    components replace the Python union-find (a million-record run has ~10^5-10^6 edges).
+    """
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    pairs = list(edges)
+    if not pairs:
+        return []
+    flat = np.array(pairs, dtype=object).ravel()
+    ids, codes = np.unique(flat.astype(str), return_inverse=True)
+    left, right = codes[0::2], codes[1::2]
+    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)),
+                       shape=(len(ids), len(ids)))  # fmt: skip
+    _, labels = connected_components(graph, directed=False)
+    order = np.argsort(labels, kind="stable")
+    groups: list[list[str]] = []
+    for part in np.split(order, np.flatnonzero(np.diff(labels[order])) + 1):
+        if len(part) > 1:
+            groups.append(sorted(ids[part].tolist()))
+    return sorted(groups)
+
+
 def cluster(
     edges: Iterable[tuple[str, str]], cannot: Iterable[tuple[str, str]] = ()
 ) -> tuple[list[list[str]], int]:
     """Clusters of ``edges`` (already in priority order) and how many edges were refused."""
+    cannot = list(cannot)
+    if not cannot:
+        return components(edges), 0
     found = Clusters(cannot)
     for a, b in edges:
         found.union(a, b)

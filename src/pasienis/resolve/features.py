@@ -7,14 +7,15 @@ several values of one property give the smallest, so a run is reproducible.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, and_, delete, select
 
-from pasienis.model.models import statements
-from pasienis.resolve.kinds import FEATURES, Kind, name_features
+from pasienis.model.events import border_crossings, declarations, violations
+from pasienis.model.models import resolver, statements
+from pasienis.resolve.kinds import FEATURES, VEHICLE, Kind, name_features
 from pasienis.resolve.models import resolution_features
 from pasienis.store import OnConflict, Store
 
@@ -55,6 +56,83 @@ def fold(kind: Kind, values: dict[str, list[str]]) -> dict[str, str | None]:
     return out
 
 
+#: Events that name a person and a vehicle in columns.
+_PERSON_EVENTS = (border_crossings, violations)
+#: Events whose source record also writes the persons it names (a declaration's driver is an
+#: entity of the declaration's record, not a column): same dataset and locator as the
+#: entity's ``id`` statement.
+_RECORD_EVENTS = (declarations,)
+
+
+def _chunks(ids: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+def _linked(conn: Connection, kind: Kind, props: dict[str, dict[str, list[str]]]) -> None:
+    """Fill ``ref.prop`` values: ``prop`` of the entities each entity's ``ref`` names."""
+    for ref, prop in sorted(kind.linked):
+        wanted = sorted({v for values in props.values() for v in values.get(ref, ())})
+        found: dict[str, list[str]] = defaultdict(list)
+        for chunk in _chunks(wanted):
+            query = select(statements.c.entity_id, statements.c.value).where(
+                statements.c.entity_id.in_(chunk), statements.c.prop == prop
+            )
+            for row in conn.execute(query):
+                found[row.entity_id].append(row.value)
+        for values in props.values():
+            linked = [v for target in values.get(ref, ()) for v in found.get(target, ())]
+            if linked:
+                values[f"{ref}.{prop}"] = linked
+
+
+def _vehicles(conn: Connection, kind: Kind, ids: list[str]) -> dict[str, str]:
+    """entity id -> the vehicle it appears with most often in events (ties: smallest id).
+
+    Why: a declaration names its driver only by name; the truck he drives is the evidence
+    that links him to his crossings. Vehicles are read through the resolver, so a plate
+    the camera misread counts as the vehicle it was merged into.
+    """
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for chunk in _chunks(ids):
+        for table in _PERSON_EVENTS:
+            query = select(table.c.person_id, table.c.vehicle_id).where(
+                table.c.person_id.in_(chunk), table.c.vehicle_id.is_not(None)
+            )
+            for row in conn.execute(query):
+                counts[row.person_id][row.vehicle_id] += 1
+        for table in _RECORD_EVENTS:
+            same_record = and_(
+                table.c.dataset == statements.c.dataset, table.c.locator == statements.c.locator
+            )
+            query = (
+                select(statements.c.entity_id, table.c.vehicle_id)
+                .join(table, same_record)
+                .where(
+                    statements.c.entity_id.in_(chunk),
+                    statements.c.prop == "id",
+                    statements.c.schema.in_(kind.schemata),
+                    table.c.vehicle_id.is_not(None),
+                )
+            )
+            for row in conn.execute(query):
+                counts[row.entity_id][row.vehicle_id] += 1
+    vehicles = sorted({v for c in counts.values() for v in c})
+    canonical: dict[str, str] = {}
+    for chunk in _chunks(vehicles):
+        query = select(resolver.c.entity_id, resolver.c.canonical_id).where(
+            resolver.c.entity_id.in_(chunk)
+        )
+        canonical.update({r.entity_id: r.canonical_id for r in conn.execute(query)})
+    out: dict[str, str] = {}
+    for entity_id, counter in counts.items():
+        folded: Counter[str] = Counter()
+        for vehicle, n in counter.items():
+            folded[canonical.get(vehicle, vehicle)] += n
+        out[entity_id] = min(folded, key=lambda v: (-folded[v], v))
+    return out
+
+
 def read_features(
     conn: Connection,
     kind: Kind,
@@ -68,6 +146,10 @@ def read_features(
     for row in _statement_rows(conn, kind, entity_ids=entity_ids, run_id=run_id):
         props[row.entity_id][row.prop].append(row.value)
         datasets[row.entity_id].add(row.dataset)
+    _linked(conn, kind, props)
+    if kind.uses_vehicle:
+        for entity_id, vehicle in _vehicles(conn, kind, sorted(props)).items():
+            props[entity_id][VEHICLE] = [vehicle]
     rows = []
     for entity_id in sorted(props):
         row = fold(kind, props[entity_id])
@@ -102,13 +184,3 @@ def save_features(
     return store.bulk_insert(
         conn, resolution_features, ROW_COLUMNS, tuples, on_conflict=OnConflict.IGNORE
     )
-
-
-def load_feature_rows(conn: Connection, ids: list[str]) -> list[dict[str, Any]]:
-    """Saved feature rows of these entities (for the incremental path)."""
-    out: list[dict[str, Any]] = []
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        query = select(resolution_features).where(resolution_features.c.entity_id.in_(chunk))
-        out.extend(dict(r._mapping) for r in conn.execute(query))
-    return out

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, or_, select
 
 from pasienis.resolve import engine as eng
+from pasienis.resolve.comparisons import BLOCKING_KEY
 from pasienis.resolve.errors import NoModelError
-from pasienis.resolve.features import load_feature_rows, read_features, save_features
+from pasienis.resolve.features import read_features, save_features
 from pasienis.resolve.kinds import kind_of
 from pasienis.resolve.models import resolution_features as feat
 from pasienis.resolve.resolver import recompute
@@ -33,41 +34,80 @@ LOAD_ALL_BELOW = 50_000
 _CHUNK = 2_000
 
 
-def _lookup(conn: Connection, kind: str, column: str, values: set[str]) -> set[str]:
-    found: set[str] = set()
+#: Feature columns with an index on ``resolution_features`` (kind, column), best first.
+INDEXED = ("id1", "id2", "vehicle", "name_key", "dob")
+
+
+def _key(row: Any, keys: list[list[Any]]) -> tuple[Any, ...] | None:
+    out = []
+    for column, prefix in keys:
+        value = row[column]
+        if value is None:
+            return None
+        out.append(value if prefix is None else value[:prefix])
+    return tuple(out)
+
+
+def _rows(conn: Connection, kind: str, column: str, values: set[str], extra=None) -> Any:
     ordered = sorted(values)
     for start in range(0, len(ordered), _CHUNK):
-        chunk = ordered[start : start + _CHUNK]
-        query = select(feat.c.entity_id).where(feat.c.kind == kind, feat.c[column].in_(chunk))
-        found.update(conn.execute(query).scalars())
-    return found
+        query = select(feat).where(feat.c.kind == kind,
+                                   feat.c[column].in_(ordered[start : start + _CHUNK]))  # fmt: skip
+        if extra is not None:
+            query = query.where(extra)
+        yield from conn.execute(query)
 
 
-def _by_dob_and_part(conn: Connection, kind: str, new: list[dict[str, Any]]) -> set[str]:
-    wanted = {(r["dob"], t) for r in new if r["dob"] for t in (r["tok_a"], r["tok_b"]) if t}
-    dobs = sorted({d for d, _ in wanted})
-    found: set[str] = set()
-    for start in range(0, len(dobs), _CHUNK):
-        query = select(feat.c.entity_id, feat.c.dob, feat.c.tok_a, feat.c.tok_b).where(
-            feat.c.kind == kind, feat.c.dob.in_(dobs[start : start + _CHUNK])
-        )
-        for r in conn.execute(query):
-            if (r.dob, r.tok_a) in wanted or (r.dob, r.tok_b) in wanted:
-                found.add(r.entity_id)
-    return found
+def _by_rule(conn: Connection, kind: str, spec: dict[str, Any], new: list[dict[str, Any]],
+             found: dict[str, dict[str, Any]]) -> bool:  # fmt: skip
+    """Saved rows the rule pairs with a new row; False when no index serves the rule."""
+    if "sql" in spec:  # name parts swapped, same date: the date's index, parts filtered
+        if spec["columns"] != ["dob", "tok_a", "tok_b"]:
+            return False
+        a = {(r["dob"], r["tok_b"]) for r in new if r["dob"] and r["tok_b"]}
+        b = {(r["dob"], r["tok_a"]) for r in new if r["dob"] and r["tok_a"]}
+        toks = {t for _, t in a | b}
+        extra = or_(feat.c.tok_a.in_(sorted(toks)), feat.c.tok_b.in_(sorted(toks)))
+        for row in _rows(conn, kind, "dob", {d for d, _ in a | b}, extra):
+            if (row.dob, row.tok_a) in a or (row.dob, row.tok_b) in b:
+                found[row.entity_id] = dict(row._mapping)
+        return True
+    keys = spec["keys"]
+    full = [c for c, prefix in keys if prefix is None]
+    column = next((c for c in INDEXED if c in full), None)
+    if column is None:
+        return False
+    wanted = {k for k in (_key(r, keys) for r in new) if k is not None}
+    at = [c for c, _ in keys].index(column)
+    for row in _rows(conn, kind, column, {k[at] for k in wanted}):
+        if _key(row._mapping, keys) in wanted:
+            found[row.entity_id] = dict(row._mapping)
+    return True
 
 
-def blocked_candidates(conn: Connection, kind: str, new: list[dict[str, Any]]) -> list[str]:
-    """Ids of saved records that could match any new record (the blocking rules, indexed)."""
+def blocked_candidates(
+    conn: Connection, kind: str, new: list[dict[str, Any]], model: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Saved feature rows that the model's blocking rules could pair with a new row, found
+    through the indexes on ``resolution_features``; and the rules no index serves (a prefix
+    of a name part, say): those pairs are left to the next batch run."""
     total = conn.execute(select(func.count()).where(feat.c.kind == kind)).scalar() or 0
     if total < LOAD_ALL_BELOW:
-        return list(conn.execute(select(feat.c.entity_id).where(feat.c.kind == kind)).scalars())
-    found: set[str] = set()
-    for column in ("name_key", "id1", "id2"):
-        found |= _lookup(conn, kind, column, {r[column] for r in new if r[column]})
-    if kind != "vehicle":
-        found |= _by_dob_and_part(conn, kind, new)
-    return sorted(found)
+        rows = conn.execute(select(feat).where(feat.c.kind == kind))
+        return [dict(r._mapping) for r in rows], []
+    specs = model.get(BLOCKING_KEY) or _LEGACY_RULES
+    found: dict[str, dict[str, Any]] = {}
+    skipped = []
+    for spec in specs:
+        if not _by_rule(conn, kind, spec, new, found):
+            skipped.append(spec.get("sql") or " and ".join(str(c) for c, _ in spec["keys"]))
+    return [found[i] for i in sorted(found)], skipped
+
+
+#: Models saved before the rules were kept with them: the lookups used then.
+_LEGACY_RULES = [{"keys": [[c, None]]} for c in ("name_key", "id1", "id2")] + [
+    {"keys": [["tok_a", None], ["dob", None]]}, {"keys": [["tok_b", None], ["dob", None]]}
+]
 
 
 def resolve_new(
@@ -84,8 +124,8 @@ def resolve_new(
                                hint=f"run `pasienis resolve --kind {kind}` first")  # fmt: skip
         new = read_features(conn, spec, entity_ids=entity_ids, run_id=import_run_id)
         new_ids = {r["entity_id"] for r in new}
-        old_ids = [i for i in blocked_candidates(conn, kind, new) if i not in new_ids]
-        old = load_feature_rows(conn, old_ids)
+        found, skipped = blocked_candidates(conn, kind, new, saved["model"])
+        old = [r for r in found if r["entity_id"] not in new_ids]
     params = RunParams(**saved["parameters"])
     run_id = start_run(store, kind, "incremental", params, created_by, import_run_id)
     if not new:
@@ -106,7 +146,8 @@ def resolve_new(
         raise
     auto = sum(1 for c in cands if c[4] == "auto")
     counts = {"records": len(new), "candidates": len(old), "pairs": len(cands), "auto": auto,
-              "review": len(cands) - auto, "model_run": saved["id"], **clusters}  # fmt: skip
+              "review": len(cands) - auto, "model_run": saved["id"], **clusters,
+              "rules_not_looked_up": skipped}  # fmt: skip
     return finish_run(store, run_id, status="completed", counts=counts)
 
 

@@ -15,18 +15,27 @@ from dataclasses import dataclass
 import phonenumbers
 from stdnum.lt import asmens, pvm
 
-from pasienis.model.names import ascii_name, name_key, token_keys
+from pasienis.model.names import ascii_name, name_tokens, token_keys
 from pasienis.model.plates import normalise_plate
 from pasienis.resolve.errors import UnknownKindError
 
 _NON_ALNUM = re.compile(r"[^A-Z0-9]+")
 _ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
-#: Feature columns every kind fills (those it has no source for stay empty).
+#: Feature columns every kind fills (those it has no source for stay empty). Which of them
+#: a run compares is decided from the data (:func:`pasienis.resolve.comparisons.settings_for`):
+#: a column no record fills adds nothing but a null level.
 FEATURES: tuple[str, ...] = (
-    "name", "name_key", "tok_a", "tok_b", "dob", "id1", "id2",
+    "name", "name_key", "name_fold", "tok_a", "tok_b", "dob", "id1", "id2",
     "country", "address", "phone", "email",
+    "given", "surname", "birth_place", "occupation", "gender", "postcode", "vehicle",
 )  # fmt: skip
+
+#: Sources that are not a property of the entity itself: ``ref.prop`` reads ``prop`` of the
+#: entity that property ``ref`` points to (an Address's postal code); ``VEHICLE`` is the
+#: vehicle the entity appears with in events (crossings, declarations), see
+#: :mod:`pasienis.resolve.features`.
+VEHICLE = "@vehicle"
 
 
 def identifier(value: str) -> str | None:
@@ -74,6 +83,12 @@ def plate(value: str) -> str | None:
     return normalise_plate(value) or None
 
 
+def postcode(value: str) -> str | None:
+    """A postal code as letters and digits, lower case (``LT-01103`` and ``lt 01103`` agree)."""
+    key = _NON_ALNUM.sub("", value.upper())
+    return key.lower() or None
+
+
 @dataclass(frozen=True)
 class Kind:
     """A resolvable kind: its FtM schemata and, per feature, the properties that feed it."""
@@ -84,7 +99,24 @@ class Kind:
 
     @property
     def props(self) -> set[str]:
-        return {prop for pairs in self.sources.values() for prop, _ in pairs}
+        """Properties read from the entity's own statements (reference properties too)."""
+        return {
+            p.split(".", 1)[0] for pairs in self.sources.values() for p, _ in pairs if p[0] != "@"
+        }
+
+    @property
+    def linked(self) -> set[tuple[str, str]]:
+        """(reference property, property of the referenced entity) pairs."""
+        return {
+            tuple(p.split(".", 1))  # type: ignore[misc]
+            for pairs in self.sources.values()
+            for p, _ in pairs
+            if "." in p
+        }
+
+    @property
+    def uses_vehicle(self) -> bool:
+        return any(p == VEHICLE for pairs in self.sources.values() for p, _ in pairs)
 
 
 def _keep(value: str) -> str | None:
@@ -108,6 +140,13 @@ KINDS: dict[str, Kind] = {
             "address": (("address", folded_text),),
             "phone": (("phone", phone),),
             "email": (("email", str.lower),),
+            "given": (("firstName", folded_text),),
+            "surname": (("lastName", folded_text),),
+            "birth_place": (("birthPlace", folded_text),),
+            "occupation": (("profession", folded_text), ("position", folded_text)),
+            "gender": (("gender", folded_text),),
+            "postcode": (("addressEntity.postalCode", postcode),),
+            "vehicle": ((VEHICLE, _keep),),
         },
     ),
     "company": Kind(
@@ -122,6 +161,7 @@ KINDS: dict[str, Kind] = {
             "address": (("address", folded_text),),
             "phone": (("phone", phone),),
             "email": (("email", str.lower),),
+            "postcode": (("addressEntity.postalCode", postcode),),
         },
     ),
     "vehicle": Kind(
@@ -149,12 +189,14 @@ def kind_of(name: str) -> Kind:
 
 
 def name_features(name: str | None) -> dict[str, str | None]:
-    """``name_key`` and the first/last part keys (sorted, so name order does not matter)."""
+    """``name_key``, the name as ASCII words (``name_fold``) and the first/last part keys
+    (sorted, so name order does not matter)."""
     if not name:
-        return {"name_key": None, "tok_a": None, "tok_b": None}
+        return {"name_key": None, "name_fold": None, "tok_a": None, "tok_b": None}
     keys = sorted(token_keys(name))
     return {
-        "name_key": name_key(name) or None,
+        "name_key": " ".join(keys) or None,  # = model.names.name_key, without a second pass
+        "name_fold": " ".join(name_tokens(name)) or None,
         "tok_a": keys[0][:64] if keys else None,
         "tok_b": keys[-1][:64] if keys else None,
     }

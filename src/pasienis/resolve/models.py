@@ -52,12 +52,23 @@ resolution_features = Table(
     Column("phone", String(32), nullable=True),
     Column("email", String(256), nullable=True),
     Column("run_id", String(32), nullable=True),
+    # Added in 0017: compared when the data fills them (resolve.comparisons.settings_for).
+    Column("name_fold", Text, nullable=True),
+    Column("given", Text, nullable=True),
+    Column("surname", Text, nullable=True),
+    Column("birth_place", Text, nullable=True),
+    Column("occupation", Text, nullable=True),
+    Column("gender", String(16), nullable=True),
+    Column("postcode", String(16), nullable=True),
+    Column("vehicle", String(128), nullable=True),
 )
 Index("ix_resolution_features_kind_name_key", resolution_features.c.kind,
       resolution_features.c.name_key)  # fmt: skip
 Index("ix_resolution_features_kind_dob", resolution_features.c.kind, resolution_features.c.dob)
 Index("ix_resolution_features_kind_id1", resolution_features.c.kind, resolution_features.c.id1)
 Index("ix_resolution_features_kind_id2", resolution_features.c.kind, resolution_features.c.id2)
+Index("ix_resolution_features_kind_vehicle", resolution_features.c.kind,
+      resolution_features.c.vehicle)  # fmt: skip
 
 resolution_candidates = Table(
     "resolution_candidates",

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, delete, or_, select
 
 from pasienis.model import canonical_ids
 from pasienis.model.models import resolver
-from pasienis.resolve.cluster import Clusters
+from pasienis.resolve.cluster import Clusters, components
 from pasienis.resolve.models import resolution_candidates as cand
 from pasienis.resolve.models import resolution_features, resolution_runs
 from pasienis.store import OnConflict, Store
@@ -114,13 +114,21 @@ def recompute(
 ) -> dict[str, int]:
     """Re-cluster the kind (or the seeds' neighbourhood) and rewrite their resolver rows."""
     scope = None if seeds is None else neighbourhood(conn, kind, seeds)
-    found = Clusters(_not_same(conn, kind, scope))
+    cannot = _not_same(conn, kind, scope)
+    edges = _edges(conn, kind, scope)
     set_by: dict[str, str] = {}
-    for a, b, judgement in _edges(conn, kind, scope):
-        if found.union(a, b):
+    if cannot:
+        found = Clusters(cannot)
+        for a, b, judgement in edges:
+            if found.union(a, b):
+                set_by.setdefault(a, judgement)
+                set_by.setdefault(b, judgement)
+        groups, refused = found.groups(), found.refused
+    else:  # no constraint: every edge joins, so each member's first edge set it
+        for a, b, judgement in edges:
             set_by.setdefault(a, judgement)
             set_by.setdefault(b, judgement)
-    groups = found.groups()
+        groups, refused = components((a, b) for a, b, _ in edges), 0
     if scope is None:
         kind_ids = select(resolution_features.c.entity_id).where(resolution_features.c.kind == kind)
         conn.execute(delete(resolver).where(resolver.c.entity_id.in_(kind_ids)))
@@ -136,4 +144,4 @@ def recompute(
     ]
     store.bulk_insert(conn, resolver, ("entity_id", "canonical_id", "judgement_id", "updated_at"),
                       rows, on_conflict=OnConflict.IGNORE)  # fmt: skip
-    return {"clusters": len(groups), "clustered": len(rows), "refused_edges": found.refused}
+    return {"clusters": len(groups), "clustered": len(rows), "refused_edges": refused}
