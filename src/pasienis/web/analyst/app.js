@@ -31,6 +31,9 @@ import { $, escape, label, showError, startApp } from "/web/common/shell.js";
 const PAGES = new Set(["search", "profile", "chart", "cases", "timeline", "map", "imports",
   "review", "alerts", "tour"]);
 const DEFAULT_PAGE = "search";
+// An administrator without the analyst role brings sources in but reads no records: the
+// import page only (its APIs are the administrators'); every other page needs an analyst.
+const ADMIN_PAGES = new Set(["imports"]);
 
 // The entities selected in any page (chart, search, profile); the timeline and map follow it.
 class Selection extends EventTarget {
@@ -92,6 +95,10 @@ async function route() {
     view.textContent = t("analyst.unknown_page", { name });
     return;
   }
+  if (!app.user.roles.includes("analyst") && !ADMIN_PAGES.has(page)) {
+    app.navigate(hashFor("imports"));
+    return;
+  }
   const root = document.createElement("div");
   root.className = `page-${page}`;
   view.append(root);
@@ -113,8 +120,13 @@ function showSelection() {
 }
 
 async function main() {
-  app.user = await startApp("analyst");
+  app.user = await startApp(["analyst", "administrator"]);
   if (!app.user) return;
+  if (!app.user.roles.includes("analyst")) {
+    for (const link of document.querySelectorAll("#nav a")) {
+      link.hidden = !ADMIN_PAGES.has(link.dataset.page);
+    }
+  }
   app.language = document.documentElement.lang || "en";
   app.selection.addEventListener("change", showSelection);
   window.addEventListener("hashchange", route);

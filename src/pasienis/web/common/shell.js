@@ -37,9 +37,11 @@ export function showError(element, error) {
   element.textContent = error ? errorText(error) : "";
 }
 
-// Signs the user in, fills the header and returns the user when they hold `role`; otherwise it
-// shows the "not allowed" notice and returns null (the app stays hidden, nothing half-loads).
+// Signs the user in, fills the header and returns the user when they hold `role` (or one of
+// the roles, given a list); otherwise it shows the "not allowed" notice and returns null (the
+// app stays hidden, nothing half-loads).
 export async function startApp(role) {
+  const roles = Array.isArray(role) ? role : [role];
   const language = await loadLanguage();
   const user = await ensureSignedIn($("#login"));
   applyTranslations();
@@ -51,11 +53,11 @@ export async function startApp(role) {
     try { await logout(); } finally { location.reload(); }
   });
   $("#shell").hidden = false;
-  if (!user.roles.includes(role)) {
+  if (!roles.some((r) => user.roles.includes(r))) {
     const notice = $("#forbidden");
     notice.hidden = false;
     $("#forbidden-text").textContent = t("common.not_allowed_text", {
-      name: user.name, role: label("role", role),
+      name: user.name, role: roles.map((r) => label("role", r)).join(" / "),
       roles: user.roles.map((r) => label("role", r)).join(", ") || "—",
     });
     return null;
