@@ -18,7 +18,7 @@ from pasienis.security import Role
 from pasienis.security.compartments import register_dataset
 from pasienis.security.provision import provision
 from pasienis.store import Store
-from pasienis.watch import list_alerts
+from pasienis.watch import list_alerts, task_request
 
 RULES = parse_rules("""\
 version: 3
@@ -87,6 +87,10 @@ def test_scores_alerts_and_their_compartments(store: Store, world: dict[str, str
         assert alerts[0]["kind"] == "risk"
         assert alerts[0]["lat"] == pytest.approx(54.2)
         assert "Unit value far below" in alerts[0]["evidence"]["entry"]["reason"]
+        task = task_request(alerts[0])  # what "turn into a field task" sends to operations
+        assert task["category"] == "risk"
+        assert task["lat"] == pytest.approx(54.2)
+        assert task["text"].startswith("Inspect: Risk LRNwest0005: Unit value far below")
     again = score_store(store, model=None, rules=RULES, datasets=both, actor="t", threshold=0.9)
     assert again["alerts"] == 0  # scored again: no second alert, scores replaced
     with store.read() as conn:

@@ -187,9 +187,13 @@ def task_request(alert: dict[str, Any]) -> dict[str, Any]:
         "occurred_at": alert["occurred_at"] or alert["created_at"],
         "lat": alert["lat"],
         "lon": alert["lon"],
-        "category": "watchlist",
+        "category": "risk" if alert["kind"] == "risk" else "watchlist",
         "priority": alert["priority"],
-        "text": f"Watchlist {alert['kind']} {listed}: {entry.get('reason')}",
+        "text": (
+            f"Inspect: {listed}: {entry.get('reason')}"
+            if alert["kind"] == "risk"
+            else f"Watchlist {alert['kind']} {listed}: {entry.get('reason')}"
+        ),
         "entity_ids": [e for e in (entry.get("entity_id"), record.get("vehicle_id")) if e],
         "evidence": {
             "matched": alert["matched"],
