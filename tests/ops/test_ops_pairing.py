@@ -73,7 +73,9 @@ def test_pairing_link_yields_the_credentials_once(
         used = conn.execute(select(pairing.pairings)).mappings().one()
     assert used["used_by"] == "user:officer1" and used["sealed_secret"] is None
 
-    actions = [(e["action"], e["actor_name"], e["detail"].get("device_id")) for e in _actions(store)]
+    actions = [
+        (e["action"], e["actor_name"], e["detail"].get("device_id")) for e in _actions(store)
+    ]
     assert ("device.pairing.issue", "admin1", crew.device_id) in actions
     assert ("device.pairing.redeem", "officer1", crew.device_id) in actions
     assert ("device.pairing.refused", "officer1", crew.device_id) in actions
@@ -117,7 +119,7 @@ def test_owntracks_inline_configuration_and_traccar_settings(
     setup = _issue(client, admin, crew.device_id)
     prefix = "owntracks:///config?inline="
     assert setup["owntracks_link"].startswith(prefix)
-    config = json.loads(base64.b64decode(unquote(setup["owntracks_link"][len(prefix):])))
+    config = json.loads(base64.b64decode(unquote(setup["owntracks_link"][len(prefix) :])))
     assert config == setup["owntracks_config"]
     assert config["_type"] == "configuration" and config["mode"] == 3  # HTTP mode
     assert config["url"].endswith("/api/positions/owntracks")
