@@ -42,9 +42,11 @@ def test_replayed_actions_get_the_first_answer(
     url = f"/api/tasks/{task['id']}"
     key = {"Idempotency-Key": str(uuid.uuid4())}
     first = client.post(f"{url}/notes", json={"text": "checked"}, headers={**crew.officer, **key})
-    assert first.status_code == 201 and "Idempotent-Replayed" not in first.headers
+    assert first.status_code == 201
+    assert "Idempotent-Replayed" not in first.headers
     again = client.post(f"{url}/notes", json={"text": "checked"}, headers={**crew.officer, **key})
-    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json() == first.json()
     assert _count(store, task["id"], "note") == 1
     # Without a key the route behaves as before: two notes.
@@ -56,24 +58,28 @@ def test_replayed_actions_get_the_first_answer(
     body = {"status": "acknowledged"}
     one = client.post(f"{url}/status", json=body, headers={**crew.officer, **ack})
     two = client.post(f"{url}/status", json=body, headers={**crew.officer, **ack})
-    assert (one.status_code, two.status_code) == (200, 200) and one.json() == two.json()
+    assert (one.status_code, two.status_code) == (200, 200)
+    assert one.json() == two.json()
     assert _count(store, task["id"], "acknowledged") == 1
 
     photo = {"Idempotency-Key": str(uuid.uuid4())}
     files = {"file": ("p.jpg", b"\xff\xd8photo", "image/jpeg")}
     up1 = client.post(f"{url}/attachments", files=files, headers={**crew.officer, **photo})
     up2 = client.post(f"{url}/attachments", files=files, headers={**crew.officer, **photo})
-    assert (up1.status_code, up2.status_code) == (201, 201) and up1.json() == up2.json()
+    assert (up1.status_code, up2.status_code) == (201, 201)
+    assert up1.json() == up2.json()
     assert up2.headers["Idempotent-Replayed"] == "true"
     with store.read() as conn:
         assert conn.execute(select(func.count()).select_from(attachments)).scalar_one() == 1
 
     # The same key on another route is an error, not someone else's answer.
     wrong = client.post(f"{url}/notes", json={"text": "x"}, headers={**crew.officer, **ack})
-    assert wrong.status_code == 422 and "first used for POST" in wrong.text
+    assert wrong.status_code == 422
+    assert "first used for POST" in wrong.text
     # Keys are per account: another user's identical key is a new action of theirs.
     disp = client.post(f"{url}/notes", json={"text": "d"}, headers={**crew.dispatcher, **key})
-    assert disp.status_code == 201 and "Idempotent-Replayed" not in disp.headers
+    assert disp.status_code == 201
+    assert "Idempotent-Replayed" not in disp.headers
     assert _count(store, task["id"], "note") == 3
     bad = client.post(f"{url}/notes", json={"text": "x"},
                       headers={**crew.officer, "Idempotency-Key": "k" * 201})  # fmt: skip
@@ -89,7 +95,8 @@ def test_a_failed_action_releases_its_key(client: TestClient, crew: Crew, store:
     client.post(url, json={"status": "acknowledged"}, headers=crew.officer)
     client.post(url, json={"status": "en_route"}, headers=crew.officer)
     retried = client.post(url, json={"status": "on_scene"}, headers={**crew.officer, **key})
-    assert retried.status_code == 200 and "Idempotent-Replayed" not in retried.headers
+    assert retried.status_code == 200
+    assert "Idempotent-Replayed" not in retried.headers
 
 
 def _prepare(url: str) -> tuple[Store, str, dict[str, str]]:
@@ -154,10 +161,12 @@ def test_concurrent_replays_make_one_record(
                 for a in answers if a.status_code == 409
             ), [a.text for a in answers]  # fmt: skip
             done = [a.json() for a in answers if a.status_code == 201]
-            assert done and all(d == done[0] for d in done)
+            assert done
+            assert all(d == done[0] for d in done)
             with httpx.Client(base_url=server.url, timeout=30) as http:
                 final = http.post(path, json={"text": f"round {round_}"}, headers=headers)
-            assert final.status_code == 201 and final.headers["Idempotent-Replayed"] == "true"
+            assert final.status_code == 201
+            assert final.headers["Idempotent-Replayed"] == "true"
             assert final.json() == done[0]
             assert _count(store, task_id, "note") == round_ + 1
         status = {**officer, "Idempotency-Key": str(uuid.uuid4())}

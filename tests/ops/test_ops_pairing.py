@@ -55,7 +55,8 @@ def test_pairing_link_yields_the_credentials_once(
     assert _fix(client, crew.device_id, crew.secret) == 401
     with store.read() as conn:
         row = conn.execute(select(pairing.pairings)).mappings().one()
-    assert row["id"] == pairing.token_id(token) and token not in str(dict(row))
+    assert row["id"] == pairing.token_id(token)
+    assert token not in str(dict(row))
     assert setup["secret"].encode() not in row["sealed_secret"]  # sealed, not stored in clear
 
     first = client.post("/api/ops/pair", json={"token": token}, headers=officer)
@@ -71,7 +72,8 @@ def test_pairing_link_yields_the_credentials_once(
     assert got["secret"] not in again.text
     with store.read() as conn:
         used = conn.execute(select(pairing.pairings)).mappings().one()
-    assert used["used_by"] == "user:officer1" and used["sealed_secret"] is None
+    assert used["used_by"] == "user:officer1"
+    assert used["sealed_secret"] is None
 
     actions = [
         (e["action"], e["actor_name"], e["detail"].get("device_id")) for e in _actions(store)
@@ -121,7 +123,8 @@ def test_owntracks_inline_configuration_and_traccar_settings(
     assert setup["owntracks_link"].startswith(prefix)
     config = json.loads(base64.b64decode(unquote(setup["owntracks_link"][len(prefix) :])))
     assert config == setup["owntracks_config"]
-    assert config["_type"] == "configuration" and config["mode"] == 3  # HTTP mode
+    assert config["_type"] == "configuration"
+    assert config["mode"] == 3
     assert config["url"].endswith("/api/positions/owntracks")
     assert (config["username"], config["password"], config["deviceId"]) == (
         crew.device_id, setup["secret"], crew.device_id)  # fmt: skip
