@@ -135,3 +135,23 @@ def test_owntracks_inline_configuration_and_traccar_settings(
     assert answer.status_code < 300, answer.text
     assert setup["traccar_device_identifier"] == crew.device_id
     assert setup["traccar_server_url"].endswith(f"/api/positions/osmand/{setup['secret']}")
+
+
+def test_devices_add_prints_a_pairing_link_and_qr(cli, monkeypatch, sqlite_store: Store) -> None:
+    monkeypatch.setenv("PASIENIS_OPS_PUBLIC_URL", "https://ops.example.lt")
+    cli("units", "add", "alfa-1")
+    text = cli("devices", "add", "777", "--unit", "ALFA-1", "--ttl", "10")
+    link = next(w for w in text.split() if w.startswith("https://ops.example.lt/web/field/#pair="))
+    assert "▀" in text or "▄" in text, "a QR code drawn with half blocks"
+    assert "owntracks:///config?inline=" in text
+    token = link.split("#pair=", 1)[1]
+    with sqlite_store.begin() as conn:
+        device_id, secret = pairing.redeem(conn, token=token, used_by="test")
+        row = conn.execute(select(pairing.pairings)).mappings().one()
+    assert device_id == "777"
+    assert row["created_by"] == "cli"
+    assert (row["expires_at"] - row["created_at"]) == timedelta(minutes=10)
+    # `devices pair` makes a new link with a new secret: the old secret stops working.
+    setup = json.loads(cli("devices", "pair", "777", "--json"))
+    assert setup["secret"] != secret
+    assert setup["pairing_link"].startswith("https://ops.example.lt/web/field/#pair=ppt_")
