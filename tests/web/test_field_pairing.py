@@ -151,3 +151,39 @@ def test_outbox_replay_after_a_lost_answer_records_one_note(site: Site, browser:
     notes = [e for e in site.api("GET", f"/api/tasks/{task['id']}/events") if e["kind"] == "note"]
     assert len(notes) == 1, notes
     context.close()
+
+
+def test_lithuanian_goods_statuses_and_plural_outbox_count(site: Site, browser: Any) -> None:
+    context = phone(browser)
+    context.add_init_script("localStorage.setItem('pasienis.lang', 'lt')")
+    page = context.new_page()
+    page.goto(f"{site.url}/web/field/")
+    sign_in(page, "officer1")
+    page.click("#pair-manual summary")
+    page.fill("#pair-form input[name=device_id]", site.device_id)
+    page.fill("#pair-form input[name=secret]", site.device_secret)
+    page.click("#pair-form button[type=submit]")
+    page.wait_for_selector("#conn.online")
+    task = site.api("POST", "/api/tasks", json={
+        "lat": 54.6412, "lon": 25.7453, "category": "vehicle_stop", "priority": 1,
+        "description": "Patikra", "unit": "ALFA-1"})  # fmt: skip
+    card = f"article[data-task='{task['id']}']"
+    page.wait_for_selector(card)
+    goods = page.eval_on_selector_all(
+        "#complete-form select[name=category] option", "os => os.map(o => [o.value, o.text])"
+    )
+    assert ["cigarettes", "cigaretės"] in goods
+    assert ["cash", "grynieji pinigai"] in goods
+    context.set_offline(True)
+    for text in ("pirma", "antra"):
+        page.fill(f"{card} input[name=note]", text)
+        page.click(f"{card} button[data-note]")
+    page.wait_for_function("() => document.querySelector('#outbox-count').textContent"
+                           ".startsWith('2 ')")  # fmt: skip
+    assert page.inner_text("#outbox-count") == "2 pakeitimai laukia išsiuntimo"  # "few"
+    badge = page.inner_text(f"{card} .badge.status")
+    assert badge in {"priskirta", "pristatyta"}  # translated, not the code
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_selector("#outbox-count[hidden]", state="attached")
+    context.close()
