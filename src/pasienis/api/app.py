@@ -25,6 +25,7 @@ from pasienis.api.routers import (
     jobs,
     mappings,
     ops_intercept,
+    ops_pairing,
     ops_positions,
     ops_tasks,
     ops_units,
@@ -154,7 +155,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(plate_reads.router)
     app.include_router(risk.router)
     app.include_router(basemap.router)
-    for ops_router in (ops_positions, ops_units, ops_tasks, ops_ws, ops_intercept):
+    for ops_router in (ops_positions, ops_units, ops_pairing, ops_tasks, ops_ws, ops_intercept):
         app.include_router(ops_router.router)
     mount_web(app)
     # Last: checks every route above declares require()/public(), then adds hardening.

@@ -32,6 +32,8 @@ TABLE_MODULES: tuple[str, ...] = (
     "pasienis.jobs.models",
     "pasienis.ingest.models",
     "pasienis.ops.models",
+    "pasienis.ops.pairing",
+    "pasienis.security.idempotency",
     "pasienis.planning.models",
     "pasienis.violations.models",
     "pasienis.documents.models",

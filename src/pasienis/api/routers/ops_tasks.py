@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import FileResponse
 
 from pasienis.api.deps import Principal, Role, audit_read, require
+from pasienis.api.idempotency import idempotent
 from pasienis.ops import attachments, flows, tasks
 from pasienis.ops.assignment import suggest_units
 from pasienis.ops.flows import Ops
@@ -144,6 +145,7 @@ def assign(task_id: str, body: TaskAssign, request: Request, p: Dispatcher) -> d
 
 
 @router.post("/{task_id}/status")
+@idempotent()
 def status(task_id: str, body: TaskTransition, request: Request, p: Anyone) -> dict[str, Any]:
     """Acknowledge, en route, on scene, complete (with outcome/violation), reject, cancel."""
     ops = _ops(request)
@@ -156,6 +158,7 @@ def status(task_id: str, body: TaskTransition, request: Request, p: Anyone) -> d
 
 
 @router.post("/{task_id}/notes", status_code=201)
+@idempotent(201)
 def note(task_id: str, body: TaskNote, request: Request, p: Anyone) -> dict[str, Any]:
     """A note from the crew or the dispatcher, kept in the task's history."""
     ops = _ops(request)
@@ -166,6 +169,7 @@ def note(task_id: str, body: TaskNote, request: Request, p: Anyone) -> dict[str,
 
 
 @router.post("/{task_id}/attachments", status_code=201)
+@idempotent(201)
 async def upload(task_id: str, file: UploadFile, request: Request, p: Anyone) -> dict[str, Any]:
     ops = _ops(request)
     _visible(ops, p, task_id)

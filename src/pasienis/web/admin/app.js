@@ -3,6 +3,7 @@
 // the devices of field units (new secret shown once, deactivate / activate).
 import { api } from "/web/common/api.js";
 import { applyTranslations, formatTime, t } from "/web/common/i18n.js";
+import { qrSvg } from "/web/common/qr.js";
 import { $, escape, label, showError, startApp } from "/web/common/shell.js";
 
 const ROLES = ["administrator", "analyst", "dispatcher", "field_officer", "auditor"];
@@ -321,12 +322,14 @@ function renderDevices() {
         : `<span class="badge off">${escape(t("admin.disabled"))}</span>`}</td>
       <td class="nowrap">${d.last_seen_at ? escape(formatTime(d.last_seen_at)) : escape(t("admin.never"))}</td>
       <td class="nowrap">
+        <button type="button" class="small pair" ${d.active ? "" : "disabled"}>${escape(t("admin.pair"))}</button>
         <button type="button" class="small rotate">${escape(t("admin.rotate"))}</button>
         <button type="button" class="small toggle ${d.active ? "danger" : ""}">${
           escape(t(d.active ? "admin.deactivate" : "admin.activate"))}</button></td>
     </tr>`).join("") : `<tr><td colspan="6" class="empty">${escape(t("admin.no_devices"))}</td></tr>`;
   for (const row of body.querySelectorAll("tr[data-device]")) {
     const device = state.devices.find((d) => d.id === row.dataset.device);
+    $(".pair", row).addEventListener("click", () => pairDevice(device));
     $(".rotate", row).addEventListener("click", () => rotateDevice(device));
     $(".toggle", row).addEventListener("click", () => toggleDevice(device));
   }
@@ -350,6 +353,7 @@ async function deviceAction(request, okText) {
 async function rotateDevice(device) {
   if (!window.confirm(t("admin.confirm_rotate", { device: device.id }))) return;
   $("#device-once").hidden = true;
+  $("#device-pairing").hidden = true;
   const setup = await deviceAction(() => api(
     `/api/ops/devices/${encodeURIComponent(device.id)}/rotate`, { method: "POST" }), "");
   if (!setup) return;
@@ -357,6 +361,25 @@ async function rotateDevice(device) {
   $("#device-secret").textContent = setup.secret;
   $("#device-url").textContent = setup.traccar_server_url;
   $("#device-once").hidden = false;
+}
+
+// A one-time pairing link (new secret) shown as QR codes: the field app, OwnTracks' inline
+// configuration and the Traccar Client server URL, so a crew sets up a phone by scanning.
+async function pairDevice(device) {
+  if (!window.confirm(t("admin.confirm_pair", { device: device.id }))) return;
+  $("#device-once").hidden = true;
+  $("#device-pairing").hidden = true;
+  const setup = await deviceAction(() => api(
+    `/api/ops/devices/${encodeURIComponent(device.id)}/pairing`, { method: "POST" }), "");
+  if (!setup) return;
+  $("#device-pairing-text").textContent = t("admin.pairing_once", {
+    device: device.id, until: formatTime(setup.pairing_expires_at) });
+  $("#qr-pair").replaceChildren(qrSvg(setup.pairing_link, { title: t("admin.qr_field_app") }));
+  $("#qr-owntracks").replaceChildren(qrSvg(setup.owntracks_link, { title: t("admin.qr_owntracks") }));
+  $("#qr-traccar").replaceChildren(qrSvg(setup.traccar_server_url, { title: t("admin.qr_traccar") }));
+  $("#pair-traccar-id").textContent = setup.traccar_device_identifier;
+  $("#pair-link").textContent = setup.pairing_link;
+  $("#device-pairing").hidden = false;
 }
 
 async function toggleDevice(device) {

@@ -4,10 +4,12 @@
 import { api } from "/web/common/api.js";
 import { applyTranslations, formatTime, label, loadLanguage, t } from "/web/common/i18n.js";
 import { bindLanguageSwitch } from "/web/common/language.js";
+import { plural } from "/web/common/plural.js";
 import { ensureSignedIn } from "/web/common/login.js";
 import { distanceMetres } from "/web/common/map.js";
 import { ReconnectingSocket } from "/web/common/ws.js";
 import { enqueue, entries, flush } from "/web/field/outbox.js";
+import { pairingToken, redeemPairing, startScanner } from "/web/field/pairing.js";
 
 const NEXT = {
   assigned: [["acknowledged", "field.ack"], ["rejected", "field.reject"]],
@@ -32,10 +34,11 @@ async function main() {
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/web/field/sw.js", { scope: "/web/field/" }).catch(() => {});
   }
+  setupForms();
+  await pairFromFragment();
   watchPosition();
   loadCachedTasks();
   await refreshTasks();
-  setupForms();
   window.addEventListener("online", sync);
   setInterval(sync, 15000);
   connect();
@@ -56,6 +59,47 @@ function device() {
   } catch {
     return null;
   }
+}
+
+// A pairing link opens the app with `#pair=<token>`: trade it for the device's credentials once,
+// and take it out of the address bar and history at once.
+async function pairFromFragment() {
+  const token = pairingToken(location.hash);
+  if (!token) return;
+  history.replaceState(null, "", location.pathname + location.search);
+  await pairWith(token);
+}
+
+async function pairWith(token) {
+  const error = $("#pair .error");
+  error.textContent = "";
+  try {
+    const setup = await redeemPairing(token);
+    savePairing({ device_id: setup.device_id, secret: setup.secret });
+    showSetup(setup);
+  } catch (failure) {
+    error.textContent = `${t("field.pair_failed")}: ${failure.message}`;
+    $("#pair").hidden = false;
+  }
+}
+
+function savePairing(credentials) {
+  localStorage.setItem("pasienis.device", JSON.stringify(credentials));
+  localStorage.setItem("pasienis.lastSeq", "0");
+  state.lastSeq = 0;
+  if (state.socket) state.socket.close();
+  state.socket = null;
+  connect();
+}
+
+// OwnTracks' inline configuration opens the OwnTracks app on this phone; Traccar Client takes
+// the server URL and identifier (shown, to copy).
+function showSetup(setup) {
+  $("#paired-device").textContent = setup.device_id;
+  $("#owntracks-link").href = setup.owntracks_link;
+  $("#traccar-url").textContent = setup.traccar_server_url;
+  $("#traccar-id").textContent = setup.traccar_device_identifier;
+  $("#paired-setup").hidden = false;
 }
 
 function connect() {
@@ -241,12 +285,28 @@ function setupForms() {
   $("#pair-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const data = new FormData(event.target);
-    localStorage.setItem("pasienis.device", JSON.stringify({
-      device_id: data.get("device_id").trim(), secret: data.get("secret").trim() }));
-    localStorage.setItem("pasienis.lastSeq", "0");
-    state.lastSeq = 0;
-    if (state.socket) state.socket.close();
-    connect();
+    savePairing({ device_id: data.get("device_id").trim(), secret: data.get("secret").trim() });
+  });
+  $("#pair-link-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const token = pairingToken(new FormData(event.target).get("link"));
+    if (!token) {
+      $("#pair .error").textContent = t("field.pair_not_a_link");
+      return;
+    }
+    event.target.reset();
+    await pairWith(token);
+  });
+  $("#paired-close").addEventListener("click", () => { $("#paired-setup").hidden = true; });
+  const scan = $("#pair-scan");
+  scan.hidden = !("BarcodeDetector" in window && navigator.mediaDevices?.getUserMedia);
+  scan.addEventListener("click", async () => {
+    try {
+      const token = await startScanner($("#pair-video"));
+      if (token) await pairWith(token);
+    } catch (failure) {
+      $("#pair .error").textContent = `${t("field.scan_failed")}: ${failure.message}`;
+    }
   });
 }
 
@@ -278,7 +338,7 @@ function violationReport(data) {
 }
 
 async function sync() {
-  await flush((entry, error) => alert(`${t("field.refused")}: ${error.message}`));
+  await flush((entry, error) => alert(`${t("field.refused")} (${label("outbox.kind", entry.kind)}): ${error.message}`));
   await updateOutboxBadge();
   if (navigator.onLine) await refreshTasks();
 }
@@ -287,7 +347,7 @@ async function updateOutboxBadge() {
   const pending = (await entries()).length;
   const badge = $("#outbox-count");
   badge.hidden = pending === 0;
-  badge.textContent = t("outbox.pending", { n: pending });
+  badge.textContent = plural("outbox.pending", pending);
 }
 
 main();
