@@ -103,9 +103,7 @@ def _view(hits: list) -> list[tuple]:
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    listed=entries(), data=st.data(), threshold=st.sampled_from((0.7, 0.82, 0.88, 0.95))
-)
+@given(listed=entries(), data=st.data(), threshold=st.sampled_from((0.7, 0.82, 0.88, 0.95)))
 def test_the_index_gives_the_rules_alerts(
     listed: list[Entry], data: st.DataObject, threshold: float
 ) -> None:
