@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from pasienis.model.names import key_similarity, token_keys
 from pasienis.watch.rule import (
@@ -35,6 +36,13 @@ __all__ = ["Entry", "Hit", "Subject", "WatchIndex", "score"]
 
 #: Float sums in another order may differ in the last bit: never skip a group that close.
 _EPSILON = 1e-9
+
+
+@lru_cache(maxsize=1 << 18)
+def _similarity(listed: tuple[str, ...], typed: tuple[str, ...]) -> float:
+    """The rule's name similarity of two key tuples, remembered: records and lists repeat
+    names, so the same pair is scored again and again."""
+    return key_similarity(listed, typed)
 
 
 @dataclass(slots=True)
@@ -95,13 +103,13 @@ class WatchIndex:
             groups.update(self._by_name.get(key, ()))
         if not groups:
             return
-        typed = [token_keys(n) for n in subject.names]
+        typed = [tuple(token_keys(n)) for n in subject.names]
         dobs = subject.birth_dates
         floor = self.name_threshold - _EPSILON
         for g in groups:
             group = self._groups[g]
             found.update(group.always)
-            best = max(key_similarity(group.keys, t) for t in typed)
+            best = max(_similarity(group.keys, t) for t in typed)
             if best >= floor:  # dated namesakes born on other days fail the rule
                 found.update(group.undated)
                 if not dobs:
