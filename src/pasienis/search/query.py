@@ -15,8 +15,9 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import Connection, Select, or_, select, union_all
+from sqlalchemy import Connection, Select, TextClause, bindparam, or_, select, text, union_all
 
 from pasienis.model.models import resolver
 from pasienis.model.names import ascii_name
@@ -29,9 +30,9 @@ from pasienis.search.scoring import highlight, score_row
 from pasienis.store import Store
 
 CANDIDATES = 60
-#: Postings read per key: a first name shared by 25,000 rows at 1M contributes 500 of them,
+#: Postings read per key: a first name shared by 25,000 rows at 1M contributes 250 of them,
 #: while the pair keys of a full name (the rows holding both parts) are far fewer.
-POSTINGS = 500
+POSTINGS = 250
 #: Keys looked up per query (a long query's pair keys are many; the first parts carry it).
 MAX_KEYS = 400
 #: Hits scoring below this are noise (a shared first name alone scores about 0.5).
@@ -97,6 +98,29 @@ def _postings(key: str, datasets: list[str], where: list) -> Select:
     return select(sub.c.key, sub.c.row_id)
 
 
+@lru_cache(maxsize=128)
+def _postings_sql(arms: int) -> TextClause:
+    """One compound SELECT of ``arms`` per-key reads (text: compiling a 100-arm SQLAlchemy
+    union per query cost more than running it)."""
+    arm = (
+        "SELECT key, row_id FROM (SELECT key, row_id FROM search_postings "
+        "WHERE key = :k{i} AND dataset IN :datasets LIMIT :postings) AS p{i}"
+    )
+    sql = " UNION ALL ".join(arm.format(i=i) for i in range(arms))
+    return text(sql).bindparams(bindparam("datasets", expanding=True))
+
+
+def _read_postings(
+    conn: Connection, keys: list[str], datasets: list[str], where: list
+) -> list[tuple[str, int]]:
+    if where:  # filtered: each arm joins the rows (rarer, compiled by SQLAlchemy)
+        return [tuple(r) for r in conn.execute(union_all(*(_postings(k, datasets, where)
+                                                           for k in keys))).all()]  # fmt: skip
+    params: dict[str, object] = {f"k{i}": k for i, k in enumerate(keys)}
+    params.update(datasets=datasets, postings=POSTINGS)
+    return [tuple(r) for r in conn.execute(_postings_sql(len(keys)), params).all()]
+
+
 def _key_candidates(
     conn: Connection, keys: set[str], datasets: list[str], where: list
 ) -> tuple[list[tuple[int, float]], bool]:
@@ -109,10 +133,9 @@ def _key_candidates(
     per_key: Counter[str] = Counter()
     ordered = sorted(keys)[:MAX_KEYS]
     for start in range(0, len(ordered), 100):  # compound SELECTs stay under SQLite's 500 arms
-        arms = [_postings(k, datasets, where) for k in ordered[start : start + 100]]
-        for key, row_id in conn.execute(union_all(*arms)):
-            hits[row_id] += 1
-            per_key[key] += 1
+        rows = _read_postings(conn, ordered[start : start + 100], datasets, where)
+        hits.update(r[1] for r in rows)
+        per_key.update(r[0] for r in rows)
     full = len(keys) > MAX_KEYS or any(n >= POSTINGS for n in per_key.values())
     top = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))
     return [(int(r), float(n)) for r, n in top[:CANDIDATES]], full or len(top) > CANDIDATES
