@@ -40,6 +40,7 @@ from pasienis.security.provision import provision
 from pasienis.store import Store, open_store, upgrade
 from pasienis.watch import Entry, Subject, WatchIndex, add_source
 from pasienis.watch.models import watch_entries, watch_lists
+from pasienis.watch.rule import reference_screen
 from pasienis.watch.service import bump_generation
 from search_quality import screening_quality
 from search_scale import load, percentiles, queries, synthetic, timed
@@ -130,24 +131,31 @@ def _drop_pg(name: str) -> None:
     admin.dispose()
 
 
-def latency(engine: str, work: Path, n: int, qs: list[str], watchlist: int) -> dict[str, Any]:
-    """Load ``n`` entities, then time searches through the API and in-process."""
-    if engine == "sqlite":
+def latency(
+    engine: str, work: Path, n: int, qs: list[str], watchlist: int, existing: str | None = None
+) -> dict[str, Any]:
+    """Load ``n`` entities (or use ``existing``, a store loaded by an earlier run with the same
+    ``n`` and migrated to head), then time searches through the API and in-process."""
+    if existing:
+        url, load_s = existing, 0.0
+        store = open_store(Settings(database_url=url))
+    elif engine == "sqlite":
         url = f"sqlite:///{work / 'scale.db'}"
         store = open_store(Settings(database_url=url))
     else:
         store, url = _pg_store("pasienis_bench_search")
     upgrade(store)
-    print(f"  {engine}: loading {n:,} entities", flush=True)
-    load_s = load(
-        store, n, progress=lambda d: print(f"    {d:,}", flush=True) if d % 200_000 == 0 else None
-    )
+    if not existing:
+        print(f"  {engine}: loading {n:,} entities", flush=True)
+        load_s = load(store, n, progress=lambda d: print(f"    {d:,}", flush=True)
+                      if d % 200_000 == 0 else None)  # fmt: skip
     if engine == "postgresql":
         with store.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
     with store.begin() as conn:
         ensure_datasets(conn, DATASETS, classification="restricted")
-        token = provision(conn, name="bench", roles=[Role.analyst], datasets=list(DATASETS))
+        token = provision(conn, name=f"bench-{time.time_ns()}", roles=[Role.analyst],
+                          datasets=list(DATASETS))  # fmt: skip
     engine_samples = _in_process(store, qs)
     result: dict[str, Any] = {
         "entities": n,
@@ -168,12 +176,12 @@ def latency(engine: str, work: Path, n: int, qs: list[str], watchlist: int) -> d
         result["api_over_engine_p50"] = round(
             result["api"]["p50_ms"] / result["engine"]["p50_ms"], 2
         )
-        if engine == "sqlite":
+        if engine == "sqlite" and not existing:
             result["live_plate_reads"] = _live_reads(store, server, watchlist)
     finally:
         server.stop()
         store.dispose()
-        if engine == "postgresql":
+        if engine == "postgresql" and not existing:
             _drop_pg("pasienis_bench_search")
     return result
 
@@ -258,28 +266,19 @@ def _live_reads(store: Store, server: LiveServer, watchlist: int) -> dict[str, A
     return {"watchlist": watchlist, "reads": len(reads), **percentiles(samples)}
 
 
-def throughput(watchlist: int, records: int) -> dict[str, Any]:
-    """Screen ``records`` synthetic records against ``watchlist`` entries in-process."""
-    t = time.perf_counter()
+def _entries(watchlist: int) -> list[Entry]:
     entries = []
     for r in _watch_rows(watchlist):
         ids = tuple((i["type"], i["value"]) for i in r["identifiers"])
         entries.append(
-            Entry(
-                id=r["id"],
-                list_id="bench",
-                dataset="border",
-                kind=r["kind"],
-                name=r["name"],
-                identifiers=ids,
-                birth_date=r["birth_date"],
-                country=None,
-                reason="bench",
-                priority=2,
-            )
-        )
-    index = WatchIndex(entries, name_threshold=0.88)
-    build_s = time.perf_counter() - t
+            Entry(id=r["id"], list_id="bench", dataset="border", kind=r["kind"], name=r["name"],
+                  identifiers=ids, birth_date=r["birth_date"], country=None, reason="bench",
+                  priority=2)
+        )  # fmt: skip
+    return entries
+
+
+def _subjects(records: int) -> list[Subject]:
     subjects = []
     for eid, ds, facts in synthetic(records, seed=7):
         schema, _p, _t, value = facts[0]
@@ -288,17 +287,43 @@ def throughput(watchlist: int, records: int) -> dict[str, Any]:
         else:
             dob = {facts[1][3]} if schema == "Person" else set()
             subjects.append(Subject("entity", eid, ds, schema, names=[value], birth_dates=dob))
+    return subjects
+
+
+def throughput(watchlist: int, records: int, reference: int = 40) -> dict[str, Any]:
+    """Screen ``records`` synthetic records against ``watchlist`` entries in-process.
+
+    Reference in the same run: the rule itself applied entry by entry
+    (:func:`pasienis.watch.rule.reference_screen`) on the first ``reference`` records, whose
+    hits must equal the index's.
+    """
+    entries = _entries(watchlist)
     t = time.perf_counter()
-    alerts = sum(len(index.screen(s, today=date(2026, 10, 1))) for s in subjects)
+    index = WatchIndex(entries, name_threshold=0.88)
+    build_s = time.perf_counter() - t
+    subjects = _subjects(records)
+    day = date(2026, 10, 1)
+    t = time.perf_counter()
+    fast = [index.screen(s, today=day) for s in subjects]
     elapsed = time.perf_counter() - t
+    t = time.perf_counter()
+    slow = [reference_screen(entries, s, name_threshold=0.88, today=day)
+            for s in subjects[:reference]]  # fmt: skip
+    ref_rate = len(slow) / (time.perf_counter() - t)
+    view = [[(h.entry.id, h.score) for h in hits] for hits in fast[:reference]]
+    differ = sum(a != [(h.entry.id, h.score) for h in b] for a, b in zip(view, slow, strict=True))
     rate = records / elapsed
     return {
         "watchlist": watchlist,
         "records": records,
-        "index_build_s": round(build_s, 1),
+        "index_build_s": round(build_s, 2),
         "records_per_s": round(rate),
         "vs_target_5000": round(rate / 5000, 2),
-        "alerts": alerts,
+        "alerts": sum(len(h) for h in fast),
+        "reference_records_per_s": round(ref_rate, 1),
+        "index_over_reference": round(rate / ref_rate),
+        "reference_records": reference,
+        "reference_hits_differ": differ,
     }
 
 
@@ -311,6 +336,8 @@ def main() -> None:
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--sqlite-url", help="an already loaded store (skips loading)")
+    parser.add_argument("--pg-url", help="an already loaded store (skips loading)")
     args, _ = parser.parse_known_args()
     settings = Settings()
     install_model(settings)
@@ -334,7 +361,16 @@ def main() -> None:
         for engine in engines:
             print(
                 f"search latency {engine}:",
-                json.dumps(latency(engine, work, args.entities, qs, args.watchlist)),
+                json.dumps(
+                    latency(
+                        engine,
+                        work,
+                        args.entities,
+                        qs,
+                        args.watchlist,
+                        existing=args.sqlite_url if engine == "sqlite" else args.pg_url,
+                    )
+                ),
                 flush=True,
             )
 

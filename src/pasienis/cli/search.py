@@ -88,7 +88,8 @@ def _date(value: str | None) -> date | None:
 
 
 def _table(result: dict[str, Any]) -> None:
-    table = Table(title=f"{result['total']} found" + (" (bounded)" if result["truncated"] else ""))
+    shown = f"≥ {result['total']}" if result["truncated"] else str(result["total"])
+    table = Table(title=f"{shown} found")
     for col in ("score", "schema", "caption", "datasets", "entity id"):
         table.add_column(col)
     for h in result["hits"]:

@@ -8,7 +8,7 @@ consistent and is resumed from its checkpoint by the next import of the same fil
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -228,9 +228,14 @@ def finish_run(
     status: str,
     error: str | None = None,
     warnings: list[str] | None = None,
+    on_finish: Callable[[Connection, dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Close the run; a completed run resolves quarantine entries its file no longer produces
-    and counts its entities from the store."""
+    and counts its entities from the store.
+
+    ``on_finish(conn, finished_run)`` runs in the same transaction (the ``import.completed``
+    event: a run is never closed without it, so followers never miss a run).
+    """
     with store.begin() as conn:
         values: dict[str, Any] = {"status": status, "error": error, "finished_at": now()}
         if warnings:
@@ -251,4 +256,7 @@ def finish_run(
                 )
                 .values(status="resolved", resolved_run_id=run["id"])
             )
-        return get_run(conn, run_id=run["id"])
+        finished = get_run(conn, run_id=run["id"])
+        if on_finish is not None:
+            on_finish(conn, finished)
+        return finished

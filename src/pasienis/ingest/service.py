@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Connection
+
 from pasienis.errors import PasienisError
 from pasienis.ingest import bulk, runs
 from pasienis.ingest.access import EntityGuard, authorize_import
@@ -202,9 +204,9 @@ def run_import(
     _restore(store, run, progress)
     with store.read() as conn:
         status = runs.run_status(runs.get_run(conn, run_id=run["id"]))
-    finished = runs.finish_run(store, run, status=status, warnings=warnings)
-    with store.begin() as conn:
-        publish_in(conn, topic="import.completed", payload=_summary(finished))
+    # The event commits with the run's close: a kill between the two cannot lose the run for
+    # the followers (search indexing, screening, resolution) that read the bus by cursor.
+    finished = runs.finish_run(store, run, status=status, warnings=warnings, on_finish=_announce)
     return ImportResult(
         status=status, run=finished, resumed_from=resumed,
         problem=quarantine_problem(finished, options.max_quarantine_share),
@@ -251,6 +253,10 @@ def _restore_after_failure(store: Store, run: dict[str, Any], progress: Progress
         _restore(store, run, progress)
     except Exception:
         log.exception("import %s failed and its deferred indexes could not be rebuilt", run["id"])
+
+
+def _announce(conn: Connection, run: dict[str, Any]) -> None:
+    publish_in(conn, topic="import.completed", payload=_summary(run))
 
 
 def _summary(run: dict[str, Any]) -> dict[str, Any]:

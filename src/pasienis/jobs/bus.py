@@ -2,8 +2,10 @@
 
 Every event is written to ``bus_events`` with an increasing id, so a subscriber in another
 process catches up by cursor (:func:`events_since`), while subscribers in this process are
-called right after the event is committed. Intelligence and operations meet here (an alert
-raised, a task completed, a violation recorded) instead of importing each other.
+called right after the event is committed. Publishing transactions commit in id order
+(:func:`pasienis.store.commit_in_order`), so a cursor never skips an event that commits late.
+Intelligence and operations meet here (an alert raised, a task completed, a violation
+recorded) instead of importing each other.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 
 from pasienis.jobs.models import bus_events
-from pasienis.store import Store
+from pasienis.store import Store, commit_in_order
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +84,9 @@ def publish_in(conn: Connection, *, topic: str, payload: dict[str, Any] | None) 
     """Write an event inside the caller's transaction (committed with the caller's work)."""
     if not topic or len(topic) > 128:
         raise ValueError("a bus topic is a non-empty string of at most 128 characters")
+    # On PostgreSQL, an earlier id committing after a later one would be skipped by every
+    # cursor that already read the later one; this waits for the earlier one's commit.
+    commit_in_order(conn, "pasienis.bus_events")
     now = datetime.now(UTC)
     result = conn.execute(
         insert(bus_events).values(topic=topic, payload=payload or {}, published_at=now)

@@ -4,7 +4,10 @@ Why one module: an analyst's search and a watchlist screening must find the same
 the same name or number. Every key is a short prefixed string; two values may be the same
 when they share a key, and scoring decides afterwards (:mod:`pasienis.search.scoring`).
 
-``n:`` a name part's key and ``t:`` its typo variants (:mod:`pasienis.model.names`),
+``n:`` a name part's key and ``t:`` its typo variants (:mod:`pasienis.model.names`), ``p:``
+two parts of one name together, one of them possibly with a character deleted (so a two-part
+name is found by the rows holding both parts, not by aggregating every row of a common first
+name),
 ``i:`` a normalised identifier (phone in E.164, IBAN, document or company code, VIN),
 ``c:``/``d:`` a plate's look-alike and missing-character keys (:mod:`pasienis.model.plates`).
 """
@@ -26,7 +29,11 @@ __all__ = [
     "compact_code",
     "identifier_keys",
     "name_keys",
+    "name_parts",
     "name_query_keys",
+    "pair_keys",
+    "part_keys",
+    "part_query_keys",
     "phone_key",
     "query_keys",
     "value_keys",
@@ -82,25 +89,62 @@ def identifier_keys(value: str, *, prop_type: str = "identifier", region: str = 
     return keys
 
 
+def part_keys(key: str) -> set[str]:
+    """Keys one stored name part (a :func:`token_keys` key) is indexed under: itself and
+    its typo variants."""
+    return {f"n:{key}", *(f"t:{v}" for v in typo_variants(key))}
+
+
+def part_query_keys(key: str) -> set[str]:
+    """Keys to look one typed name part up by: the part, or any one-edit variant of it."""
+    keys = {f"n:{key}", f"t:{key}"}
+    for v in typo_variants(key):
+        keys.update((f"n:{v}", f"t:{v}"))
+    return keys
+
+
+#: Most name parts whose pairs are keys (a longer name's first parts carry it).
+MAX_PAIR_PARTS = 5
+
+
+def name_parts(text: str) -> tuple[str, ...]:
+    """The sorted distinct part keys of a name (what its pair keys are made of)."""
+    return tuple(sorted(set(token_keys(text))))
+
+
 @lru_cache(maxsize=262_144)
-def name_keys(text: str) -> frozenset[str]:
-    """Keys a stored name is indexed under: each part's key and its typo variants."""
+def pair_keys(parts: tuple[str, ...]) -> frozenset[str]:
+    """``p:`` keys of every two of a name's (sorted, distinct) parts, each part also with one
+    character deleted: two names within one edit in one part share a key, in any order."""
     keys: set[str] = set()
-    for key in token_keys(text):
-        keys.add(f"n:{key}")
-        keys.update(f"t:{v}" for v in typo_variants(key))
+    parts = parts[:MAX_PAIR_PARTS]
+    for i, a in enumerate(parts):
+        for b in parts[i + 1 :]:
+            for da in (a, *typo_variants(a)):
+                keys.add("p:" + "|".join(sorted((da, b))))
+            for db in typo_variants(b):
+                keys.add("p:" + "|".join(sorted((a, db))))
     return frozenset(keys)
 
 
-def name_query_keys(text: str) -> set[str]:
-    """Keys to look a typed name up by: a part, or any one-edit variant of it."""
+@lru_cache(maxsize=262_144)
+def name_keys(text: str) -> frozenset[str]:
+    """Keys a stored name is indexed under: each part's key and its typo variants, and the
+    pair keys of its parts."""
     keys: set[str] = set()
     for key in token_keys(text):
-        variants = typo_variants(key)
-        keys.update((f"n:{key}", f"t:{key}"))
-        for v in variants:
-            keys.update((f"n:{v}", f"t:{v}"))
-    return keys
+        keys |= part_keys(key)
+    return frozenset(keys | pair_keys(name_parts(text)))
+
+
+def name_query_keys(text: str) -> set[str]:
+    """Keys to look a typed name up by: for one part, the part or any one-edit variant of it;
+    for several, the pair keys of its parts (rows holding two of them, one within one edit)
+    and each part's own key (a row holding one part still ranks, below those holding two)."""
+    parts = name_parts(text)
+    if len(parts) > 1:
+        return {*pair_keys(parts), *(f"n:{p}" for p in parts)}
+    return part_query_keys(parts[0]) if parts else set()
 
 
 def value_keys(prop: str, prop_type: str, value: str, *, region: str = "LT") -> set[str]:

@@ -1,9 +1,12 @@
 """Run a search: candidates by key lookup and full text, scored, grouped, faceted, paged.
 
 Every candidate query carries the caller's datasets, so rows of other compartments never
-contribute a candidate, a snippet or a facet count. Candidate sets are bounded
-(``CANDIDATES`` per source); ``total`` and facets count the scored candidates, and
-``truncated`` says when a source hit its bound.
+contribute a candidate, a snippet or a facet count. Work is bounded whatever the query: each
+key contributes at most ``POSTINGS`` postings (read from the covering primary key of
+``search_postings``), each source at most ``CANDIDATES`` rows, and only those are loaded and
+scored; snippets are made for the returned page only. ``total`` and facets therefore count the
+scored candidates, and ``truncated`` says when a bound was reached: the real number is then at
+least ``total`` (the API and CLI show it as "≥").
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, Select, TextClause, bindparam, or_, select, text, union_all
 
 from pasienis.model.models import resolver
 from pasienis.model.names import ascii_name
@@ -26,6 +30,11 @@ from pasienis.search.scoring import highlight, score_row
 from pasienis.store import Store
 
 CANDIDATES = 60
+#: Postings read per key: a first name shared by 25,000 rows at 1M contributes 250 of them,
+#: while the pair keys of a full name (the rows holding both parts) are far fewer.
+POSTINGS = 250
+#: Keys looked up per query (a long query's pair keys are many; the first parts carry it).
+MAX_KEYS = 400
 #: Hits scoring below this are noise (a shared first name alone scores about 0.5).
 MIN_SCORE = 0.3
 MAX_TOKENS = 12
@@ -80,20 +89,56 @@ def _filters(query: SearchQuery) -> list:
     return where
 
 
+def _postings(key: str, datasets: list[str], where: list) -> Select:
+    t = search_keys.c
+    q = select(t.key, t.row_id).where(t.key == key, t.dataset.in_(datasets))
+    if where:
+        q = q.join(search_entities, search_entities.c.id == t.row_id).where(*where)
+    sub = q.limit(POSTINGS).subquery()
+    return select(sub.c.key, sub.c.row_id)
+
+
+@lru_cache(maxsize=128)
+def _postings_sql(arms: int) -> TextClause:
+    """One compound SELECT of ``arms`` per-key reads (text: compiling a 100-arm SQLAlchemy
+    union per query cost more than running it)."""
+    arm = (
+        "SELECT key, row_id FROM (SELECT key, row_id FROM search_postings "
+        "WHERE key = :k{i} AND dataset IN :datasets LIMIT :postings) AS p{i}"
+    )
+    sql = " UNION ALL ".join(arm.format(i=i) for i in range(arms))
+    return text(sql).bindparams(bindparam("datasets", expanding=True))
+
+
+def _read_postings(
+    conn: Connection, keys: list[str], datasets: list[str], where: list
+) -> list[tuple[str, int]]:
+    if where:  # filtered: each arm joins the rows (rarer, compiled by SQLAlchemy)
+        return [tuple(r) for r in conn.execute(union_all(*(_postings(k, datasets, where)
+                                                           for k in keys))).all()]  # fmt: skip
+    params: dict[str, object] = {f"k{i}": k for i, k in enumerate(keys)}
+    params.update(datasets=datasets, postings=POSTINGS)
+    return [tuple(r) for r in conn.execute(_postings_sql(len(keys)), params).all()]
+
+
 def _key_candidates(
     conn: Connection, keys: set[str], datasets: list[str], where: list
-) -> list[tuple[int, float]]:
-    hits = func.count().label("hits")
-    q = (
-        select(search_keys.c.row_id, hits)
-        .where(search_keys.c.key.in_(sorted(keys)), search_keys.c.dataset.in_(datasets))
-        .group_by(search_keys.c.row_id)
-        .order_by(hits.desc())
-        .limit(CANDIDATES)
-    )
-    if where:
-        q = q.join(search_entities, search_entities.c.id == search_keys.c.row_id).where(*where)
-    return [(int(r[0]), float(r[1])) for r in conn.execute(q)]
+) -> tuple[list[tuple[int, float]], bool]:
+    """Rows sharing the most keys with the query, at most ``POSTINGS`` read per key.
+
+    Returns the candidates and whether a bound was reached: a key gave ``POSTINGS`` rows (it
+    may have more), or more rows than ``CANDIDATES`` matched.
+    """
+    hits: Counter[int] = Counter()
+    per_key: Counter[str] = Counter()
+    ordered = sorted(keys)[:MAX_KEYS]
+    for start in range(0, len(ordered), 100):  # compound SELECTs stay under SQLite's 500 arms
+        rows = _read_postings(conn, ordered[start : start + 100], datasets, where)
+        hits.update(r[1] for r in rows)
+        per_key.update(r[0] for r in rows)
+    full = len(keys) > MAX_KEYS or any(n >= POSTINGS for n in per_key.values())
+    top = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [(int(r), float(n)) for r, n in top[:CANDIDATES]], full or len(top) > CANDIDATES
 
 
 def _load(conn: Connection, ids: Iterable[int], where: list) -> list[_Row]:
@@ -135,17 +180,21 @@ def search(
     where = _filters(query)
     qkeys = query_keys(query.text)
     ranked: dict[int, float] = defaultdict(float)
+    by_key, truncated = _key_candidates(conn, qkeys, visible, where)
     sources = [
-        _key_candidates(conn, qkeys, visible, where),
+        by_key,
         store.dialect.fts_candidates(conn, tokens=tokens, datasets=visible, limit=CANDIDATES),  # type: ignore[attr-defined]
-        store.dialect.fuzzy_candidates(  # type: ignore[attr-defined]
-            conn, text=" ".join(tokens), datasets=visible, limit=CANDIDATES
-        ),
     ]
+    if len(by_key) < CANDIDATES:  # trigram similarity: for what the keys did not find
+        sources.append(
+            store.dialect.fuzzy_candidates(  # type: ignore[attr-defined]
+                conn, text=" ".join(tokens), datasets=visible, limit=CANDIDATES
+            )
+        )
     for found in sources:
         for row_id, rank in found:
             ranked[row_id] = max(ranked[row_id], rank)
-    truncated = any(len(found) >= CANDIDATES for found in sources)
+    truncated = truncated or any(len(found) >= CANDIDATES for found in sources[1:])
     rows = _load(conn, ranked, where)
     canonical = _canonical(conn, [r.entity_id for r in rows])
     hits = _group(query.text, qkeys, rows, ranked, canonical)

@@ -2,7 +2,8 @@
 
 Public surface: :func:`open_store`, :class:`Store`, :class:`OnConflict`, :data:`metadata`,
 :func:`upgrade`, and deferred indexes for bulk loads (:func:`defer_indexes`,
-:func:`restore_indexes`, :func:`deferred`, :func:`estimate_rows`).
+:func:`restore_indexes`, :func:`deferred`, :func:`estimate_rows`), and
+:func:`commit_in_order` for gap-free cursors over serial ids.
 """
 
 from pasienis.store.bulkload import (
@@ -18,12 +19,14 @@ from pasienis.store.engine import Store, open_store
 from pasienis.store.errors import StoreError
 from pasienis.store.metadata import metadata
 from pasienis.store.migrate import current_revision, head_revision, revisions_between, upgrade
+from pasienis.store.ordering import commit_in_order
 
 __all__ = [
     "OnConflict",
     "RestoreProgress",
     "Store",
     "StoreError",
+    "commit_in_order",
     "current_revision",
     "defer_indexes",
     "deferred",

@@ -3,6 +3,15 @@
 The cursor in ``watch_state`` moves only after a run is fully screened (or a watchlist fully
 synced and its entries screened against stored records), so a crash redoes that run: alert ids
 are hashes of entry and record, so nothing is raised twice and nothing is lost.
+
+Why a follower rather than screening inside the importer's transaction: an import commits in
+many batches (from a writer process), ingest may not import watch (sibling capabilities), and
+screening every batch against 100,000 entries would slow every import for lists that change
+rarely. What makes the follower sound: ``import.completed`` commits in the same transaction
+that closes the run (a run is never closed without its event), publishing transactions commit
+in id order (:func:`pasienis.store.commit_in_order`), so the cursor never passes an event that
+commits late, and alerts have deterministic ids (tests: ``test_watch_import_kill.py``,
+``test_crash.py``, ``test_watch_cursor.py``).
 """
 
 from __future__ import annotations

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from pasienis.model.events import plate_reads
 from pasienis.model.models import statements
-from pasienis.model.names import token_keys
 from pasienis.model.plates import normalise_plate
-from pasienis.search import identifier_keys, name_query_keys
+from pasienis.search import identifier_keys, name_parts
 from pasienis.search.models import search_entities, search_keys
 from pasienis.store import Store
 from pasienis.watch.alerts import raise_alerts
 from pasienis.watch.index import Entry, WatchIndex
+from pasienis.watch.rule import typed_name_keys
 from pasienis.watch.screening import FACTS, plate_subject, screen, subjects_of_facts
 from pasienis.watch.service import active_entries
 
@@ -29,26 +29,19 @@ MAX_CANDIDATES = 5000
 
 
 def _entity_candidates(conn: Connection, entry: Entry) -> set[str]:
-    keys: set[str] = set()
-    needed = 1
-    if entry.name:
-        keys |= name_query_keys(entry.name)
-        needed = max(1, len(token_keys(entry.name)))
+    # The rule's keys a record is looked up by: a row sharing one is a candidate.
+    keys: set[str] = set(typed_name_keys(name_parts(entry.name))) if entry.name else set()
     for id_type, value in entry.identifiers:
         if id_type != "plate":
             keys |= identifier_keys(value, prop_type=id_type)
-            needed = 1
         else:
             keys.add(f"i:{normalise_plate(value)}")
-            needed = 1
     if not keys:
         return set()
-    hits = func.count().label("hits")
     rows = (
         select(search_keys.c.row_id)
         .where(search_keys.c.key.in_(sorted(keys)))
-        .group_by(search_keys.c.row_id)
-        .having(hits >= needed)
+        .distinct()
         .limit(MAX_CANDIDATES)
     )
     q = select(search_entities.c.entity_id).where(search_entities.c.id.in_(rows.scalar_subquery()))

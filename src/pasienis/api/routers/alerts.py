@@ -158,6 +158,8 @@ def _next_batch(store: Any, cursor: int, datasets: frozenset[str]) -> tuple[int,
         events = events_since(conn, cursor=cursor, topics=[ALERT_TOPIC], limit=50)
         ids = [i for e in events for i in e.payload.get("alert_ids", [])]
         rows = list_alerts(conn, datasets=datasets, ids=ids, limit=10_000) if ids else []
+    raised = {alert_id: n for n, alert_id in enumerate(ids)}
+    rows.sort(key=lambda r: raised[r["id"]])  # in the order they were raised (event order)
     return (events[-1].id if events else cursor), rows
 
 

@@ -174,6 +174,10 @@ class Dialect(Protocol):
     def estimate_rows(self, conn: Connection, table: str) -> int:
         """A cheap estimate of the table's row count (never a full scan of a large table)."""
 
+    def transaction_lock(self, conn: Connection, name: str) -> None:
+        """Hold the lock ``name`` until the caller's transaction ends (see
+        :func:`pasienis.store.commit_in_order`)."""
+
     # --- full-text search (pasienis.search) ------------------------------------------------
     def fts_ddl(self) -> list[str]:
         """DDL for the full-text side of ``search_entities`` (run by the search migration)."""

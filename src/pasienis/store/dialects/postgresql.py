@@ -146,6 +146,11 @@ class PostgreSQLDialect(PostgreSQLSearch):
         """Nothing to switch: ``CREATE INDEX`` sorts in ``maintenance_work_mem`` and spills."""
         yield
 
+    def transaction_lock(self, conn: Connection, name: str) -> None:
+        """A transaction-level advisory lock, released at commit or rollback (after the commit
+        is visible to new snapshots)."""
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:n, 0))"), {"n": name})
+
     def estimate_rows(self, conn: Connection, table: str) -> int:
         """The planner's own estimate: ``reltuples`` scaled to the table's current size.
 

@@ -6,13 +6,18 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, text
 
+#: Matches ranked at most (full text and trigram): ranking every row that holds a common word
+#: or resembles a common name is the cost, and the hits are scored afterwards anyway.
+RANKED = 2000
 _FTS_SQL = text(
-    "SELECT id, ts_rank_cd(tsv, q) AS rank FROM search_entities, to_tsquery('simple', :q) AS q "
-    "WHERE tsv @@ q AND dataset = ANY(:datasets) ORDER BY rank DESC LIMIT :limit"
+    "SELECT m.id, ts_rank_cd(m.tsv, to_tsquery('simple', :q)) AS rank FROM ("
+    "SELECT id, tsv FROM search_entities WHERE tsv @@ to_tsquery('simple', :q) "
+    "AND dataset = ANY(:datasets) LIMIT :ranked) AS m ORDER BY rank DESC LIMIT :limit"
 )
 _TRGM_SQL = text(
-    "SELECT id, similarity(names_folded, :t) AS sim FROM search_entities "
-    "WHERE names_folded % :t AND dataset = ANY(:datasets) ORDER BY sim DESC LIMIT :limit"
+    "SELECT m.id, similarity(m.names_folded, :t) AS sim FROM ("
+    "SELECT id, names_folded FROM search_entities WHERE names_folded % :t "
+    "AND dataset = ANY(:datasets) LIMIT :ranked) AS m ORDER BY sim DESC LIMIT :limit"
 )
 
 
@@ -55,7 +60,8 @@ class PostgreSQLSearch:
     ) -> list[tuple[int, float]]:
         if not tokens or not datasets:
             return []
-        params = {"q": tsquery(tokens), "datasets": list(datasets), "limit": limit}
+        params = {"q": tsquery(tokens), "datasets": list(datasets), "limit": limit,
+                  "ranked": RANKED}  # fmt: skip
         return [(int(r[0]), float(r[1])) for r in conn.execute(_FTS_SQL, params)]
 
     def fuzzy_candidates(
@@ -63,5 +69,5 @@ class PostgreSQLSearch:
     ) -> list[tuple[int, float]]:
         if len(text) < 3 or not datasets:
             return []
-        params = {"t": text, "datasets": list(datasets), "limit": limit}
+        params = {"t": text, "datasets": list(datasets), "limit": limit, "ranked": RANKED}
         return [(int(r[0]), float(r[1])) for r in conn.execute(_TRGM_SQL, params)]

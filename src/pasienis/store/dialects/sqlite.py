@@ -196,6 +196,10 @@ class SQLiteDialect(SQLiteSearch):
             for name, value in before.items():
                 raw.execute(f"PRAGMA {name}={value}")
 
+    def transaction_lock(self, conn: Connection, name: str) -> None:
+        """Nothing: write transactions are ``BEGIN IMMEDIATE``, so one writer holds the
+        database from its first statement to its commit and commits are in order already."""
+
     def estimate_rows(self, conn: Connection, table: str) -> int:
         """``max(rowid)``: one descent of the table's B-tree, O(log n).
 

@@ -1,0 +1,133 @@
+"""The fast screening index returns exactly what the one rule returns, entry by entry.
+
+Names, birth dates, plates and phones are drawn from small pools with typos, Lithuanian
+endings, Cyrillic and swapped parts, so that entries collide the way real lists do (the same
+name listed with several birth dates, a plate one misread away).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pasienis.watch import Entry, Subject, WatchIndex
+from pasienis.watch.rule import reference_screen
+
+PARTS = ("Jonas", "Jonaitis", "Jonaitienė", "Petras", "Petraitis", "Aleksandr", "Aleksandras",
+         "Ivanov", "Ivanovas", "Иванов", "Александр", "Žukauskas", "Zukauskiene", "Jankauskas",
+         "Ona", "Li", "Jaknauskas", "Rūta", "Kazlauskaitė")  # fmt: skip
+PLATES = ("KDL 482", "KDL4B2", "AB123", "AB124", "0123ABC", "O123A8C", "ZZ99999")
+PHONES = ("+370 612 34567", "861234567", "+37061234568")
+DATES = ("1980-02-03", "1971-05-05", "1990-12-31")
+DAYS = (date(2020, 1, 1), date(2026, 9, 1), date(2027, 1, 1))
+
+
+@st.composite
+def typo(draw: st.DrawFn, word: str) -> str:
+    """The word as typed: unchanged, or with one letter deleted, replaced, doubled or swapped."""
+    kind = draw(st.sampled_from(("same", "same", "delete", "replace", "double", "swap")))
+    if kind == "same" or len(word) < 2:
+        return word
+    i = draw(st.integers(0, len(word) - 2))
+    if kind == "delete":
+        return word[:i] + word[i + 1 :]
+    if kind == "replace":
+        return word[:i] + draw(st.sampled_from("aeiksz")) + word[i + 1 :]
+    if kind == "double":
+        return word[: i + 1] + word[i:]
+    return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+
+
+@st.composite
+def name(draw: st.DrawFn) -> str:
+    parts = draw(st.lists(st.sampled_from(PARTS), min_size=1, max_size=3))
+    return " ".join(draw(typo(p)) for p in parts)
+
+
+@st.composite
+def entry(draw: st.DrawFn, i: int) -> Entry:
+    kind = draw(st.sampled_from(("person", "person", "company", "vehicle", "phone")))
+    identifiers: list[tuple[str, str]] = []
+    if kind == "vehicle" or draw(st.integers(0, 3)) == 0:
+        identifiers.append(("plate", draw(st.sampled_from(PLATES))))
+    if kind == "phone" or draw(st.integers(0, 4)) == 0:
+        identifiers.append(("phone", draw(st.sampled_from(PHONES))))
+    has_name = kind in {"person", "company"} or draw(st.booleans())
+    return Entry(
+        id=f"e{i:03d}", list_id="l", dataset="intel", kind=kind,
+        name=draw(name()) if has_name else None, identifiers=tuple(identifiers),
+        birth_date=draw(st.none() | st.sampled_from(DATES)), country=None, reason="r",
+        priority=draw(st.integers(1, 3)),
+        valid_from=draw(st.none() | st.sampled_from(DAYS)),
+        valid_to=draw(st.none() | st.sampled_from(DAYS)),
+    )  # fmt: skip
+
+
+@st.composite
+def entries(draw: st.DrawFn) -> list[Entry]:
+    n = draw(st.integers(1, 25))
+    return [draw(entry(i)) for i in range(n)]
+
+
+@st.composite
+def near(draw: st.DrawFn, listed: list[Entry]) -> tuple[list[str], set[str]]:
+    """Names and birth dates of a record written after a listed entry (typos, swapped parts)."""
+    target = draw(st.sampled_from(listed))
+    if not target.name:
+        return [], set()
+    parts = draw(st.permutations(target.name.split()))
+    names = [" ".join(draw(typo(p)) for p in parts)]
+    return names, {target.birth_date} if target.birth_date and draw(st.integers(0, 3)) else set()
+
+
+@st.composite
+def subject(draw: st.DrawFn, listed: list[Entry]) -> Subject:
+    names = draw(st.lists(name(), max_size=2))
+    dobs = set(draw(st.lists(st.sampled_from(DATES), max_size=2)))
+    if draw(st.booleans()):
+        names, dobs = draw(near(listed))
+    return Subject(
+        record_kind="entity", record_id="r", dataset="border",
+        schema=draw(st.sampled_from(("Person", "Person", "Company", "Vehicle", "LegalEntity"))),
+        names=names, birth_dates=dobs,
+        plates=[draw(typo(p)) for p in draw(st.lists(st.sampled_from(PLATES), max_size=2))],
+        identifiers=[("phone", p) for p in draw(st.lists(st.sampled_from(PHONES), max_size=1))],
+        occurred_on=draw(st.none() | st.sampled_from(DAYS)),
+    )  # fmt: skip
+
+
+def _view(hits: list) -> list[tuple]:
+    return [(h.entry.id, h.score, h.matched) for h in hits]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(listed=entries(), data=st.data(), threshold=st.sampled_from((0.7, 0.82, 0.88, 0.95)))
+def test_the_index_gives_the_rules_alerts(
+    listed: list[Entry], data: st.DataObject, threshold: float
+) -> None:
+    index = WatchIndex(listed, name_threshold=threshold)
+    for record in data.draw(st.lists(subject(listed), min_size=1, max_size=5)):
+        fast = index.screen(record, today=date(2026, 10, 1))
+        slow = reference_screen(listed, record, name_threshold=threshold, today=date(2026, 10, 1))
+        assert _view(fast) == _view(slow)
+
+
+def test_namesakes_with_several_birth_dates_are_told_apart() -> None:
+    """One name listed three times: the record born on one of the days matches that entry."""
+    listed = [
+        Entry(id=f"e{i}", list_id="l", dataset="intel", kind="person", name="Jonas Jonaitis",
+              identifiers=(), birth_date=dob, country=None, reason="r", priority=2)
+        for i, dob in enumerate((*DATES, None))
+    ]  # fmt: skip
+    record = Subject("entity", "r", "border", "Person", names=["Jonaitis Jonas"],
+                     birth_dates={"1971-05-05"})  # fmt: skip
+    hits = WatchIndex(listed, name_threshold=0.88).screen(record, today=date(2026, 10, 1))
+    assert [h.entry.id for h in hits] == ["e1", "e3"]
+    assert hits[0].matched[1]["field"] == "birthDate"
+    # A typo the birth date carries over a strict threshold (0.917 + 0.06).
+    typed = Subject("entity", "r", "border", "Person", names=["Jonas Jonautis"],
+                    birth_dates={"1980-02-03"})  # fmt: skip
+    strict = WatchIndex(listed, name_threshold=0.95).screen(typed, today=date(2026, 10, 1))
+    assert [h.entry.id for h in strict] == ["e0"]
