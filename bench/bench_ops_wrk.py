@@ -100,7 +100,7 @@ def serve(app_code: str, env: dict[str, str], core: int) -> tuple[subprocess.Pop
     url = f"http://127.0.0.1:{port}"
     import urllib.request
 
-    for _ in range(300):
+    for _ in range(1200):  # a loaded machine can take a minute to import the app
         try:
             with urllib.request.urlopen(f"{url}/openapi.json", timeout=1):  # noqa: S310 - local
                 return proc, url

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -88,3 +89,42 @@ def test_keyboard_opens_a_task_and_a_failed_assignment_can_be_retried(
         "() => document.querySelector('#detail-status')?.textContent !== 'created'"
     )
     assert "ALFA-1" in page.inner_text("#detail")
+
+
+def test_an_sos_alarms_until_acknowledged_and_the_acknowledgement_is_audited(
+    site: Site, browser: Any
+) -> None:
+    from sqlalchemy import select
+
+    from pasienis.security.models import audit_log
+    from pasienis.store import open_store
+
+    page = _console(site, browser)
+    other = _console(site, browser)  # a second dispatcher's console
+    httpx.get(
+        f"{site.url}/api/positions/osmand/{site.device_secret}",
+        params={"id": site.device_id, "lat": 54.70, "lon": 25.29, "alarm": "sos",
+                "timestamp": int(time.time())},
+        timeout=10,
+    ).raise_for_status()  # fmt: skip
+    for console in (page, other):
+        console.wait_for_selector("#alarms .badge.sos.alarming")
+    page.click("#alarms .badge.sos button.link")  # looking at it (centres the map) does not end it
+    time.sleep(1.0)
+    assert page.locator("#alarms .badge.sos.alarming").count() == 1
+    page.locator("#alarms .badge.sos button", has_text="Acknowledge").click()
+    for console in (page, other):  # the acknowledgement ends it on every console
+        console.wait_for_function("() => !document.querySelector('#alarms .badge.sos')")
+    store = open_store(site.settings)
+    try:
+        with store.read() as conn:
+            rows = (
+                conn.execute(select(audit_log).where(audit_log.c.action == "ops.alarm.acknowledge"))
+                .mappings()
+                .all()
+            )
+    finally:
+        store.dispose()
+    assert len(rows) == 1
+    assert json.loads(rows[0]["detail"])["call_sign"] == "ALFA-1"
+    assert rows[0]["actor_name"] == "disp"

@@ -89,6 +89,9 @@ function handle(message) {
   } else if (message.type === "alarm") {
     showAlarm(message);
     return;
+  } else if (message.type === "alarm_ack") {
+    endAlarm(message.unit_id);
+    return;
   }
   schedule();
 }
@@ -137,13 +140,61 @@ async function onTask(message) {
   if (open === message.task_id) showDetail(message.task_id);
 }
 
+// An SOS alarms — flashing and a tone every second — until a dispatcher acknowledges it; the
+// acknowledgement is audited by the server and ends the alarm on every console.
+const alarms = { active: new Map(), audio: null, timer: 0 };
+
 function showAlarm(message) {
+  const key = message.unit_id;
+  if (alarms.active.has(key)) return;
   const badge = document.createElement("span");
-  badge.className = "badge sos";
-  badge.textContent = `${message.alarm.toUpperCase()} ${message.call_sign}`;
-  badge.title = formatTime(message.at);
-  badge.addEventListener("click", () => { state.map.setView([message.lat, message.lon], 13); badge.remove(); });
+  badge.className = "badge sos alarming";
+  badge.dataset.unit = key;
+  const text = document.createElement("button");
+  text.type = "button";
+  text.className = "link";
+  text.textContent = `${message.alarm.toUpperCase()} ${message.call_sign}`;
+  text.title = formatTime(message.at);
+  text.addEventListener("click", () => state.map.setView([message.lat, message.lon], 13));
+  const ack = document.createElement("button");
+  ack.type = "button";
+  ack.textContent = t("alarm.acknowledge");
+  ack.addEventListener("click", async () => {
+    ack.disabled = true;
+    try {
+      await api("/api/ops/alarms/ack", { method: "POST",
+        body: { unit_id: key, alarm: message.alarm, at: message.at } });
+      endAlarm(key);
+    } catch (error) {
+      ack.disabled = false;
+      ack.focus();
+    }
+  });
+  badge.append(text, " ", ack);
+  alarms.active.set(key, badge);
   $("#alarms").append(badge);
+  if (!alarms.timer) alarms.timer = setInterval(beep, 1000);
+  beep();
+}
+
+function endAlarm(unitId) {
+  const badge = alarms.active.get(unitId);
+  if (badge) badge.remove();
+  alarms.active.delete(unitId);
+  if (!alarms.active.size && alarms.timer) { clearInterval(alarms.timer); alarms.timer = 0; }
+}
+
+function beep() {
+  try {
+    alarms.audio = alarms.audio || new AudioContext();
+    const tone = alarms.audio.createOscillator();
+    const gain = alarms.audio.createGain();
+    tone.frequency.value = 880;
+    gain.gain.value = 0.2;
+    tone.connect(gain).connect(alarms.audio.destination);
+    tone.start();
+    tone.stop(alarms.audio.currentTime + 0.3);
+  } catch (error) { /* no audio device: the flashing badge still alarms */ }
 }
 
 function unitIcon(unit) {
