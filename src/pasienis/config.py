@@ -103,6 +103,13 @@ class Settings(BaseSettings):
         description="Run the MQTT bridge (OwnTracks positions in, task messages out) "
         "in the server.",
     )
+    ops_redis_url: str | None = Field(
+        default=None,
+        description="Redis URL (redis://host:6379/0) shared by all server workers and hosts: "
+        "task wake-ups, live dispatcher events and credential revocations reach every worker "
+        "through its pub/sub channel. Unset: one worker (other processes' tasks are found by "
+        "the outbox watch).",
+    )
     ops_mqtt_url: str = Field(
         default="mqtt://127.0.0.1:1883",
         description="Broker URL of the MQTT bridge: mqtt://[user:password@]host:port.",

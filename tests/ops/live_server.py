@@ -43,7 +43,7 @@ class LiveServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 120.0) -> None:
         code = SERVER_CODE.format(port=self.port)
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(

@@ -129,9 +129,14 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.jobs.register(RISK_JOB, risk_job(settings))
     ops = app.state.ops = Ops(store=the_store, settings=settings)
     app.state.sockets = SocketRegistry()
+    # Revocations reach the other workers (Redis relay), and theirs close sockets here.
+    app.state.sockets.on_revoke = ops.credentials_changed
+    ops.revoke_hooks.append(lambda subjects: app.state.sockets.revoke_local(*subjects))
     app.state.erasers = retention_erasers(settings, the_store)
     watch_cache = app.state.watch_cache = IndexCache(name_threshold=settings.watch_name_threshold)
     install_problem_handlers(app)
+    # First: routes are matched in order, and position ingest is by far the busiest path.
+    app.include_router(ops_positions.router)
     app.include_router(system.router)
     app.include_router(schema.router)
     app.include_router(entities.router)
@@ -155,7 +160,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(plate_reads.router)
     app.include_router(risk.router)
     app.include_router(basemap.router)
-    for ops_router in (ops_positions, ops_units, ops_pairing, ops_tasks, ops_ws, ops_intercept):
+    for ops_router in (ops_units, ops_pairing, ops_tasks, ops_ws, ops_intercept):
         app.include_router(ops_router.router)
     mount_web(app)
     # Last: checks every route above declares require()/public(), then adds hardening.

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -130,7 +130,7 @@ def require(*roles: Role) -> Callable[[HTTPConnection], Principal]:
     return dependency
 
 
-def public(reason: str) -> Callable[[], None]:
+def public(reason: str) -> Callable[[], Awaitable[None]]:
     """A dependency marking a route as intentionally open; ``reason`` says why.
 
     Args:
@@ -139,7 +139,9 @@ def public(reason: str) -> Callable[[], None]:
     if not reason.strip():
         raise ValueError("public() needs a reason")
 
-    def dependency() -> None:
+    # async: FastAPI runs a sync dependency in its thread pool, a hop that costs more than
+    # a whole position request does without it.
+    async def dependency() -> None:
         return None
 
     setattr(dependency, ACCESS_ATTR, Access("public", reason=reason))

@@ -62,6 +62,8 @@ class SocketRegistry:
     def __init__(self) -> None:
         self._watches: dict[str, set[Watch]] = defaultdict(set)
         self._lock = threading.Lock()
+        #: Told of every revocation made here, to pass it on to the other workers.
+        self.on_revoke: Callable[[list[str]], None] | None = None
 
     @contextlib.contextmanager
     def watch(self, *subjects: str) -> Iterator[Watch]:
@@ -80,7 +82,14 @@ class SocketRegistry:
                         del self._watches[subject]
 
     def revoke(self, *subjects: str) -> int:
-        """Poke every socket of ``subjects``; returns how many were poked."""
+        """Poke every socket of ``subjects`` here and (with a relay) in every other worker;
+        returns how many were poked here."""
+        if self.on_revoke is not None:
+            self.on_revoke(list(subjects))
+        return self.revoke_local(*subjects)
+
+    def revoke_local(self, *subjects: str) -> int:
+        """Poke the sockets of ``subjects`` in this process only."""
         with self._lock:
             found = {w for s in subjects for w in self._watches.get(s, ())}
         for watch in found:

@@ -104,3 +104,71 @@ def _check_legacy(row: Mapping[str, Any] | None, stored: str, secret: str) -> bo
         return False
     _legacy.remember(key, digest)
     return True
+
+
+class AuthCache:
+    """Devices authenticated lately: device id → (SHA-256 of the secret, the device row).
+
+    A hit costs one hash and no query. It is only a first check: the row carries the
+    credential generation, and the transaction that stores the fix re-reads the device and
+    refuses it if the generation moved on (:mod:`pasienis.ops.position_batch`), so a rotation
+    or deactivation in any process takes effect at once; :meth:`forget` (called on a refusal
+    and on invalidation messages from other workers) drops the stale entry. Only successes
+    are cached: a wrong secret always goes to the store.
+    """
+
+    def __init__(self, size: int = 50_000) -> None:
+        self._items: OrderedDict[str, tuple[bytes, dict[str, Any]]] = OrderedDict()
+        self._by_digest: dict[bytes, str] = {}
+        self._lock = threading.Lock()
+        self._size = size
+        self.hits = 0
+        self.misses = 0
+
+    def lookup(self, device_id: object, secret: object) -> dict[str, Any] | None:
+        """The cached device row if ``secret`` is the one it was authenticated with."""
+        if not isinstance(device_id, str) or not isinstance(secret, str) or len(secret) > 512:
+            return None
+        with self._lock:
+            entry = self._items.get(device_id.strip())
+        if entry is not None and hmac.compare_digest(
+            entry[0], hashlib.sha256(secret.encode()).digest()
+        ):
+            self.hits += 1
+            return dict(entry[1])
+        self.misses += 1
+        return None
+
+    def lookup_secret(self, secret: object) -> dict[str, Any] | None:
+        """The cached device row whose secret this is (the Traccar URL carries no id)."""
+        if not isinstance(secret, str) or len(secret) > 512:
+            return None
+        digest = hashlib.sha256(secret.encode()).digest()
+        with self._lock:
+            device_id = self._by_digest.get(digest)
+        return self.lookup(device_id, secret) if device_id is not None else None
+
+    def remember(self, device: Mapping[str, Any], secret: str) -> None:
+        digest = hashlib.sha256(secret.encode()).digest()
+        device_id = str(device["id"])
+        with self._lock:
+            self._drop(device_id)
+            self._items[device_id] = (digest, dict(device))
+            self._by_digest[digest] = device_id
+            while len(self._items) > self._size:
+                self._drop(next(iter(self._items)))
+
+    def _drop(self, device_id: str) -> None:
+        entry = self._items.pop(device_id, None)
+        if entry is not None:
+            self._by_digest.pop(entry[0], None)
+
+    def forget(self, device_id: str) -> None:
+        """Drop what is cached of a device (its credential changed)."""
+        with self._lock:
+            self._drop(device_id)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._by_digest.clear()

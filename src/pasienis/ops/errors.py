@@ -49,3 +49,10 @@ class ConflictError(OpsError):
 
     status_code = 409
     kind = "conflict"
+
+
+class IngestBusyError(OpsError):
+    """The position queue is full or its writer stopped: retry shortly (503)."""
+
+    status_code = 503
+    kind = "ingest-busy"

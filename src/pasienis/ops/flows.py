@@ -7,6 +7,7 @@ call turns an alert (place, time, linked entities, evidence) into a task, idempo
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,8 +21,11 @@ from pasienis.model import make_id
 from pasienis.model.events import violations
 from pasienis.ops.assignment import Speeds, get_rule, suggest_units
 from pasienis.ops.delivery.hub import Hub
+from pasienis.ops.device_auth import AuthCache
 from pasienis.ops.effects import Effects
 from pasienis.ops.models import tasks
+from pasienis.ops.position_writer import PositionWriter
+from pasienis.ops.quality import FixRules
 from pasienis.ops.schemas import AlertIn, TaskCreate, TaskTransition, ViolationReport
 from pasienis.ops.service import get_unit
 from pasienis.ops.tasks import (
@@ -44,6 +48,18 @@ class Ops:
     hub: Hub = field(default_factory=Hub)
     bus: Any | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    #: Devices authenticated lately (checked again against the store when a fix is stored).
+    auth_cache: AuthCache = field(default_factory=AuthCache)
+    #: Counts of what was dropped or refused (``mqtt.bad_message``...), for logs and metrics.
+    counters: Counter[str] = field(default_factory=Counter)
+    writer: PositionWriter = field(init=False)
+    #: Local reactions to a revocation from another worker (the API closes those sockets).
+    revoke_hooks: list[Callable[[list[str]], None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.writer = PositionWriter(
+            self.store, rules=FixRules.from_settings(self.settings), hub=self.hub
+        )
 
     def run(self, work: Callable[[Connection, Effects], Any]) -> Any:
         """Run ``work`` in one write transaction, then release its effects."""
@@ -52,6 +68,24 @@ class Ops:
             result = work(conn, effects)
         effects.release(hub=self.hub, bus=self.bus)
         return result
+
+    def credentials_changed(self, subjects: list[str]) -> None:
+        """A credential changed here (``device:<id>``, ``user:<id>``...): forget what is
+        cached of it and tell the other workers."""
+        self._forget(subjects)
+        if self.hub.relay is not None:
+            self.hub.relay.send("revoke", subjects)
+
+    def revoked_elsewhere(self, subjects: list[str]) -> None:
+        """Another worker changed these credentials: forget them, close their sockets here."""
+        self._forget(subjects)
+        for hook in self.revoke_hooks:
+            hook(subjects)
+
+    def _forget(self, subjects: list[str]) -> None:
+        for subject in subjects:
+            if subject.startswith("device:"):
+                self.auth_cache.forget(subject.removeprefix("device:"))
 
     @property
     def speeds(self) -> Speeds:

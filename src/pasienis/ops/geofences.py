@@ -1,22 +1,23 @@
 """Geofences (border zone, checkpoint areas, custom polygons) and enter/exit events per unit.
 
-Polygons are stored as GeoJSON; containment comes from ``pasienis.geo`` (shapely). Each unit's
-inside/outside state per fence is kept so that an event is written only on a change.
+Polygons are stored as GeoJSON, parsed and validated by ``pasienis.geo`` (shapely) and kept
+in an STRtree. A unit's state per fence is kept so that an event is written only on a change.
 """
 
 from __future__ import annotations
 
+import threading
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import shapely
 from sqlalchemy import Connection, delete, insert, select, update
 
 from pasienis.ops.errors import OpsError
 from pasienis.ops.geolink import fence
 from pasienis.ops.models import geofence_events, geofence_state, geofences
-
-_fences: dict[str, Any] = {}
 
 
 def add_geofence(
@@ -47,57 +48,123 @@ def list_geofences(conn: Connection) -> list[dict[str, Any]]:
 def delete_geofence(conn: Connection, *, geofence_id: str) -> None:
     conn.execute(delete(geofence_state).where(geofence_state.c.geofence_id == geofence_id))
     conn.execute(delete(geofences).where(geofences.c.id == geofence_id))
-    _fences.pop(geofence_id, None)
 
 
-def _fence_of(row: Any) -> Any:
-    cached = _fences.get(row.id)
-    if cached is None:
-        cached = _fences[row.id] = fence(row.geometry)
-    return cached
+@dataclass(frozen=True)
+class FenceIndex:
+    """All geofences in an R-tree (shapely's STRtree): a fix is tested only against the
+    fences whose bounding box holds it, not against every polygon."""
+
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    tree: shapely.STRtree | None
+
+    def containing(self, lat: float, lon: float) -> set[str]:
+        """Ids of the fences that cover the point (inside or on the edge)."""
+        if self.tree is None:
+            return set()
+        hits = self.tree.query(shapely.Point(lon, lat), predicate="covered_by")
+        return {self.ids[int(i)] for i in hits}
+
+    def name(self, fence_id: str) -> str:
+        return self.names[self.ids.index(fence_id)]
 
 
-def check_geofences(
-    conn: Connection, *, unit_id: str, lat: float, lon: float, at: datetime
-) -> list[dict[str, Any]]:
-    """Record enter/exit events for a unit's new good fix; returns the events written."""
-    fences = conn.execute(select(geofences.c.id, geofences.c.name, geofences.c.geometry)).all()
-    if not fences:
-        return []
-    states = {
-        r.geofence_id: r.inside
-        for r in conn.execute(
-            select(geofence_state.c.geofence_id, geofence_state.c.inside).where(
-                geofence_state.c.unit_id == unit_id
-            )
+class FenceIndexCache:
+    """The index of the current fences, rebuilt only when the set of fence ids changes.
+
+    Fences are never edited in place (add and delete only), so the ids are a complete
+    version; one ``SELECT id`` per batch notices a change made by any process.
+    """
+
+    def __init__(self) -> None:
+        self._index = FenceIndex((), (), None)
+        self._lock = threading.Lock()
+
+    def current(self, conn: Connection) -> FenceIndex:
+        ids = tuple(sorted(r[0] for r in conn.execute(select(geofences.c.id))))
+        with self._lock:
+            if ids == self._index.ids:
+                return self._index
+        rows = conn.execute(
+            select(geofences.c.id, geofences.c.name, geofences.c.geometry).order_by(geofences.c.id)
+        ).all()
+        shapes = [fence(r.geometry).geometry for r in rows]
+        index = FenceIndex(
+            tuple(r.id for r in rows),
+            tuple(r.name for r in rows),
+            shapely.STRtree(shapes) if shapes else None,
         )
-    }
-    events = []
-    for row in fences:
-        inside = _fence_of(row).contains(lat, lon)
-        before = states.get(row.id)
-        if before is None:
-            conn.execute(
-                insert(geofence_state).values(
-                    unit_id=unit_id, geofence_id=row.id, inside=inside, changed_at=at
-                )
-            )
-        elif before != inside:
+        with self._lock:
+            self._index = index
+        return index
+
+
+@dataclass
+class FenceFix:
+    """One good fix to test: which unit, where, when."""
+
+    unit_id: str
+    lat: float
+    lon: float
+    at: datetime
+    events: list[dict[str, Any]]
+
+
+def check_geofences_batch(conn: Connection, index: FenceIndex, fixes: list[FenceFix]) -> None:
+    """Enter/exit events for good fixes (in order), filling each ``FenceFix.events``.
+
+    A unit with no state row for a fence is outside it: only "inside" ever needs a row, so a
+    fix costs an R-tree query plus a write on a change, however many fences there are.
+    """
+    if index.tree is None or not fixes:
+        return
+    unit_ids = sorted({f.unit_id for f in fixes})
+    rows = conn.execute(select(geofence_state).where(geofence_state.c.unit_id.in_(unit_ids)))
+    known: set[tuple[str, str]] = set()
+    inside_of: dict[str, set[str]] = {u: set() for u in unit_ids}
+    live = set(index.ids)
+    for r in rows:
+        known.add((r.unit_id, r.geofence_id))
+        if r.inside and r.geofence_id in live:
+            inside_of[r.unit_id].add(r.geofence_id)
+    changed: dict[tuple[str, str], tuple[bool, datetime]] = {}
+    events: list[dict[str, Any]] = []
+    for fix in fixes:
+        now_inside = index.containing(fix.lat, fix.lon)
+        for geofence_id in sorted(now_inside ^ inside_of[fix.unit_id]):
+            inside = geofence_id in now_inside
+            changed[(fix.unit_id, geofence_id)] = (inside, fix.at)
+            event = {
+                "unit_id": fix.unit_id,
+                "geofence_id": geofence_id,
+                "kind": "enter" if inside else "exit",
+                "occurred_at": fix.at,
+                "lat": fix.lat,
+                "lon": fix.lon,
+            }
+            events.append(event)
+            fix.events.append({**event, "geofence": index.name(geofence_id)})
+        inside_of[fix.unit_id] = now_inside
+    _write_states(conn, changed, known)
+    if events:
+        conn.execute(insert(geofence_events), events)
+
+
+def _write_states(
+    conn: Connection, changed: dict[tuple[str, str], tuple[bool, datetime]], known: set[Any]
+) -> None:
+    fresh = [
+        {"unit_id": u, "geofence_id": g, "inside": inside, "changed_at": at}
+        for (u, g), (inside, at) in changed.items()
+        if (u, g) not in known
+    ]
+    if fresh:
+        conn.execute(insert(geofence_state), fresh)
+    for (u, g), (inside, at) in changed.items():
+        if (u, g) in known:
             conn.execute(
                 update(geofence_state)
-                .where(geofence_state.c.unit_id == unit_id, geofence_state.c.geofence_id == row.id)
+                .where(geofence_state.c.unit_id == u, geofence_state.c.geofence_id == g)
                 .values(inside=inside, changed_at=at)
             )
-        # The first fix inside a fence counts as entering; first outside says nothing.
-        if (before is None and inside) or (before is not None and before != inside):
-            event = {
-                "unit_id": unit_id,
-                "geofence_id": row.id,
-                "kind": "enter" if inside else "exit",
-                "occurred_at": at,
-                "lat": lat,
-                "lon": lon,
-            }
-            conn.execute(insert(geofence_events).values(**event))
-            events.append({**event, "geofence": row.name})
-    return events

@@ -59,7 +59,13 @@ devices = Table(
     metadata,
     Column("id", String(64), primary_key=True, comment="identifier the phone sends"),
     Column("unit_id", String(64), ForeignKey("ops_units.id"), nullable=False, index=True),
-    Column("secret_hash", String(255), nullable=False, comment="argon2 hash of the secret"),
+    Column(
+        "secret_hash",
+        String(255),
+        nullable=False,
+        index=True,
+        comment="argon2 hash of the secret",
+    ),
     Column("label", String(128), nullable=True),
     Column("active", Boolean, nullable=False),
     Column(

@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, select
 
 from pasienis.ops.delivery.hub import Hub
 from pasienis.ops.fixes import Fix
-from pasienis.ops.geofences import check_geofences
-from pasienis.ops.models import devices, positions, units
-from pasienis.ops.quality import FUTURE, FixRules, LastGood, assess, is_future
+from pasienis.ops.models import positions
+from pasienis.ops.position_batch import Pending, store_fixes
+from pasienis.ops.quality import FixRules
 from pasienis.ops.service import verify_device
 from pasienis.store import Store
 
@@ -23,89 +23,15 @@ from pasienis.store import Store
 def store_fix(
     conn: Connection, *, fix: Fix, device: dict[str, Any], rules: FixRules, now: datetime
 ) -> dict[str, Any]:
-    """Flag and store one fix of an authenticated device (inside the caller's transaction)."""
-    unit = conn.execute(select(units).where(units.c.id == device["unit_id"])).mappings().one()
-    last_fix_at = conn.execute(
-        select(devices.c.last_fix_at).where(devices.c.id == device["id"])
-    ).scalar()
-    fixed_at = fix.fixed_at or now
-    last_good = (
-        LastGood(unit["last_lat"], unit["last_lon"], unit["last_fix_at"])
-        if unit["last_fix_at"] is not None
-        else None
-    )
-    clock = ordering_clock(last_fix_at, unit["last_fix_at"], now=now, rules=rules)
-    flags = assess(
-        fix,
-        fixed_at=fixed_at,
-        now=now,
-        device_last_fix_at=clock,
-        last_good=last_good,
-        rules=rules,
-    )
-    row = {
-        "unit_id": unit["id"],
-        "device_id": device["id"],
-        "fixed_at": fixed_at,
-        "received_at": now,
-        "lat": fix.lat,
-        "lon": fix.lon,
-        "accuracy_m": fix.accuracy_m,
-        "speed_mps": fix.speed_mps,
-        "heading_deg": fix.heading_deg,
-        "altitude_m": fix.altitude_m,
-        "battery_pct": fix.battery_pct,
-        "charging": fix.charging,
-        "source": fix.source,
-        "flags": ",".join(flags),
-        "attributes": fix.attributes or None,
-    }
-    position_id = int(conn.execute(insert(positions).values(**row)).inserted_primary_key[0])  # type: ignore[index]
-    # A fix from the future never moves the clock: one bad timestamp (year 9999) would make
-    # every later real fix "out of order" for good.
-    trusted_time = FUTURE not in flags
-    newest = fixed_at if trusted_time and (clock is None or fixed_at > clock) else clock
-    conn.execute(
-        update(devices)
-        .where(devices.c.id == device["id"])
-        .values(last_fix_at=newest, last_seen_at=now)
-    )
-    fence_events: list[dict[str, Any]] = []
-    if not flags:
-        conn.execute(
-            update(units)
-            .where(units.c.id == unit["id"])
-            .values(
-                last_lat=fix.lat,
-                last_lon=fix.lon,
-                last_fix_at=fixed_at,
-                last_speed_mps=fix.speed_mps,
-            )
-        )
-        fence_events = check_geofences(
-            conn, unit_id=unit["id"], lat=fix.lat, lon=fix.lon, at=fixed_at
-        )
-    return {
-        **row,
-        "id": position_id,
-        "call_sign": unit["call_sign"],
-        "flags": flags,
-        "alarm": fix.alarm,
-        "geofence_events": fence_events,
-    }
-
-
-def ordering_clock(
-    device_clock: datetime | None, last_good_at: datetime | None, *, now: datetime, rules: FixRules
-) -> datetime | None:
-    """The time new fixes of a device are ordered against: its newest fix not in the future.
-
-    A clock stored before future fixes were kept out of it (it may say 9999) is not trusted;
-    the unit's last good fix stands in for it.
-    """
-    if device_clock is None or not is_future(device_clock, now=now, rules=rules):
-        return device_clock
-    return last_good_at
+    """Flag and store one fix of an authenticated device (inside the caller's transaction):
+    a batch of one (:func:`pasienis.ops.position_batch.store_fixes`)."""
+    item = Pending(fix=fix, device=device, want_id=True)
+    store_fixes(conn, [item], rules=rules, now=now)
+    if item.error is not None:
+        raise item.error
+    if item.result is None:  # store_fixes sets one of the two
+        raise RuntimeError("store_fixes left a fix without result or error")
+    return item.result
 
 
 def accept_fix(
@@ -145,6 +71,11 @@ def accept_authenticated(
 
 def announce(hub: Hub, stored: dict[str, Any]) -> None:
     """Live events for dispatchers: the position, an SOS alarm, geofence crossings."""
+    hub.publish_many(live_events(stored))
+
+
+def live_events(stored: dict[str, Any]) -> list[dict[str, Any]]:
+    """What dispatchers are told about one stored fix."""
     base = {
         "unit_id": stored["unit_id"],
         "call_sign": stored["call_sign"],
@@ -152,7 +83,7 @@ def announce(hub: Hub, stored: dict[str, Any]) -> None:
         "lon": stored["lon"],
         "at": stored["fixed_at"].isoformat(),
     }
-    hub.publish(
+    events = [
         {
             "type": "position",
             **base,
@@ -161,21 +92,22 @@ def announce(hub: Hub, stored: dict[str, Any]) -> None:
             "heading_deg": stored["heading_deg"],
             "battery_pct": stored["battery_pct"],
         }
-    )
+    ]
     if stored["alarm"]:
-        hub.publish(
+        events.append(
             {"type": "alarm", "alarm": stored["alarm"], **base, "device_id": stored["device_id"]}
         )
-    for event in stored["geofence_events"]:
-        hub.publish(
-            {
-                "type": "geofence",
-                **base,
-                "kind": event["kind"],
-                "geofence_id": event["geofence_id"],
-                "geofence": event["geofence"],
-            }
-        )
+    events.extend(
+        {
+            "type": "geofence",
+            **base,
+            "kind": event["kind"],
+            "geofence_id": event["geofence_id"],
+            "geofence": event["geofence"],
+        }
+        for event in stored["geofence_events"]
+    )
+    return events
 
 
 def track(

@@ -61,7 +61,7 @@ def assess(
     """The flags of one fix (empty list: trusted).
 
     ``device_last_fix_at`` is the device's ordering clock: its newest fix that was not in the
-    future (see :func:`pasienis.ops.positions.ordering_clock`).
+    future (see :func:`pasienis.ops.position_batch.ordering_clock`).
     """
     flags: list[str] = []
     if fix.fixed_at is None:

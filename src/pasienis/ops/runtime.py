@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +17,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from pasienis.ops.delivery.mqtt import run_bridge
+from pasienis.ops.delivery.relay import CHANNEL, Relay
 from pasienis.ops.escalation import escalation_loop
 from pasienis.ops.flows import Ops, on_alert_raised
 from pasienis.ops.models import units
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 async def ops_running(ops: Ops) -> AsyncIterator[Ops]:
     """Bind the hub to this loop, subscribe to alerts, start the background loops."""
     ops.hub.bind(asyncio.get_running_loop())
+    ops.writer.start()
     settings = ops.settings
     unsubscribe = ops.bus.subscribe("alert.raised", on_alert_raised(ops)) if ops.bus else None
     loops = [
@@ -44,6 +47,8 @@ async def ops_running(ops: Ops) -> AsyncIterator[Ops]:
         )
     ]
     loops.append(asyncio.create_task(outbox_watch(ops), name="ops-outbox-watch"))
+    if settings.ops_redis_url:
+        loops.append(asyncio.create_task(_relay(ops, settings.ops_redis_url), name="ops-relay"))
     if settings.ops_mqtt_enabled:
         loops.append(
             asyncio.create_task(run_bridge(ops, url=settings.ops_mqtt_url), name="ops-mqtt")
@@ -56,8 +61,24 @@ async def ops_running(ops: Ops) -> AsyncIterator[Ops]:
         for task in loops:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        await ops.writer.stop()
         if unsubscribe:
             unsubscribe()
+
+
+async def _relay(ops: Ops, url: str) -> None:
+    """Share wake-ups, dispatcher events and revocations with the other workers."""
+    # One channel per database: deployments (and test runs) sharing a Redis never mix.
+    database = ops.settings.resolved_database_url().encode()
+    relay = Relay(url, channel=f"{CHANNEL}:{hashlib.sha256(database).hexdigest()[:16]}")
+    relay.on("wake", lambda units: [ops.hub.wake_local(u) for u in units])
+    relay.on("dispatch", ops.hub.publish_many_local)
+    relay.on("revoke", ops.revoked_elsewhere)
+    ops.hub.relay = relay
+    try:
+        await relay.run()
+    finally:
+        ops.hub.relay = None
 
 
 def _heads(ops: Ops) -> dict[str, int]:

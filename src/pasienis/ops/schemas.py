@@ -142,3 +142,11 @@ class AssignmentRule(BaseModel):
 
 
 TaskTransition.model_rebuild()
+
+
+class AlarmAck(BaseModel):
+    """A dispatcher acknowledges a unit's SOS alarm (it stops alarming on every console)."""
+
+    unit_id: str = Field(min_length=1, max_length=64)
+    alarm: str = Field(default="sos", min_length=1, max_length=32)
+    at: str | None = Field(default=None, max_length=40, description="the alarm's fix time")

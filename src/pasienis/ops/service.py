@@ -215,6 +215,28 @@ def authenticate_device(conn: Connection, *, device_id: object, secret: object) 
     return dict(row or {})
 
 
+def device_of_secret(store: Store, *, secret: object) -> dict[str, Any] | None:
+    """The active device whose (SHA-256) secret this is, or ``None``.
+
+    For requests that carry the secret before the device id (the Traccar URL): the request is
+    authenticated without reading its body. Legacy argon2 secrets cannot be found this way
+    (their hash is salted); ``None`` then means "read the id from the body".
+    """
+    if not isinstance(secret, str) or not 0 < len(secret) <= 512:
+        return None
+    with store.read() as conn:
+        row = (
+            conn.execute(
+                select(devices).where(devices.c.secret_hash == device_auth.stored_hash(secret))
+            )
+            .mappings()
+            .first()
+        )
+    if row is None or not row["active"]:
+        return None
+    return dict(row)
+
+
 def verify_device(store: Store, *, device_id: object, secret: object) -> dict[str, Any]:
     """:func:`authenticate_device`, then replace a legacy argon2 hash by the SHA-256 form.
 

@@ -29,7 +29,7 @@ from pasienis.ops.protocols.osmand import (
 from pasienis.ops.protocols.owntracks import parse_location
 from pasienis.ops.quality import FixRules
 from pasienis.ops.schemas import GenericFix, PositionAccepted
-from pasienis.ops.service import verify_device
+from pasienis.ops.service import device_of_secret, verify_device
 
 router = APIRouter(prefix="/api/positions", tags=["ops: positions"])
 DEVICE_AUTH = public("devices authenticate with their own per-device secret, checked by ops")
@@ -63,28 +63,67 @@ async def _osmand_request(request: Request) -> tuple[str, Callable[[], Fix]]:
 
 async def _device(request: Request, device_id: str, secret: str | None) -> dict[str, Any]:
     """The authenticated device, or :class:`DeviceAuthError` (401, one answer for an unknown
-    device and a wrong secret)."""
-    store = _ops(request).store
-    return await run_in_threadpool(verify_device, store, device_id=device_id, secret=secret)
-
-
-async def _accept(request: Request, fix: Fix, device: dict[str, Any]) -> dict[str, Any]:
+    device and a wrong secret). A device seen lately costs one hash (the credential
+    generation is checked again when its fix is stored)."""
     ops = _ops(request)
-    return await run_in_threadpool(
-        accept_authenticated,
-        ops.store,
-        fix=fix,
-        device=device,
-        rules=FixRules.from_settings(ops.settings),
-        hub=ops.hub,
-    )
+    cached = ops.auth_cache.lookup(device_id, secret)
+    if cached is not None:
+        return cached
+    device = await run_in_threadpool(verify_device, ops.store, device_id=device_id, secret=secret)
+    if secret is not None:
+        ops.auth_cache.remember(device, secret)
+    return device
+
+
+async def _device_of_secret(request: Request, secret: str | None) -> dict[str, Any] | None:
+    """The device a secret alone names (``None``: not found, perhaps a legacy secret)."""
+    ops = _ops(request)
+    cached = ops.auth_cache.lookup_secret(secret)
+    if cached is not None:
+        return cached
+    device = await run_in_threadpool(device_of_secret, ops.store, secret=secret)
+    if device is not None and secret is not None:
+        ops.auth_cache.remember(device, secret)
+    return device
+
+
+async def _accept(
+    request: Request, fix: Fix, device: dict[str, Any], *, want_id: bool = False
+) -> dict[str, Any]:
+    """Store the fix through the group-commit writer; answered once its batch committed."""
+    ops = _ops(request)
+    if not ops.writer.running:  # an app used without its lifespan (scripts): store directly
+        return await run_in_threadpool(
+            accept_authenticated,
+            ops.store,
+            fix=fix,
+            device=device,
+            rules=FixRules.from_settings(ops.settings),
+            hub=ops.hub,
+        )
+    try:
+        return await ops.writer.submit(fix, device, want_id=want_id)
+    except DeviceAuthError:
+        ops.auth_cache.forget(str(device["id"]))  # rotated or deactivated meanwhile
+        raise
 
 
 async def _osmand(request: Request, secret: str | None, known_id: str | None = None) -> None:
-    """Authenticate before the body is read when the device id is known already (query
-    string, HTTP Basic user), else as soon as the body names it; parse the fix only then."""
-    device = await _device(request, known_id, secret) if known_id else None
-    device_id, parse = await _osmand_request(request)
+    """Authenticate before the body is read: by the device id when the query string or the
+    HTTP Basic user names it, else by the secret alone (the Traccar URL). Only a legacy
+    (argon2) secret needs the id from the body; a body that cannot be read then is a 401, not
+    a 400: the request was never authenticated. The fix is parsed only after."""
+    device = (
+        await _device(request, known_id, secret)
+        if known_id
+        else await _device_of_secret(request, secret)
+    )
+    try:
+        device_id, parse = await _osmand_request(request)
+    except BadFixError:
+        if device is None:
+            raise DeviceAuthError(REFUSED) from None
+        raise
     if device is None:
         device = await _device(request, device_id, secret)
     elif device_id != device["id"]:
@@ -156,5 +195,5 @@ async def generic(body: GenericFix, request: Request) -> PositionAccepted:
     basic = basic_credentials(request)
     secret = bearer_token(request) or (basic[1] if basic else None)
     device = await _device(request, body.device_id, secret)
-    stored = await _accept(request, parse_generic(body), device)
+    stored = await _accept(request, parse_generic(body), device, want_id=True)
     return PositionAccepted(id=stored["id"], unit_id=stored["unit_id"], flags=stored["flags"])

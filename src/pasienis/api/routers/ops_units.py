@@ -12,6 +12,7 @@ from pasienis.geo.types import Latitude, Longitude
 from pasienis.ops import assignment, geofences, positions, service
 from pasienis.ops.flows import Ops
 from pasienis.ops.schemas import (
+    AlarmAck,
     AssignmentRule,
     DeviceActive,
     DeviceCreate,
@@ -186,3 +187,17 @@ def put_rule(
         )
     audit_read(request, "assignment_rule.set", detail={"category": category})
     return rule
+
+
+@router.post("/alarms/ack")
+def acknowledge_alarm(body: AlarmAck, request: Request, principal: Dispatcher) -> dict[str, Any]:
+    """Acknowledge an SOS: audited, and every console stops alarming for it."""
+    ops = _ops(request)
+    with ops.store.read() as conn:
+        unit = service.get_unit(conn, ref=body.unit_id)
+    detail = {"unit_id": unit["id"], "call_sign": unit["call_sign"], "alarm": body.alarm,
+              "at": body.at}  # fmt: skip
+    audit_read(request, "ops.alarm.acknowledge", detail=detail, read=False)
+    event = {"type": "alarm_ack", **detail, "by": principal.name}
+    ops.hub.publish(event)
+    return event

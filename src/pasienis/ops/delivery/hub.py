@@ -20,6 +20,9 @@ class Hub:
     """Wake-ups for unit connections and a broadcast channel for dispatchers."""
 
     def __init__(self) -> None:
+        #: Other workers' hubs, through Redis (:class:`~pasienis.ops.delivery.relay.Relay`);
+        #: set in the lifespan when ``ops_redis_url`` is configured.
+        self.relay: Any | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._units: dict[str, set[asyncio.Event]] = defaultdict(set)
         self._dispatchers: set[asyncio.Queue[dict[str, Any]]] = set()
@@ -56,7 +59,14 @@ class Hub:
                 del self._units[unit_id]
 
     def wake(self, unit_id: str) -> None:
-        """New outbox rows for ``unit_id``: let its connections send them now."""
+        """New outbox rows for ``unit_id``: let its connections send them now (here and, with
+        a relay, in every other worker)."""
+        if self.relay is not None:
+            self.relay.send("wake", [unit_id])
+        self.wake_local(unit_id)
+
+    def wake_local(self, unit_id: str) -> None:
+        """Wake this process's connections of ``unit_id`` only."""
         with self._lock:
             events = list(self._units.get(unit_id, ()))
         for event in events:
@@ -79,12 +89,37 @@ class Hub:
 
     def publish(self, event: dict[str, Any]) -> None:
         """Send ``event`` to every dispatcher console (dropped for a console that lags)."""
+        if self.relay is not None:
+            self.relay.send("dispatch", [event])
+        self.publish_local(event)
+
+    def publish_local(self, event: dict[str, Any]) -> None:
         with self._lock:
             queues = list(self._dispatchers)
         for queue in queues:
             self._call(_offer, queue, event)
 
+    def publish_many(self, events: list[dict[str, Any]]) -> None:
+        """:meth:`publish` for a batch: one hand-over to the loop, not one per event."""
+        if not events:
+            return
+        if self.relay is not None:
+            self.relay.send("dispatch", list(events))
+        self.publish_many_local(events)
+
+    def publish_many_local(self, events: list[dict[str, Any]]) -> None:
+        with self._lock:
+            queues = list(self._dispatchers)
+        if queues:
+            self._call(_offer_all, queues, list(events))
+
 
 def _offer(queue: asyncio.Queue[dict[str, Any]], event: dict[str, Any]) -> None:
     if not queue.full():
         queue.put_nowait(event)
+
+
+def _offer_all(queues: list[asyncio.Queue[dict[str, Any]]], events: list[dict[str, Any]]) -> None:
+    for queue in queues:
+        for event in events:
+            _offer(queue, event)

@@ -52,12 +52,15 @@ def handle_owntracks(ops: Ops, topic: str, payload: bytes) -> dict[str, Any] | N
     try:
         message = json.loads(payload)
     except ValueError:
-        log.warning("non-JSON OwnTracks message on %s dropped", topic)
+        _dropped(ops, "not_json", topic, "not JSON")
+        return None
+    if not isinstance(message, dict):
+        _dropped(ops, "not_json", topic, "not a JSON object")
         return None
     with ops.store.read() as conn:
         device = conn.execute(select(devices).where(devices.c.id == user)).mappings().first()
     if device is None or not device["active"]:
-        log.warning("OwnTracks message from unknown device %r dropped", user)
+        _dropped(ops, "unknown_device", topic, f"unknown or inactive device {user!r}")
         return None
     if is_event or message.get("_type") == "transition":
         ops.hub.publish(
@@ -74,6 +77,12 @@ def handle_owntracks(ops: Ops, topic: str, payload: bytes) -> dict[str, Any] | N
         rules=FixRules.from_settings(ops.settings),
         hub=ops.hub,
     )
+
+
+def _dropped(ops: Ops, reason: str, topic: str, detail: str) -> None:
+    """One log line and one counter per dropped message; never a traceback."""
+    ops.counters[f"mqtt.dropped.{reason}"] += 1
+    log.warning("MQTT message on %s dropped: %s", topic, detail)
 
 
 def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
@@ -124,13 +133,21 @@ async def _on_message(ops: Ops, topic: str, payload: bytes) -> None:
             await _on_ack(ops, topic.split("/")[2], payload)
         else:
             await asyncio.to_thread(handle_owntracks, ops, topic, payload)
+    except OpsError as exc:  # a bad fix (lat 91, no lat...): the sender's fault, not ours
+        _dropped(ops, "bad_fix", topic, exc.message)
     except Exception:
         log.exception("MQTT message on %s could not be handled", topic)
 
 
 async def _on_ack(ops: Ops, call_sign: str, payload: bytes) -> None:
-    seq = json.loads(payload).get("seq")
-    if not isinstance(seq, int):
+    try:
+        message = json.loads(payload)
+    except ValueError:
+        _dropped(ops, "bad_ack", f"pasienis/units/{call_sign}/ack", "not JSON")
+        return
+    seq = message.get("seq") if isinstance(message, dict) else None
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        _dropped(ops, "bad_ack", f"pasienis/units/{call_sign}/ack", "no integer seq")
         return
     with ops.store.read() as conn:
         unit_id = conn.execute(

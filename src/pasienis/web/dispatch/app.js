@@ -12,7 +12,10 @@ import { setupPatrol } from "/web/dispatch/patrol.js";
 const OPEN = ["created", "assigned", "delivered", "acknowledged", "en_route", "on_scene", "rejected"];
 const UNACKED = ["assigned", "delivered"];
 const state = { units: new Map(), tasks: new Map(), overdue: new Set(), unitMarkers: new Map(),
-  taskMarkers: new Map(), map: null, draft: null };
+  taskMarkers: new Map(), unitItems: new Map(), map: null, draft: null };
+// Live events only mark what changed; one animation frame draws it all (a burst of 200
+// positions is one redraw of those units, never a rebuild of every list item and marker).
+const pending = { units: new Set(), allUnits: false, tasks: false, frame: 0 };
 
 const $ = (selector) => document.querySelector(selector);
 const escape = (text) => String(text ?? "").replace(/[&<>"']/g,
@@ -49,30 +52,76 @@ async function reload() {
   renderTasks();
 }
 
+function schedule() {
+  if (!pending.frame) pending.frame = requestAnimationFrame(flush);
+}
+
+function flush() {
+  pending.frame = 0;
+  if (pending.allUnits) renderUnits();
+  else for (const id of pending.units) updateUnit(state.units.get(id));
+  pending.units.clear();
+  pending.allUnits = false;
+  if (pending.tasks) { pending.tasks = false; renderTasks(); }
+}
+
 function handle(message) {
   if (message.type === "snapshot") {
+    // After a reconnect the snapshot is the truth for units *and* open tasks.
     for (const u of message.units) mergeUnit(u.unit_id, { id: u.unit_id, call_sign: u.call_sign,
       status: u.status, last_lat: u.lat, last_lon: u.lon, last_fix_at: u.at });
-    renderUnits();
+    onSnapshotTasks(message.tasks || []);
+    pending.allUnits = true;
   } else if (message.type === "position") {
+    // A flagged fix (too_fast, out_of_order, future...) never moves the live marker: the
+    // live view shows the same trusted position the store keeps as the unit's last good one.
+    if (message.flags && message.flags.length) return;
     mergeUnit(message.unit_id, { call_sign: message.call_sign, last_lat: message.lat,
       last_lon: message.lon, last_fix_at: message.at });
-    renderUnits();
   } else if (message.type === "unit") {
     mergeUnit(message.unit_id, { status: message.status });
-    renderUnits();
   } else if (message.type === "task") {
     onTask(message);
+    return;
   } else if (message.type === "overdue") {
     state.overdue.add(message.task_id);
-    renderTasks();
+    pending.tasks = true;
   } else if (message.type === "alarm") {
     showAlarm(message);
+    return;
+  } else if (message.type === "alarm_ack") {
+    endAlarm(message.unit_id);
+    return;
   }
+  schedule();
+}
+
+function onSnapshotTasks(tasks) {
+  const open = new Set();
+  for (const task of tasks) {
+    open.add(task.task_id);
+    const known = state.tasks.get(task.task_id) || {};
+    state.tasks.set(task.task_id, { ...known, ...task, id: task.task_id });
+  }
+  for (const id of [...state.tasks.keys()]) if (!open.has(id)) state.tasks.delete(id);
+  pending.tasks = true;
 }
 
 function mergeUnit(id, fields) {
-  state.units.set(id, { ...(state.units.get(id) || { id }), ...fields });
+  const known = state.units.get(id);
+  if (!known) pending.allUnits = true; // a new unit changes the list's order
+  state.units.set(id, { ...(known || { id }), ...fields });
+  pending.units.add(id);
+}
+
+/** Make a list item work like a button: focusable, Enter and Space activate it. */
+function activatable(element, action) {
+  element.tabIndex = 0;
+  element.setAttribute("role", "button");
+  element.addEventListener("click", action);
+  element.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" || event.key === " ") { event.preventDefault(); action(); }
+  });
 }
 
 async function onTask(message) {
@@ -85,18 +134,67 @@ async function onTask(message) {
       : await api(`/api/tasks/${message.task_id}`);
     state.tasks.set(task.id, task);
   }
-  renderTasks();
+  pending.tasks = true;
+  schedule();
   const open = $("#detail").dataset.task;
   if (open === message.task_id) showDetail(message.task_id);
 }
 
+// An SOS alarms — flashing and a tone every second — until a dispatcher acknowledges it; the
+// acknowledgement is audited by the server and ends the alarm on every console.
+const alarms = { active: new Map(), audio: null, timer: 0 };
+
 function showAlarm(message) {
+  const key = message.unit_id;
+  if (alarms.active.has(key)) return;
   const badge = document.createElement("span");
-  badge.className = "badge sos";
-  badge.textContent = `${message.alarm.toUpperCase()} ${message.call_sign}`;
-  badge.title = formatTime(message.at);
-  badge.addEventListener("click", () => { state.map.setView([message.lat, message.lon], 13); badge.remove(); });
+  badge.className = "badge sos alarming";
+  badge.dataset.unit = key;
+  const text = document.createElement("button");
+  text.type = "button";
+  text.className = "link";
+  text.textContent = `${message.alarm.toUpperCase()} ${message.call_sign}`;
+  text.title = formatTime(message.at);
+  text.addEventListener("click", () => state.map.setView([message.lat, message.lon], 13));
+  const ack = document.createElement("button");
+  ack.type = "button";
+  ack.textContent = t("alarm.acknowledge");
+  ack.addEventListener("click", async () => {
+    ack.disabled = true;
+    try {
+      await api("/api/ops/alarms/ack", { method: "POST",
+        body: { unit_id: key, alarm: message.alarm, at: message.at } });
+      endAlarm(key);
+    } catch (error) {
+      ack.disabled = false;
+      ack.focus();
+    }
+  });
+  badge.append(text, " ", ack);
+  alarms.active.set(key, badge);
   $("#alarms").append(badge);
+  if (!alarms.timer) alarms.timer = setInterval(beep, 1000);
+  beep();
+}
+
+function endAlarm(unitId) {
+  const badge = alarms.active.get(unitId);
+  if (badge) badge.remove();
+  alarms.active.delete(unitId);
+  if (!alarms.active.size && alarms.timer) { clearInterval(alarms.timer); alarms.timer = 0; }
+}
+
+function beep() {
+  try {
+    alarms.audio = alarms.audio || new AudioContext();
+    const tone = alarms.audio.createOscillator();
+    const gain = alarms.audio.createGain();
+    tone.frequency.value = 880;
+    gain.gain.value = 0.2;
+    tone.connect(gain).connect(alarms.audio.destination);
+    tone.start();
+    tone.stop(alarms.audio.currentTime + 0.3);
+  } catch (error) { /* no audio device: the flashing badge still alarms */ }
 }
 
 function unitIcon(unit) {
@@ -104,25 +202,53 @@ function unitIcon(unit) {
     title="${escape(unit.call_sign)}"></div>`, iconSize: [14, 14] });
 }
 
+/** Rebuild the unit list in call-sign order (a unit appeared), then draw every unit. */
 function renderUnits() {
   const list = $("#units");
-  list.innerHTML = "";
-  for (const unit of [...state.units.values()].sort((a, b) => a.call_sign.localeCompare(b.call_sign))) {
-    const li = document.createElement("li");
-    li.dataset.unit = unit.id;
-    li.innerHTML = `<strong>${escape(unit.call_sign)}</strong>
-      <span class="badge">${escape(unit.status)}</span>
-      <span class="muted">${unit.last_fix_at ? formatTime(unit.last_fix_at) : "—"}</span>`;
-    li.addEventListener("click", () => unit.last_lat != null && state.map.setView([unit.last_lat, unit.last_lon], 12));
-    list.append(li);
-    if (unit.last_lat == null) continue;
-    let marker = state.unitMarkers.get(unit.id);
-    if (!marker) {
-      marker = L.marker([unit.last_lat, unit.last_lon], { icon: unitIcon(unit) }).addTo(state.map);
-      state.unitMarkers.set(unit.id, marker);
+  const units = [...state.units.values()].sort((a, b) => String(a.call_sign).localeCompare(String(b.call_sign)));
+  for (const unit of units) {
+    let li = state.unitItems.get(unit.id);
+    if (!li) {
+      li = document.createElement("li");
+      li.dataset.unit = unit.id;
+      activatable(li, () => {
+        const u = state.units.get(li.dataset.unit);
+        if (u && u.last_lat != null) state.map.setView([u.last_lat, u.last_lon], 12);
+      });
+      state.unitItems.set(unit.id, li);
     }
-    marker.setLatLng([unit.last_lat, unit.last_lon]).setIcon(unitIcon(unit));
-    marker.bindTooltip(`${unit.call_sign} (${unit.status})`);
+    list.append(li); // moves an existing item into order
+    updateUnit(unit);
+  }
+}
+
+/** Draw one unit: its list item and its marker, only where something changed. */
+function updateUnit(unit) {
+  if (!unit) return;
+  const li = state.unitItems.get(unit.id);
+  if (!li) { pending.allUnits = true; schedule(); return; }
+  const drawn = li.dataset.drawn || "";
+  const key = `${unit.call_sign}|${unit.status}|${unit.last_fix_at}`;
+  if (drawn !== key) {
+    li.dataset.drawn = key;
+    li.innerHTML = `<strong>${escape(unit.call_sign)}</strong>
+      <span class="badge">${escape(label("unit_status", unit.status))}</span>
+      <span class="muted">${unit.last_fix_at ? formatTime(unit.last_fix_at) : "—"}</span>`;
+  }
+  if (unit.last_lat == null) return;
+  let marker = state.unitMarkers.get(unit.id);
+  if (!marker) {
+    marker = L.marker([unit.last_lat, unit.last_lon], { icon: unitIcon(unit) }).addTo(state.map);
+    marker.status = unit.status;
+    marker.bindTooltip(`${unit.call_sign} (${label("unit_status", unit.status)})`);
+    state.unitMarkers.set(unit.id, marker);
+    return;
+  }
+  marker.setLatLng([unit.last_lat, unit.last_lon]);
+  if (marker.status !== unit.status) {
+    marker.status = unit.status;
+    marker.setIcon(unitIcon(unit));
+    marker.setTooltipContent(`${unit.call_sign} (${label("unit_status", unit.status)})`);
   }
 }
 
@@ -148,7 +274,7 @@ function renderTasks() {
       <strong>${escape(label("category", task.category))}</strong> <span class="badge status">${escape(label("status", task.status))}</span>
       ${flags.join(" ")}<br><span class="muted">${escape(unit ? unit.call_sign : t("task.unassigned"))}
       · ${escape((task.description || "").slice(0, 60))}</span>`;
-    li.addEventListener("click", () => showDetail(task.id));
+    activatable(li, () => showDetail(task.id));
     list.append(li);
     let marker = state.taskMarkers.get(task.id);
     if (!marker) {
@@ -226,7 +352,19 @@ async function showSuggestions(task) {
     button.dataset.unit = s.unit_id;
     button.addEventListener("click", async () => {
       button.disabled = true;
-      const updated = await api(`/api/tasks/${task.id}/assign`, { method: "POST", body: { unit: s.unit_id } });
+      let updated;
+      try {
+        updated = await api(`/api/tasks/${task.id}/assign`, { method: "POST", body: { unit: s.unit_id } });
+      } catch (error) {
+        button.disabled = false; // a failed assignment can be tried again
+        button.focus(); // disabling it took the keyboard focus away
+        const note = document.createElement("p");
+        note.className = "error";
+        note.setAttribute("role", "alert");
+        note.textContent = error instanceof ApiError ? error.message : String(error);
+        row.append(note);
+        return;
+      }
       state.tasks.set(updated.id || task.id, { ...task, ...updated });
       renderTasks();
       await showDetail(task.id);

@@ -1,0 +1,234 @@
+"""Benchmark: position ingest under ``wrk``, against a bare parse-only handler in the same run.
+
+Per protocol (OsmAnd query string, Traccar JSON, OwnTracks HTTP) a Lua script in
+``bench/wrk/`` drives 200 keep-alive connections at the real server (one uvicorn worker,
+SQLite file, the group-commit writer) and then at a bare FastAPI app whose handlers only parse
+the same requests (no authentication, no store). The server is pinned to core 0 and ``wrk`` to
+core 1 (``taskset``), so the load generator is never the limit. Printed per protocol:
+requests/s of both, the ratio ours/bare, p50/p99 latency, and the positions stored against the
+2xx answers ``wrk`` counted (stored ≥ accepted; the difference is at most the requests still
+in flight when ``wrk`` stopped, whose answers it never read).
+
+Run: ``python bench/bench_ops_wrk.py [--seconds 10] [--connections 200] [--devices 200]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_ops import free_port
+from pasienis.config import Settings
+from pasienis.model import install_model
+from pasienis.ops import service
+from pasienis.ops.device_auth import stored_hash
+from pasienis.ops.models import devices
+from pasienis.store import open_store, upgrade
+
+HERE = Path(__file__).parent
+PROTOCOLS = {"osmand": "osmand", "traccar_json": "traccar-json", "owntracks": "owntracks"}
+UVICORN = (
+    "import uvicorn\n{app}\n"
+    "uvicorn.run(app, host='127.0.0.1', port={port}, log_level='warning', access_log=False,"
+    " loop='uvloop', http='httptools', timeout_keep_alive=60)\n"
+)
+OURS = "from pasienis.api import create_app\napp = create_app()"
+BARE = """
+import base64, json
+from fastapi import FastAPI, Request, Response
+app = FastAPI()
+KEYS = ("lat", "lon", "speed", "bearing", "timestamp")
+
+@app.get("/api/positions/osmand/{key}")
+async def osmand(key: str, request: Request) -> Response:
+    q = request.query_params
+    fix = {k: float(q[k]) for k in KEYS}
+    return Response(status_code=200)
+
+@app.post("/api/positions/osmand/{key}")
+async def traccar_json(key: str, request: Request) -> Response:
+    body = json.loads(await request.body())
+    coords = body["location"]["coords"]
+    fix = (body["device_id"], float(coords["latitude"]), float(coords["longitude"]))
+    return Response(status_code=200)
+
+@app.post("/api/positions/owntracks")
+async def owntracks(request: Request) -> list:
+    user, _, secret = base64.b64decode(request.headers["authorization"][6:]).partition(b":")
+    body = json.loads(await request.body())
+    fix = (user, float(body["lat"]), float(body["lon"]), int(body["tst"]))
+    return []
+"""
+
+
+def prepare(db: Path, n: int) -> None:
+    """``n`` units, each with device ``d<i>`` and secret ``bench-secret-<i>``."""
+    store = open_store(Settings(database_url=f"sqlite:///{db}"))
+    upgrade(store)
+    with store.begin() as conn:
+        for i in range(n):
+            unit = service.add_unit(conn, call_sign=f"W{i:04d}")
+            conn.execute(
+                devices.insert().values(
+                    id=f"d{i}",
+                    unit_id=unit["id"],
+                    secret_hash=stored_hash(f"bench-secret-{i}"),
+                    active=True,
+                    credential_generation=1,
+                    created_at=unit["created_at"],
+                )
+            )
+    store.dispose()
+
+
+def serve(app_code: str, env: dict[str, str], core: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    code = UVICORN.format(app=app_code, port=port)
+    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", f"import os\nos.sched_setaffinity(0, {{{core}}})\n{code}"],
+        env={**os.environ, **env},
+    )
+    url = f"http://127.0.0.1:{port}"
+    import urllib.request
+
+    for _ in range(1200):  # a loaded machine can take a minute to import the app
+        try:
+            with urllib.request.urlopen(f"{url}/openapi.json", timeout=1):  # noqa: S310 - local
+                return proc, url
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("server did not start")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_wrk(url: str, script: str, args: argparse.Namespace, env: dict[str, str], pid: int) -> dict:
+    cpu0 = cpu_seconds(pid)
+    out = subprocess.run(  # noqa: S603 - wrk from the Debian package
+        [  # noqa: S607
+            "taskset",
+            "-c",
+            str(args.wrk_core),
+            "wrk",
+            "-t1",
+            f"-c{args.connections}",
+            f"-d{args.seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(HERE / "wrk" / script),
+            url,
+        ],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("WRK_JSON "))
+    result = json.loads(line.removeprefix("WRK_JSON "))
+    result["rate"] = result["requests"] / (result["duration_us"] / 1e6)
+    # CPU per answered request: what the throughput on a core of one's own would be, and
+    # far less disturbed than requests/s when other work shares the machine.
+    result["cpu_us"] = 1e6 * (cpu_seconds(pid) - cpu0) / max(1, result["requests"])
+    return result
+
+
+def stored(db: Path, source: str) -> int:
+    with sqlite3.connect(db) as conn:
+        row = conn.execute("SELECT count(*) FROM ops_positions WHERE source = ?", (source,))
+        return int(row.fetchone()[0])
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    proc.wait(30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=200)
+    parser.add_argument("--devices", type=int, default=200)
+    parser.add_argument("--server-core", type=int, default=0)
+    parser.add_argument("--wrk-core", type=int, default=1)
+    parser.add_argument("--protocols", default=",".join(PROTOCOLS))
+    parser.add_argument("--rounds", type=int, default=3)
+    args, _ = parser.parse_known_args()
+    if shutil.which("wrk") is None or shutil.which("taskset") is None:
+        raise SystemExit("needs wrk and taskset: apt-get install -y wrk util-linux")
+    if len(os.sched_getaffinity(0)) < 2:
+        raise SystemExit("needs two cores: the server on one, wrk on the other")
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.db"
+        install_model(Settings(data_dir=Path(tmp)))
+        prepare(db, args.devices)
+        env = {
+            "PASIENIS_DATA_DIR": tmp,
+            "PASIENIS_DATABASE_URL": f"sqlite:///{db}",
+            "PASIENIS_OPS_ESCALATION_INTERVAL_S": "3600",
+            "BENCH_LUA_DIR": str(HERE / "wrk"),
+            "BENCH_DEVICES": str(args.devices),
+            "BENCH_THREADS": "1",
+            "BENCH_T0": str(int(time.time()) - 10 * 86400),
+        }
+        for script, source in PROTOCOLS.items():
+            if script not in args.protocols.split(","):
+                continue
+            ours_runs, bare_runs, count, accepted = [], [], 0, 0
+            for _ in range(args.rounds):  # interleaved, so both see the same machine
+                ours, url = serve(OURS, env, args.server_core)
+                try:
+                    ours_runs.append(run_wrk(url, f"{script}.lua", args, env, ours.pid))
+                finally:
+                    stop(ours)
+                bare, bare_url = serve(BARE, env, args.server_core)
+                try:
+                    bare_runs.append(run_wrk(bare_url, f"{script}.lua", args, env, bare.pid))
+                finally:
+                    stop(bare)
+            count = stored(db, source)
+            accepted = sum(r["accepted"] for r in ours_runs)
+            report(script, ours_runs, bare_runs, count, accepted)
+
+
+def report(script: str, ours: list[dict], bare: list[dict], count: int, accepted: int) -> None:
+    for n, (got, ref) in enumerate(zip(ours, bare, strict=True)):
+        print(
+            f"{script} round {n + 1}: ours {got['rate']:.0f} req/s (p50 {got['p50_ms']:.1f} ms, "
+            f"p99 {got['p99_ms']:.1f} ms, {got['cpu_us']:.0f} us CPU/request); bare parse-only "
+            f"{ref['rate']:.0f} req/s (p50 {ref['p50_ms']:.1f} ms, p99 {ref['p99_ms']:.1f} ms, "
+            f"{ref['cpu_us']:.0f} us CPU/request); throughput ratio "
+            f"{got['rate'] / ref['rate']:.2f}, CPU ratio bare/ours "
+            f"{ref['cpu_us'] / got['cpu_us']:.2f}"
+            f"; refused {got['refused']}, other {got['other']}, socket errors "
+            f"{got['socket_errors']}",
+            flush=True,
+        )
+    rates = sorted(g["rate"] / r["rate"] for g, r in zip(ours, bare, strict=True))
+    cpus = sorted(r["cpu_us"] / g["cpu_us"] for g, r in zip(ours, bare, strict=True))
+    print(
+        f"{script}: throughput ratio {rates[0]:.2f}..{rates[-1]:.2f}, CPU ratio "
+        f"{cpus[0]:.2f}..{cpus[-1]:.2f} over {len(rates)} rounds; accepted {accepted}, "
+        f"stored {count} (in flight at the cut-offs: {count - accepted})",
+        flush=True,
+    )
+    if count < accepted:
+        print(f"LOST: {accepted - count} fixes answered 2xx are not stored")
+
+
+if __name__ == "__main__":
+    main()

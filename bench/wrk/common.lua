@@ -1,0 +1,66 @@
+-- Shared by the per-protocol scripts: devices d0..d(N-1) with secret "bench-secret-<i>",
+-- split between wrk threads so each device's timestamps rise; counts answers per status.
+local M = {}
+local threads = {}
+local counter = 0
+
+function M.setup(thread)
+  thread:set("tid", #threads)
+  table.insert(threads, thread)
+end
+
+function M.init(args)
+  ndev = tonumber(os.getenv("BENCH_DEVICES") or "200")
+  nthreads = tonumber(os.getenv("BENCH_THREADS") or "1")
+  t0 = tonumber(os.getenv("BENCH_T0") or "1700000000")
+  ok, refused, other = 0, 0, 0
+  per_thread = math.floor(ndev / nthreads)
+end
+
+-- The next (device index, epoch seconds, lat, lon) of this thread.
+function M.next_fix()
+  local k = counter % per_thread
+  local round = math.floor(counter / per_thread)
+  counter = counter + 1
+  local device = tid + nthreads * k
+  local lat = 54.6 + (round % 1000) * 0.00001
+  local lon = 25.2 + device * 0.001
+  return device, t0 + round, lat, lon
+end
+
+function M.response(status, headers, body)
+  if status >= 200 and status < 300 then ok = ok + 1
+  elseif status == 401 then refused = refused + 1
+  else other = other + 1 end
+end
+
+function M.done(summary, latency, requests)
+  local accepted, refused_n, other_n = 0, 0, 0
+  for _, t in ipairs(threads) do
+    accepted = accepted + t:get("ok")
+    refused_n = refused_n + t:get("refused")
+    other_n = other_n + t:get("other")
+  end
+  io.write(string.format(
+    'WRK_JSON {"requests": %d, "duration_us": %d, "accepted": %d, "refused": %d, ' ..
+    '"other": %d, "socket_errors": %d, "p50_ms": %.3f, "p99_ms": %.3f, "max_ms": %.3f}\n',
+    summary.requests, summary.duration, accepted, refused_n, other_n,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
+end
+
+local b64chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+function M.base64(data)
+  return ((data:gsub(".", function(x)
+    local r, b = "", x:byte()
+    for i = 8, 1, -1 do r = r .. (b % 2 ^ i - b % 2 ^ (i - 1) > 0 and "1" or "0") end
+    return r
+  end) .. "0000"):gsub("%d%d%d?%d?%d?%d?", function(x)
+    if #x < 6 then return "" end
+    local c = 0
+    for i = 1, 6 do c = c + (x:sub(i, i) == "1" and 2 ^ (6 - i) or 0) end
+    return b64chars:sub(c + 1, c + 1)
+  end) .. ({ "", "==", "=" })[#data % 3 + 1])
+end
+
+return M

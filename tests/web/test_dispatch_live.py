@@ -1,0 +1,130 @@
+"""Dispatcher console under live events: trusted positions only, keyboard use, failed assign."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import httpx
+import pytest
+from web_helpers import Site, report_position, sign_in
+
+pytestmark = pytest.mark.browser
+
+MARKER = "() => document.querySelector('.leaflet-marker-icon')?.style.transform || ''"
+
+
+def _fix(site: Site, lat: float, lon: float, at: int) -> None:
+    httpx.get(
+        f"{site.url}/api/positions/osmand/{site.device_secret}",
+        params={"id": site.device_id, "lat": lat, "lon": lon, "timestamp": at},
+        timeout=10,
+    ).raise_for_status()
+
+
+def _console(site: Site, browser: Any) -> Any:
+    page = browser.new_page()
+    page.goto(f"{site.url}/web/dispatch/")
+    sign_in(page, "disp")
+    page.wait_for_selector("#conn.online")
+    return page
+
+
+def _xy(transform: str) -> tuple[float, float]:
+    x, y = transform.split("(")[1].split(")")[0].split(",")[:2]
+    return float(x.strip().removesuffix("px")), float(y.strip().removesuffix("px"))
+
+
+def test_a_flagged_fix_does_not_move_the_live_marker(site: Site, browser: Any) -> None:
+    page = _console(site, browser)
+    now = int(time.time())
+    _fix(site, 54.69, 25.28, now - 60)
+    page.wait_for_function(f"() => ({MARKER})() !== ''")
+    before = page.evaluate(MARKER)
+    # Every place the marker is drawn at from now on.
+    page.evaluate(
+        """() => { window.moves = [];
+        const icon = document.querySelector('.leaflet-marker-icon');
+        new MutationObserver(() => window.moves.push(icon.style.transform))
+          .observe(icon, { attributes: true, attributeFilter: ['style'] }); }"""
+    )
+    _fix(site, 56.30, 21.00, now - 59)  # 300 km in a second: too_fast
+    _fix(site, 54.70, 25.29, now - 30)  # a good fix after it: the marker moves to this one
+    page.wait_for_function(f"() => ({MARKER})() !== {before!r}")
+    track = site.api("GET", f"/api/ops/units/{site.units['ALFA-1']}/track")
+    assert [p["flags"] for p in track] == ["", "too_fast", ""]
+    x0, y0 = _xy(before)
+    for move in page.evaluate("() => window.moves"):
+        x, y = _xy(move)  # never near the flagged fix, hundreds of pixels away
+        assert abs(x - x0) < 30, move
+        assert abs(y - y0) < 30, move
+
+
+def test_keyboard_opens_a_task_and_a_failed_assignment_can_be_retried(
+    site: Site, browser: Any
+) -> None:
+    report_position(site, 55.20, 23.90)
+    site.api(
+        "POST",
+        "/api/tasks",
+        json={"lat": 55.0, "lon": 24.0, "category": "vehicle_stop", "description": "kb task"},
+    )
+    page = _console(site, browser)
+    item = page.wait_for_selector("#tasks li[data-task]")
+    assert item.get_attribute("tabindex") == "0"
+    item.focus()
+    page.keyboard.press("Enter")
+    button = page.wait_for_selector("#suggestions .suggestion button")
+    page.route("**/assign", lambda route: route.fulfill(status=500, body="boom"))
+    button.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#suggestions .error")
+    page.wait_for_function(
+        "() => !document.querySelector('#suggestions .suggestion button').disabled"
+    )
+    page.unroute("**/assign")
+    page.keyboard.press("Enter")  # the button kept the focus: try again, now it works
+    page.wait_for_function(
+        "() => document.querySelector('#detail-status')?.textContent !== 'created'"
+    )
+    assert "ALFA-1" in page.inner_text("#detail")
+
+
+def test_an_sos_alarms_until_acknowledged_and_the_acknowledgement_is_audited(
+    site: Site, browser: Any
+) -> None:
+    from sqlalchemy import select
+
+    from pasienis.security.models import audit_log
+    from pasienis.store import open_store
+
+    page = _console(site, browser)
+    other = _console(site, browser)  # a second dispatcher's console
+    httpx.get(
+        f"{site.url}/api/positions/osmand/{site.device_secret}",
+        params={"id": site.device_id, "lat": 54.70, "lon": 25.29, "alarm": "sos",
+                "timestamp": int(time.time())},
+        timeout=10,
+    ).raise_for_status()  # fmt: skip
+    for console in (page, other):
+        console.wait_for_selector("#alarms .badge.sos.alarming")
+    page.click("#alarms .badge.sos button.link")  # looking at it (centres the map) does not end it
+    time.sleep(1.0)
+    assert page.locator("#alarms .badge.sos.alarming").count() == 1
+    page.locator("#alarms .badge.sos button", has_text="Acknowledge").click()
+    for console in (page, other):  # the acknowledgement ends it on every console
+        console.wait_for_function("() => !document.querySelector('#alarms .badge.sos')")
+    store = open_store(site.settings)
+    try:
+        with store.read() as conn:
+            rows = (
+                conn.execute(select(audit_log).where(audit_log.c.action == "ops.alarm.acknowledge"))
+                .mappings()
+                .all()
+            )
+    finally:
+        store.dispose()
+    assert len(rows) == 1
+    assert json.loads(rows[0]["detail"])["call_sign"] == "ALFA-1"
+    assert rows[0]["actor_name"] == "disp"
