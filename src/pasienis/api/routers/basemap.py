@@ -26,7 +26,11 @@ from pasienis.geo import (
 )
 
 router = APIRouter(prefix="/api/map", tags=["map"])
-SignedIn = Annotated[Principal, Depends(require(*Role))]
+# Everyone who works with a map (the auditor reads the audit log only: least privilege).
+SignedIn = Annotated[
+    Principal,
+    Depends(require(Role.analyst, Role.dispatcher, Role.field_officer, Role.administrator)),
+]
 Analyst = Annotated[Principal, Depends(require(Role.analyst))]
 
 
