@@ -53,7 +53,8 @@ export async function mount(root, app, args) {
   });
   keyHandler = (event) => onKey(event, root, app, state, input);
   document.addEventListener("keydown", keyHandler);
-  input.focus();
+  // Focus the box, unless a dialog (the guided tour) holds the focus over the page.
+  if (!document.activeElement?.closest("[role=dialog]")) input.focus();
   if (state.q) await run(false);
 
   async function run(append) {
