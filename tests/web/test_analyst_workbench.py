@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from analyst_world import ARTIFACTS, build_world, copy_db, serious_violations, serve
-from web_helpers import CHROMIUM, CHROMIUM_ARGS, sign_in
+from web_helpers import sign_in
 
 from pasienis.config import Settings
 
@@ -47,15 +47,10 @@ def site(world: dict[str, Any], tmp_path: Path) -> Any:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Any:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium is not installed at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def chromium(browser: Any) -> Any:
+    """The session's one browser (tests/web/conftest.py): a second sync Playwright in the
+    same process fails ("Sync API inside the asyncio loop")."""
+    return browser
 
 
 def _page(chromium: Any, lang: str) -> Any:
@@ -178,7 +173,9 @@ def test_search_profile_chart_case(site: str, chromium: Any, world: dict[str, An
     page.click("#path")
     _wait_chart(page, "cy.edges('.path').length > 0")
     path_edges = _chart(page, "cy.edges('.path').length")
-    assert path_edges >= 2
+    # Named together in an intelligence report, the two are linked directly (co_mentioned),
+    # so the shortest path may be one edge; both ends must be on it.
+    assert path_edges >= 1
     assert _chart(page, f"cy.getElementById({partner!r}).hasClass('path')")
     assert _chart(page, f"cy.getElementById({entity_id!r}).hasClass('path')")
     _shot(page, lang, "04-chart-path")
