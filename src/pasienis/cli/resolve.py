@@ -127,7 +127,7 @@ def review(
     limit: int = typer.Option(20, help="Pairs to review in this session."),
     undo_id: str | None = typer.Option(None, "--undo", help="Undo this judgement and exit."),
 ) -> None:
-    """Review grey-zone pairs: [m]erge, [n]ot the same, [u]nsure, [s]kip, [q]uit."""
+    """Review grey-zone pairs: m = merge, n = not the same, u = unsure, s = skip, q = quit."""
     choices = {"m": "merge", "n": "not-same", "u": "unsure"}
     with opened_store() as store:
         with store.read() as conn:
