@@ -136,3 +136,19 @@ def test_merge_and_split_show_at_refresh(store: Store, world: dict[str, str]) ->
         live = np.flatnonzero(p.alive)
         keys = {(int(p.src[e]), int(p.dst[e]), int(p.rel[e]), int(p.key[e])) for e in live}
         assert len(keys) == len(live)  # no duplicated edge after merge + split
+
+
+def test_a_node_added_by_a_delta_can_be_expanded(store: Store, world: dict[str, str]) -> None:
+    """A node first seen after the build has no CSR slice yet: expanding it reads the overlay
+    (it raised IndexError on indptr before)."""
+    from pasienis.graph.queries import expand as expand_ids
+
+    svc = GraphService(store, refresh_interval=0)
+    svc.build()
+    van = put(store, A, "V3", "Vehicle", {"registrationNumber": "XYZ789"}, run_id="run-3")
+    crossing(store, A, "X31", world["jonas"], van, 21)
+    Bus(store).publish("statements.retracted", {"entity_ids": [van, world["jonas"]]})
+    with svc.view(ALL) as view:
+        out = expand_ids(view, [van], depth=1, f=EdgeFilter(), max_nodes=50, per_node=10)
+        assert world["jonas"] in {n["id"] for n in out["nodes"]}
+        assert len(view.projection.indptr) == view.projection.n_nodes + 1

@@ -131,6 +131,10 @@ class Projection:
             self.node_schema = np.concatenate([self.node_schema, np.array(new_schema, np.int32)])
             more = np.full(len(new_schema), -1, np.int32)
             self.node_key = np.concatenate([self.node_key, more])
+            # New nodes have no CSR slice yet (their edges sit in the overlay until the next
+            # compaction): keep len(indptr) == nodes + 1, which every slice read relies on.
+            tail = np.full(len(new_schema), self.indptr[-1], np.int64)
+            self.indptr = np.concatenate([self.indptr, tail])
         return out
 
     def members(self, canonical: str) -> list[str]:
