@@ -31,6 +31,9 @@ demo: install
 	$(BIN)/pasienis routing build $(SCENARIO)/roads.osm
 	$(BIN)/pasienis ingest-docs $(SCENARIO)/reports --no-progress
 	$(BIN)/pasienis resolve --kind person --kind company --kind vehicle
+	$(BIN)/pasienis risk train --history $(SCENARIO)/declarations_history.csv \
+		--mapping src/pasienis/risk/mappings/scenario_history.yml
+	$(BIN)/pasienis risk score --model latest
 	$(BIN)/pasienis demo setup
 	@echo "Open http://$(HOST):$(PORT)/web/analyst/ — the analyst workbench (sign in as analyst);"
 	@echo "     http://$(HOST):$(PORT)/ lists every app (dispatcher console, field app...); API docs at /docs"

@@ -154,12 +154,21 @@ def train_command(
 
 
 def _model_or_none(path: Path | None) -> RiskModel | None:
-    return load_model(path) if path is not None else None
+    """A model file, or ``latest``: the newest model saved in the data directory."""
+    if path is None:
+        return None
+    if str(path) == "latest" and not path.exists():
+        from pasienis.risk.jobkind import find_model
+
+        return find_model(settings(), "latest")
+    return load_model(path)
 
 
 @app.command("evaluate")
 def evaluate_command(
-    model_path: Path | None = typer.Option(None, "--model", help="Model file."),
+    model_path: Path | None = typer.Option(
+        None, "--model", help="Model file, or 'latest' (the newest trained here)."
+    ),
     rules_path: Path | None = typer.Option(None, "--rules", help="Rule file (default: shipped)."),
     history: Path | None = typer.Option(None, "--history", help="Labelled history to test on."),
     mapping: Path | None = typer.Option(None, "--mapping", help="Its column mapping."),
@@ -253,7 +262,9 @@ def _score_file(
 
 @app.command("score")
 def score_command(
-    model_path: Path | None = typer.Option(None, "--model", help="Model file."),
+    model_path: Path | None = typer.Option(
+        None, "--model", help="Model file, or 'latest' (the newest trained here)."
+    ),
     rules_path: Path | None = typer.Option(None, "--rules", help="Rule file (default: shipped)."),
     no_rules: bool = typer.Option(False, "--no-rules", help="Model alone."),
     input_path: Path | None = typer.Option(
