@@ -62,6 +62,7 @@ class PositionWriter:
         self.fences = FenceIndexCache()
         self._queue: asyncio.Queue[_Job] = asyncio.Queue(max_queue)
         self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         #: Counters for the metrics endpoint and the benchmark.
         self.batches = 0
         self.stored = 0
@@ -73,6 +74,7 @@ class PositionWriter:
     def start(self) -> None:
         """Start the writer on the running loop."""
         if not self.running:
+            self._loop = asyncio.get_running_loop()
             self._task = asyncio.create_task(self._run(), name="ops-position-writer")
 
     async def stop(self) -> None:
@@ -102,6 +104,12 @@ class PositionWriter:
             Pending(fix=fix, device=device, want_id=want_id),
             asyncio.get_running_loop().create_future(),
         )
+        if asyncio.get_running_loop() is not self._loop:
+            # A request on another event loop (a second test client, an embedding app) cannot
+            # wait on this loop's queue: it would never be woken. Store it on its own, still
+            # committed before it is answered.
+            await self._write([job])
+            return await job.done
         try:
             self._queue.put_nowait(job)
         except asyncio.QueueFull:
