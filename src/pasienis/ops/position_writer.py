@@ -60,6 +60,7 @@ class PositionWriter:
         self.on_stored = on_stored
         self.clock = clock
         self.fences = FenceIndexCache()
+        self._max_queue = max_queue
         self._queue: asyncio.Queue[_Job] = asyncio.Queue(max_queue)
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -72,14 +73,21 @@ class PositionWriter:
         return self._task is not None and not self._task.done()
 
     def start(self) -> None:
-        """Start the writer on the running loop."""
-        if not self.running:
-            self._loop = asyncio.get_running_loop()
-            self._task = asyncio.create_task(self._run(), name="ops-position-writer")
+        """Start the writer on the running loop (again on a new loop: an app's lifespan may
+        run more than once, each time on its own loop, and a queue belongs to one loop)."""
+        loop = asyncio.get_running_loop()
+        if self.running and self._loop is loop:
+            return
+        self._loop = loop
+        self._queue = asyncio.Queue(self._max_queue)
+        self._task = loop.create_task(self._run(), name="ops-position-writer")
 
     async def stop(self) -> None:
         """Store what is queued, then stop."""
         if self._task is None:
+            return
+        if self._loop is not asyncio.get_running_loop():  # its loop is gone: nothing to await
+            self._task = None
             return
         await self._queue.join()
         self._task.cancel()
@@ -106,8 +114,14 @@ class PositionWriter:
         )
         if asyncio.get_running_loop() is not self._loop:
             # A request on another event loop (a second test client, an embedding app) cannot
-            # wait on this loop's queue: it would never be woken. Store it on its own, still
-            # committed before it is answered.
+            # use this loop's queue: hand it to the writer's loop, or, when that loop is gone,
+            # store it here on its own — committed before it is answered either way.
+            writer_loop = self._loop
+            if writer_loop is not None and writer_loop.is_running():
+                handed = asyncio.run_coroutine_threadsafe(
+                    self.submit(fix, device, want_id=want_id), writer_loop
+                )
+                return await asyncio.wrap_future(handed)
             await self._write([job])
             return await job.done
         try:
