@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +33,10 @@ class Store:
     pinned: Connection | None = field(default=None, repr=False)
     #: What the store was opened with, so another process can open the same store.
     settings: Settings | None = field(default=None, repr=False)
+    #: Serialises use of ``pinned`` across threads: a test's app thread (TestClient, a
+    #: WebSocket feed) and the test itself would otherwise interleave savepoints on the one
+    #: connection ("savepoint … does not exist").
+    _pin_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @property
     def engine_name(self) -> str:
@@ -45,7 +50,7 @@ class Store:
         each transaction takes a connection from the pool.
         """
         if self.pinned is not None:
-            with self.pinned.begin_nested():
+            with self._pin_lock, self.pinned.begin_nested():
                 yield self.pinned
             return
         if conn is not None:
@@ -63,7 +68,8 @@ class Store:
         that cannot change inside one). Pinned in tests: the pinned connection.
         """
         if self.pinned is not None:
-            yield self.pinned
+            with self._pin_lock:
+                yield self.pinned
             return
         with self.engine.connect() as conn:
             yield conn.execution_options(sqlite_begin="IMMEDIATE")
@@ -72,7 +78,8 @@ class Store:
     def read(self) -> Iterator[Connection]:
         """A read-only transaction; concurrent with the writer on SQLite WAL."""
         if self.pinned is not None:
-            yield self.pinned
+            with self._pin_lock:
+                yield self.pinned
             return
         with self.engine.connect() as conn, conn.begin():
             yield conn
