@@ -26,3 +26,16 @@ def test_settings_come_from_the_environment(
     settings = Settings()
     assert settings.port == 9123
     assert settings.resolved_database_url() == f"sqlite:///{tmp_path.resolve()}/pasienis.db"
+
+
+def test_mqtt_urls_are_checked_when_settings_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    from pasienis.config import mqtt_broker_args
+
+    assert mqtt_broker_args("mqtt://cam:pw@broker.local:8883") == {
+        "hostname": "broker.local", "port": 8883, "username": "cam", "password": "pw"
+    }  # fmt: skip
+    monkeypatch.setenv("PASIENIS_WATCH_MQTT_URL", "http://broker:1883")
+    with pytest.raises(ValidationError, match="unsupported MQTT URL"):
+        Settings()

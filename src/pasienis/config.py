@@ -8,6 +8,8 @@ reads the environment or connects at import time. Every field has a default and 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -461,6 +463,12 @@ class Settings(BaseSettings):
         description="Topic filter of live plate reads; the + level is the camera source id.",
     )
 
+    @field_validator("ops_mqtt_url", "watch_mqtt_url")
+    @classmethod
+    def _mqtt_url(cls, value: str) -> str:
+        mqtt_broker_args(value)
+        return value
+
     @field_validator("sqlite_page_size")
     @classmethod
     def _page_size(cls, value: int) -> int:
@@ -473,3 +481,16 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'pasienis.db').resolve()}"
+
+
+def mqtt_broker_args(url: str) -> dict[str, Any]:
+    """``aiomqtt.Client`` keyword arguments from ``mqtt://[user:password@]host:port``."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("mqtt", "tcp", ""):
+        raise ValueError(f"unsupported MQTT URL {url!r}: use mqtt://[user:password@]host:port")
+    return {
+        "hostname": parts.hostname or "127.0.0.1",
+        "port": parts.port or 1883,
+        "username": parts.username,
+        "password": parts.password,
+    }

@@ -11,14 +11,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import TypeAdapter, ValidationError
 
+from pasienis.config import mqtt_broker_args
 from pasienis.store import Store
 from pasienis.watch.cache import IndexCache
-from pasienis.watch.errors import WatchError
 from pasienis.watch.live import record_reads
 from pasienis.watch.schemas import PlateReadIn
 from pasienis.watch.service import active_source
@@ -26,18 +24,6 @@ from pasienis.watch.service import active_source
 log = logging.getLogger(__name__)
 RECONNECT_S = 3.0
 _READS = TypeAdapter(list[PlateReadIn])
-
-
-def broker_args(url: str) -> dict[str, Any]:
-    parts = urlsplit(url)
-    if parts.scheme not in ("mqtt", "tcp", ""):
-        raise WatchError(f"unsupported MQTT URL {url!r}", hint="mqtt://[user:pw@]host:port")
-    return {
-        "hostname": parts.hostname or "127.0.0.1",
-        "port": parts.port or 1883,
-        "username": parts.username,
-        "password": parts.password,
-    }
 
 
 def source_of(topic: str) -> str | None:
@@ -71,7 +57,7 @@ async def run_subscriber(store: Store, cache: IndexCache, *, url: str, topic: st
     while True:
         try:
             async with aiomqtt.Client(
-                **broker_args(url), identifier=f"pasienis-watch-{id(store)}"
+                **mqtt_broker_args(url), identifier=f"pasienis-watch-{id(store)}"
             ) as client:
                 await client.subscribe(topic, qos=1)
                 async for message in client.messages:

@@ -15,10 +15,10 @@ import json
 import logging
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
+from pasienis.config import mqtt_broker_args
 from pasienis.ops.delivery.outbox import pending
 from pasienis.ops.errors import OpsError
 from pasienis.ops.flows import Ops, device_ack
@@ -29,18 +29,6 @@ from pasienis.ops.quality import FixRules
 
 log = logging.getLogger(__name__)
 RECONNECT_S = 3.0
-
-
-def broker_args(url: str) -> dict[str, Any]:
-    parts = urlsplit(url)
-    if parts.scheme not in ("mqtt", "tcp", ""):
-        raise OpsError(f"unsupported MQTT URL {url!r}", hint="mqtt://[user:pw@]host:port")
-    return {
-        "hostname": parts.hostname or "127.0.0.1",
-        "port": parts.port or 1883,
-        "username": parts.username,
-        "password": parts.password,
-    }
 
 
 def handle_owntracks(ops: Ops, topic: str, payload: bytes) -> dict[str, Any] | None:
@@ -111,7 +99,7 @@ async def run_bridge(ops: Ops, *, url: str) -> None:
     while True:
         try:
             async with aiomqtt.Client(
-                **broker_args(url), identifier=f"pasienis-{id(ops)}"
+                **mqtt_broker_args(url), identifier=f"pasienis-{id(ops)}"
             ) as client:
                 await client.subscribe("owntracks/+/+", qos=1)
                 await client.subscribe("owntracks/+/+/event", qos=1)
