@@ -8,14 +8,21 @@ value that would betray the dataset to the other analyst is a *marker*.
 
 from __future__ import annotations
 
+import copy
 import json
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from pasienis.config import Settings
 from pasienis.ingest.models import import_runs, quarantine
 from pasienis.jobs.models import jobs
 from pasienis.model.models import statements
@@ -227,3 +234,60 @@ def body_text(response: Any) -> str:
     """The response as text (bytes decoded leniently), headers included."""
     head = " ".join(f"{k}: {v}" for k, v in response.headers.items())
     return head + "\n" + response.content.decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True)
+class WorldTemplate:
+    """A world built once (a SQLite file and its two sides), copied for each test: building
+    it imports four files through the API, each in its own process, which is most of a test's
+    time; the tests only read it or add to their own copy."""
+
+    path: Path
+    sides: tuple[Side, Side]
+
+
+def build_template(
+    folder: Path, template_db: Path, settings: Settings, *, roles: tuple[Role, ...]
+) -> WorldTemplate:
+    """Build the world on a copy of the migrated ``template_db`` in ``folder``."""
+    from pasienis.api import create_app
+    from pasienis.store import open_store
+
+    path = folder / "world.db"
+    shutil.copyfile(template_db, path)
+    store = open_store(Settings(database_url=f"sqlite:///{path}"))
+    try:
+        app = create_app(settings, store=store)
+        with TestClient(app, base_url="https://testserver") as client:
+            sides = build_world(store, app, client, roles=roles)
+    finally:
+        store.dispose()
+    with closing(sqlite3.connect(path)) as raw:  # all in the main file, so a copy holds it all
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return WorldTemplate(path=path, sides=sides)
+
+
+def open_world(template: WorldTemplate, folder: Path) -> tuple[Store, Side, Side]:
+    """A private copy of the world: its store and its two sides (fresh objects)."""
+    from pasienis.store import open_store
+
+    path = folder / "world.db"
+    shutil.copyfile(template.path, path)
+    store = open_store(Settings(database_url=f"sqlite:///{path}"))
+    ana, bob = (copy.deepcopy(side) for side in template.sides)
+    return store, ana, bob
+
+
+def serve_world(
+    template: WorldTemplate, folder: Path, settings: Settings
+) -> Iterator[tuple[FastAPI, TestClient, Side, Side, Store]]:
+    """A private copy of ``template`` behind a running app (for a fixture to yield from)."""
+    from pasienis.api import create_app
+
+    store, ana, bob = open_world(template, folder)
+    try:
+        app = create_app(settings, store=store)
+        with TestClient(app, base_url="https://testserver") as client:
+            yield app, client, ana, bob, store
+    finally:
+        store.dispose()

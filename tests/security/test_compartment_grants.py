@@ -10,12 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from compartment_world import Side, build_world
+from compartment_world import Side, WorldTemplate, serve_world
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from pasienis.api import create_app
 from pasienis.cli import app as cli_app
 from pasienis.config import Settings
 from pasienis.security import ForbiddenError, InvalidDatasetNameError, Role
@@ -33,13 +32,22 @@ from pasienis.store import Store
 
 
 @pytest.fixture
-def world(
-    sqlite_store: Store, base_settings: Settings
-) -> Iterator[tuple[FastAPI, TestClient, Side, Side]]:
-    api = create_app(base_settings, store=sqlite_store)
-    with TestClient(api, base_url="https://testserver") as client:
-        ana, bob = build_world(sqlite_store, api, client)
-        yield api, client, ana, bob
+def _served(
+    analyst_world: WorldTemplate, tmp_path: Path, base_settings: Settings
+) -> Iterator[tuple[FastAPI, TestClient, Side, Side, Store]]:
+    yield from serve_world(analyst_world, tmp_path, base_settings)
+
+
+@pytest.fixture
+def world(_served: tuple) -> tuple[FastAPI, TestClient, Side, Side]:
+    """The two analysts' world (a private copy), served."""
+    return _served[:4]
+
+
+@pytest.fixture
+def sqlite_store(_served: tuple) -> Store:
+    """In this module: the store of the served world copy."""
+    return _served[4]
 
 
 def _entry_of(store: Store, dataset: str) -> str:
