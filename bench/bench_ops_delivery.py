@@ -91,7 +91,8 @@ def serve(env: dict[str, str], core: int) -> tuple[subprocess.Popen[bytes], str]
 
 def run_round(url: str, token: str, args: argparse.Namespace, server_pid: int) -> dict:
     command = ["taskset", "-c", str(args.client_core), "node", str(HERE / "ws" / "delivery.mjs")]
-    options = {"url": url, "token": token, "devices": args.devices, "rate": args.rate}
+    options = {"url": url, "token": token, "devices": args.devices, "rate": args.rate,
+               "tasks": args.tasks or args.devices}  # fmt: skip
     for name, value in {**options, "secret": SECRET}.items():
         command += [f"--{name}", str(value)]
     node = subprocess.Popen(  # noqa: S603 - node and our own script
@@ -99,14 +100,18 @@ def run_round(url: str, token: str, args: argparse.Namespace, server_pid: int) -
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert node.stdout is not None
     cpu0 = cpu_seconds(server_pid)
+    connected = node.stdout.readline()  # "CONNECTED": all devices were welcomed
+    cpu1 = cpu_seconds(server_pid)
     out, _ = node.communicate(timeout=600)
-    if node.returncode != 0:
-        raise SystemExit(f"the load generator failed: {out[-2000:]}")
+    if node.returncode != 0 or not connected.startswith("CONNECTED"):
+        raise SystemExit(f"the load generator failed: {connected}{out[-2000:]}")
     line = next(x for x in out.splitlines() if x.startswith("DELIVERY_JSON "))
     result = json.loads(line.removeprefix("DELIVERY_JSON "))
-    # Server CPU over the whole run (connect + tasks): a share of its core.
-    result["server_cpu_s"] = cpu_seconds(server_pid) - cpu0
+    # Server CPU while the devices connected, and over the task phase (a share of its core).
+    result["server_connect_cpu_s"] = cpu1 - cpu0
+    result["server_cpu_s"] = cpu_seconds(server_pid) - cpu1
     return result
 
 
@@ -114,6 +119,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--devices", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=100.0, help="tasks created per second")
+    parser.add_argument("--tasks", type=int, default=0, help="tasks (default: one per unit)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--server-core", type=int, default=0)
     parser.add_argument("--client-core", type=int, default=1)
@@ -144,7 +150,9 @@ def main() -> None:
             f" {r['answer_p50_ms']:.1f} ms, p99 {r['answer_p99_ms']:.1f} ms; errors"
             f" {r['errors']}; load generator CPU {r['client_cpu_s']:.2f} s over a"
             f" {r['phase_s']:.1f} s task phase ({100 * r['client_cpu_share']:.0f}% of its core;"
-            f" connecting took {r['connect_s']:.1f} s); server CPU {r['server_cpu_s']:.1f} s",
+            f" connecting took {r['connect_s']:.1f} s); server CPU {r['server_cpu_s']:.1f} s over"
+            f" the task phase ({100 * r['server_cpu_s'] / r['phase_s']:.0f}% of its core),"
+            f" {r['server_connect_cpu_s']:.1f} s while the devices connected",
             flush=True,
         )
         if r["delivered"] < r["tasks"]:

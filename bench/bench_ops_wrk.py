@@ -10,7 +10,12 @@ requests/s of both, the ratio ours/bare, p50/p99 latency, and the positions stor
 2xx answers ``wrk`` counted (stored ≥ accepted; the difference is at most the requests still
 in flight when ``wrk`` stopped, whose answers it never read).
 
-Run: ``python bench/bench_ops_wrk.py [--seconds 10] [--connections 200] [--devices 200]``.
+With ``--rate R`` every connection waits ``connections/R`` seconds between its requests
+(wrk's ``delay()``), so all servers see the same offered load below saturation: then the
+latencies and the CPU per request compare, not the throughput.
+
+Run: ``python bench/bench_ops_wrk.py [--seconds 10] [--connections 200] [--devices 200]
+[--rate 500]``.
 """
 
 from __future__ import annotations
@@ -168,6 +173,23 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     proc.wait(30)
 
 
+def bench_env(tmp: str, db: Path, args: argparse.Namespace) -> dict[str, str]:
+    """The environment of the servers and of ``wrk`` (the Lua scripts read theirs)."""
+    env = {
+        "PASIENIS_DATA_DIR": tmp,
+        "PASIENIS_DATABASE_URL": f"sqlite:///{db}",
+        "PASIENIS_OPS_ESCALATION_INTERVAL_S": "3600",
+        "BENCH_LUA_DIR": str(HERE / "wrk"),
+        "BENCH_DEVICES": str(args.devices),
+        "BENCH_THREADS": "1",
+        "BENCH_T0": str(int(time.time()) - 10 * 86400),
+    }
+    if args.rate > 0:
+        env["BENCH_DELAY_MS"] = str(round(args.connections * 1000 / args.rate))
+        print(f"paced: {args.rate:.0f} requests/s offered over {args.connections} connections")
+    return env
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
@@ -178,6 +200,13 @@ def main() -> None:
     parser.add_argument("--protocols", default=",".join(PROTOCOLS))
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--servers", default="ingest,api", help="of: " + ",".join(SERVERS))
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="offered load in requests/s (each connection paced by wrk's delay()): latency "
+        "below saturation; 0 = as fast as the server answers",
+    )
     args, _ = parser.parse_known_args()
     if shutil.which("wrk") is None or shutil.which("taskset") is None:
         raise SystemExit("needs wrk and taskset: apt-get install -y wrk util-linux")
@@ -187,15 +216,7 @@ def main() -> None:
         db = Path(tmp) / "bench.db"
         install_model(Settings(data_dir=Path(tmp)))
         prepare(db, args.devices)
-        env = {
-            "PASIENIS_DATA_DIR": tmp,
-            "PASIENIS_DATABASE_URL": f"sqlite:///{db}",
-            "PASIENIS_OPS_ESCALATION_INTERVAL_S": "3600",
-            "BENCH_LUA_DIR": str(HERE / "wrk"),
-            "BENCH_DEVICES": str(args.devices),
-            "BENCH_THREADS": "1",
-            "BENCH_T0": str(int(time.time()) - 10 * 86400),
-        }
+        env = bench_env(tmp, db, args)
         servers = [name for name in args.servers.split(",") if name]
         unknown = set(servers) - set(SERVERS)
         if unknown:

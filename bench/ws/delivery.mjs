@@ -7,7 +7,9 @@
 // secret, and acknowledges every message. Once all are connected, tasks are POSTed to
 // /api/tasks (one per unit, at --rate per second, over a few keep-alive connections); for
 // each task we record when its POST was sent, when its answer came back (the task is
-// committed by then) and when the device received it. Prints one line `DELIVERY_JSON {...}`.
+// committed by then) and when the device received it. Prints `CONNECTED` once all devices are
+// welcomed, and at the end one line `DELIVERY_JSON {...}`. --tasks N spreads N tasks over the
+// units (default: one per unit).
 //
 // node bench/ws/delivery.mjs --url http://127.0.0.1:8000 --token T --devices 1000 --rate 100
 import crypto from "node:crypto";
@@ -24,6 +26,7 @@ const base = new URL(args.url);
 const token = args.token;
 const nDevices = Number(args.devices ?? 1000);
 const rate = Number(args.rate ?? 100);
+const nTasks = Math.min(nDevices, Number(args.tasks ?? nDevices)); // at most one per unit
 const secret = args.secret ?? "bench-secret";
 const postConnections = Number(args.connections ?? 8);
 const timeoutMs = Number(args.timeout ?? 120000);
@@ -193,15 +196,16 @@ async function main() {
     sockets.push(...(await Promise.all(wave)));
   }
   const connectMs = now() - t0;
+  console.log("CONNECTED"); // the benchmark samples the server's CPU here
   const cpu1 = process.cpuUsage();
   const w0 = now();
   const posts = [];
   const interval = 1000 / rate;
-  for (let i = 0; i < nDevices; i++) {
-    const due = w0 + i * interval;
+  for (let k = 0; k < nTasks; k++) {
+    const due = w0 + k * interval;
     const wait = due - now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    posts.push(createTask(i));
+    posts.push(createTask(Math.floor((k * nDevices) / nTasks)));
   }
   await Promise.all(posts);
   const deadline = now() + timeoutMs;
