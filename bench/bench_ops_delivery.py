@@ -10,7 +10,7 @@ device receiving the task (task creation to receipt, including the POST itself),
 own p50/p99, delivered/created, and the CPU share of both processes over the task phase: the
 load generator's share of its core shows it was not the limit.
 
-Run: ``python bench/bench_ops_delivery.py [--devices 1000] [--rate 100] [--rounds 2]``.
+Run: ``python bench/bench_ops_delivery.py [--devices 1000] [--rate 10] [--tasks 300] [--rounds 2]``.
 """
 
 from __future__ import annotations
@@ -118,8 +118,8 @@ def run_round(url: str, token: str, args: argparse.Namespace, server_pid: int) -
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--devices", type=int, default=1000)
-    parser.add_argument("--rate", type=float, default=100.0, help="tasks created per second")
-    parser.add_argument("--tasks", type=int, default=0, help="tasks (default: one per unit)")
+    parser.add_argument("--rate", type=float, default=10.0, help="tasks created per second")
+    parser.add_argument("--tasks", type=int, default=300, help="tasks (0: one per unit)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--server-core", type=int, default=0)
     parser.add_argument("--client-core", type=int, default=1)
