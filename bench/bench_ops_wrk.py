@@ -1,15 +1,21 @@
 """Benchmark: position ingest under ``wrk``, against a bare parse-only handler in the same run.
 
 Per protocol (OsmAnd query string, Traccar JSON, OwnTracks HTTP) a Lua script in
-``bench/wrk/`` drives 200 keep-alive connections at the real server (one uvicorn worker,
-SQLite file, the group-commit writer) and then at a bare FastAPI app whose handlers only parse
-the same requests (no authentication, no store). The server is pinned to core 0 and ``wrk`` to
+``bench/wrk/`` drives 200 keep-alive connections at the real servers — the lean ingest process
+of ``pasienis serve-ingest`` and the main app's position routes (one uvicorn worker each,
+SQLite file, the group-commit writer) — and then at a bare FastAPI app whose handlers only
+parse the same requests (no authentication, no store). The server is pinned to core 0 and ``wrk`` to
 core 1 (``taskset``), so the load generator is never the limit. Printed per protocol:
 requests/s of both, the ratio ours/bare, p50/p99 latency, and the positions stored against the
 2xx answers ``wrk`` counted (stored ≥ accepted; the difference is at most the requests still
 in flight when ``wrk`` stopped, whose answers it never read).
 
-Run: ``python bench/bench_ops_wrk.py [--seconds 10] [--connections 200] [--devices 200]``.
+With ``--rate R`` every connection waits ``connections/R`` seconds between its requests
+(wrk's ``delay()``), so all servers see the same offered load below saturation: then the
+latencies and the CPU per request compare, not the throughput.
+
+Run: ``python bench/bench_ops_wrk.py [--seconds 10] [--connections 200] [--devices 200]
+[--rate 500]``.
 """
 
 from __future__ import annotations
@@ -41,7 +47,14 @@ UVICORN = (
     "uvicorn.run(app, host='127.0.0.1', port={port}, log_level='warning', access_log=False,"
     " loop='uvloop', http='httptools', timeout_keep_alive=60)\n"
 )
-OURS = "from pasienis.api import create_app\napp = create_app()"
+#: The servers measured against the bare handler: the lean ingest process that
+#: ``pasienis serve-ingest`` runs (collector tuned, as the command does) and the main app.
+SERVERS = {
+    "ingest": "from pasienis.api.ingest_app import create_ingest_app\n"
+    "app = create_ingest_app(tune_gc=True)",
+    "api": "from pasienis.api import create_app\napp = create_app()",
+}
+PROBE = {"ingest": "/api/health", "api": "/api/health", "bare": "/openapi.json"}
 BARE = """
 import base64, json
 from fastapi import FastAPI, Request, Response
@@ -90,7 +103,9 @@ def prepare(db: Path, n: int) -> None:
     store.dispose()
 
 
-def serve(app_code: str, env: dict[str, str], core: int) -> tuple[subprocess.Popen[bytes], str]:
+def serve(
+    app_code: str, env: dict[str, str], core: int, probe: str
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     code = UVICORN.format(app=app_code, port=port)
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter and code
@@ -102,7 +117,7 @@ def serve(app_code: str, env: dict[str, str], core: int) -> tuple[subprocess.Pop
 
     for _ in range(1200):  # a loaded machine can take a minute to import the app
         try:
-            with urllib.request.urlopen(f"{url}/openapi.json", timeout=1):  # noqa: S310 - local
+            with urllib.request.urlopen(f"{url}{probe}", timeout=1):  # noqa: S310 - local
                 return proc, url
         except OSError:
             time.sleep(0.1)
@@ -158,6 +173,23 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     proc.wait(30)
 
 
+def bench_env(tmp: str, db: Path, args: argparse.Namespace) -> dict[str, str]:
+    """The environment of the servers and of ``wrk`` (the Lua scripts read theirs)."""
+    env = {
+        "PASIENIS_DATA_DIR": tmp,
+        "PASIENIS_DATABASE_URL": f"sqlite:///{db}",
+        "PASIENIS_OPS_ESCALATION_INTERVAL_S": "3600",
+        "BENCH_LUA_DIR": str(HERE / "wrk"),
+        "BENCH_DEVICES": str(args.devices),
+        "BENCH_THREADS": "1",
+        "BENCH_T0": str(int(time.time()) - 10 * 86400),
+    }
+    if args.rate > 0:
+        env["BENCH_DELAY_MS"] = str(round(args.connections * 1000 / args.rate))
+        print(f"paced: {args.rate:.0f} requests/s offered over {args.connections} connections")
+    return env
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
@@ -167,6 +199,14 @@ def main() -> None:
     parser.add_argument("--wrk-core", type=int, default=1)
     parser.add_argument("--protocols", default=",".join(PROTOCOLS))
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--servers", default="ingest,api", help="of: " + ",".join(SERVERS))
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="offered load in requests/s (each connection paced by wrk's delay()): latency "
+        "below saturation; 0 = as fast as the server answers",
+    )
     args, _ = parser.parse_known_args()
     if shutil.which("wrk") is None or shutil.which("taskset") is None:
         raise SystemExit("needs wrk and taskset: apt-get install -y wrk util-linux")
@@ -176,36 +216,37 @@ def main() -> None:
         db = Path(tmp) / "bench.db"
         install_model(Settings(data_dir=Path(tmp)))
         prepare(db, args.devices)
-        env = {
-            "PASIENIS_DATA_DIR": tmp,
-            "PASIENIS_DATABASE_URL": f"sqlite:///{db}",
-            "PASIENIS_OPS_ESCALATION_INTERVAL_S": "3600",
-            "BENCH_LUA_DIR": str(HERE / "wrk"),
-            "BENCH_DEVICES": str(args.devices),
-            "BENCH_THREADS": "1",
-            "BENCH_T0": str(int(time.time()) - 10 * 86400),
-        }
+        env = bench_env(tmp, db, args)
+        servers = [name for name in args.servers.split(",") if name]
+        unknown = set(servers) - set(SERVERS)
+        if unknown:
+            raise SystemExit(f"unknown servers {sorted(unknown)}: choose from {sorted(SERVERS)}")
         for script, source in PROTOCOLS.items():
             if script not in args.protocols.split(","):
                 continue
-            ours_runs, bare_runs, count, accepted = [], [], 0, 0
-            for _ in range(args.rounds):  # interleaved, so both see the same machine
-                ours, url = serve(OURS, env, args.server_core)
-                try:
-                    ours_runs.append(run_wrk(url, f"{script}.lua", args, env, ours.pid))
-                finally:
-                    stop(ours)
-                bare, bare_url = serve(BARE, env, args.server_core)
-                try:
-                    bare_runs.append(run_wrk(bare_url, f"{script}.lua", args, env, bare.pid))
-                finally:
-                    stop(bare)
+            runs: dict[str, list[dict]] = {name: [] for name in [*servers, "bare"]}
+            for _ in range(args.rounds):  # interleaved, so all see the same machine
+                for name in [*servers, "bare"]:
+                    code = SERVERS.get(name, BARE)
+                    proc, url = serve(code, env, args.server_core, PROBE[name])
+                    try:
+                        runs[name].append(run_wrk(url, f"{script}.lua", args, env, proc.pid))
+                    finally:
+                        stop(proc)
             count = stored(db, source)
-            accepted = sum(r["accepted"] for r in ours_runs)
-            report(script, ours_runs, bare_runs, count, accepted)
+            accepted = sum(r["accepted"] for name in servers for r in runs[name])
+            for name in servers:
+                report(f"{script} [{name}]", runs[name], runs["bare"])
+            print(
+                f"{script}: accepted {accepted}, stored {count} "
+                f"(in flight at the cut-offs: {count - accepted})",
+                flush=True,
+            )
+            if count < accepted:
+                print(f"LOST: {accepted - count} fixes answered 2xx are not stored")
 
 
-def report(script: str, ours: list[dict], bare: list[dict], count: int, accepted: int) -> None:
+def report(script: str, ours: list[dict], bare: list[dict]) -> None:
     for n, (got, ref) in enumerate(zip(ours, bare, strict=True)):
         print(
             f"{script} round {n + 1}: ours {got['rate']:.0f} req/s (p50 {got['p50_ms']:.1f} ms, "
@@ -222,12 +263,9 @@ def report(script: str, ours: list[dict], bare: list[dict], count: int, accepted
     cpus = sorted(r["cpu_us"] / g["cpu_us"] for g, r in zip(ours, bare, strict=True))
     print(
         f"{script}: throughput ratio {rates[0]:.2f}..{rates[-1]:.2f}, CPU ratio "
-        f"{cpus[0]:.2f}..{cpus[-1]:.2f} over {len(rates)} rounds; accepted {accepted}, "
-        f"stored {count} (in flight at the cut-offs: {count - accepted})",
+        f"{cpus[0]:.2f}..{cpus[-1]:.2f} over {len(rates)} rounds",
         flush=True,
     )
-    if count < accepted:
-        print(f"LOST: {accepted - count} fixes answered 2xx are not stored")
 
 
 if __name__ == "__main__":

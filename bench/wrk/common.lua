@@ -15,6 +15,13 @@ function M.init(args)
   t0 = tonumber(os.getenv("BENCH_T0") or "1700000000")
   ok, refused, other = 0, 0, 0
   per_thread = math.floor(ndev / nthreads)
+  -- Paced mode: each connection waits this long before its next request, so the offered
+  -- load is connections * 1000 / delay_ms requests/s (latency below saturation).
+  delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
+end
+
+function M.delay()
+  return delay_ms
 end
 
 -- The next (device index, epoch seconds, lat, lon) of this thread.

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address `pasienis serve` listens on.")
     port: int = Field(default=8000, description="Port `pasienis serve` listens on.")
+    ingest_port: int = Field(
+        default=8001,
+        description="Port `pasienis serve-ingest` (the position-ingest-only process) listens on.",
+    )
     log_level: str = Field(default="info", description="Log level: debug, info, warning, error.")
     bulk_batch_size: int = Field(
         default=50_000,

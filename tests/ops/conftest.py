@@ -34,3 +34,20 @@ def crew(store: Store, client: TestClient) -> Crew:
     unit, secret = make_unit(store, "ALFA-1", "123456", crew=["officer1"], skills=["dog"])
     make_unit(store, "BRAVO-2", "654321", crew=["officer2"])
     return Crew(unit["id"], unit["call_sign"], "123456", secret, dispatcher, officer, other)
+
+
+@pytest.fixture
+def ingest_client(store: Store, ops_settings: Settings) -> Iterator[TestClient]:
+    """The lean position-ingest process's app (``pasienis serve-ingest``) on the same store."""
+    from pasienis.api.ingest_app import create_ingest_app
+
+    with TestClient(create_ingest_app(ops_settings, store=store)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(params=["api", "ingest"])
+def device_client(request: pytest.FixtureRequest, client: TestClient) -> TestClient:
+    """A client of either front end that serves the device position protocols."""
+    if request.param == "api":
+        return client
+    return request.getfixturevalue("ingest_client")  # type: ignore[no-any-return]

@@ -17,6 +17,13 @@ SERVER_CODE = (
     "uvicorn.run(create_app(), host='127.0.0.1', port={port}, log_level='warning',"
     " ws_ping_interval=None)\n"
 )
+#: The position-ingest-only process, as ``pasienis serve-ingest`` runs it (collector tuned).
+INGEST_CODE = (
+    "import uvicorn\n"
+    "from pasienis.api.ingest_app import create_ingest_app\n"
+    "uvicorn.run(create_ingest_app(tune_gc=True), host='127.0.0.1', port={port},"
+    " log_level='warning', loop='uvloop', http='httptools')\n"
+)
 
 
 def free_port() -> int:
@@ -26,10 +33,13 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """Start, SIGKILL and restart one uvicorn process serving ``create_app()``."""
+    """Start, SIGKILL and restart one uvicorn process serving ``create_app()`` (or ``code``)."""
 
-    def __init__(self, *, data_dir: Path, database_url: str, env: dict[str, str]) -> None:
+    def __init__(
+        self, *, data_dir: Path, database_url: str, env: dict[str, str], code: str = SERVER_CODE
+    ) -> None:
         self.port = free_port()
+        self.code = code
         self.env = {
             **os.environ,
             "PASIENIS_DATA_DIR": str(data_dir),
@@ -44,7 +54,7 @@ class LiveServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 120.0) -> None:
-        code = SERVER_CODE.format(port=self.port)
+        code = self.code.format(port=self.port)
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-c", code], env=self.env, stdout=log, stderr=log

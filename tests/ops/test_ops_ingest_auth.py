@@ -34,8 +34,9 @@ def _fix(client: TestClient, secret: str, k: int) -> int:
     "body", [b"{not json", b"[1, 2]", b'{"location": 5}'], ids=["not-json", "list", "no-id"]
 )
 def test_a_wrong_secret_is_a_401_whatever_the_body(
-    client: TestClient, crew: Crew, store: Store, body: bytes
+    device_client: TestClient, crew: Crew, store: Store, body: bytes
 ) -> None:
+    client = device_client
     wrong = client.post(
         "/api/positions/osmand/not-the-secret",
         content=body,
@@ -52,8 +53,9 @@ def test_a_wrong_secret_is_a_401_whatever_the_body(
 
 
 def test_a_rotation_elsewhere_beats_the_cache_at_commit(
-    client: TestClient, crew: Crew, store: Store
+    device_client: TestClient, crew: Crew, store: Store
 ) -> None:
+    client = device_client
     assert _fix(client, crew.secret, 1) == 200  # now cached in this process
     with store.begin() as conn:  # another process (the CLI) rotates: no message reaches us
         fresh = service.rotate_secret(conn, device_id="123456")
@@ -64,8 +66,9 @@ def test_a_rotation_elsewhere_beats_the_cache_at_commit(
 
 
 def test_a_deactivation_elsewhere_beats_the_cache(
-    client: TestClient, crew: Crew, store: Store
+    device_client: TestClient, crew: Crew, store: Store
 ) -> None:
+    client = device_client
     assert _fix(client, crew.secret, 1) == 200
     with store.begin() as conn:
         service.set_device_active(conn, device_id="123456", active=False)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from live_server import LiveServer
+from live_server import INGEST_CODE, SERVER_CODE, LiveServer
 from sqlalchemy import select
 
 from pasienis.config import Settings
@@ -82,13 +82,17 @@ async def _ingest_and_kill(server: LiveServer, t0: int) -> set[tuple[str, int]]:
 
 
 @pytest.mark.slow
-def test_every_fix_answered_200_survives_kill_9(tmp_path: Path) -> None:
+@pytest.mark.parametrize("front", ["api", "ingest"])
+def test_every_fix_answered_200_survives_kill_9(tmp_path: Path, front: str) -> None:
+    """Through the main app's routes and through ``pasienis serve-ingest`` (the benchmarked
+    path, collector tuned as the command does)."""
     db = tmp_path / "ingest.db"
     _prepare(db)
     server = LiveServer(
         data_dir=tmp_path,
         database_url=f"sqlite:///{db}",
         env={"PASIENIS_OPS_ESCALATION_INTERVAL_S": "3600"},
+        code=SERVER_CODE if front == "api" else INGEST_CODE,
     )
     server.start()
     t0 = int((datetime.now(UTC) - timedelta(days=30)).timestamp())

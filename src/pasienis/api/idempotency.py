@@ -2,8 +2,12 @@
 :mod:`pasienis.security.idempotency`).
 
 The decorated route must take ``request: Request`` and ``p: <Principal>`` parameters; the key is
-scoped to that principal. Without the header the route runs as before. A replay is answered
-with the stored status and body and an ``Idempotent-Replayed: true`` header.
+scoped to that principal. Without the header the route runs as before. With it, the route's
+action writes the key and its answer in the action's own transaction; a replay (or a
+concurrent request that lost the race for the key) is answered with the stored status and
+body and an ``Idempotent-Replayed: true`` header. The route must return its action's result
+unchanged (that is what is stored and replayed); a route whose action never claimed the key is
+a programming error and fails loudly.
 """
 
 from __future__ import annotations
@@ -19,7 +23,15 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from pasienis.security import Principal, PrincipalKind
-from pasienis.security.idempotency import HEADER, Replay, claim, complete, release
+from pasienis.security.idempotency import (
+    HEADER,
+    Guard,
+    KeyTakenError,
+    Replay,
+    check_key,
+    guarding,
+    stored_answer,
+)
 
 REPLAYED = "Idempotent-Replayed"
 
@@ -30,52 +42,60 @@ def _scope(p: Principal) -> str:
 
 
 @dataclass
-class _Claim:
-    """One request's hold on its key: replay, or run then store (or release on failure)."""
+class _Keyed:
+    """One request's key: replay a stored answer, or run the action under its guard."""
 
     store: Any
-    scope: str
-    key: str
-    replay: Replay | None
+    guard: Guard
 
     @classmethod
-    def start(cls, kwargs: dict[str, Any]) -> _Claim | None:
+    def start(cls, kwargs: dict[str, Any], status_code: int) -> _Keyed | None:
         request: Request = kwargs["request"]
         key = request.headers.get(HEADER)
         if key is None:
             return None
-        store, scope = request.app.state.store, _scope(kwargs["p"])
         what = f"{request.method} {request.url.path}"
-        return cls(store, scope, key, claim(store, scope=scope, key=key, request=what))
+        guard = Guard(_scope(kwargs["p"]), check_key(key), what, status_code, jsonable_encoder)
+        return cls(request.app.state.store, guard)
 
-    def replayed(self) -> JSONResponse:
-        assert self.replay is not None
+    def stored(self) -> Replay | None:
+        g = self.guard
+        return stored_answer(self.store, scope=g.scope, key=g.key, request=g.request)
+
+    def replayed(self, replay: Replay | None = None) -> JSONResponse:
+        replay = replay or self.stored()
+        if replay is None:  # never: the winner of the key committed before we were refused
+            raise RuntimeError("an idempotency key was taken but holds no answer")
         headers = {REPLAYED: "true"}
-        return JSONResponse(self.replay.body, status_code=self.replay.status_code, headers=headers)
+        return JSONResponse(replay.body, status_code=replay.status_code, headers=headers)
 
-    def finish(self, result: Any, status_code: int) -> Any:
+    def finish(self, result: Any) -> Any:
+        if not self.guard.used:
+            raise RuntimeError(
+                "an @idempotent route ran an action that did not record its key "
+                "(open its transaction with pasienis.security.idempotency.guarded)"
+            )
         body = jsonable_encoder(result)
-        complete(self.store, scope=self.scope, key=self.key, status_code=status_code, body=body)
+        if body != self.guard.answer:
+            raise RuntimeError("an @idempotent route answered other than its action's result")
         return body
-
-    def fail(self) -> None:
-        release(self.store, scope=self.scope, key=self.key)
 
 
 def _async(fn: Callable[..., Any], status_code: int) -> Callable[..., Any]:
     @functools.wraps(fn)
     async def run(*args: Any, **kwargs: Any) -> Any:
-        held = _Claim.start(kwargs)
-        if held is None:
+        keyed = _Keyed.start(kwargs, status_code)
+        if keyed is None:
             return await fn(*args, **kwargs)
-        if held.replay is not None:
-            return held.replayed()
+        replay = keyed.stored()
+        if replay is not None:
+            return keyed.replayed(replay)
         try:
-            result = await fn(*args, **kwargs)
-        except BaseException:
-            held.fail()
-            raise
-        return held.finish(result, status_code)
+            with guarding(keyed.guard):
+                result = await fn(*args, **kwargs)
+        except KeyTakenError:
+            return keyed.replayed()
+        return keyed.finish(result)
 
     return run
 
@@ -83,17 +103,18 @@ def _async(fn: Callable[..., Any], status_code: int) -> Callable[..., Any]:
 def _sync(fn: Callable[..., Any], status_code: int) -> Callable[..., Any]:
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
-        held = _Claim.start(kwargs)
-        if held is None:
+        keyed = _Keyed.start(kwargs, status_code)
+        if keyed is None:
             return fn(*args, **kwargs)
-        if held.replay is not None:
-            return held.replayed()
+        replay = keyed.stored()
+        if replay is not None:
+            return keyed.replayed(replay)
         try:
-            result = fn(*args, **kwargs)
-        except BaseException:
-            held.fail()
-            raise
-        return held.finish(result, status_code)
+            with guarding(keyed.guard):
+                result = fn(*args, **kwargs)
+        except KeyTakenError:
+            return keyed.replayed()
+        return keyed.finish(result)
 
     return run
 

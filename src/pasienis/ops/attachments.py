@@ -17,6 +17,7 @@ from pasienis.ops.errors import OpsError, UnknownTaskError
 from pasienis.ops.flows import Ops
 from pasienis.ops.models import attachments
 from pasienis.ops.tasks import get_task
+from pasienis.security.idempotency import guarded
 
 MAX_BYTES = 50 * 1024 * 1024
 CHUNK = 1024 * 1024
@@ -54,7 +55,8 @@ async def save_upload(ops: Ops, *, task_id: str, upload: Any, actor: str) -> dic
         "created_by": actor,
         "created_at": datetime.now(UTC),
     }
-    with ops.store.begin() as conn:
+    answer = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
+    with ops.store.begin() as conn, guarded(conn) as record:  # with its idempotency key
         exists = conn.execute(
             select(attachments.c.id).where(
                 attachments.c.id == sha, attachments.c.task_id == task_id
@@ -62,7 +64,8 @@ async def save_upload(ops: Ops, *, task_id: str, upload: Any, actor: str) -> dic
         ).first()
         if not exists:
             conn.execute(attachments.insert().values(**row))
-    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
+        record(answer)
+    return answer
 
 
 def locate(ops: Ops, *, task_id: str, attachment_id: str) -> tuple[dict[str, Any], Path]:

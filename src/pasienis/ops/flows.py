@@ -36,6 +36,7 @@ from pasienis.ops.tasks import (
     note_task,
     transition,
 )
+from pasienis.security.idempotency import guarded
 from pasienis.store import Store
 
 
@@ -62,10 +63,15 @@ class Ops:
         )
 
     def run(self, work: Callable[[Connection, Effects], Any]) -> Any:
-        """Run ``work`` in one write transaction, then release its effects."""
+        """Run ``work`` in one write transaction, then release its effects.
+
+        When the request carries an idempotency key, the key and the answer are written in
+        this same transaction (:func:`pasienis.security.idempotency.guarded`).
+        """
         effects = Effects()
-        with self.store.begin() as conn:
+        with self.store.begin() as conn, guarded(conn) as record:
             result = work(conn, effects)
+            record(result)
         effects.release(hub=self.hub, bus=self.bus)
         return result
 

@@ -66,6 +66,31 @@ async def ops_running(ops: Ops) -> AsyncIterator[Ops]:
             unsubscribe()
 
 
+@asynccontextmanager
+async def ingest_running(ops: Ops) -> AsyncIterator[Ops]:
+    """What a position-ingest-only process runs: the writer and, when configured, the relay.
+
+    No escalation loop, outbox watch, MQTT bridge or alert subscription: those belong to the
+    API process (running them twice would escalate twice). Through the relay the ingest
+    process announces stored positions to the dispatchers of the other workers and hears of
+    rotated or deactivated device secrets (its auth cache forgets them at once; the store
+    checks the credential generation in every batch anyway).
+    """
+    ops.hub.bind(asyncio.get_running_loop())
+    ops.writer.start()
+    relay = None
+    if ops.settings.ops_redis_url:
+        relay = asyncio.create_task(_relay(ops, ops.settings.ops_redis_url), name="ops-relay")
+    try:
+        yield ops
+    finally:
+        if relay is not None:
+            relay.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await relay
+        await ops.writer.stop()
+
+
 async def _relay(ops: Ops, url: str) -> None:
     """Share wake-ups, dispatcher events and revocations with the other workers."""
     # One channel per database: deployments (and test runs) sharing a Redis never mix.
