@@ -263,6 +263,7 @@ def main() -> None:
     parser.add_argument("--subgraph", type=int, default=20_000)
     parser.add_argument("--bc-subgraph", type=int, default=2_000)
     parser.add_argument("--skip-builds", action="store_true", help="no build comparison")
+    parser.add_argument("--skip-analytics", action="store_true", help="queries only")
     args, _ = parser.parse_known_args()
     from pasienis.config import Settings
     from pasienis.model import install_model
@@ -288,6 +289,8 @@ def main() -> None:
               f"(mean {statistics.mean(ref[k]) * 1000:.2f} ms)", flush=True)  # fmt: skip
     print(f"floor   API p50 {_pct(ours['floor'], 50):6.2f} ms  p99 {_pct(ours['floor'], 99):6.2f} "
           "ms (authenticated, audited, empty answer)", flush=True)  # fmt: skip
+    if args.skip_analytics:
+        return
     hub = int(np.argmax(np.diff(p.indptr)))
     analytics(p, hub, args.subgraph, args.bc_subgraph)
 
