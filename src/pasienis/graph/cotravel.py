@@ -9,9 +9,11 @@ the window: the two drove a stretch together in the same order. An *occasion* is
 
 Streaming: reads are taken in time chunks of ``chunk_reads`` (plus one window of overlap);
 each chunk's chained co-passages are folded at once into per-(trip pair) sums, a trip pair is
-closed as soon as one of its trips has ended, and closed occasions are folded into per-
-(vehicle pair) sums. Memory is one chunk of co-passages plus the open trip pairs and the pair
-sums, never all co-passages (which at 10M reads outgrew 13.9 GiB; docs/benchmarks.md).
+closed as soon as one of its trips has ended, and closed occasions (24-byte records) are
+spilled to disk partitioned by leader once more than ``fold_rows`` are held; each partition
+is folded into per-(vehicle pair) sums on its own at the end. Memory is one chunk of
+co-passages plus the open trip pairs and one partition of occasions, never all co-passages
+(which at 10M reads outgrew 13.9 GiB) nor all pair sums (12.2 GB; docs/benchmarks.md).
 
 Null model (docs/graph.md): if B drove independently of A, B's reads at camera c in hour of
 day h form a Poisson process with B's own rate there, rho_B(c,h) = reads of B at c within ±1 h
@@ -30,7 +32,9 @@ low; a convoy at night scores high.
 from __future__ import annotations
 
 import math
+import tempfile
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 
 import numpy as np
 
@@ -50,8 +54,10 @@ class CoTravelParams:
     chunk_pairs: int = 8_000_000
     #: Reads per time chunk: the unit of streaming and the sample of the drift null.
     chunk_reads: int = 1_000_000
-    #: Open or summed rows kept before they are folded again.
+    #: Closed occasions held in memory (24 bytes each) before they are spilled to disk.
     fold_rows: int = 4_000_000
+    #: Spill files (by leader hash): the final fold holds one of them in memory.
+    partitions: int = 16
 
 
 @dataclass
@@ -226,39 +232,125 @@ def _drift(ci, cj, t, nxt) -> np.ndarray:
     return np.abs((t[nxt[cj]] - t[nxt[ci]]) - (t[cj] - t[ci]))
 
 
+#: One closed occasion as spilled: 24 bytes (times as seconds after the data's first read).
+_OCCASION = np.dtype([("lead", "<u4"), ("follow", "<u4"), ("logp", "<f4"),
+                      ("passages", "<u4"), ("first", "<u4"), ("last", "<u4")])  # fmt: skip
+
+
 @dataclass
-class _PairSums:
+class _Folded:
     """Per ordered vehicle pair: occasions, Σ -log10 p, co-passages, first and last time."""
 
-    pk: list[np.ndarray] = field(default_factory=list)
-    k: list[np.ndarray] = field(default_factory=list)
-    logp: list[np.ndarray] = field(default_factory=list)
-    passages: list[np.ndarray] = field(default_factory=list)
-    first: list[np.ndarray] = field(default_factory=list)
-    last: list[np.ndarray] = field(default_factory=list)
-    rows: int = 0
+    lead: np.ndarray
+    follow: np.ndarray
+    k: np.ndarray
+    logp: np.ndarray
+    passages: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
 
-    def add(self, pk, k, logp, passages, first, last, *, limit: int) -> None:
-        for name, value in zip(("pk", "k", "logp", "passages", "first", "last"),
-                               (pk, k, logp, passages, first, last), strict=True):  # fmt: skip
-            getattr(self, name).append(value)
-        self.rows += len(pk)
-        if self.rows > limit and len(self.pk) > 1:
-            self.fold()
+    def take(self, sel: np.ndarray) -> _Folded:
+        return _Folded(*(getattr(self, f.name)[sel] for f in fields(self)))
 
-    def fold(self) -> tuple[np.ndarray, ...]:
-        cols = [np.concatenate(getattr(self, n)) if getattr(self, n) else np.zeros(0)
-                for n in ("pk", "k", "logp", "passages", "first", "last")]  # fmt: skip
-        pk = cols[0].astype(np.int64)
-        order, starts = _groups(pk)
-        if len(starts):
-            pk, k, logp, passages, first, last = (c[order] for c in [pk, *cols[1:]])
-            cols = [pk[starts], np.add.reduceat(k, starts), np.add.reduceat(logp, starts),
-                    np.add.reduceat(passages, starts), np.minimum.reduceat(first, starts),
-                    np.maximum.reduceat(last, starts)]  # fmt: skip
-        self.pk, self.k, self.logp, self.passages, self.first, self.last = ([c] for c in cols)
-        self.rows = len(cols[0])
-        return tuple(cols)
+    @classmethod
+    def concat(cls, parts: list[_Folded]) -> _Folded:
+        return cls(*(np.concatenate([getattr(x, f.name) for x in parts]) for f in fields(cls)))
+
+
+def _fold_occasions(rows: np.ndarray, origin: int) -> _Folded:
+    """Occasion records (``_OCCASION``) folded to one row per ordered vehicle pair."""
+    pk = rows["lead"].astype(np.int64) << 32 | rows["follow"].astype(np.int64)
+    order, starts = _groups(pk)
+    r = rows[order]
+    if not len(starts):
+        z = np.zeros(0, np.int64)
+        return _Folded(z, z, z, np.zeros(0), z, z, z)
+    return _Folded(
+        r["lead"][starts].astype(np.int64), r["follow"][starts].astype(np.int64),
+        np.diff(np.r_[starts, len(r)]),
+        np.add.reduceat(r["logp"].astype(np.float64), starts),
+        np.add.reduceat(r["passages"].astype(np.int64), starts),
+        np.minimum.reduceat(r["first"], starts).astype(np.int64) + origin,
+        np.maximum.reduceat(r["last"], starts).astype(np.int64) + origin,
+    )  # fmt: skip
+
+
+class _Occasions:
+    """Closed occasions until the end of the data, in bounded memory.
+
+    Nearly every chance occasion of a large data set is a distinct vehicle pair, and a pair
+    must be kept until the end (its second occasion may come later): at 10M reads the per-
+    pair sums outgrew 12 GB in memory. Occasions are therefore kept as narrow 24-byte records
+    (``_OCCASION``); when more than ``limit`` are held they are *spilled* to ``partitions``
+    files by a hash of the leader, so every occasion of one ordered pair lands in one file.
+    At the end each partition is read and folded on its own: memory is one partition's
+    occasions, whatever the number of pairs. Data that never exceeds ``limit`` is folded in
+    memory without touching the disk."""
+
+    def __init__(self, origin: int, *, limit: int, partitions: int = 16) -> None:
+        self.origin, self.limit, self.partitions = origin, limit, partitions
+        self._held: list[np.ndarray] = []
+        self._rows = 0
+        self._dir: tempfile.TemporaryDirectory | None = None
+        self.spilled = 0
+
+    def add(self, lead, follow, logp, passages, first, last) -> None:
+        rec = np.empty(len(lead), _OCCASION)
+        rec["lead"], rec["follow"], rec["logp"] = lead, follow, logp
+        rec["passages"] = passages
+        rec["first"], rec["last"] = first - self.origin, last - self.origin
+        self._held.append(rec)
+        self._rows += len(rec)
+        if self._rows > self.limit:
+            self._spill()
+
+    def _part_of(self, lead: np.ndarray) -> np.ndarray:
+        # Fibonacci hashing: vehicle codes are dense and sorted by plate, not random.
+        return ((lead.astype(np.uint64) * np.uint64(11400714819323198485)) >> np.uint64(58)) \
+            % np.uint64(self.partitions)  # fmt: skip
+
+    def _path(self, part: int) -> Path:
+        assert self._dir is not None
+        return Path(self._dir.name) / f"occasions-{part:03d}.bin"
+
+    def _spill(self) -> None:
+        if not self._held:
+            return
+        if self._dir is None:
+            self._dir = tempfile.TemporaryDirectory(prefix="pasienis-cotravel-")
+        rows = np.concatenate(self._held)
+        self._held, self._rows = [], 0
+        part = self._part_of(rows["lead"])
+        order = np.argsort(part, kind="stable")
+        rows, part = rows[order], part[order]
+        bounds = np.searchsorted(part, np.arange(self.partitions + 1, dtype=np.uint64))
+        for i in range(self.partitions):
+            if bounds[i + 1] > bounds[i]:
+                with self._path(i).open("ab") as f:
+                    rows[bounds[i] : bounds[i + 1]].tofile(f)
+        self.spilled += len(rows)
+
+    def pairs(self, min_occasions: int) -> _Folded:
+        """Pairs with at least ``min_occasions`` occasions (partition by partition)."""
+        try:
+            if self._dir is None:
+                rows = np.concatenate(self._held) if self._held else np.zeros(0, _OCCASION)
+                self._held = []
+                f = _fold_occasions(rows, self.origin)
+                return f.take(f.k >= min_occasions)
+            self._spill()
+            kept = []
+            for i in range(self.partitions):
+                path = self._path(i)
+                if path.exists():
+                    f = _fold_occasions(np.fromfile(path, _OCCASION), self.origin)
+                    kept.append(f.take(f.k >= min_occasions))
+                    path.unlink()
+            return _Folded.concat(kept) if kept else _fold_occasions(np.zeros(0, _OCCASION), 0)
+        finally:
+            if self._dir is not None:
+                self._dir.cleanup()
+                self._dir = None
 
 
 def _time_chunks(t_sorted: np.ndarray, size: int) -> list[tuple[int, int]]:
@@ -284,7 +376,7 @@ def detect(reads: Reads, params: CoTravelParams | None = None) -> list[Pair]:
     rates = _rate_table(v, cam, t, n_cams)
     by_time = np.argsort(t, kind="stable")
     t_sorted = t[by_time]
-    sums = _PairSums()
+    sums = _Occasions(int(t.min()), limit=p.fold_rows, partitions=p.partitions)
     open_pairs = _TripPairs.empty()
     min_chain = max(p.min_cameras - 1, 1)
     for t0, t1 in _time_chunks(t_sorted, p.chunk_reads):
@@ -306,20 +398,18 @@ def detect(reads: Reads, params: CoTravelParams | None = None) -> list[Pair]:
         open_pairs = open_pairs.take(~closed)
         chance = _chance(*rates, occ.follow, occ.cam, occ.first, n_cams, days, p.window_s)
         logp = -np.log10(np.maximum(chance, 1e-300)) + occ.surprise / occ.n
-        sums.add(occ.lead * n_veh + occ.follow, np.ones(len(occ.n), np.int64), logp,
-                 occ.n + 1, occ.first, occ.last, limit=p.fold_rows)  # fmt: skip
-    pk, k, total, passages, first, last = sums.fold()
-    keep = k >= p.min_occasions
-    pk, k, total, passages, first, last = (x[keep] for x in (pk, k, total, passages, first, last))
-    lead = pk // n_veh
-    score = total - _log10_choose(trips_per_veh[lead].astype(float), k.astype(float))
+        sums.add(occ.lead, occ.follow, logp, occ.n + 1, occ.first, occ.last)
+    found = sums.pairs(p.min_occasions)
+    score = found.logp - _log10_choose(trips_per_veh[found.lead].astype(float),
+                                       found.k.astype(float))  # fmt: skip
     best = np.argsort(-score, kind="stable")[: p.top]
     pairs = [
-        Pair(reps[int(pk[b] // n_veh)], reps[int(pk[b] % n_veh)], float(score[b]), int(k[b]),
-             int(passages[b]), int(first[b]), int(last[b]))
+        Pair(reps[int(found.lead[b])], reps[int(found.follow[b])], float(score[b]),
+             int(found.k[b]), int(found.passages[b]), int(found.first[b]), int(found.last[b]))
         for b in best
     ]  # fmt: skip
-    _attach_reads(pairs, pk[best], cam, t, v, trips, n_veh, p)
+    _attach_reads(pairs, found.lead[best] * n_veh + found.follow[best], cam, t, v, trips,
+                  n_veh, p)  # fmt: skip
     return pairs
 
 
