@@ -17,16 +17,16 @@ co-passages plus the open trip pairs and one partition of occasions, never all c
 
 Null model (docs/graph.md): if B drove independently of A, B's reads at camera c in hour of
 day h form a Poisson process with B's own rate there, rho_B(c,h) = reads of B at c within ±1 h
-of h / (days x 3 h). The chance that B falls in A's window by accident is
-p = 1 - exp(-W·rho_B(c,h)), taken at the first camera of the occasion (later cameras of the
-same trip are not independent). What later cameras add is how steady the gap stays: the
-drift of B's gap behind A from one camera to the next is compared with the drift of all
-chained co-passages of the same time chunk (nearly all of them chance followers, the same
-days' traffic): an empirical null, P(drift ≤ observed), averaged over the occasion's chain.
-The score of the ordered pair is Σ -log10 p over its occasions - log10 C(trips of A,
-occasions): the improbability of so many chance occasions among all of A's trips. Busy roads
-and habitual drivers have high rho, so commuters following each other every morning score
-low; a convoy at night scores high.
+of h / (days x 3 h). An occasion's chance is that B falls in A's window by accident at *any*
+passage of A's trip: p = 1 - exp(-W Σ_r rho_B(c_r,h_r)) over the trip's reads. The steadiness
+of the gap is the second factor: each drift of B's gap from one camera to the next is
+compared with the drifts of all chained co-passages of the same time chunk (nearly all chance
+followers): u = P(drift <= observed), uniform under the null, so over the occasion's m
+co-passages Σ -ln u is Gamma(m, 1) and the drift p-value is its tail Q. The score of the
+ordered pair is Σ (-log10 p - log10 Q) over its k occasions - log10 C(T, k), T = trips(A) +
+trips(B) - 1 (the most trip pairs that can overlap in time): the improbability of so many
+chance occasions. Busy roads, habitual drivers and frequent border crossers have high rho, so
+commuters following each other every morning score low; a convoy at night scores high.
 """
 
 from __future__ import annotations
