@@ -279,6 +279,8 @@ class _Folded:
     passages: np.ndarray
     first: np.ndarray
     last: np.ndarray
+    #: Distinct followers the leader had an occasion with (the pairs tried for it).
+    tried: np.ndarray
 
     def take(self, sel: np.ndarray) -> _Folded:
         return _Folded(*(getattr(self, f.name)[sel] for f in fields(self)))
@@ -295,7 +297,7 @@ def _fold_occasions(rows: np.ndarray, origin: int) -> _Folded:
     r = rows[order]
     if not len(starts):
         z = np.zeros(0, np.int64)
-        return _Folded(z, z, z, np.zeros(0), z, z, z)
+        return _Folded(z, z, z, np.zeros(0), z, z, z, z)
     return _Folded(
         r["lead"][starts].astype(np.int64), r["follow"][starts].astype(np.int64),
         np.diff(np.r_[starts, len(r)]),
@@ -303,6 +305,7 @@ def _fold_occasions(rows: np.ndarray, origin: int) -> _Folded:
         np.add.reduceat(r["passages"].astype(np.int64), starts),
         np.minimum.reduceat(r["first"], starts).astype(np.int64) + origin,
         np.maximum.reduceat(r["last"], starts).astype(np.int64) + origin,
+        np.ones(len(starts), np.int64),
     )  # fmt: skip
 
 
@@ -369,10 +372,14 @@ class _Occasions:
 
         def qualify(rows: np.ndarray) -> _Folded:
             pk = rows["lead"].astype(np.int64) << 32 | rows["follow"].astype(np.int64)
-            _keys, inverse, counts = np.unique(pk, return_inverse=True, return_counts=True)
+            keys, inverse, counts = np.unique(pk, return_inverse=True, return_counts=True)
+            # Every occasion of a leader is in this partition: count its distinct followers.
+            leaders, tried = np.unique(keys >> 32, return_counts=True)
             rows = rows[counts[inverse] >= min_occasions]
             rows["logp"] += chance(rows).astype(np.float32)
-            return _fold_occasions(rows, self.origin)
+            f = _fold_occasions(rows, self.origin)
+            f.tried = tried[np.searchsorted(leaders, f.lead)] if len(f.lead) else f.tried
+            return f
 
         try:
             if self._dir is None:
@@ -452,6 +459,9 @@ def detect(reads: Reads, params: CoTravelParams | None = None) -> list[Pair]:
     trials = trips_per_veh[found.lead] + trips_per_veh[found.follow] - 1
     score = found.logp - _log10_choose(np.maximum(trials, found.k).astype(float),
                                        found.k.astype(float))  # fmt: skip
+    # And over the followers tried for this leader (Bonferroni): a leader in dense traffic
+    # meets thousands of vehicles, and the best of thousands of chance pairs looks good.
+    score -= np.log10(np.maximum(found.tried, 1))
     best = np.argsort(-score, kind="stable")[: p.top]
     pairs = [
         Pair(reps[int(found.lead[b])], reps[int(found.follow[b])], float(score[b]),
