@@ -25,7 +25,8 @@ followers): u = P(drift <= observed), uniform under the null, so over the occasi
 co-passages Σ -ln u is Gamma(m, 1) and the drift p-value is its tail Q. The score of the
 ordered pair is Σ (-log10 p - log10 Q) over its k occasions - log10 C(T, k), T = trips(A) +
 trips(B) - 1 (the most trip pairs that can overlap in time): the improbability of so many
-chance occasions. Busy roads, habitual drivers and frequent border crossers have high rho, so
+chance occasions; minus log10 of the followers A had any occasion with (pairs tried).
+Busy roads, habitual drivers and frequent border crossers have high rho, so
 commuters following each other every morning score low; a convoy at night scores high.
 """
 
