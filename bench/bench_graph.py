@@ -121,7 +121,9 @@ def _pct(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values) * 1000, q))
 
 
-def api_latencies(p, queries: int, seeds: np.ndarray) -> dict[str, list[float]]:
+def api_latencies(  # noqa: C901 - one measured loop, kept in one place
+    p, queries: int, seeds: np.ndarray, unfrozen_too: bool = True
+) -> dict[str, list[float]]:
     """Expansion and path through the API of an app serving ``p``."""
     from fastapi.testclient import TestClient
 
@@ -141,7 +143,19 @@ def api_latencies(p, queries: int, seeds: np.ndarray) -> dict[str, list[float]]:
     app = create_app(settings, store=store)
     app.state.graph = GraphService(store)
     app.state.graph.use(p)
-    out: dict[str, list[float]] = {"expand": [], "path": [], "floor": []}
+    out: dict[str, list[float]] = {"gc": [], "gc_unfrozen": [], "frozen": []}
+    mode = [""]
+    for k in ("expand", "path", "floor"):
+        for sfx in ("", "_unfrozen"):
+            out[k + sfx], out[f"{k}{sfx}_cpu"] = [], []
+    gc_started: list[float] = []
+
+    def gc_timer(phase: str, info: dict) -> None:  # every collection's pause, in the loop
+        if phase == "start":
+            gc_started[:] = [time.perf_counter()]
+        elif gc_started:
+            out["gc" + mode[0]].append(time.perf_counter() - gc_started[0])
+
     with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as c:
         body = {"depth": 2, "max_nodes": 200, "per_node": 25, "relations": list(RELS[:4]),
                 "min_weight": 2}  # fmt: skip
@@ -149,21 +163,40 @@ def api_latencies(p, queries: int, seeds: np.ndarray) -> dict[str, list[float]]:
         # grant set and projection version; ~0.1 s on 5M edges), as once per server and
         # import; and the first request warms FastAPI's and SQLite's caches.
         c.post("/api/graph/expand", json={**body, "ids": [f"n{seeds[0]}"]})
+        gc.callbacks.append(gc_timer)
+
+        def timed(kind: str, call):
+            # Wall time, and the process's CPU time (all threads: the client and the app's
+            # thread): what the request cost us, apart from waiting for a core.
+            t, cpu = time.perf_counter(), time.process_time()
+            r = call()
+            out[kind].append(time.perf_counter() - t)
+            out[f"{kind}_cpu"].append(time.process_time() - cpu)
+            return r
+
         for i in range(queries):
+            # Every other round with the startup heap unfrozen (as before the app froze it at
+            # startup): the same minutes, the same seeds' distribution, both ways.
+            unfrozen = unfrozen_too and i % 2 == 1
+            if unfrozen:
+                gc.unfreeze()
+            sfx = mode[0] = "_unfrozen" if unfrozen else ""
+            if not unfrozen:
+                out["frozen"].append(gc.get_freeze_count())
             # The floor of the stack in the same minutes: an authenticated, audited route
             # with one small query and an empty answer.
-            t = time.perf_counter()
-            c.get("/api/graph/cotravel", params={"limit": 1})
-            out["floor"].append(time.perf_counter() - t)
+            timed("floor" + sfx, lambda: c.get("/api/graph/cotravel", params={"limit": 1}))
             a, b = f"n{seeds[i]}", f"n{seeds[-1 - i]}"
-            t = time.perf_counter()
-            r = c.post("/api/graph/expand", json={**body, "ids": [a]})
-            out["expand"].append(time.perf_counter() - t)
+            r = timed(
+                "expand" + sfx, lambda a=a: c.post("/api/graph/expand", json={**body, "ids": [a]})
+            )
             assert r.status_code == 200, r.text
-            t = time.perf_counter()
-            r = c.get("/api/graph/path", params={"source": a, "target": b})
-            out["path"].append(time.perf_counter() - t)
+            r = timed("path" + sfx, lambda a=a, b=b: c.get(
+                "/api/graph/path", params={"source": a, "target": b}))  # fmt: skip
             assert r.status_code in (200, 404), r.text
+            if unfrozen:
+                gc.freeze()
+        gc.callbacks.remove(gc_timer)
     store.dispose()
     return out
 
@@ -263,6 +296,7 @@ def main() -> None:
     parser.add_argument("--subgraph", type=int, default=20_000)
     parser.add_argument("--bc-subgraph", type=int, default=2_000)
     parser.add_argument("--skip-builds", action="store_true", help="no build comparison")
+    parser.add_argument("--skip-analytics", action="store_true", help="queries only")
     args, _ = parser.parse_known_args()
     from pasienis.config import Settings
     from pasienis.model import install_model
@@ -288,6 +322,26 @@ def main() -> None:
               f"(mean {statistics.mean(ref[k]) * 1000:.2f} ms)", flush=True)  # fmt: skip
     print(f"floor   API p50 {_pct(ours['floor'], 50):6.2f} ms  p99 {_pct(ours['floor'], 99):6.2f} "
           "ms (authenticated, audited, empty answer)", flush=True)  # fmt: skip
+    for k in ("expand", "path", "floor"):
+        u = ours[k + "_unfrozen"]
+        if u:
+            print(f"{k:7s} API, startup heap NOT frozen (every other round, {len(u)} requests): "
+                  f"p50 {_pct(u, 50):6.2f} ms  p99 {_pct(u, 99):6.2f} ms  max {_pct(u, 100):6.2f}"
+                  " ms", flush=True)  # fmt: skip
+    for k in ("expand", "path", "floor"):
+        print(f"{k:7s} API process CPU per request p50 {_pct(ours[k + '_cpu'], 50):6.2f} ms  "
+              f"p99 {_pct(ours[k + '_cpu'], 99):6.2f} ms  max {_pct(ours[k + '_cpu'], 100):6.2f}"
+              " ms", flush=True)  # fmt: skip
+    for sfx, what in (("", "frozen"), ("_unfrozen", "NOT frozen")):
+        pauses = ours["gc" + sfx] or [0.0]
+        print(
+            f"gc, startup heap {what}: {len(ours['gc' + sfx])} collections, max pause "
+            f"{max(pauses) * 1000:.2f} ms, total {sum(pauses) * 1000:.1f} ms",
+            flush=True,
+        )
+    print(f"objects frozen during the frozen rounds: {max(ours['frozen'], default=0):,}")
+    if args.skip_analytics:
+        return
     hub = int(np.argmax(np.diff(p.indptr)))
     analytics(p, hub, args.subgraph, args.bc_subgraph)
 

@@ -132,22 +132,32 @@ def svc_datasets(svc: GraphService) -> set[str]:
     return {d for parts in p.key_parts.values() for d in parts}
 
 
-def oracle_resolver(store: Store, people: dict[str, set[str]]) -> int:
+def oracle_resolver(store: Store, people: dict[str, set[str]]) -> tuple[int, list[dict]]:
+    """Replace the resolver with the truth's identity clusters; returns the rows written and
+    the rows it held before (a real resolution run's), to be put back by ``restore``."""
     now = datetime.now(UTC)
     rows = [{"entity_id": e, "canonical_id": min(ents), "updated_at": now, "judgement_id": "truth"}
             for ents in people.values() for e in ents if e != min(ents)]  # fmt: skip
     with store.begin() as conn:
-        conn.execute(delete(resolver).where(resolver.c.judgement_id == "truth"))
+        before = [dict(r._mapping) for r in conn.execute(select(resolver))]
+        conn.execute(delete(resolver))
         if rows:
             conn.execute(insert(resolver), rows)
-    return len(rows)
+    return len(rows), before
+
+
+def restore(store: Store, before: list[dict]) -> None:
+    with store.begin() as conn:
+        conn.execute(delete(resolver))
+        if before:
+            conn.execute(insert(resolver), before)
 
 
 def cotravel(store: Store, truth: dict, misread_share: float) -> None:
     from pasienis.scenario.plates import misread
 
     t = time.perf_counter()
-    reads, _ids, _cams = load_reads(store, "scenario_plate_reads")
+    reads = load_reads(store, "scenario_plate_reads").reads
     load_s = time.perf_counter() - t
     planted = {(c["scout_plate"], c["cargo_plate"]) for c in truth["co_travel"]}
     plates = {x for pair in planted for x in pair}
@@ -176,20 +186,45 @@ def main() -> None:
     parser.add_argument("--data-dir")
     parser.add_argument("--scale", type=float, default=100)
     parser.add_argument("--misread-share", type=float, default=0.15)
+    parser.add_argument("--skip-cotravel", action="store_true", help="networks only")
+    parser.add_argument(
+        "--no-cotravel-edges",
+        action="store_true",
+        help="do not store co-travel pairs as edges before the network step",
+    )
+    parser.add_argument(
+        "--min-score",
+        type=float,
+        default=5.0,
+        help="co-travel pairs stored as edges from this score",
+    )
     args, _ = parser.parse_known_args()
     folder, settings = prepare(args)
     install_model(settings)
     store = open_store(settings)
     truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
     people = truth_entities(store, truth)
+    if not args.no_cotravel_edges:
+        # Co-travel edges are part of the graph (scout and cargo vehicles of N1-N4 belong to
+        # members 0, 1 and the last): detect and store them first, as an operator would.
+        from pasienis.graph.cotravel_run import run_cotravel
+
+        t = time.perf_counter()
+        stored = run_cotravel(store, dataset="scenario_plate_reads", min_score=args.min_score)
+        print(f"co-travel pairs stored as edges: {len(stored)} (score >= {args.min_score:g}) "
+              f"in {time.perf_counter() - t:.1f} s")  # fmt: skip
     svc = GraphService(store, refresh_interval=0)
     t = time.perf_counter()
     p = svc.build()
     print(f"projection from the store: {p.n_nodes:,} nodes, {p.n_edges:,} edges in "
           f"{time.perf_counter() - t:.1f} s")  # fmt: skip
-    for title, merged in (("resolver as imported", 0), ("resolver = truth clusters", 1)):
+    with store.read() as conn:
+        held = len(list(conn.execute(select(resolver.c.entity_id))))
+    before: list[dict] = []
+    for title, merged in ((f"resolver as stored ({held} rows)", 0),
+                          ("resolver = truth clusters", 1)):  # fmt: skip
         if merged:
-            n = oracle_resolver(store, people)
+            n, before = oracle_resolver(store, people)
             t = time.perf_counter()
             svc.refresh()
             print(f"{n} resolver rows applied as a delta in {time.perf_counter() - t:.1f} s")
@@ -199,9 +234,9 @@ def main() -> None:
                   f"precision {r['precision']:.2f}"
                   f"  recall {r['recall']:.2f}  ({r['persons']} person nodes; "
                   f"{r['observed']} of the members appear in the imported sources)")  # fmt: skip
-    with store.begin() as conn:
-        conn.execute(delete(resolver).where(resolver.c.judgement_id == "truth"))
-    cotravel(store, truth, args.misread_share)
+    restore(store, before)
+    if not args.skip_cotravel:
+        cotravel(store, truth, args.misread_share)
     store.dispose()
 
 

@@ -87,6 +87,43 @@ def test_streaming_in_time_chunks_finds_the_same_occasions() -> None:
     assert (chunked[0].leader, chunked[0].follower) == ("LJG943", "3537HB6")
 
 
+def _border_regulars(cams: list, times: list, plates: list, *, days: int = 30) -> None:
+    """Two implausibly frequent border crossers at checkpoints 7 and 8 (the scenario's
+    Pareto activity): one every ~8 minutes for the whole month (a single endless trip), one
+    in ~2-hour bursts twice a day. Chance gives them dozens of chained co-passages."""
+    rng = np.random.default_rng(11)
+    t = 0
+    while t < days * 86400:
+        cams.append(7 + int(rng.integers(2)))
+        times.append(t)
+        plates.append("REG0001")
+        t += int(rng.integers(200, 800))
+    for day in range(days):
+        for start in (8 * 3600, 17 * 3600):
+            t = day * 86400 + start + int(rng.integers(0, 3600))
+            for _ in range(int(rng.integers(6, 14))):
+                cams.append(7 + int(rng.integers(2)))
+                times.append(t)
+                plates.append("REG0002")
+                t += int(rng.integers(200, 900))
+
+
+def test_frequent_border_crossers_do_not_outrank_a_convoy() -> None:
+    """Crossings as reads: a leader with one endless trip has few trips but many chances;
+    the score counts every chance of its trip and the overlapping trip pairs of both
+    vehicles (before, C(1 trip, k occasions) < 1 turned the correction into a bonus)."""
+    cams, times, plates = _traffic()
+    _convoy(cams, times, plates, misread=False)
+    _border_regulars(cams, times, plates)
+    reads = Reads(np.array(cams), np.array(times), np.array(plates, object))
+    pairs = detect(reads, CoTravelParams(window_s=900))
+    regulars = [p for p in pairs if {p.leader, p.follower} == {"REG0001", "REG0002"}]
+    assert regulars  # the chance pair is found, and with many occasions
+    assert regulars[0].occasions >= 10
+    assert (pairs[0].leader, pairs[0].follower) == ("LJG943", "3537HB6")
+    assert regulars[0].score < pairs[0].score
+
+
 def test_stored_pairs_become_edges_with_reads(store: Store) -> None:
     cams, times, plates = _traffic(trips=800)
     _convoy(cams, times, plates, misread=False)

@@ -9,28 +9,34 @@ the window: the two drove a stretch together in the same order. An *occasion* is
 
 Streaming: reads are taken in time chunks of ``chunk_reads`` (plus one window of overlap);
 each chunk's chained co-passages are folded at once into per-(trip pair) sums, a trip pair is
-closed as soon as one of its trips has ended, and closed occasions are folded into per-
-(vehicle pair) sums. Memory is one chunk of co-passages plus the open trip pairs and the pair
-sums, never all co-passages (which at 10M reads outgrew 13.9 GiB; docs/benchmarks.md).
+closed as soon as one of its trips has ended, and closed occasions (24-byte records) are
+spilled to disk partitioned by leader once more than ``fold_rows`` are held; each partition
+is folded into per-(vehicle pair) sums on its own at the end. Memory is one chunk of
+co-passages plus the open trip pairs and one partition of occasions, never all co-passages
+(which at 10M reads outgrew 13.9 GiB) nor all pair sums (12.2 GB; docs/benchmarks.md).
 
 Null model (docs/graph.md): if B drove independently of A, B's reads at camera c in hour of
 day h form a Poisson process with B's own rate there, rho_B(c,h) = reads of B at c within ±1 h
-of h / (days x 3 h). The chance that B falls in A's window by accident is
-p = 1 - exp(-W·rho_B(c,h)), taken at the first camera of the occasion (later cameras of the
-same trip are not independent). What later cameras add is how steady the gap stays: the
-drift of B's gap behind A from one camera to the next is compared with the drift of all
-chained co-passages of the same time chunk (nearly all of them chance followers, the same
-days' traffic): an empirical null, P(drift ≤ observed), averaged over the occasion's chain.
-The score of the ordered pair is Σ -log10 p over its occasions - log10 C(trips of A,
-occasions): the improbability of so many chance occasions among all of A's trips. Busy roads
-and habitual drivers have high rho, so commuters following each other every morning score
-low; a convoy at night scores high.
+of h / (days x 3 h). An occasion's chance is that B falls in A's window by accident at *any*
+passage of A's trip: p = 1 - exp(-W Σ_r rho_B(c_r,h_r)) over the trip's reads. The steadiness
+of the gap is the second factor: each drift of B's gap from one camera to the next is
+compared with the drifts of all chained co-passages of the same time chunk (nearly all chance
+followers): u = P(drift <= observed), uniform under the null, so over the occasion's m
+co-passages Σ -ln u is Gamma(m, 1) and the drift p-value is its tail Q. The score of the
+ordered pair is Σ (-log10 p - log10 Q) over its k occasions - log10 C(T, k), T = trips(A) +
+trips(B) - 1 (the most trip pairs that can overlap in time): the improbability of so many
+chance occasions; minus log10 of the followers A had any occasion with (pairs tried).
+Busy roads, habitual drivers and frequent border crossers have high rho, so
+commuters following each other every morning score low; a convoy at night scores high.
 """
 
 from __future__ import annotations
 
 import math
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 
 import numpy as np
 
@@ -50,8 +56,10 @@ class CoTravelParams:
     chunk_pairs: int = 8_000_000
     #: Reads per time chunk: the unit of streaming and the sample of the drift null.
     chunk_reads: int = 1_000_000
-    #: Open or summed rows kept before they are folded again.
+    #: Closed occasions held in memory (24 bytes each) before they are spilled to disk.
     fold_rows: int = 4_000_000
+    #: Spill files (by leader hash): the final fold holds one of them in memory.
+    partitions: int = 16
 
 
 @dataclass
@@ -84,6 +92,9 @@ class _Trips:
     trip: np.ndarray
     nxt: np.ndarray
     end: np.ndarray
+    #: Reads sorted by (vehicle, time) and each trip's first position in that order.
+    order: np.ndarray
+    start: np.ndarray
 
     @property
     def n(self) -> int:
@@ -100,7 +111,7 @@ def _trip_order(veh: np.ndarray, t: np.ndarray, gap: int) -> _Trips:
     nxt = np.full(len(order), -1, np.int64)
     same = ~new[1:]
     nxt[order[:-1][same]] = order[1:][same]
-    return _Trips(trip, nxt, ts[np.r_[new[1:], True]])
+    return _Trips(trip, nxt, ts[np.r_[new[1:], True]], order, np.flatnonzero(new))
 
 
 def _window_pairs(key: np.ndarray, window: int, chunk: int):
@@ -154,16 +165,41 @@ def _rate_table(veh, cam, t, n_cams: int):
     return np.unique(key, return_counts=True)
 
 
-def _chance(keys, counts, veh, cam, t, n_cams: int, days: float, window: int):
-    """p = 1 - exp(-W rho): rho from the follower's reads at that camera within ±1 hour."""
-    hour = (t // HOUR) % 24
-    total = np.zeros(len(veh), np.float64)
+def _drift_term(surprise: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """-log10 of the chance that a chance follower holds its gap as steadily as this over
+    the occasion's ``m`` chained co-passages: each drift's P(drift <= d) is uniform under
+    the null, so Σ -ln P is Gamma(m, 1) and the occasion's p-value is its upper tail
+    Q(m, Σ -ln P). (The mean of -log10 P, used before, gave every chance occasion ~0.43 and
+    frequent travellers with dozens of occasions outscored convoys.)"""
+    from scipy.special import gammaincc
+
+    tail = gammaincc(m.astype(np.float64), surprise * math.log(10))
+    return -np.log10(np.maximum(tail, 1e-300))
+
+
+def _trip_chance(trip, follow, trips: _Trips, rates, cam, t, n_cams, days, window):
+    """-log10 of the chance that ``follow`` (B) falls in the window behind the leader at
+    *any* of its passages of ``trip`` by accident: p = 1 - exp(-W Σ rho_B(c_r, h_r)) over
+    the trip's reads r that start a segment. One chance per trip, not per first camera: a
+    leader on a long trip past cameras B frequents (a frequent traveller at the border) has
+    many chances, and its occasions count for little."""
+    if not len(trip):
+        return np.zeros(0)
+    lo = trips.start[trip]
+    hi = np.r_[trips.start[1:], len(trips.order)][trip] - 1  # the last read starts nothing
+    n = np.maximum(hi - lo, 1)
+    occ = np.repeat(np.arange(len(trip)), n)
+    pos = np.repeat(lo, n) + (np.arange(len(occ)) - np.repeat(np.cumsum(n) - n, n))
+    reads = trips.order[pos]
+    keys, counts = rates
+    hour = (t[reads] // HOUR) % 24
+    total = np.zeros(len(reads), np.float64)
     for dh in (-1, 0, 1):
-        k = (veh * n_cams + cam) * 24 + (hour + dh) % 24
-        pos = np.clip(np.searchsorted(keys, k), 0, max(len(keys) - 1, 0))
-        total += np.where(keys[pos] == k, counts[pos], 0) if len(keys) else 0
-    rho = total / (days * 3 * HOUR)
-    return -np.expm1(-window * rho)
+        k = (follow[occ] * n_cams + cam[reads]) * 24 + (hour + dh) % 24
+        at = np.clip(np.searchsorted(keys, k), 0, max(len(keys) - 1, 0))
+        total += np.where(keys[at] == k, counts[at], 0) if len(keys) else 0
+    rho = np.bincount(occ, weights=total, minlength=len(trip)) / (days * 3 * HOUR)
+    return -np.log10(np.maximum(-np.expm1(-window * rho), 1e-300))
 
 
 def _log10_choose(m: np.ndarray, k: np.ndarray) -> np.ndarray:
@@ -226,39 +262,143 @@ def _drift(ci, cj, t, nxt) -> np.ndarray:
     return np.abs((t[nxt[cj]] - t[nxt[ci]]) - (t[cj] - t[ci]))
 
 
+#: One closed occasion as spilled: 28 bytes (times as seconds after the data's first read;
+#: ``trip`` is the leader's trip, for the chance term computed at the end).
+_OCCASION = np.dtype([("lead", "<u4"), ("follow", "<u4"), ("logp", "<f4"),
+                      ("passages", "<u4"), ("first", "<u4"), ("last", "<u4"),
+                      ("trip", "<u4")])  # fmt: skip
+
+
 @dataclass
-class _PairSums:
+class _Folded:
     """Per ordered vehicle pair: occasions, Σ -log10 p, co-passages, first and last time."""
 
-    pk: list[np.ndarray] = field(default_factory=list)
-    k: list[np.ndarray] = field(default_factory=list)
-    logp: list[np.ndarray] = field(default_factory=list)
-    passages: list[np.ndarray] = field(default_factory=list)
-    first: list[np.ndarray] = field(default_factory=list)
-    last: list[np.ndarray] = field(default_factory=list)
-    rows: int = 0
+    lead: np.ndarray
+    follow: np.ndarray
+    k: np.ndarray
+    logp: np.ndarray
+    passages: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    #: Distinct followers the leader had an occasion with (the pairs tried for it).
+    tried: np.ndarray
 
-    def add(self, pk, k, logp, passages, first, last, *, limit: int) -> None:
-        for name, value in zip(("pk", "k", "logp", "passages", "first", "last"),
-                               (pk, k, logp, passages, first, last), strict=True):  # fmt: skip
-            getattr(self, name).append(value)
-        self.rows += len(pk)
-        if self.rows > limit and len(self.pk) > 1:
-            self.fold()
+    def take(self, sel: np.ndarray) -> _Folded:
+        return _Folded(*(getattr(self, f.name)[sel] for f in fields(self)))
 
-    def fold(self) -> tuple[np.ndarray, ...]:
-        cols = [np.concatenate(getattr(self, n)) if getattr(self, n) else np.zeros(0)
-                for n in ("pk", "k", "logp", "passages", "first", "last")]  # fmt: skip
-        pk = cols[0].astype(np.int64)
-        order, starts = _groups(pk)
-        if len(starts):
-            pk, k, logp, passages, first, last = (c[order] for c in [pk, *cols[1:]])
-            cols = [pk[starts], np.add.reduceat(k, starts), np.add.reduceat(logp, starts),
-                    np.add.reduceat(passages, starts), np.minimum.reduceat(first, starts),
-                    np.maximum.reduceat(last, starts)]  # fmt: skip
-        self.pk, self.k, self.logp, self.passages, self.first, self.last = ([c] for c in cols)
-        self.rows = len(cols[0])
-        return tuple(cols)
+    @classmethod
+    def concat(cls, parts: list[_Folded]) -> _Folded:
+        return cls(*(np.concatenate([getattr(x, f.name) for x in parts]) for f in fields(cls)))
+
+
+def _fold_occasions(rows: np.ndarray, origin: int) -> _Folded:
+    """Occasion records (``_OCCASION``) folded to one row per ordered vehicle pair."""
+    pk = rows["lead"].astype(np.int64) << 32 | rows["follow"].astype(np.int64)
+    order, starts = _groups(pk)
+    r = rows[order]
+    if not len(starts):
+        z = np.zeros(0, np.int64)
+        return _Folded(z, z, z, np.zeros(0), z, z, z, z)
+    return _Folded(
+        r["lead"][starts].astype(np.int64), r["follow"][starts].astype(np.int64),
+        np.diff(np.r_[starts, len(r)]),
+        np.add.reduceat(r["logp"].astype(np.float64), starts),
+        np.add.reduceat(r["passages"].astype(np.int64), starts),
+        np.minimum.reduceat(r["first"], starts).astype(np.int64) + origin,
+        np.maximum.reduceat(r["last"], starts).astype(np.int64) + origin,
+        np.ones(len(starts), np.int64),
+    )  # fmt: skip
+
+
+class _Occasions:
+    """Closed occasions until the end of the data, in bounded memory.
+
+    Nearly every chance occasion of a large data set is a distinct vehicle pair, and a pair
+    must be kept until the end (its second occasion may come later): at 10M reads the per-
+    pair sums outgrew 12 GB in memory. Occasions are therefore kept as narrow 24-byte records
+    (``_OCCASION``); when more than ``limit`` are held they are *spilled* to ``partitions``
+    files by a hash of the leader, so every occasion of one ordered pair lands in one file.
+    At the end each partition is read and folded on its own: memory is one partition's
+    occasions, whatever the number of pairs. Data that never exceeds ``limit`` is folded in
+    memory without touching the disk."""
+
+    def __init__(self, origin: int, *, limit: int, partitions: int = 16) -> None:
+        self.origin, self.limit, self.partitions = origin, limit, partitions
+        self._held: list[np.ndarray] = []
+        self._rows = 0
+        self._dir: tempfile.TemporaryDirectory | None = None
+        self.spilled = 0
+
+    def add(self, lead, follow, logp, passages, first, last, trip) -> None:
+        rec = np.empty(len(lead), _OCCASION)
+        rec["lead"], rec["follow"], rec["logp"], rec["trip"] = lead, follow, logp, trip
+        rec["passages"] = passages
+        rec["first"], rec["last"] = first - self.origin, last - self.origin
+        self._held.append(rec)
+        self._rows += len(rec)
+        if self._rows > self.limit:
+            self._spill()
+
+    def _part_of(self, lead: np.ndarray) -> np.ndarray:
+        # Fibonacci hashing: vehicle codes are dense and sorted by plate, not random.
+        return ((lead.astype(np.uint64) * np.uint64(11400714819323198485)) >> np.uint64(58)) \
+            % np.uint64(self.partitions)  # fmt: skip
+
+    def _path(self, part: int) -> Path:
+        assert self._dir is not None
+        return Path(self._dir.name) / f"occasions-{part:03d}.bin"
+
+    def _spill(self) -> None:
+        if not self._held:
+            return
+        if self._dir is None:
+            self._dir = tempfile.TemporaryDirectory(prefix="pasienis-cotravel-")
+        rows = np.concatenate(self._held)
+        self._held, self._rows = [], 0
+        part = self._part_of(rows["lead"])
+        order = np.argsort(part, kind="stable")
+        rows, part = rows[order], part[order]
+        bounds = np.searchsorted(part, np.arange(self.partitions + 1, dtype=np.uint64))
+        for i in range(self.partitions):
+            if bounds[i + 1] > bounds[i]:
+                with self._path(i).open("ab") as f:
+                    rows[bounds[i] : bounds[i + 1]].tofile(f)
+        self.spilled += len(rows)
+
+    def pairs(self, min_occasions: int, chance: Callable[[np.ndarray], np.ndarray]) -> _Folded:
+        """Pairs with at least ``min_occasions`` occasions (partition by partition).
+
+        ``chance(rows)`` gives each occasion's -log10 chance term, added to its ``logp``;
+        it is computed only for the occasions of pairs that qualify (a few in a million)."""
+
+        def qualify(rows: np.ndarray) -> _Folded:
+            pk = rows["lead"].astype(np.int64) << 32 | rows["follow"].astype(np.int64)
+            keys, inverse, counts = np.unique(pk, return_inverse=True, return_counts=True)
+            # Every occasion of a leader is in this partition: count its distinct followers.
+            leaders, tried = np.unique(keys >> 32, return_counts=True)
+            rows = rows[counts[inverse] >= min_occasions]
+            rows["logp"] += chance(rows).astype(np.float32)
+            f = _fold_occasions(rows, self.origin)
+            f.tried = tried[np.searchsorted(leaders, f.lead)] if len(f.lead) else f.tried
+            return f
+
+        try:
+            if self._dir is None:
+                rows = np.concatenate(self._held) if self._held else np.zeros(0, _OCCASION)
+                self._held = []
+                return qualify(rows)
+            self._spill()
+            kept = []
+            for i in range(self.partitions):
+                path = self._path(i)
+                if path.exists():
+                    kept.append(qualify(np.fromfile(path, _OCCASION)))
+                    path.unlink()
+            return _Folded.concat(kept) if kept else _fold_occasions(np.zeros(0, _OCCASION), 0)
+        finally:
+            if self._dir is not None:
+                self._dir.cleanup()
+                self._dir = None
 
 
 def _time_chunks(t_sorted: np.ndarray, size: int) -> list[tuple[int, int]]:
@@ -284,7 +424,7 @@ def detect(reads: Reads, params: CoTravelParams | None = None) -> list[Pair]:
     rates = _rate_table(v, cam, t, n_cams)
     by_time = np.argsort(t, kind="stable")
     t_sorted = t[by_time]
-    sums = _PairSums()
+    sums = _Occasions(int(t.min()), limit=p.fold_rows, partitions=p.partitions)
     open_pairs = _TripPairs.empty()
     min_chain = max(p.min_cameras - 1, 1)
     for t0, t1 in _time_chunks(t_sorted, p.chunk_reads):
@@ -304,22 +444,33 @@ def detect(reads: Reads, params: CoTravelParams | None = None) -> list[Pair]:
         closed = np.minimum(trips.end[a], trips.end[b]) < t1
         occ = open_pairs.take(closed & (open_pairs.n >= min_chain))
         open_pairs = open_pairs.take(~closed)
-        chance = _chance(*rates, occ.follow, occ.cam, occ.first, n_cams, days, p.window_s)
-        logp = -np.log10(np.maximum(chance, 1e-300)) + occ.surprise / occ.n
-        sums.add(occ.lead * n_veh + occ.follow, np.ones(len(occ.n), np.int64), logp,
-                 occ.n + 1, occ.first, occ.last, limit=p.fold_rows)  # fmt: skip
-    pk, k, total, passages, first, last = sums.fold()
-    keep = k >= p.min_occasions
-    pk, k, total, passages, first, last = (x[keep] for x in (pk, k, total, passages, first, last))
-    lead = pk // n_veh
-    score = total - _log10_choose(trips_per_veh[lead].astype(float), k.astype(float))
+        sums.add(occ.lead, occ.follow, _drift_term(occ.surprise, occ.n), occ.n + 1, occ.first,
+                 occ.last, occ.tk // trips.n)  # fmt: skip
+
+    def chance(rows: np.ndarray) -> np.ndarray:
+        return _trip_chance(rows["trip"].astype(np.int64), rows["follow"].astype(np.int64),
+                            trips, rates, cam, t, n_cams, days, p.window_s)  # fmt: skip
+
+    found = sums.pairs(p.min_occasions, chance)
+    # Look-elsewhere: the k occasions are k of the trip pairs of A and B that could have been
+    # occasions, those overlapping in time. Trips of one vehicle are disjoint (gaps > 2 h), so
+    # at most trips(A) + trips(B) - 1 pairs overlap. (With A's trips alone, a leader with one
+    # endless trip - a traveller crossing the border 140 times a day - had C(1, 48) < 1 and
+    # its chance pairs gained 60 points.)
+    trials = trips_per_veh[found.lead] + trips_per_veh[found.follow] - 1
+    score = found.logp - _log10_choose(np.maximum(trials, found.k).astype(float),
+                                       found.k.astype(float))  # fmt: skip
+    # And over the followers tried for this leader (Bonferroni): a leader in dense traffic
+    # meets thousands of vehicles, and the best of thousands of chance pairs looks good.
+    score -= np.log10(np.maximum(found.tried, 1))
     best = np.argsort(-score, kind="stable")[: p.top]
     pairs = [
-        Pair(reps[int(pk[b] // n_veh)], reps[int(pk[b] % n_veh)], float(score[b]), int(k[b]),
-             int(passages[b]), int(first[b]), int(last[b]))
+        Pair(reps[int(found.lead[b])], reps[int(found.follow[b])], float(score[b]),
+             int(found.k[b]), int(found.passages[b]), int(found.first[b]), int(found.last[b]))
         for b in best
     ]  # fmt: skip
-    _attach_reads(pairs, pk[best], cam, t, v, trips, n_veh, p)
+    _attach_reads(pairs, found.lead[best] * n_veh + found.follow[best], cam, t, v, trips,
+                  n_veh, p)  # fmt: skip
     return pairs
 
 

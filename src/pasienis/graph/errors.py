@@ -55,3 +55,11 @@ class PatternNotFoundError(NotFoundError):
     """No saved pattern with that name (or it belongs to datasets the caller cannot see)."""
 
     kind = "graph-pattern-not-found"
+
+
+class ExportError(GraphError):
+    """An export that could not load an entity it was asked to write (never dropped
+    silently: the whole export fails and names the entity)."""
+
+    status_code = 500
+    kind = "graph-export-failed"

@@ -10,16 +10,21 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import zipfile
 from collections.abc import Callable
 from typing import Any
 
 from lxml import etree
 
+from pasienis.errors import NotFoundError
+from pasienis.graph.errors import ExportError
+
 GEXF_NS = "http://gexf.net/1.3"
 GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
 NODE_ATTRS = ("schema", "label", "datasets", "seizures")
 EDGE_ATTRS = ("relation", "weight", "first", "last", "datasets")
+log = logging.getLogger(__name__)
 #: i2 icon types for FtM schemata (Analyst's Notebook standard icon names).
 ANX_ICONS = {"Person": "Person", "Company": "Company", "Organization": "Organisation",
              "LegalEntity": "Organisation", "Vehicle": "Car", "Passport": "Passport",
@@ -29,6 +34,34 @@ MEDIA_TYPES = {"gexf": "application/gexf+xml", "graphml": "application/graphml+x
                "anx": "application/xml"}  # fmt: skip
 SUFFIXES = {"gexf": "gexf", "graphml": "graphml", "ftm": "ftm.jsonl", "csv": "csv.zip",
             "anx": "anx"}  # fmt: skip
+
+
+class EntityLoader:
+    """Full entities for the FtM export, loud about what it could not load.
+
+    ``load`` (e.g. :func:`pasienis.model.load_entity` bound to a connection and the caller's
+    datasets) returns an entity with ``to_dict()``. A node with no visible statements
+    (``NotFoundError``: a plate seen only by cameras, a node known only from events) is not an
+    error: it is written from the graph's summary and listed in ``summarised``. Any other
+    failure aborts the export with :class:`ExportError` naming the node — never a silent
+    stub in place of an entity that exists."""
+
+    def __init__(self, load: Callable[[str], Any]) -> None:
+        self._load = load
+        self.summarised: list[str] = []
+
+    def __call__(self, node_id: str) -> dict | None:
+        try:
+            return self._load(node_id).to_dict()
+        except NotFoundError:
+            self.summarised.append(node_id)
+            return None
+        except Exception as exc:
+            log.exception("graph export: loading entity %r failed", node_id)
+            raise ExportError(
+                f"export failed: could not load entity {node_id!r} ({type(exc).__name__})",
+                hint="nothing was exported; the error is in the server log",
+            ) from exc
 
 
 def _text(value: Any) -> str:

@@ -5,6 +5,7 @@ evidence, exports and saved patterns. Every answer reads through the caller's da
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 import orjson
@@ -16,7 +17,7 @@ from pasienis.graph import GraphService, queries
 from pasienis.graph.analytics import local_subgraph
 from pasienis.graph.cotravel_run import stored_pairs
 from pasienis.graph.evidence import edge_evidence
-from pasienis.graph.export import MEDIA_TYPES, SUFFIXES, export
+from pasienis.graph.export import MEDIA_TYPES, SUFFIXES, EntityLoader, export
 from pasienis.graph.patterns import (
     delete_pattern,
     get_pattern,
@@ -199,21 +200,17 @@ def export_subgraph(request: Request, body: ExportRequest, who: Analyst,
             sg = queries.expand(view, body.ids, depth=body.depth, f=body.to_filter(),
                                 max_nodes=body.max_nodes, per_node=body.per_node)  # fmt: skip
     with request.app.state.store.read() as conn:
-
-        def entity(node_id: str) -> dict | None:
-            try:
-                return load_entity(conn, node_id, datasets=datasets).to_dict()
-            except Exception:
-                return None
-
-        data = export(body.format, sg["nodes"], sg["edges"], entity)
+        loader = EntityLoader(partial(load_entity, conn, datasets=datasets))
+        data = export(body.format, sg["nodes"], sg["edges"], loader)
     audit.record("graph.export", entity_ids=[n["id"] for n in sg["nodes"]],
-                 detail={"format": body.format, "edges": len(sg["edges"])})  # fmt: skip
-    return Response(
-        data,
-        media_type=MEDIA_TYPES[body.format],
-        headers={"Content-Disposition": f'attachment; filename="graph.{SUFFIXES[body.format]}"'},
-    )
+                 detail={"format": body.format, "edges": len(sg["edges"]),
+                         "summarised": loader.summarised})  # fmt: skip
+    headers = {"Content-Disposition": f'attachment; filename="graph.{SUFFIXES[body.format]}"'}
+    if body.format == "ftm":
+        # Nodes without visible statements (plates only seen by cameras, event-only nodes)
+        # are written from the graph's summary, not as full entities: say how many.
+        headers["X-Pasienis-Summarised-Nodes"] = str(len(loader.summarised))
+    return Response(data, media_type=MEDIA_TYPES[body.format], headers=headers)
 
 
 @router.get("/cotravel")
