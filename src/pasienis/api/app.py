@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -104,16 +103,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             anchoring(the_store, settings),
             intelligence_running(the_store, settings, watch_cache),
         ):
-            # Everything alive now (modules, the FtM model, routes: ~300k objects) is moved
-            # out of the cyclic collector's reach: a full collection walked them all, 0.1-0.5 s
-            # on a loaded machine, and landed in random requests' latency (the p99 of an empty
-            # route was 357 ms). New objects are collected as before; shutdown unfreezes.
-            gc.collect()
-            gc.freeze()
-            try:
-                yield
-            finally:
-                gc.unfreeze()
+            yield
         unsubscribe()
         unresolve()
         _app.state.jobs.shutdown()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gc
 import threading
 import time
 from collections.abc import Iterator
@@ -59,7 +58,6 @@ class GraphService:
             self._cursor = int(cursor)
             self._views.clear()
             self._checked = time.monotonic()
-            _freeze()
             return self._projection
 
     def use(self, projection: Projection) -> None:
@@ -69,7 +67,6 @@ class GraphService:
             self._views.clear()
             self.refresh_interval = float("inf")
             self._checked = time.monotonic()
-            _freeze()
 
     def refresh(self) -> int:
         """Apply changes published since the last refresh; returns the edges re-derived."""
@@ -122,12 +119,6 @@ class GraphService:
             p = self.projection()
             yield self._views.get(p, datasets)
 
-
-def _freeze() -> None:
-    """Keep the projection's node-id list (a million strings) out of the cyclic collector:
-    every full collection walked it (~30 ms under load) in the middle of some query. Freezing
-    moves every object alive now to the permanent generation (the API's shutdown unfreezes)."""
-    gc.freeze()
 
 
 def _retracted(conn: Any) -> set[str]:
