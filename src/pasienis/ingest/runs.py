@@ -241,7 +241,8 @@ def finish_run(
         if warnings:
             values["warnings"] = warnings
         if status in DONE_STATUSES:
-            values["entities"] = entities_in_store(conn, run)
+            with store.dialect.one_pass(conn):  # a scan: the write path's cache not filled
+                values["entities"] = entities_in_store(conn, run)
         conn.execute(update(import_runs).where(import_runs.c.id == run["id"]).values(**values))
         if status in DONE_STATUSES:
             conn.execute(

@@ -171,6 +171,10 @@ class Dialect(Protocol):
         ``conn`` is not inside a transaction yet (some settings cannot change inside one).
         """
 
+    def one_pass(self, conn: Connection) -> AbstractContextManager[None]:
+        """Connection settings for a query that reads many pages once (a count over a large
+        table), restored on exit; may be used inside a transaction."""
+
     def estimate_rows(self, conn: Connection, table: str) -> int:
         """A cheap estimate of the table's row count (never a full scan of a large table)."""
 

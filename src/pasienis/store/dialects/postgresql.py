@@ -146,6 +146,11 @@ class PostgreSQLDialect(PostgreSQLSearch):
         """Nothing to switch: ``CREATE INDEX`` sorts in ``maintenance_work_mem`` and spills."""
         yield
 
+    @contextmanager
+    def one_pass(self, conn: Connection) -> Iterator[None]:
+        """Nothing to switch: the server's shared buffers are not the client's memory."""
+        yield
+
     def transaction_lock(self, conn: Connection, name: str) -> None:
         """A transaction-level advisory lock, released at commit or rollback (after the commit
         is visible to new snapshots)."""
