@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,10 +41,15 @@ def _command_paths() -> list[list[str]]:
     import typer.main
 
     root = typer.main.get_command(app)
+    context = root.context_class(root)  # Typer's own (vendored) click Context
     paths: list[list[str]] = [[]]
 
-    def walk(command: object, prefix: list[str]) -> None:
-        for name, sub in getattr(command, "commands", {}).items():
+    def walk(command: Any, prefix: list[str]) -> None:
+        if not hasattr(command, "list_commands"):  # a command, not a group
+            return
+        for name in command.list_commands(context):  # the lazy root loads each one here
+            sub = command.get_command(context, name)
+            assert sub is not None, f"{name} is listed but cannot be loaded"
             paths.append([*prefix, name])
             walk(sub, [*prefix, name])
 
@@ -78,3 +84,14 @@ def test_bad_database_url_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "unsupported database engine" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_command_imports_only_its_own_capability() -> None:
+    """``pasienis db …`` must not pay for the analytics (LightGBM, OR-Tools, Splink, SciPy)."""
+    code = (
+        "import sys; from pasienis.cli import load_command; load_command('db'); "
+        "heavy = {'lightgbm', 'ortools', 'splink', 'scipy', 'pasienis.api'} & set(sys.modules); "
+        "print(sorted(heavy))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout

@@ -6,73 +6,91 @@ Errors that pasienis raises on purpose print one line and a hint, never a traceb
 
 from __future__ import annotations
 
+import importlib
 import sys
+from typing import Any
 
 import typer
 from rich.console import Console
 
-from pasienis.cli import audit as audit_commands
-from pasienis.cli import db as db_commands
-from pasienis.cli import demo as demo_commands
-from pasienis.cli import devices as device_commands
-from pasienis.cli import documents as document_commands
-from pasienis.cli import entities as entity_commands
-from pasienis.cli import graph as graph_commands
-from pasienis.cli import imports as import_commands
-from pasienis.cli import ingest as ingest_commands
-from pasienis.cli import jobs as job_commands
-from pasienis.cli import mapping as mapping_commands
-from pasienis.cli import quarantine as quarantine_commands
-from pasienis.cli import resolve as resolve_commands
-from pasienis.cli import retention as retention_commands
-from pasienis.cli import risk as risk_commands
-from pasienis.cli import routing as routing_commands
-from pasienis.cli import scenario as scenario_commands
-from pasienis.cli import schema as schema_commands
-from pasienis.cli import search as search_commands
-from pasienis.cli import serve as serve_commands
-from pasienis.cli import tasks as task_commands
-from pasienis.cli import units as unit_commands
-from pasienis.cli import users as user_commands
-from pasienis.cli import violations as violation_commands
-from pasienis.cli import watch as watch_commands
 from pasienis.errors import PasienisError
+
+#: Sub-command → ``module:attribute`` (a Typer group, or one command's function). Each is
+#: imported when it is run (or listed by ``--help``): importing every capability first cost
+#: ~430 MB and several CPU seconds before any command, e.g. ``pasienis ingest``, could start.
+COMMANDS: dict[str, str] = {
+    "db": "db:app",
+    "schema": "schema:app",
+    "entities": "entities:app",
+    "demo": "demo:app",
+    "scenario": "scenario:app",
+    "ingest": "ingest:ingest",
+    "export": "ingest:export",
+    "quarantine": "quarantine:app",
+    "jobs": "jobs:app",
+    "routing": "routing:app",
+    "units": "units:app",
+    "devices": "devices:app",
+    "tasks": "tasks:app",
+    "serve": "serve:serve",
+    "serve-ingest": "serve:serve_ingest",
+    "users": "users:app",
+    "audit": "audit:app",
+    "violations": "violations:app",
+    "retention": "retention:app",
+    "mapping": "mapping:app",
+    "imports": "imports:app",
+    "ingest-docs": "documents:ingest_docs",
+    "relink-docs": "documents:relink_docs",
+    "graph": "graph:app",
+    "resolve": "resolve:resolve",
+    "review": "resolve:review",
+    "search": "search:app",
+    "watch": "watch:app",
+    "risk": "risk:app",
+}
+
+
+def load_command(name: str) -> Any:
+    """The click command of sub-command ``name`` (its module imported now; Typer's own
+    vendored click, hence ``Any``)."""
+    module_name, attribute = COMMANDS[name].split(":")
+    target: Any = getattr(importlib.import_module(f"pasienis.cli.{module_name}"), attribute)
+    if isinstance(target, typer.Typer):  # a group, even of one command (as add_typer made it)
+        command = typer.main.get_group(target)
+    else:
+        single = typer.Typer()
+        single.command(name)(target)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+class LazyGroup(typer.core.TyperGroup):
+    """The top-level group: lists every sub-command, imports one only when it is used."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in COMMANDS:
+            return load_command(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
 
 app = typer.Typer(
     name="pasienis",
     help="pasienis — customs intelligence and field operations.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=LazyGroup,
 )
-app.add_typer(db_commands.app, name="db")
-app.add_typer(schema_commands.app, name="schema")
-app.add_typer(entity_commands.app, name="entities")
-app.add_typer(demo_commands.app, name="demo")
-app.add_typer(scenario_commands.app, name="scenario")
-app.command("ingest")(ingest_commands.ingest)
-app.command("export")(ingest_commands.export)
-app.add_typer(quarantine_commands.app, name="quarantine")
-app.add_typer(job_commands.app, name="jobs")
-app.add_typer(routing_commands.app, name="routing")
-app.add_typer(unit_commands.app, name="units")
-app.add_typer(device_commands.app, name="devices")
-app.add_typer(task_commands.app, name="tasks")
-app.command("serve")(serve_commands.serve)
-app.command("serve-ingest")(serve_commands.serve_ingest)
-app.add_typer(user_commands.app, name="users")
-app.add_typer(audit_commands.app, name="audit")
-app.add_typer(violation_commands.app, name="violations")
-app.add_typer(retention_commands.app, name="retention")
-app.add_typer(mapping_commands.app, name="mapping")
-app.add_typer(import_commands.app, name="imports")
-app.command("ingest-docs")(document_commands.ingest_docs)
-app.command("relink-docs")(document_commands.relink_docs)
-app.add_typer(graph_commands.app, name="graph")
-app.command("resolve")(resolve_commands.resolve)
-app.command("review")(resolve_commands.review)
-app.add_typer(search_commands.app, name="search")
-app.add_typer(watch_commands.app, name="watch")
-app.add_typer(risk_commands.app, name="risk")
+
+
+@app.callback()
+def _root() -> None:
+    """pasienis — customs intelligence and field operations."""
+
 
 err = Console(stderr=True)
 
