@@ -101,7 +101,8 @@ def test_filters_facets_and_paging(world: Store) -> None:
 
 @pytest.mark.parametrize(
     "text", ['"Ivanov', "Ivanov*", "NEAR(Ivanov Aleksandr)", "-Ivanov", "Ivanov AND OR NOT",
-             "Иванов Aleksandras", "Ivanov'); DROP TABLE search_entities; --", "ivanov:*"]
+             "Иванов Aleksandras", "ИвановAleksandras", "Ivanov'); DROP TABLE search_entities; --",
+             "ivanov:*", "Ivanov\x00"]
 )  # fmt: skip
 def test_fts_syntax_and_mixed_scripts_are_just_words(world: Store, text: str) -> None:
     assert run(world, text)[0] == "p-ivanov"

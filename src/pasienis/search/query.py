@@ -39,6 +39,16 @@ MAX_KEYS = 400
 MIN_SCORE = 0.3
 MAX_TOKENS = 12
 _TOKEN = re.compile(r"[a-z0-9]+")
+#: A Latin letter next to a Cyrillic one (either order): two words typed without the space.
+_SCRIPT_SEAM = re.compile(
+    r"(?<=[A-Za-z\u00c0-\u024f])(?=[\u0400-\u04ff])|(?<=[\u0400-\u04ff])(?=[A-Za-z\u00c0-\u024f])"
+)
+
+
+def split_scripts(text: str) -> str:
+    """A Cyrillic surname glued to a Latin first name becomes two words: a script change
+    inside a word is a missing space (folding would otherwise make one unknown word of it)."""
+    return _SCRIPT_SEAM.sub(" ", text)
 
 
 @dataclass
@@ -56,7 +66,7 @@ class _Row:
 
 def check_query(query: SearchQuery) -> list[str]:
     """Validate and return the query's folded tokens; a clear 400 for what cannot run."""
-    text = query.text.strip()
+    text = split_scripts(query.text).strip()
     if not text:
         raise QueryError("the search query is empty", hint="type a name, a number or a plate")
     if len(text) > MAX_QUERY_LENGTH:
@@ -178,7 +188,8 @@ def search(
     if not visible:
         return SearchResult(query=query, total=0, hits=[], facets=_facets([]))
     where = _filters(query)
-    qkeys = query_keys(query.text)
+    typed = split_scripts(query.text)
+    qkeys = query_keys(typed)
     ranked: dict[int, float] = defaultdict(float)
     by_key, truncated = _key_candidates(conn, qkeys, visible, where)
     sources = [
@@ -197,11 +208,11 @@ def search(
     truncated = truncated or any(len(found) >= CANDIDATES for found in sources[1:])
     rows = _load(conn, ranked, where)
     canonical = _canonical(conn, [r.entity_id for r in rows])
-    hits = _group(query.text, qkeys, rows, ranked, canonical)
+    hits = _group(typed, qkeys, rows, ranked, canonical)
     hits.sort(key=lambda h: (-h[0].score, -h[1], h[0].entity_id))
     page = [h for h, _ in hits[query.offset : query.offset + query.limit]]
     for hit in page:  # snippets only for the hits shown: highlighting is the costly part
-        hit.snippet = _snippet(query.text, hit.row, hit.matched)
+        hit.snippet = _snippet(typed, hit.row, hit.matched)
     return SearchResult(
         query=query, total=len(hits), hits=page, facets=_facets([h for h, _ in hits]),
         truncated=truncated,
