@@ -101,7 +101,8 @@ def test_filters_facets_and_paging(world: Store) -> None:
 
 @pytest.mark.parametrize(
     "text", ['"Ivanov', "Ivanov*", "NEAR(Ivanov Aleksandr)", "-Ivanov", "Ivanov AND OR NOT",
-             "Иванов Aleksandras", "Ivanov'); DROP TABLE search_entities; --", "ivanov:*"]
+             "Иванов Aleksandras", "ИвановAleksandras", "Ivanov'); DROP TABLE search_entities; --",
+             "ivanov:*", "Ivanov\x00"]
 )  # fmt: skip
 def test_fts_syntax_and_mixed_scripts_are_just_words(world: Store, text: str) -> None:
     assert run(world, text)[0] == "p-ivanov"
@@ -125,3 +126,36 @@ def test_erasure_removes_from_the_index(world: Store) -> None:
 def test_reindexing_an_entity_is_idempotent(world: Store) -> None:
     put(world, "p-zuk", "Person", {"name": "Tomas Žukauskas", "nationality": "lt"}, "border")
     assert run(world, "Žukauskas") == ["p-zuk"]
+
+
+def test_key_tiers_are_the_query_keys_most_specific_first() -> None:
+    from pasienis.search.keys import query_key_tiers, query_keys
+
+    for text in ("Aleksandr Volkov", "UAB Žilinskas Logistika", "KDL4B2", "Jonas", "P12345678"):
+        tiers = query_key_tiers(text)
+        assert set().union(*tiers) == query_keys(text)
+        assert sum(len(t) for t in tiers) == len(query_keys(text))  # each key in one tier
+    assert query_key_tiers("Aleksandr Volkov")[0] == {"p:aleksandr|volkov"}
+
+
+def test_a_common_name_stops_at_exact_keys_and_says_so(store: Store) -> None:
+    from pasienis.search.query import CANDIDATES
+
+    for i in range(CANDIDATES + 5):
+        put(store, f"p-{i}", "Person", {"name": "Jonas Jonaitis"}, "border")
+    put(store, "p-typo", "Person", {"name": "Jonas Jonaitsi"}, "border")
+    put(store, "p-rare", "Person", {"name": "Jonas Jonaitis Rimkus"}, "border")
+    with store.read() as conn:
+        common = search(store, conn, SearchQuery(text="Jonas Jonaitis", limit=100), datasets=ALL)
+        typo = search(store, conn, SearchQuery(text="Jonas Jonaitsi"), datasets=ALL)
+        rare = search(store, conn, SearchQuery(text="Rimkus Jonaitis Jonas"), datasets=ALL)
+    # Exact namesakes fill the candidates: the typo variant is not read, and the result
+    # says that its total is a lower bound.
+    assert common.truncated
+    assert common.total >= CANDIDATES
+    assert "p-typo" not in {h.entity_id for h in common.hits}
+    assert all(h.score == 1.0 for h in common.hits)
+    # The typo is found by its own exact keys; the three-part name by its rare pairs, first
+    # among 66 rows sharing the common pair.
+    assert typo.hits[0].entity_id == "p-typo"
+    assert rare.hits[0].entity_id == "p-rare"

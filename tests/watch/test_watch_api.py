@@ -78,7 +78,9 @@ def test_search_sees_only_the_callers_datasets_and_is_audited(world, store: Stor
     assert any(e["purpose"] == "case 7" and e["actor_name"] == "ana" for e in entries)
 
 
-@pytest.mark.parametrize("q", ["", "   ", "x" * 2000, '"', "*", "- -"])
+@pytest.mark.parametrize(
+    "q", ["", "   ", "x" * 2000, '"', "*", "- -", "\x00", "%_", "&|!():*", "🙂🙂", "x" * 257]
+)
 def test_bad_queries_are_4xx(world, q: str) -> None:  # type: ignore[no-untyped-def]
     client, tokens = world
     r = client.get("/api/search", params={"q": q}, headers=h(tokens["border"]))
@@ -87,8 +89,13 @@ def test_bad_queries_are_4xx(world, q: str) -> None:  # type: ignore[no-untyped-
 
 
 @pytest.mark.parametrize(
-    "q", ["NEAR(Ivanov", '"Ivanov', "Ivanov*", "-Ivanov", "Иванов Aleksandras"]
-)
+    "q",
+    [
+        "NEAR(Ivanov", '"Ivanov', "Ivanov*", "-Ivanov", "Иванов Aleksandras", "Ivanov\x00",
+        "Ivanov & !Taxman | (x", "Ivanov:*", "Ivanov%_", "ИвановAleksandras", "Ivanov 🙂",
+        "Ivanov " + "y" * 240, "Ivanov NEAR/3 x",
+    ],
+)  # fmt: skip
 def test_fts_syntax_typed_by_users_is_searched_as_words(world, q: str) -> None:  # type: ignore[no-untyped-def]
     client, tokens = world
     r = client.get("/api/search", params={"q": q}, headers=h(tokens["border"]))

@@ -35,6 +35,7 @@ __all__ = [
     "part_keys",
     "part_query_keys",
     "phone_key",
+    "query_key_tiers",
     "query_keys",
     "value_keys",
 ]
@@ -147,6 +148,42 @@ def name_query_keys(text: str) -> set[str]:
     return part_query_keys(parts[0]) if parts else set()
 
 
+def _code_query_keys(text: str, region: str) -> set[str]:
+    keys: set[str] = set()
+    if _HAS_DIGIT.search(text):
+        keys |= identifier_keys(text, prop_type="identifier", region=region)
+        phone = phone_key(text, region)
+        if phone:
+            keys.add(f"i:{phone}")
+        compact = compact_code(text)
+        if 4 <= len(compact) <= 12:
+            keys |= plate_query_keys(compact)
+    return keys
+
+
+def query_key_tiers(text: str, *, region: str = "LT") -> list[set[str]]:
+    """:func:`query_keys` in the order a search reads them, most specific first.
+
+    Several parts: (1) the exact pairs of its parts and any code keys, (2) the pairs with one
+    part within one edit, (3) each part alone. One part: (1) the part and code keys, (2) its
+    one-edit variants. A search stops after the tier that filled its candidate set: the
+    exact namesakes of a common name outrank its typo variants and single-part holders, and
+    reading those too was most of the time of a common name's query (their postings repeat
+    the exact ones: a stored name is indexed under its own deletion pairs as well).
+    """
+    codes = _code_query_keys(text, region)
+    parts = name_parts(text)
+    if len(parts) > 1:
+        capped = parts[:MAX_PAIR_PARTS]
+        exact = {"p:" + "|".join((a, b)) for i, a in enumerate(capped) for b in capped[i + 1 :]}
+        variants = set(pair_keys(parts)) - exact
+        return [exact | codes, variants, {f"n:{p}" for p in parts} - exact]
+    if parts:
+        own = {f"n:{parts[0]}"}
+        return [own | codes, part_query_keys(parts[0]) - own]
+    return [codes]
+
+
 def value_keys(prop: str, prop_type: str, value: str, *, region: str = "LT") -> set[str]:
     """Keys of one stored property value (empty for free text, dates, countries...)."""
     if prop_type == "name":
@@ -160,13 +197,4 @@ def value_keys(prop: str, prop_type: str, value: str, *, region: str = "LT") -> 
 
 def query_keys(text: str, *, region: str = "LT") -> set[str]:
     """Every key a query may match: as a name, and (when it has digits) as a code or plate."""
-    keys = name_query_keys(text)
-    if _HAS_DIGIT.search(text):
-        keys |= identifier_keys(text, prop_type="identifier", region=region)
-        phone = phone_key(text, region)
-        if phone:
-            keys.add(f"i:{phone}")
-        compact = compact_code(text)
-        if 4 <= len(compact) <= 12:
-            keys |= plate_query_keys(compact)
-    return keys
+    return name_query_keys(text) | _code_query_keys(text, region)

@@ -23,7 +23,7 @@ from pasienis.model.models import resolver
 from pasienis.model.names import ascii_name
 from pasienis.search.errors import QueryError
 from pasienis.search.indexer import parse_body_line
-from pasienis.search.keys import query_keys
+from pasienis.search.keys import query_key_tiers
 from pasienis.search.models import search_entities, search_keys
 from pasienis.search.schemas import MAX_LIMIT, MAX_QUERY_LENGTH, Hit, SearchQuery, SearchResult
 from pasienis.search.scoring import highlight, score_row
@@ -39,6 +39,18 @@ MAX_KEYS = 400
 MIN_SCORE = 0.3
 MAX_TOKENS = 12
 _TOKEN = re.compile(r"[a-z0-9]+")
+#: A word of three letters or more: what trigram similarity of names can find.
+_WORDY = re.compile(r"(?:^|\s)[a-z]{3,}(?:\s|$)")
+#: A Latin letter next to a Cyrillic one (either order): two words typed without the space.
+_SCRIPT_SEAM = re.compile(
+    r"(?<=[A-Za-z\u00c0-\u024f])(?=[\u0400-\u04ff])|(?<=[\u0400-\u04ff])(?=[A-Za-z\u00c0-\u024f])"
+)
+
+
+def split_scripts(text: str) -> str:
+    """A Cyrillic surname glued to a Latin first name becomes two words: a script change
+    inside a word is a missing space (folding would otherwise make one unknown word of it)."""
+    return _SCRIPT_SEAM.sub(" ", text)
 
 
 @dataclass
@@ -56,7 +68,7 @@ class _Row:
 
 def check_query(query: SearchQuery) -> list[str]:
     """Validate and return the query's folded tokens; a clear 400 for what cannot run."""
-    text = query.text.strip()
+    text = split_scripts(query.text).strip()
     if not text:
         raise QueryError("the search query is empty", hint="type a name, a number or a plate")
     if len(text) > MAX_QUERY_LENGTH:
@@ -118,27 +130,45 @@ def _read_postings(
                                                            for k in keys))).all()]  # fmt: skip
     params: dict[str, object] = {f"k{i}": k for i, k in enumerate(keys)}
     params.update(datasets=datasets, postings=POSTINGS)
-    return [tuple(r) for r in conn.execute(_postings_sql(len(keys)), params).all()]
+    return conn.execute(_postings_sql(len(keys)), params).all()  # type: ignore[return-value]
 
 
 def _key_candidates(
-    conn: Connection, keys: set[str], datasets: list[str], where: list
-) -> tuple[list[tuple[int, float]], bool]:
-    """Rows sharing the most keys with the query, at most ``POSTINGS`` read per key.
+    conn: Connection, tiers: list[set[str]], datasets: list[str], where: list
+) -> tuple[list[tuple[int, float]], bool, bool]:
+    """Rows sharing the rarest keys with the query, at most ``POSTINGS`` read per key.
 
-    Returns the candidates and whether a bound was reached: a key gave ``POSTINGS`` rows (it
-    may have more), or more rows than ``CANDIDATES`` matched.
+    Tiers (:func:`query_key_tiers`) are read in order until one leaves at least
+    ``CANDIDATES`` rows found. A row's rank is the sum over its keys of 1 / (postings read
+    of that key): a row in the short list of a rare pair outranks the 250 read of a pair
+    shared by a third of all companies, whatever the row ids. Returns the candidates and
+    whether a bound was reached: a key gave ``POSTINGS`` rows (it may have more), a tier was
+    left unread, or more rows than ``CANDIDATES`` matched; and whether the first (exact) tier
+    alone filled the candidates.
     """
-    hits: Counter[int] = Counter()
-    per_key: Counter[str] = Counter()
-    ordered = sorted(keys)[:MAX_KEYS]
-    for start in range(0, len(ordered), 100):  # compound SELECTs stay under SQLite's 500 arms
-        rows = _read_postings(conn, ordered[start : start + 100], datasets, where)
-        hits.update(r[1] for r in rows)
-        per_key.update(r[0] for r in rows)
-    full = len(keys) > MAX_KEYS or any(n >= POSTINGS for n in per_key.values())
-    top = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [(int(r), float(n)) for r, n in top[:CANDIDATES]], full or len(top) > CANDIDATES
+    weight: dict[int, float] = defaultdict(float)
+    full = exact = False
+    budget = MAX_KEYS
+    for depth, tier in enumerate(tiers):
+        if len(weight) >= CANDIDATES:
+            full = full or any(tiers[depth:])
+            exact = depth == 1
+            break
+        ordered = sorted(tier)[:budget]
+        full = full or len(ordered) < len(tier)
+        budget -= len(ordered)
+        for start in range(0, len(ordered), 100):  # compound SELECTs stay under 500 arms
+            by_key: defaultdict[str, list[int]] = defaultdict(list)
+            for key, row_id in _read_postings(conn, ordered[start : start + 100], datasets, where):
+                by_key[key].append(row_id)
+            for ids in by_key.values():
+                full = full or len(ids) >= POSTINGS
+                share = 1.0 / len(ids)
+                for row_id in ids:
+                    weight[row_id] += share
+    top = sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))
+    exact = exact or (len(tiers) == 1 and len(top) >= CANDIDATES)
+    return [(int(r), w) for r, w in top[:CANDIDATES]], full or len(top) > CANDIDATES, exact
 
 
 def _load(conn: Connection, ids: Iterable[int], where: list) -> list[_Row]:
@@ -178,14 +208,20 @@ def search(
     if not visible:
         return SearchResult(query=query, total=0, hits=[], facets=_facets([]))
     where = _filters(query)
-    qkeys = query_keys(query.text)
+    typed = split_scripts(query.text)
+    tiers = query_key_tiers(typed)
+    qkeys = set().union(*tiers)
     ranked: dict[int, float] = defaultdict(float)
-    by_key, truncated = _key_candidates(conn, qkeys, visible, where)
-    sources = [
-        by_key,
-        store.dialect.fts_candidates(conn, tokens=tokens, datasets=visible, limit=CANDIDATES),  # type: ignore[attr-defined]
-    ]
-    if len(by_key) < CANDIDATES:  # trigram similarity: for what the keys did not find
+    by_key, truncated, exact = _key_candidates(conn, tiers, visible, where)
+    sources = [by_key]
+    if not exact:
+        # Full text finds a word typed in part ("Shevch") or held outside names and codes;
+        # when exact keys filled the candidates it would only add rows of the same words.
+        sources.append(store.dialect.fts_candidates(  # type: ignore[attr-defined]
+            conn, tokens=tokens, datasets=visible, limit=CANDIDATES
+        ))  # fmt: skip
+    if len(by_key) < CANDIDATES and _WORDY.search(" ".join(tokens)):
+        # trigram similarity of names, for what the keys did not find (a code is no name)
         sources.append(
             store.dialect.fuzzy_candidates(  # type: ignore[attr-defined]
                 conn, text=" ".join(tokens), datasets=visible, limit=CANDIDATES
@@ -197,11 +233,11 @@ def search(
     truncated = truncated or any(len(found) >= CANDIDATES for found in sources[1:])
     rows = _load(conn, ranked, where)
     canonical = _canonical(conn, [r.entity_id for r in rows])
-    hits = _group(query.text, qkeys, rows, ranked, canonical)
+    hits = _group(typed, qkeys, rows, ranked, canonical)
     hits.sort(key=lambda h: (-h[0].score, -h[1], h[0].entity_id))
     page = [h for h, _ in hits[query.offset : query.offset + query.limit]]
     for hit in page:  # snippets only for the hits shown: highlighting is the costly part
-        hit.snippet = _snippet(query.text, hit.row, hit.matched)
+        hit.snippet = _snippet(typed, hit.row, hit.matched)
     return SearchResult(
         query=query, total=len(hits), hits=page, facets=_facets([h for h, _ in hits]),
         truncated=truncated,

@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 
-from pasienis.model.names import key_similarity, token_keys
+from pasienis.model.names import token_keys
 from pasienis.watch.rule import (
     DOB_BONUS,
+    KIND_SCHEMATA,
     Entry,
     Hit,
     Subject,
@@ -27,6 +27,7 @@ from pasienis.watch.rule import (
     name_parts,
     order,
     score,
+    similarity,
     stored_name_keys,
     subject_code_keys,
     subject_name_keys,
@@ -36,13 +37,8 @@ __all__ = ["Entry", "Hit", "Subject", "WatchIndex", "score"]
 
 #: Float sums in another order may differ in the last bit: never skip a group that close.
 _EPSILON = 1e-9
-
-
-@lru_cache(maxsize=1 << 18)
-def _similarity(listed: tuple[str, ...], typed: tuple[str, ...]) -> float:
-    """The rule's name similarity of two key tuples, remembered: records and lists repeat
-    names, so the same pair is scored again and again."""
-    return key_similarity(listed, typed)
+#: Distinct typed names whose reached groups are remembered (then forgotten all at once).
+_REACHED_MAX = 200_000
 
 
 @dataclass(slots=True)
@@ -50,11 +46,16 @@ class _Group:
     """Entries whose names have the same part keys (so the same name score for a record)."""
 
     keys: tuple[str, ...]
+    #: Record schemata the entries' kind screens (empty: any); a record of another schema
+    #: fails the rule's name match, so only ``always`` entries are looked at for it.
+    schemata: frozenset[str] = frozenset()
     undated: list[int] = field(default_factory=list)
     by_dob: dict[str, list[int]] = field(default_factory=dict)
     #: Entries with identifiers too: the rule may match them on a plate even when the name
     #: is far off, so they are scored whenever the group is looked up.
     always: list[int] = field(default_factory=list)
+    #: ``undated`` and every ``by_dob`` entry (made once, when the index is built).
+    everyone: tuple[int, ...] = ()
 
     def add(self, i: int, entry: Entry) -> None:
         if entry.identifiers:
@@ -64,8 +65,8 @@ class _Group:
         else:
             self.undated.append(i)
 
-    def everyone(self) -> list[int]:
-        return [*self.undated, *(i for ids in self.by_dob.values() for i in ids)]
+    def seal(self) -> None:
+        self.everyone = (*self.undated, *(i for ids in self.by_dob.values() for i in ids))
 
 
 class WatchIndex:
@@ -79,41 +80,57 @@ class WatchIndex:
         self._by_code: dict[str, list[int]] = defaultdict(list)
         self._by_name: dict[str, list[int]] = defaultdict(list)
         self._groups: list[_Group] = []
-        groups: dict[tuple[str, ...], int] = {}
+        groups: dict[tuple[tuple[str, ...], frozenset[str]], int] = {}
         for i, entry in enumerate(entries):
             for key in entry_code_keys(entry):
                 self._by_code[key].append(i)
             if not entry.name:
                 continue
             keys = tuple(sorted(token_keys(entry.name)))
-            g = groups.get(keys)
+            schemata = KIND_SCHEMATA.get(entry.kind, frozenset())
+            g = groups.get((keys, schemata))
             if g is None:
-                g = groups[keys] = len(self._groups)
-                self._groups.append(_Group(keys))
+                g = groups[keys, schemata] = len(self._groups)
+                self._groups.append(_Group(keys, schemata))
                 for key in stored_name_keys(name_parts(entry.name)):
                     self._by_name[key].append(g)
             self._groups[g].add(i, entry)
+        for group in self._groups:
+            group.seal()
+        #: Typed names (their key tuples) → the groups their blocking keys reach, each with
+        #: its name score: records repeat names, and this is the same every time.
+        self._reached: dict[tuple[tuple[str, ...], ...], list[tuple[_Group, float]]] = {}
 
     def __len__(self) -> int:
         return len(self.entries)
 
+    def _groups_reached(self, names: list[str]) -> list[tuple[_Group, float]]:
+        typed = tuple(tuple(token_keys(n)) for n in names)
+        reached = self._reached.get(typed)
+        if reached is None:
+            groups: set[int] = set()
+            for key in subject_name_keys(names):
+                groups.update(self._by_name.get(key, ()))
+            reached = []
+            for g in sorted(groups):
+                group = self._groups[g]
+                reached.append((group, max(similarity(group.keys, t) for t in typed)))
+            if len(self._reached) >= _REACHED_MAX:
+                self._reached.clear()
+            self._reached[typed] = reached
+        return reached
+
     def _name_candidates(self, subject: Subject, found: set[int]) -> None:
-        groups: set[int] = set()
-        for key in subject_name_keys(subject.names):
-            groups.update(self._by_name.get(key, ()))
-        if not groups:
-            return
-        typed = [tuple(token_keys(n)) for n in subject.names]
         dobs = subject.birth_dates
         floor = self.name_threshold - _EPSILON
-        for g in groups:
-            group = self._groups[g]
+        for group, best in self._groups_reached(subject.names):
             found.update(group.always)
-            best = max(_similarity(group.keys, t) for t in typed)
+            if group.schemata and subject.schema not in group.schemata:
+                continue
             if best >= floor:  # dated namesakes born on other days fail the rule
                 found.update(group.undated)
                 if not dobs:
-                    found.update(group.everyone())
+                    found.update(group.everyone)
             if dobs and best + DOB_BONUS >= floor:
                 for dob in dobs:
                     found.update(group.by_dob.get(dob, ()))

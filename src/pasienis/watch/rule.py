@@ -161,12 +161,19 @@ def subject_keys(subject: Subject) -> set[str]:
 
 
 # --- scores -------------------------------------------------------------------------------------
+@lru_cache(maxsize=1 << 18)
+def similarity(listed: tuple[str, ...], typed: tuple[str, ...]) -> float:
+    """:func:`key_similarity` of two key tuples, remembered: records and lists repeat names,
+    so the same pair is scored again and again."""
+    return key_similarity(listed, typed)
+
+
 def name_score(entry: Entry, subject: Subject) -> tuple[float, str]:
     """Best name similarity of the entry's name to any of the subject's, and that name."""
     best, best_name = 0.0, ""
-    listed = token_keys(entry.name or "")
+    listed = tuple(token_keys(entry.name or ""))
     for name in subject.names:
-        s = key_similarity(listed, token_keys(name))
+        s = similarity(listed, tuple(token_keys(name)))
         if s > best:
             best, best_name = s, name
     return best, best_name
