@@ -180,7 +180,46 @@ def train(
             linker._settings_obj = before
             warnings.append(f"EM session on {rule} skipped: {exc}")
     linker._pasienis_blocking = specs  # read by model_json (Splink's settings have no slot)
+    register_term_frequencies(linker, api, df, _tf_columns(model_json(linker)))
     return linker, warnings
+
+
+def term_frequencies(df: pd.DataFrame, columns: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """Per column, each value's share of the *distinct* feature rows that fill the column.
+
+    Why not Splink's own share of records: one person's repeated records (a driver on
+    thirteen declarations, each naming him and his truck and nothing else) are identical
+    rows, and counting each made his name look thirteen times as common as it is, which
+    pulled every pair of his records below the merge threshold. Rows that differ in any
+    field (another date of birth, another vehicle) still count apart, so two people who
+    share a name still make it common. No labels are involved."""
+    import duckdb
+    import pyarrow as pa
+
+    con = duckdb.connect()
+    try:
+        features = [c for c in FRAME_COLUMNS if c != "unique_id"]
+        schema = pa.schema([(c, pa.string()) for c in features])
+        con.register("f", pa.Table.from_pandas(df[features], schema=schema,
+                                               preserve_index=False))  # fmt: skip
+        con.execute("create temp table d as select distinct * from f")
+        return {
+            c: con.execute(
+                f'select "{c}", cast(count(*) as double) / (select count("{c}") from d) '
+                f'as "tf_{c}" from d where "{c}" is not null group by "{c}"'
+            ).df()
+            for c in columns
+        }
+    finally:
+        con.close()
+
+
+def register_term_frequencies(linker: Linker, api: Any, df: pd.DataFrame,
+                              columns: Sequence[str]) -> None:  # fmt: skip
+    """Hand Splink the term-frequency tables of :func:`term_frequencies` for ``df``."""
+    for column, table in term_frequencies(df, columns).items():
+        registered = api.register(table, table_name=f"pasienis_tf_{column}")
+        linker.table_management.register_term_frequency_lookup(registered, column)
 
 
 def load(
@@ -194,9 +233,15 @@ def load(
     registered = [engine.register(api, df, name) for name, df in frames.items()]
     settings = {k: v for k, v in model.items() if k != BLOCKING_KEY}
     linker = Linker(registered[0], settings, log_level=None)
-    # Term frequencies of the saved records (predict_between needs them registered).
-    for column in _tf_columns(model):
-        linker.table_management.compute_tf_table(column)
+    # Term frequencies (predict_between needs them registered): shares of the distinct
+    # rows among the candidates and the new records. Those hold the saved records sharing
+    # a new record's value (the blocking rules found them) out of far fewer rows than the
+    # batch had, so a value looks more common here than in the batch: incremental scoring
+    # is the stricter of the two, never the looser (the next batch run re-scores).
+    import pandas as pd
+
+    both = pd.concat(list(frames.values()), ignore_index=True).drop_duplicates("unique_id")
+    register_term_frequencies(linker, api, both, _tf_columns(model))
     return linker, registered
 
 

@@ -7,9 +7,11 @@ record, found through the indexes on ``resolution_features`` — never the whole
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, and_, func, or_, select
 
 from pasienis.resolve import engine as eng
 from pasienis.resolve.comparisons import BLOCKING_KEY
@@ -48,38 +50,69 @@ def _key(row: Any, keys: list[list[Any]]) -> tuple[Any, ...] | None:
     return tuple(out)
 
 
-def _rows(conn: Connection, kind: str, column: str, values: set[str], extra=None) -> Any:
-    ordered = sorted(values)
+def _rows(conn: Connection, kind: str, column: str, groups: dict[str, list[Any]],
+          narrow: Callable[[list[str]], Any] | None = None) -> Any:  # fmt: skip
+    """Saved rows whose indexed ``column`` is one of ``groups``' keys, a chunk of keys per
+    query; ``narrow(chunk)`` adds the rule's other keys for that chunk to the query, so the
+    database filters them (on the index's rows) instead of this process fetching every
+    record that shares, say, a date of birth with a new one."""
+    ordered = sorted(groups)
     for start in range(0, len(ordered), _CHUNK):
-        query = select(feat).where(feat.c.kind == kind,
-                                   feat.c[column].in_(ordered[start : start + _CHUNK]))  # fmt: skip
-        if extra is not None:
-            query = query.where(extra)
+        chunk = ordered[start : start + _CHUNK]
+        query = select(feat).where(feat.c.kind == kind, feat.c[column].in_(chunk))
+        if narrow is not None:
+            query = query.where(narrow(chunk))
         yield from conn.execute(query)
+
+
+def _column_in(column: str, prefix: int | None, values: set[str]) -> Any:
+    target = feat.c[column] if prefix is None else func.substr(feat.c[column], 1, prefix)
+    return target.in_(sorted(values))
+
+
+def _swapped(conn: Connection, kind: str, new: list[dict[str, Any]],
+             found: dict[str, dict[str, Any]]) -> None:  # fmt: skip
+    """Name parts swapped, same date: the date's index, the parts filtered in the query."""
+    a = {(r["dob"], r["tok_b"]) for r in new if r["dob"] and r["tok_b"]}
+    b = {(r["dob"], r["tok_a"]) for r in new if r["dob"] and r["tok_a"]}
+    toks: dict[str, set[str]] = defaultdict(set)
+    for d, t in a | b:
+        toks[d].add(t)
+
+    def parts(chunk: list[str]) -> Any:
+        wanted = set().union(*(toks[d] for d in chunk))
+        return or_(_column_in("tok_a", None, wanted), _column_in("tok_b", None, wanted))
+
+    for row in _rows(conn, kind, "dob", toks, parts):
+        if (row.dob, row.tok_a) in a or (row.dob, row.tok_b) in b:
+            found[row.entity_id] = dict(row._mapping)
 
 
 def _by_rule(conn: Connection, kind: str, spec: dict[str, Any], new: list[dict[str, Any]],
              found: dict[str, dict[str, Any]]) -> bool:  # fmt: skip
     """Saved rows the rule pairs with a new row; False when no index serves the rule."""
-    if "sql" in spec:  # name parts swapped, same date: the date's index, parts filtered
+    if "sql" in spec:
         if spec["columns"] != ["dob", "tok_a", "tok_b"]:
             return False
-        a = {(r["dob"], r["tok_b"]) for r in new if r["dob"] and r["tok_b"]}
-        b = {(r["dob"], r["tok_a"]) for r in new if r["dob"] and r["tok_a"]}
-        toks = {t for _, t in a | b}
-        extra = or_(feat.c.tok_a.in_(sorted(toks)), feat.c.tok_b.in_(sorted(toks)))
-        for row in _rows(conn, kind, "dob", {d for d, _ in a | b}, extra):
-            if (row.dob, row.tok_a) in a or (row.dob, row.tok_b) in b:
-                found[row.entity_id] = dict(row._mapping)
+        _swapped(conn, kind, new, found)
         return True
     keys = spec["keys"]
     full = [c for c, prefix in keys if prefix is None]
     column = next((c for c in INDEXED if c in full), None)
     if column is None:
         return False
-    wanted = {k for k in (_key(r, keys) for r in new) if k is not None}
     at = [c for c, _ in keys].index(column)
-    for row in _rows(conn, kind, column, {k[at] for k in wanted}):
+    by_value: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for k in {k for k in (_key(r, keys) for r in new) if k is not None}:
+        by_value[k[at]].append(k)
+    others = [(i, c, p) for i, (c, p) in enumerate(keys) if i != at]
+
+    def narrow(chunk: list[str]) -> Any:
+        wanted = [k for v in chunk for k in by_value[v]]
+        return and_(*(_column_in(c, p, {k[i] for k in wanted}) for i, c, p in others))
+
+    wanted = {k for ks in by_value.values() for k in ks}
+    for row in _rows(conn, kind, column, by_value, narrow if others else None):
         if _key(row._mapping, keys) in wanted:
             found[row.entity_id] = dict(row._mapping)
     return True
