@@ -215,7 +215,8 @@ def speed(n: int) -> None:
     total = time.perf_counter() - start
     m = metrics({k: truth[k] for k in truth if k < f"r{n:08d}"}, groups)
     print(f"dedupe {n:,}: {total:.1f} s (train {trained - start:.1f} s, score+cluster "
-          f"{total - (trained - start):.1f} s), {len(preds):,} pairs, F1 {m['F1']:.4f}, "
+          f"{total - (trained - start):.1f} s), {len(preds):,} pairs, P {m['P']:.4f} "
+          f"R {m['R']:.4f} F1 {m['F1']:.4f} B3 F1 {m['B3_F1']:.4f}, "
           f"peak RSS {_peak_mb():,.0f} MiB; target 120 s, ratio {total / 120:.2f}", flush=True)
     model = eng.model_json(linker)
     del linker, preds, sure
