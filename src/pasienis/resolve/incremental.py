@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, func, select
 
 from pasienis.resolve import engine as eng
 from pasienis.resolve.comparisons import BLOCKING_KEY
-from pasienis.resolve.errors import NoModelError
+from pasienis.resolve.errors import NoModelError, ResolveError
 from pasienis.resolve.features import read_features, save_features
 from pasienis.resolve.kinds import kind_of
 from pasienis.resolve.models import resolution_features as feat
@@ -34,7 +34,9 @@ LOAD_ALL_BELOW = 50_000
 _CHUNK = 2_000
 
 
-#: Feature columns with an index on ``resolution_features`` (kind, column), best first.
+#: Feature columns that lead an index on ``resolution_features`` (after the kind): a rule
+#: with one of them as a whole key is looked up, the rest of its keys checked on the index
+#: (name key with the date, date with either name part) or on the row.
 INDEXED = ("id1", "id2", "vehicle", "name_key", "dob")
 
 
@@ -48,40 +50,54 @@ def _key(row: Any, keys: list[list[Any]]) -> tuple[Any, ...] | None:
     return tuple(out)
 
 
-def _rows(conn: Connection, kind: str, column: str, values: set[str], extra=None) -> Any:
-    ordered = sorted(values)
-    for start in range(0, len(ordered), _CHUNK):
-        query = select(feat).where(feat.c.kind == kind,
-                                   feat.c[column].in_(ordered[start : start + _CHUNK]))  # fmt: skip
-        if extra is not None:
-            query = query.where(extra)
-        yield from conn.execute(query)
+def _lookup(conn: Connection, kind: str, keys: list[tuple[str, int | None]],
+            wanted: set[tuple[str, ...]], found: dict[str, dict[str, Any]]) -> None:  # fmt: skip
+    """Saved rows whose ``keys`` (column, prefix) equal one of the ``wanted`` tuples: the
+    tuples are a VALUES list joined to the table, so the database seeks each one through a
+    composite index (kind, name key, date), (kind, date, name part) rather than this
+    process fetching every record that shares, say, a date of birth with a new one.
+
+    Plain SQL: SQLAlchemy compiles a VALUES construct of thousands of rows anew for every
+    chunk (it cannot cache literal data), which cost more than the look-ups."""
+    for c, prefix in keys:  # the rules come from a saved model: never trust them into SQL
+        if c not in feat.c or not (prefix is None or isinstance(prefix, int)):
+            raise ResolveError(f"blocking rule key {c!r}/{prefix!r} is not a feature column")
+    names = [f"k{i}" for i in range(len(keys))]
+    on = " and ".join(
+        (f"f.{c}" if prefix is None else f"substr(f.{c}, 1, {int(prefix)})") + f" = k.{n}"
+        for (c, prefix), n in zip(keys, names, strict=True)
+    )
+    columns = list(feat.c.keys())
+    head = ", ".join(f"f.{c}" for c in columns)
+    # The driver's own placeholders: SQLAlchemy's bind processing of thousands of
+    # parameters per chunk cost as much as the look-ups themselves.
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    one = "(" + ", ".join([mark] * len(keys)) + ")"
+    ordered = sorted(wanted)
+    step = max(1, _CHUNK // len(keys))
+    for start in range(0, len(ordered), step):
+        chunk = ordered[start : start + step]
+        keyed = f"with k({', '.join(names)}) as (values {', '.join([one] * len(chunk))})"
+        sql = f"{keyed} select {head} from {feat.name} f join k on {on} where f.kind = {mark}"
+        params = (*(v for t in chunk for v in t), kind)
+        for row in conn.exec_driver_sql(sql, params):
+            found[row[0]] = dict(zip(columns, row, strict=True))
 
 
 def _by_rule(conn: Connection, kind: str, spec: dict[str, Any], new: list[dict[str, Any]],
              found: dict[str, dict[str, Any]]) -> bool:  # fmt: skip
     """Saved rows the rule pairs with a new row; False when no index serves the rule."""
-    if "sql" in spec:  # name parts swapped, same date: the date's index, parts filtered
+    if "sql" in spec:  # name parts swapped, same date: a saved part equals the other new one
         if spec["columns"] != ["dob", "tok_a", "tok_b"]:
             return False
-        a = {(r["dob"], r["tok_b"]) for r in new if r["dob"] and r["tok_b"]}
-        b = {(r["dob"], r["tok_a"]) for r in new if r["dob"] and r["tok_a"]}
-        toks = {t for _, t in a | b}
-        extra = or_(feat.c.tok_a.in_(sorted(toks)), feat.c.tok_b.in_(sorted(toks)))
-        for row in _rows(conn, kind, "dob", {d for d, _ in a | b}, extra):
-            if (row.dob, row.tok_a) in a or (row.dob, row.tok_b) in b:
-                found[row.entity_id] = dict(row._mapping)
+        for saved, other in (("tok_a", "tok_b"), ("tok_b", "tok_a")):
+            wanted = {(r["dob"], r[other]) for r in new if r["dob"] and r[other]}
+            _lookup(conn, kind, [("dob", None), (saved, None)], wanted, found)
         return True
-    keys = spec["keys"]
-    full = [c for c, prefix in keys if prefix is None]
-    column = next((c for c in INDEXED if c in full), None)
-    if column is None:
+    keys = [(c, prefix) for c, prefix in spec["keys"]]
+    if not any(c in INDEXED for c, prefix in keys if prefix is None):
         return False
-    wanted = {k for k in (_key(r, keys) for r in new) if k is not None}
-    at = [c for c, _ in keys].index(column)
-    for row in _rows(conn, kind, column, {k[at] for k in wanted}):
-        if _key(row._mapping, keys) in wanted:
-            found[row.entity_id] = dict(row._mapping)
+    _lookup(conn, kind, keys, {k for k in (_key(r, keys) for r in new) if k is not None}, found)
     return True
 
 

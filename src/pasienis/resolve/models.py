@@ -62,9 +62,13 @@ resolution_features = Table(
     Column("postcode", String(16), nullable=True),
     Column("vehicle", String(128), nullable=True),
 )
-Index("ix_resolution_features_kind_name_key", resolution_features.c.kind,
-      resolution_features.c.name_key)  # fmt: skip
-Index("ix_resolution_features_kind_dob", resolution_features.c.kind, resolution_features.c.dob)
+# Incremental look-ups (migration 0025): each rule's keys are checked on the index.
+Index("ix_resolution_features_kind_name_key_dob", resolution_features.c.kind,
+      resolution_features.c.name_key, resolution_features.c.dob)  # fmt: skip
+Index("ix_resolution_features_kind_dob_tok_a", resolution_features.c.kind,
+      resolution_features.c.dob, resolution_features.c.tok_a)  # fmt: skip
+Index("ix_resolution_features_kind_dob_tok_b", resolution_features.c.kind,
+      resolution_features.c.dob, resolution_features.c.tok_b)  # fmt: skip
 Index("ix_resolution_features_kind_id1", resolution_features.c.kind, resolution_features.c.id1)
 Index("ix_resolution_features_kind_id2", resolution_features.c.kind, resolution_features.c.id2)
 Index("ix_resolution_features_kind_vehicle", resolution_features.c.kind,
