@@ -74,7 +74,7 @@ def source_record(
     name = str(run["source_name"])  # the locator's file part (as the readers write it)
     if not locator.startswith(name):
         raise RecordNotInSourceError(f"{locator!r} is not a place in {name}")
-    where = locator[len(name):]
+    where = locator[len(name) :]
     fmt = detect_format(path, None) if not path.name.endswith(".ftm.json") else "ftm"
     record = _read(path, fmt, name, where)
     if record is None:
@@ -84,29 +84,30 @@ def source_record(
 
 
 def _read(path: Path, fmt: str, name: str, where: str) -> dict[str, Any] | None:
-    if fmt in ("csv", "tsv") and where.startswith(":"):
-        reader = DelimitedReader(path, delimiter="\t" if fmt == "tsv" else "auto", name=name)
-        wanted = f"{name}{where}"
-        for rec in reader.records():
-            if rec.locator == wanted:
-                return {"fields": rec.fields}
-        return None
-    if fmt == "excel" and where.startswith(":"):
-        sheet, _, row = where[1:].rpartition(":")
-        if not sheet or not row.isdigit():
-            return None
-        reader = ExcelReader(path, sheet=sheet, header_row=1, name=name)
-        wanted = f"{name}{where}"
-        for rec in reader.records():
-            if rec.locator == wanted:
-                return {"fields": rec.fields}
-        return None
+    if fmt in ("csv", "tsv", "excel") and where.startswith(":"):
+        return _table_row(path, fmt, name, where)
     if fmt in ("jsonl", "ftm") and where[1:].isdigit():
         return _json_line(path, int(where[1:]))
     if fmt == "json" and where.startswith("#"):
         return _json_item(path, where[1:])
     if fmt == "xml" and where.startswith("#"):
         return _xml_item(path, where[1:])
+    return None
+
+
+def _table_row(path: Path, fmt: str, name: str, where: str) -> dict[str, Any] | None:
+    """A CSV/TSV line or a sheet row, keyed by the header, read by the import's own readers."""
+    if fmt == "excel":
+        sheet, _, row = where[1:].rpartition(":")
+        if not sheet or not row.isdigit():
+            return None
+        reader: Any = ExcelReader(path, sheet=sheet, header_row=1, name=name)
+    else:
+        reader = DelimitedReader(path, delimiter="\t" if fmt == "tsv" else "auto", name=name)
+    wanted = f"{name}{where}"
+    for rec in reader.records():
+        if rec.locator == wanted:
+            return {"fields": rec.fields}
     return None
 
 

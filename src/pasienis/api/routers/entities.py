@@ -58,11 +58,9 @@ def statement_source(
                 f"statement {statement_id!r} does not come from an imported file",
                 hint="its dataset and locator say where it came from",
             )
-        found = source_record(
-            conn, run_id=row.run_id, locator=row.locator, dataset=row.dataset
-        )
-    statement = {k: v for k, v in row._mapping.items()
-                 if k in ("id", "prop", "value", "original_value", "dataset", "locator")}  # fmt: skip
+        found = source_record(conn, run_id=row.run_id, locator=row.locator, dataset=row.dataset)
+    shown = ("id", "prop", "value", "original_value", "dataset", "locator")
+    statement = {k: v for k, v in row._mapping.items() if k in shown}
     return {"statement": statement, **found}
 
 
