@@ -127,6 +127,18 @@ def test_search_profile_chart_case(site: str, chromium: Any, world: dict[str, An
     source.locator("button.run-toggle").click()
     page.wait_for_selector(".run-detail a")
     assert file_name.strip().split("/")[-1] in page.text_content(".run-detail")
+    # one more click: the raw record as it is in that file, the value's cell highlighted
+    source.locator("button.record-toggle").click()
+    page.wait_for_selector(".record-detail table.record-fields")
+    record = page.locator(".record-detail")
+    assert f"{file_name.strip()}:{row.strip()}" in record.locator("h3").text_content()
+    shown = name_row.locator("span.value").first.text_content().strip()
+    original = source.locator("td").nth(6).text_content().strip()
+    marked = record.locator("table.record-fields mark").all_text_contents()
+    assert marked, "the value's cell is not highlighted in the source record"
+    assert any(shown in m or (original and original in m) for m in marked), (shown, marked)
+    assert record.locator("table.record-fields th").count() >= 2  # the whole row, not one cell
+    _shot(page, lang, "03b-source-record")
     # documents mention the merged person, the passage highlighted
     assert page.locator("#documents blockquote.passage mark").count() >= 1
     _shot(page, lang, "03-profile-source")
@@ -203,6 +215,23 @@ def test_search_profile_chart_case(site: str, chromium: Any, world: dict[str, An
     assert page.locator(f"a[href^='#/chart/case/{case_id}/']").count() == 1
     _shot(page, lang, "06-case")
     _no_serious(page, "case")
+
+    # a document that mentions him goes into the same case from his profile
+    page.goto(f"{site}/web/analyst/#/profile/{entity_id}")
+    page.wait_for_selector("#documents button.doc-to-case")
+    page.wait_for_function(
+        "(id) => [...document.querySelectorAll('#case-pick option')].some(o => o.value === id)",
+        arg=case_id,
+    )
+    page.select_option("#case-pick", case_id)
+    doc_title = page.get_attribute("#documents button.doc-to-case", "data-title")
+    page.click("#documents button.doc-to-case")
+    page.wait_for_function("() => document.querySelector('#case-status').textContent.length > 0")
+    page.goto(f"{site}/web/analyst/#/cases/{case_id}")
+    page.wait_for_selector("a[href^='/api/documents/']")
+    assert doc_title in page.text_content("main")
+    assert page.locator("table.activity tbody tr").count() >= 2  # the chart, then the document
+    _shot(page, lang, "07-case-document")
     page.goto(f"{site}/web/analyst/#/cases")
     page.wait_for_selector("table.cases-list tbody tr")
     _no_serious(page, "cases")
