@@ -228,4 +228,13 @@ def test_live_alert_acknowledged_and_sent_as_task(sqlite_template: Path, tmp_pat
         lt.select_option("#alerts-status", "acknowledged")
         lt.wait_for_selector(f"[data-alert='{alert_id}']")
         shoot(lt, "alerts", "lt")
+        lt.goto(f"{site.url}/test-shell/#/cases/{case_id}")
+        lt.wait_for_selector(f"a[href='#/alerts/{alert_id}']")
+        assert "įrašas pridėtas" in lt.inner_text("table.activity")  # the history, translated
+        shoot(lt, "case-with-alert", "lt")
         lt.context.close()
+        console_lt = open_page(browser, site, "", who="disp", lang="lt")
+        console_lt.goto(f"{site.url}/web/dispatch/")
+        console_lt.wait_for_selector(f"#tasks li[data-task='{task['id']}']")
+        shoot(console_lt, "alert-task-in-console", "lt")
+        console_lt.context.close()
