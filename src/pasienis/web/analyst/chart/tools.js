@@ -155,7 +155,9 @@ function refreshRelations(c) {
 
 function refreshList(c) {
   const { escape } = c.app;
-  const nodes = c.cy.nodes(":childless").sort((a, b) => String(a.data("label")).localeCompare(String(b.data("label"))));
+  // One collator for the whole sort (localeCompare builds one per call: slow on 2,000 nodes).
+  const collator = new Intl.Collator(c.app.language || undefined);
+  const nodes = c.cy.nodes(":childless").sort((a, b) => collator.compare(String(a.data("label")), String(b.data("label"))));
   c.root.querySelector("#node-list").innerHTML = nodes.map((n) => `<option value="${escape(n.id())}"${n.selected() ? " selected" : ""}>${escape(n.data("label"))}${n.hasClass("hidden") ? " (—)" : ""}</option>`).join("");
 }
 
