@@ -139,3 +139,36 @@ def test_a_changed_or_missing_file_is_said_so(world: dict[str, Any]) -> None:
     assert "no longer on the server" in gone.json()["title"]
     path.write_bytes(original)
     assert alf.get(url).json()["fields"]["name"] == "Jonas Petraitis"
+
+
+def test_the_other_readers_find_their_record(tmp_path: Path) -> None:
+    """Excel row, JSON item and XML element by the locators their readers write."""
+    import openpyxl
+
+    from pasienis.ingest.source_record import _read
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Officers"
+    for row in (["id", "name"], ["1", "Jonas"], ["2", "Ona"]):
+        sheet.append(row)
+    book.save(tmp_path / "book.xlsx")
+    got = _read(tmp_path / "book.xlsx", "excel", "book.xlsx", ":Officers:3")
+    assert got == {"fields": {"id": "2", "name": "Ona"}}
+    assert _read(tmp_path / "book.xlsx", "excel", "book.xlsx", ":Officers:9") is None
+
+    (tmp_path / "d.json").write_text(json.dumps({"items": [{"a": 1}, {"a": 2, "b": {"c": "x"}}]}))
+    got = _read(tmp_path / "d.json", "json", "d.json", "#items[1]")
+    assert got is not None
+    assert got["fields"] == {"a": 2, "b.c": "x"}
+
+    (tmp_path / "d.xml").write_text(
+        "<root xmlns='urn:x'>\n<rec id='1'><name>Jonas</name></rec>\n"
+        "<rec id='2'><name>Ona</name></rec>\n</root>"
+    )
+    # a prefixed XPath as a mapping writes it (the file uses a default namespace)
+    got = _read(tmp_path / "d.xml", "xml", "d.xml", "#/d:root/d:rec[2] (line 3)")
+    assert got is not None
+    assert got["fields"] == {"name": "Ona", "@id": "2"}
+    assert "<name>Ona</name>" in got["raw"]
+    assert _read(tmp_path / "d.xml", "xml", "d.xml", "#/d:root/d:rec[2] (line 9)") is None

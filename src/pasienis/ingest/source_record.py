@@ -30,7 +30,7 @@ from pasienis.ingest.sources import file_sha256
 RUN_FIELDS = ("id", "dataset", "source_name", "mapping_name", "content_hash", "status",
               "created_by", "started_at", "finished_at", "records")  # fmt: skip
 _JSON_AT = re.compile(r"^(?P<path>.*)\[(?P<index>\d+)\]$")
-_XML_AT = re.compile(r"^(?P<path>.*)\[(?P<index>\d+)\] \(line \d+\)$")
+_XML_AT = re.compile(r"^(?P<path>.*)\[(?P<index>\d+)\] \(line (?P<line>\d+)\)$")
 MAX_RAW = 20000
 
 
@@ -143,21 +143,24 @@ def _json_item(path: Path, where: str) -> dict[str, Any] | None:
 
 
 def _xml_item(path: Path, where: str) -> dict[str, Any] | None:
+    """The record element: found by its line and element name (the XPath of the mapping may
+    use namespace prefixes the file does not declare the same way)."""
     match = _XML_AT.match(where)
     if not match:
         return None
+    name = match["path"].rsplit("/", 1)[-1].split(":")[-1].split("[")[0]
+    line = int(match["line"])
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
         tree = etree.parse(str(path), parser)
-        found = tree.xpath(match["path"])
-    except (etree.XMLSyntaxError, etree.XPathError) as exc:
+    except etree.XMLSyntaxError as exc:
         raise SourceError(f"{path.name}: {exc}") from exc
-    index = int(match["index"]) - 1
-    if not isinstance(found, list) or not 0 <= index < len(found):
+    elem = next((el for el in tree.iter() if isinstance(el.tag, str) and el.sourceline == line
+                 and etree.QName(el).localname == name), None)  # fmt: skip
+    if elem is None:
         return None
-    elem = found[index]
-    fields = {child.tag if isinstance(child.tag, str) else "?": (child.text or "").strip()
-              for child in elem if len(child) == 0}  # fmt: skip
+    fields = {etree.QName(child).localname: (child.text or "").strip()
+              for child in elem if isinstance(child.tag, str) and len(child) == 0}  # fmt: skip
     fields |= {f"@{k}": v for k, v in elem.attrib.items()}
     raw = etree.tostring(elem, encoding="unicode", with_tail=False)
     return {"fields": fields, "raw": raw[:MAX_RAW]}
