@@ -178,6 +178,7 @@ def test_live_alert_acknowledged_and_sent_as_task(sqlite_template: Path, tmp_pat
         site.api("POST", "/api/watchlists/vehicles/entries", json={
             "kind": "vehicle", "identifiers": [{"type": "plate", "value": "KDL 482"}],
             "reason": "smuggling cigarettes", "priority": 1})  # fmt: skip
+        case_id = site.api("POST", "/api/cases", json={"title": "KDL 482 watch"})["id"]
         page = open_page(browser, site, "#/alerts")
         page.wait_for_selector("#alerts-conn.online")
         assert page.locator("#alerts-list li").count() == 0
@@ -198,6 +199,24 @@ def test_live_alert_acknowledged_and_sent_as_task(sqlite_template: Path, tmp_pat
         page.wait_for_selector(f"[data-alert='{alert_id}'][data-task=sent]")
         task = wait_for(lambda: [t for t in site.api("GET", "/api/tasks", who="disp")
                                  if t.get("alert_id") == alert_id])[0]  # fmt: skip
+        # Into a case: without a case picked it says so; then the alert is in the case, with
+        # who added it in the case's history.
+        page.click(f"[data-alert='{alert_id}'] button[value=case]")
+        page.wait_for_function(f"() => document.querySelector(\"[data-alert='{alert_id}'] .error\")"
+                               ".textContent.includes('case')")  # fmt: skip
+        page.select_option("#alerts-case", case_id)
+        page.click(f"[data-alert='{alert_id}'] button[value=case]")
+        page.wait_for_function(f"() => document.querySelector(\"[data-alert='{alert_id}'] .done\")"
+                               ".textContent.includes('KDL 482 watch')")  # fmt: skip
+        items = site.api("GET", f"/api/cases/{case_id}")["items"]
+        assert [(i["kind"], i["ref"]) for i in items] == [("alert", alert_id)]
+        page.goto(f"{site.url}/test-shell/#/cases/{case_id}")
+        page.wait_for_selector(f"a[href='#/alerts/{alert_id}']")
+        activity = page.inner_text("table.activity")
+        assert "item added" in activity
+        assert "ana" in activity
+        shoot(page, "case-with-alert", "en")
+        assert axe_violations(page) == []
         page.context.close()
         console = open_page(browser, site, "", who="disp")
         console.goto(f"{site.url}/web/dispatch/")
@@ -209,4 +228,13 @@ def test_live_alert_acknowledged_and_sent_as_task(sqlite_template: Path, tmp_pat
         lt.select_option("#alerts-status", "acknowledged")
         lt.wait_for_selector(f"[data-alert='{alert_id}']")
         shoot(lt, "alerts", "lt")
+        lt.goto(f"{site.url}/test-shell/#/cases/{case_id}")
+        lt.wait_for_selector(f"a[href='#/alerts/{alert_id}']")
+        assert "įrašas pridėtas" in lt.inner_text("table.activity")  # the history, translated
+        shoot(lt, "case-with-alert", "lt")
         lt.context.close()
+        console_lt = open_page(browser, site, "", who="disp", lang="lt")
+        console_lt.goto(f"{site.url}/web/dispatch/")
+        console_lt.wait_for_selector(f"#tasks li[data-task='{task['id']}']")
+        shoot(console_lt, "alert-task-in-console", "lt")
+        console_lt.context.close()

@@ -127,6 +127,18 @@ def test_search_profile_chart_case(site: str, chromium: Any, world: dict[str, An
     source.locator("button.run-toggle").click()
     page.wait_for_selector(".run-detail a")
     assert file_name.strip().split("/")[-1] in page.text_content(".run-detail")
+    # one more click: the raw record as it is in that file, the value's cell highlighted
+    source.locator("button.record-toggle").click()
+    page.wait_for_selector(".record-detail table.record-fields")
+    record = page.locator(".record-detail")
+    assert f"{file_name.strip()}:{row.strip()}" in record.locator("h3").text_content()
+    shown = name_row.locator("span.value").first.text_content().strip()
+    original = source.locator("td").nth(6).text_content().strip()
+    marked = record.locator("table.record-fields mark").all_text_contents()
+    assert marked, "the value's cell is not highlighted in the source record"
+    assert any(shown in m or (original and original in m) for m in marked), (shown, marked)
+    assert record.locator("table.record-fields th").count() >= 2  # the whole row, not one cell
+    _shot(page, lang, "03b-source-record")
     # documents mention the merged person, the passage highlighted
     assert page.locator("#documents blockquote.passage mark").count() >= 1
     _shot(page, lang, "03-profile-source")
@@ -203,8 +215,106 @@ def test_search_profile_chart_case(site: str, chromium: Any, world: dict[str, An
     assert page.locator(f"a[href^='#/chart/case/{case_id}/']").count() == 1
     _shot(page, lang, "06-case")
     _no_serious(page, "case")
+
+    # a document that mentions him goes into the same case from his profile
+    page.goto(f"{site}/web/analyst/#/profile/{entity_id}")
+    page.wait_for_selector("#documents button.doc-to-case")
+    page.wait_for_function(
+        "(id) => [...document.querySelectorAll('#case-pick option')].some(o => o.value === id)",
+        arg=case_id,
+    )
+    page.select_option("#case-pick", case_id)
+    doc_title = page.get_attribute("#documents button.doc-to-case", "data-title")
+    page.click("#documents button.doc-to-case")
+    page.wait_for_function("() => document.querySelector('#case-status').textContent.length > 0")
+    page.goto(f"{site}/web/analyst/#/cases/{case_id}")
+    page.wait_for_selector("a[href^='/api/documents/']")
+    assert doc_title in page.text_content("main")
+    assert page.locator("table.activity tbody tr").count() >= 2  # the chart, then the document
+    _shot(page, lang, "07-case-document")
     page.goto(f"{site}/web/analyst/#/cases")
     page.wait_for_selector("table.cases-list tbody tr")
     _no_serious(page, "cases")
+    assert page.errors == [], page.errors  # type: ignore[attr-defined]
+    page.context.close()
+
+
+#: What names a control across re-renders (a page may redraw its lists while it is tabbed).
+SIGNATURE = """(el) => [el.tagName, el.id, el.getAttribute('href'), el.name, el.type === 'checkbox'
+  || el.tagName === 'BUTTON' ? el.value : '', el.dataset.facet, el.dataset.statement,
+  el.dataset.alert, (el.textContent || '').trim().slice(0, 40)].join('|')"""
+#: Every control a page offers (visible, enabled, in the tab order).
+CONTROLS = f"""() => {{
+  const sign = {SIGNATURE};
+  const sel = ['a[href]', 'button:not([disabled])', 'input:not([disabled]):not([type=hidden])',
+    'select:not([disabled])', 'textarea:not([disabled])', '[tabindex]:not([tabindex="-1"])']
+    .map((s) => '#view ' + s).join(', ');
+  const shown = (el) => el.getClientRects().length > 0 && !el.closest('[hidden]')
+    && getComputedStyle(el).visibility !== 'hidden';
+  return [...new Set([...document.querySelectorAll(sel)]
+    .filter((el) => shown(el) && el.tabIndex >= 0).map(sign))];
+}}"""
+#: The focused control: its signature (inside the view), and whether its focus ring is drawn.
+FOCUSED = f"""() => {{ const el = document.activeElement; const s = getComputedStyle(el);
+  return {{sign: el.closest('#view') ? ({SIGNATURE})(el) : null,
+    ring: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0}}; }}"""
+
+
+def _tab_through(page: Any, where: str) -> None:
+    """Tab from the top of the page: every control of the view gets the focus, each with a
+    visible focus ring."""
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)  # the page's answers are drawn
+    controls = page.evaluate(CONTROLS)
+    assert controls, f"{where}: no controls found"
+    page.focus("#skip-link")
+    reached, no_ring = set(), []
+    for _ in range(len(controls) + 60):
+        page.keyboard.press("Tab")
+        now = page.evaluate(FOCUSED)
+        if now["sign"] is not None:
+            reached.add(now["sign"])
+            if not now["ring"]:
+                no_ring.append(now["sign"])
+        if reached >= set(controls):
+            break
+    missing = [c for c in page.evaluate(CONTROLS) if c not in reached]
+    assert missing == [], f"{where}: not reachable by Tab: {missing[:5]}"
+    assert no_ring == [], f"{where}: focus not visible on {no_ring[:5]}"
+
+
+def test_every_control_is_reached_by_keyboard_with_visible_focus(
+    site: str, chromium: Any, world: dict[str, Any]
+) -> None:
+    page = _page(chromium, "en")
+    page.goto(f"{site}/web/analyst/")
+    page.wait_for_selector("#login-form")
+    sign_in(page, "ana")
+    page.wait_for_selector("#q")
+    page.fill("#q", SMUGGLER)
+    page.press("#q", "Enter")
+    page.wait_for_selector("#hits li")
+    page.check("aside.facets input[data-facet=schema][value=Person]")
+    page.wait_for_function("() => document.querySelectorAll('#hits li').length > 0")
+    _tab_through(page, "search")
+    page.click("#hits li a.hit")
+    page.wait_for_selector(".profile #properties table")
+    panel = page.locator("[id^=src-]", has=page.locator("button.record-toggle")).first
+    panel_id = panel.get_attribute("id")
+    page.click(f"button.sources-toggle[aria-controls='{panel_id}']")
+    panel.locator("button.record-toggle").first.click()
+    page.wait_for_selector(".record-detail table.record-fields")
+    _tab_through(page, "profile")
+    entity_id = page.evaluate("decodeURIComponent(location.hash.split('/')[2])")
+    page.goto(f"{site}/web/analyst/#/chart/entity/{entity_id}")
+    _wait_chart(page, "cy.nodes().length > 1")
+    _tab_through(page, "chart")
+    # (the import page of this analyst, not an administrator, has no controls: the quarantine)
+    for page_hash in ("#/cases", "#/alerts", "#/timeline", "#/review"):
+        page.goto(f"{site}/web/analyst/{page_hash}")
+        page.reload()  # a fresh load: the view holds this page, not the last one
+        page.wait_for_function("() => document.querySelector('#view').children.length > 0")
+        page.wait_for_timeout(300)  # the page's first data
+        _tab_through(page, page_hash)
     assert page.errors == [], page.errors  # type: ignore[attr-defined]
     page.context.close()

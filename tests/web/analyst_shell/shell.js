@@ -37,7 +37,8 @@ async function start() {
   document.querySelector("#shell").hidden = false;
   document.querySelector("#who").textContent = user.name;
   const app = { api, t, label, formatTime, escape, showError, user, language,
-    selection: new Selection(), navigate: (hash) => { location.hash = hash; } };
+    selection: new Selection(), navigate: (hash) => { location.hash = hash; },
+    hashFor: (page, ...args) => `#/${page}${args.map((a) => `/${encodeURIComponent(a)}`).join("")}` };
   window.pasienisAnalyst = app; // the same handle as the real shell
   window.addEventListener("hashchange", () => route(app));
   await route(app);

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from pasienis.api.deps import Auditor, AuditorDep, Principal, Role, require, visible_datasets
 from pasienis.errors import NotFoundError
+from pasienis.ingest.source_record import source_record
 from pasienis.model import load_entity
 from pasienis.model.service import entity_statement_rows
 
@@ -38,6 +39,29 @@ def statements(
         if not rows:  # unknown and invisible look the same: no hint that it exists elsewhere
             raise NotFoundError(f"no entity {entity_id!r}")
     return [dict(row._mapping) for row in rows]
+
+
+@router.get("/{entity_id}/statements/{statement_id}/source")
+def statement_source(
+    request: Request, entity_id: str, statement_id: str, principal: Reader, audit: AuditorDep
+) -> dict[str, Any]:
+    """The raw record a statement came from, read again from the imported file (unchanged
+    since: same SHA-256), with the statement and its import run. Only statements of the
+    datasets the caller may see; 404 otherwise, as for a statement that does not exist."""
+    with request.app.state.store.read() as conn, _audited(audit, "entity.source", entity_id):
+        _, rows = entity_statement_rows(conn, entity_id, datasets=visible_datasets(principal))
+        row = next((r for r in rows if r.id == statement_id), None)
+        if row is None:
+            raise NotFoundError(f"no statement {statement_id!r} of entity {entity_id!r}")
+        if not row.run_id or not row.locator:
+            raise NotFoundError(
+                f"statement {statement_id!r} does not come from an imported file",
+                hint="its dataset and locator say where it came from",
+            )
+        found = source_record(conn, run_id=row.run_id, locator=row.locator, dataset=row.dataset)
+    shown = ("id", "prop", "value", "original_value", "dataset", "locator")
+    statement = {k: v for k, v in row._mapping.items() if k in shown}
+    return {"statement": statement, **found}
 
 
 @router.get("/{entity_id}/export", response_class=JSONResponse)

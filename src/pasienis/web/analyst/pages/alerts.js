@@ -25,6 +25,8 @@ export async function mount(root, app) {
           <option value="dismissed">${t("analyst.alerts.status.dismissed")}</option>
           <option value="">${t("analyst.alerts.all")}</option>
         </select></label>
+      <label>${t("analyst.alerts.case")}
+        <select id="alerts-case"><option value="">—</option></select></label>
       <p id="alerts-count" class="muted" aria-live="polite"></p>
       <ul id="alerts-list" class="list alerts-list"></ul>
     </section>`;
@@ -51,7 +53,19 @@ export async function mount(root, app) {
   const url = socket.url.bind(socket);
   socket.url = () => url() + (state.cursor ? `?after=${state.cursor}` : "");
   await Promise.race([connected, new Promise((resolve) => { setTimeout(resolve, 3000); })]);
-  await load(app, root, state);
+  await Promise.all([load(app, root, state), fillCases(app, root)]);
+}
+
+// The open cases an alert can be added to (the picker above the list).
+async function fillCases(app, root) {
+  const pick = root.querySelector("#alerts-case");
+  try {
+    const cases = await app.api("/api/cases");
+    pick.innerHTML = `<option value="">—</option>` + cases.filter((c) => c.status === "open")
+      .map((c) => `<option value="${app.escape(c.id)}">${app.escape(c.title)}</option>`).join("");
+  } catch (error) {
+    app.showError(root.querySelector("#alerts-count"), error);
+  }
 }
 
 async function load(app, root, state) {
@@ -121,6 +135,7 @@ function item(app, root, state, alert) {
       <button type="submit" name="action" value="acknowledge" ${alert.status !== "open" ? "disabled" : ""}>${app.t("analyst.alerts.acknowledge")}</button>
       <button type="submit" name="action" value="dismiss" ${alert.status === "dismissed" ? "disabled" : ""}>${app.t("analyst.alerts.dismiss")}</button>
       <button type="submit" name="action" value="task" ${located ? "" : "disabled"} title="${located ? "" : e(app.t("analyst.alerts.not_located"))}">${app.t("analyst.alerts.to_task")}</button>
+      <button type="submit" name="action" value="case" class="to-case">${app.t("analyst.alerts.to_case")}</button>
       <p class="error" role="alert"></p><p class="done muted" aria-live="polite"></p>
     </form>`;
   li.querySelector(".evidence").textContent = evidenceText(app, alert);
@@ -138,6 +153,14 @@ async function act(app, root, state, alert, form, action) {
   app.showError(error, null);
   const reason = form.elements.reason.value.trim();
   try {
+    if (action === "case") {
+      const pick = root.querySelector("#alerts-case");
+      if (!pick.value) { error.textContent = app.t("analyst.alerts.pick_case"); pick.focus(); return; }
+      await app.api(`/api/cases/${encodeURIComponent(pick.value)}/items`, { method: "POST",
+        body: { kind: "alert", ref: alert.id, title: `${app.label("analyst.alerts.kind", alert.kind)} · ${evidenceText(app, alert)}`.slice(0, 200) } });
+      done.textContent = app.t("analyst.alerts.added_to_case", { title: pick.selectedOptions[0].textContent });
+      return;
+    }
     if (action === "task") {
       await app.api(`/api/alerts/${encodeURIComponent(alert.id)}/task`, { method: "POST" });
       done.textContent = app.t("analyst.alerts.task_sent");

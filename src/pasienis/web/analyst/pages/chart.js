@@ -8,7 +8,7 @@
 import { addGraph, chartState, restoreState } from "../chart/elements.js";
 import { runLayout } from "../chart/layouts.js";
 import { loadCytoscape } from "../chart/loader.js";
-import { STYLE } from "../chart/style.js";
+import { chartOptions, tuneForSize } from "../chart/options.js";
 import { chartSvg } from "../chart/svg.js";
 import { download, postForBlob } from "./common.js";
 import { bindTools, toolbarHtml } from "../chart/tools.js";
@@ -36,10 +36,11 @@ export async function mount(root, app, args) {
       </aside>
     </div></div>`;
   const cytoscape = await loadCytoscape();
-  const cy = cytoscape({
-    container: root.querySelector("#cy"), style: STYLE, wheelSensitivity: 0.3,
-    minZoom: 0.05, maxZoom: 4, pixelRatio: 1, hideEdgesOnViewport: false,
-    textureOnViewport: true, motionBlur: false, boxSelectionEnabled: true,
+  const cy = cytoscape(chartOptions(root.querySelector("#cy")));
+  // "add"/"remove" come once per element: retune once per frame, not 7,000 times.
+  let tuning = 0;
+  cy.on("add remove", () => {
+    if (!tuning) tuning = requestAnimationFrame(() => { tuning = 0; if (!cy.destroyed()) tuneForSize(cy); });
   });
   chart = { cy, app, root, layout: "force", saved: null, args };
   window.pasienisChart = chart; // tests and the bench read the live chart through this

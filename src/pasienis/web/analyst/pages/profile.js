@@ -48,7 +48,7 @@ export async function mount(root, app, args) {
   section(box, "#events", parts[2], (data) => events(app, data));
   section(box, "#watch", parts[4], (data) => watch(app, data));
   section(box, "#history", parts[5], (data) => history(app, e, data));
-  bindSources(box, app);
+  bindSources(box, app, e);
   bindSplit(box, app, e);
   await bindCases(box, app, e);
 }
@@ -95,7 +95,8 @@ function sourceTable(app, sources) {
       <th>${escape(t("analyst.profile.dataset"))}</th><th>${escape(t("analyst.profile.file"))}</th>
       <th>${escape(t("analyst.profile.row"))}</th><th>${escape(t("analyst.profile.run"))}</th>
       <th>${escape(t("analyst.profile.first_seen"))}</th><th>${escape(t("analyst.profile.last_seen"))}</th>
-      <th>${escape(t("analyst.profile.original"))}</th></tr></thead><tbody>
+      <th>${escape(t("analyst.profile.original"))}</th>
+      <th>${escape(t("analyst.profile.record"))}</th></tr></thead><tbody>
     ${sources.map((s) => {
       const where = splitLocator(s.locator);
       return `<tr class="source" data-statement="${escape(s.id)}">
@@ -104,11 +105,14 @@ function sourceTable(app, sources) {
         <td>${s.run_id ? `<button type="button" class="link run-toggle" data-run="${escape(s.run_id)}"
           aria-label="${escape(t("analyst.profile.run_of", { run: s.run_id }))}">${escape(s.run_id.slice(0, 8))}</button>` : "—"}</td>
         <td>${escape(formatTime(s.first_seen))}</td><td>${escape(formatTime(s.last_seen))}</td>
-        <td>${escape(s.original_value ?? "")}</td></tr>`;
+        <td>${escape(s.original_value ?? "")}</td>
+        <td>${s.run_id ? `<button type="button" class="link record-toggle" data-statement="${escape(s.id)}"
+          aria-expanded="false" aria-label="${escape(t("analyst.profile.record_of", { where: s.locator || "" }))}"
+          >${escape(t("analyst.profile.record_show"))}</button>` : "—"}</td></tr>`;
     }).join("")}</tbody></table>`;
 }
 
-function bindSources(box, app) {
+function bindSources(box, app, entity) {
   box.querySelector("#properties").addEventListener("click", async (event) => {
     const toggle = event.target.closest(".sources-toggle");
     if (toggle) {
@@ -119,6 +123,8 @@ function bindSources(box, app) {
     }
     const run = event.target.closest(".run-toggle");
     if (run) await showRun(app, run);
+    const record = event.target.closest(".record-toggle");
+    if (record) await showRecord(app, entity, record);
   });
 }
 
@@ -130,7 +136,7 @@ async function showRun(app, button) {
   if (next && next.classList.contains("run-row")) { next.remove(); return; }
   const detail = document.createElement("tr");
   detail.className = "run-row";
-  detail.innerHTML = `<td colspan="7"><div class="run-detail" role="status"></div></td>`;
+  detail.innerHTML = `<td colspan="8"><div class="run-detail" role="status"></div></td>`;
   row.after(detail);
   const out = detail.querySelector(".run-detail");
   try {
@@ -144,6 +150,45 @@ async function showRun(app, button) {
   }
 }
 
+// The raw record behind a value, as it is in the imported file (read again from it, so only
+// while the file is there unchanged): every column of the row, and the JSON/XML text.
+async function showRecord(app, entity, button) {
+  const { t, escape, formatTime } = app;
+  const row = button.closest("tr");
+  const next = row.nextElementSibling;
+  if (next && next.classList.contains("record-row")) {
+    next.remove();
+    button.setAttribute("aria-expanded", "false");
+    return;
+  }
+  const detail = document.createElement("tr");
+  detail.className = "record-row";
+  detail.innerHTML = `<td colspan="8"><div class="record-detail" role="status" aria-live="polite">${escape(t("analyst.loading"))}</div></td>`;
+  row.after(detail);
+  button.setAttribute("aria-expanded", "true");
+  const out = detail.querySelector(".record-detail");
+  try {
+    const r = await app.api(`/api/entities/${encodeURIComponent(entity.id)}/statements/${encodeURIComponent(button.dataset.statement)}/source`);
+    const prop = r.statement.prop;
+    const rows = Object.entries(r.fields).map(([k, v]) => {
+      const cell = String(v ?? "");
+      const used = cell !== "" && [r.statement.value, r.statement.original_value]
+        .some((x) => x && (cell === x || (x.length > 2 && cell.includes(x))));
+      return `<tr${used ? ' class="used"' : ""}><th scope="row" class="mono">${escape(k)}</th><td>${used ? `<mark>${escape(v)}</mark>` : escape(v ?? "")}</td></tr>`;
+    }).join("");
+    out.innerHTML = `<h3>${escape(t("analyst.profile.record_title", { where: r.locator }))}</h3>
+      <p class="small">${escape(t("analyst.profile.record_meta", { dataset: r.run.dataset, file: r.run.source_name,
+        run: String(r.run.id).slice(0, 8), at: formatTime(r.run.started_at), by: r.run.created_by || "—",
+        prop: app.label("analyst.prop", prop) }))}</p>
+      <table class="grid record-fields"><caption class="visually-hidden">${escape(t("analyst.profile.record_title", { where: r.locator }))}</caption>
+        <tbody>${rows || `<tr><td class="empty">${escape(t("analyst.none"))}</td></tr>`}</tbody></table>
+      ${r.raw ? `<pre class="record-raw mono small" tabindex="0" aria-label="${escape(t("analyst.profile.record_raw"))}">${escape(r.raw)}</pre>` : ""}`;
+  } catch (error) {
+    out.setAttribute("role", "alert");
+    app.showError(out, error);
+  }
+}
+
 function documents(app, data) {
   const { t, escape } = app;
   if (!data.mentions.length) return `<p class="muted">${escape(t("analyst.none"))}</p>`;
@@ -151,7 +196,9 @@ function documents(app, data) {
     <article class="mention">
       <strong>${escape(m.title)}</strong>
       <span class="muted small">${escape(m.dataset)} · ${escape(m.kind)}${m.page ? ` · ${escape(t("analyst.profile.page", { page: m.page }))}` : ""}
-        · <a href="/api/documents/${encodeURIComponent(m.document_id)}/original">${escape(t("analyst.profile.original_file"))}</a></span>
+        · <a href="/api/documents/${encodeURIComponent(m.document_id)}/original">${escape(t("analyst.profile.original_file"))}</a>
+        · <button type="button" class="link doc-to-case" data-document="${escape(m.document_id)}" data-title="${escape(m.title)}"
+          aria-label="${escape(t("analyst.profile.doc_to_case", { title: m.title }))}">${escape(t("analyst.profile.add"))}</button></span>
       <blockquote class="passage">${m.clipped_before ? "… " : ""}${highlightSpan(escape, m.passage, m.passage_start, m.passage_end)}${m.clipped_after ? " …" : ""}</blockquote>
     </article>`).join("")}${data.truncated ? `<p class="muted">${escape(t("analyst.truncated"))}</p>` : ""}</div>`;
 }
@@ -236,14 +283,20 @@ async function bindCases(box, app, entity) {
   } catch (error) {
     app.showError(status, error);
   }
-  box.querySelector("#case-add").addEventListener("click", async () => {
-    if (!pick.value) return;
+  const add = async (body) => {
+    if (!pick.value) { status.textContent = app.t("analyst.profile.pick_case"); pick.focus(); return; }
     try {
-      await app.api(`/api/cases/${encodeURIComponent(pick.value)}/items`, { method: "POST",
-        body: { kind: "entity", ref: entity.id, title: entity.caption } });
+      await app.api(`/api/cases/${encodeURIComponent(pick.value)}/items`, { method: "POST", body });
       status.textContent = app.t("analyst.profile.added");
     } catch (error) {
       app.showError(status, error);
     }
+  };
+  box.querySelector("#case-add").addEventListener("click",
+    () => add({ kind: "entity", ref: entity.id, title: entity.caption }));
+  // A document that mentions the entity goes into the case picked above.
+  box.querySelector("#documents").addEventListener("click", (event) => {
+    const doc = event.target.closest("button.doc-to-case");
+    if (doc) add({ kind: "document", ref: doc.dataset.document, title: doc.dataset.title });
   });
 }
