@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from typing import Any
@@ -23,8 +24,28 @@ def _fix(site: Site, lat: float, lon: float, at: int) -> None:
     ).raise_for_status()
 
 
+# Every tone the page starts: its time, pitch and whether the audio context was running
+# (a suspended context, before any user gesture, makes no sound).
+TONES = """
+window.__tones = [];
+const NativeAudio = window.AudioContext;
+window.AudioContext = class extends NativeAudio {
+  createOscillator() {
+    const tone = super.createOscillator();
+    const start = tone.start.bind(tone);
+    tone.start = (...args) => {
+      window.__tones.push({ at: performance.now(), hz: tone.frequency.value, state: this.state });
+      return start(...args);
+    };
+    return tone;
+  }
+};
+"""
+
+
 def _console(site: Site, browser: Any) -> Any:
     page = browser.new_page()
+    page.add_init_script(TONES)
     page.goto(f"{site.url}/web/dispatch/")
     sign_in(page, "disp")
     page.wait_for_selector("#conn.online")
@@ -86,7 +107,8 @@ def test_keyboard_opens_a_task_and_a_failed_assignment_can_be_retried(
     page.unroute("**/assign")
     page.keyboard.press("Enter")  # the button kept the focus: try again, now it works
     page.wait_for_function(
-        "() => document.querySelector('#detail-status')?.textContent !== 'created'"
+        "() => ['assigned', 'delivered']"
+        ".includes(document.querySelector('#detail-status')?.dataset.status)"
     )
     assert "ALFA-1" in page.inner_text("#detail")
 
@@ -112,9 +134,20 @@ def test_an_sos_alarms_until_acknowledged_and_the_acknowledgement_is_audited(
     page.click("#alarms .badge.sos button.link")  # looking at it (centres the map) does not end it
     time.sleep(1.0)
     assert page.locator("#alarms .badge.sos.alarming").count() == 1
+    # Audible: a tone every second while it lasts, from a running (unsuspended) audio context.
+    for console in (page, other):
+        console.wait_for_function("() => window.__tones.length >= 3", timeout=10_000)
+        tones = console.evaluate("() => window.__tones")
+        assert all(tone["state"] == "running" for tone in tones[1:]), tones
+        assert {tone["hz"] for tone in tones} == {880}
+        gaps = [b["at"] - a["at"] for a, b in itertools.pairwise(tones)]
+        assert all(500 < gap < 2500 for gap in gaps), gaps
     page.locator("#alarms .badge.sos button", has_text="Acknowledge").click()
     for console in (page, other):  # the acknowledgement ends it on every console
         console.wait_for_function("() => !document.querySelector('#alarms .badge.sos')")
+    silent = [console.evaluate("() => window.__tones.length") for console in (page, other)]
+    time.sleep(2.5)
+    assert [console.evaluate("() => window.__tones.length") for console in (page, other)] == silent
     store = open_store(site.settings)
     try:
         with store.read() as conn:
