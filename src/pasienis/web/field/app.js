@@ -217,7 +217,7 @@ function taskCard(task) {
       <a href="geo:${task.lat},${task.lon}?q=${task.lat},${task.lon}" data-i18n="field.navigate">${t("field.navigate")}</a>
       ${buttons.join("")}
     </div>
-    <div class="note"><input name="note" placeholder="${t("field.note")}">
+    <div class="note"><input name="note" aria-label="${escape(t("field.note"))}" placeholder="${escape(t("field.note"))}">
       <button data-note>${t("field.add_note")}</button>
       <label class="badge">${t("field.photo")}<input type="file" accept="image/*" capture="environment"
         hidden data-photo></label>
