@@ -125,3 +125,25 @@ def test_the_note_field_is_labelled_and_the_secret_is_hidden(site: Site, browser
     note.fill("seen from the road")
     assert page.get_by_role("textbox", name="Note").input_value() == "seen from the road"
     context.close()
+
+
+def test_the_map_shows_the_shared_base_map_the_tasks_and_the_phone(
+    site: Site, browser: Any
+) -> None:
+    context, page = open_field_app(site, browser)
+    task = new_task(site, "On the map")
+    page.wait_for_selector(f"article[data-task='{task['id']}']")
+    assert page.locator("#field-map.leaflet-container").count() == 0, "nothing until opened"
+    page.click("#map-box summary")
+    # web/common/basemap.js: the server's base map (here the offline fallback with borders).
+    page.wait_for_selector("#field-map[data-basemap=fallback]")
+    page.wait_for_selector("#field-map path.basemap-land", state="attached")
+    page.wait_for_selector("#field-map path.field-task", state="attached")
+    assert page.locator("#field-map path.field-task").count() == 1
+    page.wait_for_selector("#field-map .field-me")
+    second = new_task(site, "Another")
+    page.wait_for_selector(f"article[data-task='{second['id']}']")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#field-map path.field-task').length == 2"
+    )
+    context.close()
