@@ -248,3 +248,29 @@ def test_every_option_of_the_console_is_translated() -> None:
     script = (WEB / "dispatch" / "app.js").read_text()
     for kind in ("category", "status", "unit_status", "priority"):
         assert f'label("{kind}"' in script, kind
+
+
+@pytest.mark.browser
+def test_a_live_task_update_keeps_the_keyboard_focus(site: Site, browser: Any) -> None:
+    first = site.api("POST", "/api/tasks", json={
+        "lat": 55.0, "lon": 24.0, "category": "patrol", "description": "first"})  # fmt: skip
+    second = site.api("POST", "/api/tasks", json={
+        "lat": 55.1, "lon": 24.1, "category": "other", "description": "second"})  # fmt: skip
+    page = _console(site, browser)
+    page.wait_for_function("() => document.querySelectorAll('#tasks li[data-task]').length == 2")
+    _tab_to(page, f"#tasks li[data-task='{first['id']}']")
+    page.evaluate(
+        f"() => window.item = document.querySelector('#tasks li[data-task=\"{second['id']}\"]')"
+    )
+    site.api("POST", f"/api/tasks/{second['id']}/assign", json={"unit": "ALFA-1"})
+    page.wait_for_function(
+        f"() => document.querySelector('#tasks li[data-task=\"{second['id']}\"] .badge.status')"
+        "?.dataset.status !== 'created'"
+    )
+    # The item the dispatcher is on keeps the focus; the changed one was redrawn in place.
+    assert page.evaluate("() => document.activeElement.dataset.task") == first["id"]
+    assert page.evaluate(
+        f"() => window.item === document.querySelector('#tasks li[data-task=\"{second['id']}\"]')"
+    )
+    assert "ALFA-1" in page.inner_text(f"#tasks li[data-task='{second['id']}']")
+    page.context.close()

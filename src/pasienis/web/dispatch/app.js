@@ -12,7 +12,8 @@ import { setupPatrol } from "/web/dispatch/patrol.js";
 const OPEN = ["created", "assigned", "delivered", "acknowledged", "en_route", "on_scene", "rejected"];
 const UNACKED = ["assigned", "delivered"];
 const state = { units: new Map(), tasks: new Map(), overdue: new Set(), unitMarkers: new Map(),
-  taskMarkers: new Map(), unitItems: new Map(), map: null, draftMarker: null };
+  taskMarkers: new Map(), taskItems: new Map(), unitItems: new Map(), map: null,
+  draftMarker: null };
 // Live events only mark what changed; one animation frame draws it all (a burst of 200
 // positions is one redraw of those units, never a rebuild of every list item and marker).
 const pending = { units: new Set(), allUnits: false, tasks: false, frame: 0 };
@@ -271,28 +272,41 @@ function taskFlags(task) {
   return flags;
 }
 
+/** The task list, diffed: an item is created once per task, redrawn only when its text
+ * changes and moved only when the order changes (so a live update never takes the keyboard
+ * focus away from the item a dispatcher is on). */
 function renderTasks() {
   const list = $("#tasks");
-  list.innerHTML = "";
   const tasks = [...state.tasks.values()].sort((a, b) => a.priority - b.priority
     || String(b.created_at).localeCompare(String(a.created_at)));
+  let previous = null;
   for (const task of tasks) {
     const unit = task.unit_id ? state.units.get(task.unit_id) : null;
     const flags = taskFlags(task).map((f) => `<span class="badge ${f}">${t(`task.flag.${f}`)}</span>`);
-    const li = document.createElement("li");
-    li.dataset.task = task.id;
-    li.innerHTML = `<span class="badge p${task.priority}">P${task.priority}</span>
-      <strong>${escape(label("category", task.category))}</strong> <span class="badge status">${escape(label("status", task.status))}</span>
+    let li = state.taskItems.get(task.id);
+    if (!li) {
+      li = document.createElement("li");
+      li.dataset.task = task.id;
+      activatable(li, () => showDetail(li.dataset.task));
+      state.taskItems.set(task.id, li);
+    }
+    const html = `<span class="badge p${task.priority}">P${task.priority}</span>
+      <strong>${escape(label("category", task.category))}</strong> <span class="badge status" data-status="${escape(task.status)}">${escape(label("status", task.status))}</span>
       ${flags.join(" ")}<br><span class="muted">${escape(unit ? unit.call_sign : t("task.unassigned"))}
       · ${escape((task.description || "").slice(0, 60))}</span>`;
-    activatable(li, () => showDetail(task.id));
-    list.append(li);
+    if (li.drawn !== html) { li.innerHTML = html; li.drawn = html; }
+    const next = previous ? previous.nextSibling : list.firstChild;
+    if (next !== li) list.insertBefore(li, next);
+    previous = li;
     let marker = state.taskMarkers.get(task.id);
     if (!marker) {
       marker = L.circleMarker([task.lat, task.lon], { radius: 8, color: "#b42318" }).addTo(state.map);
       marker.on("click", () => showDetail(task.id));
       state.taskMarkers.set(task.id, marker);
     }
+  }
+  for (const [id, li] of state.taskItems) {
+    if (!state.tasks.has(id)) { li.remove(); state.taskItems.delete(id); }
   }
   for (const [id, marker] of state.taskMarkers) {
     if (!state.tasks.has(id)) { marker.remove(); state.taskMarkers.delete(id); }
