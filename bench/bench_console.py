@@ -91,9 +91,11 @@ INSTRUMENTS = """
       super(...args);
       this.addEventListener("message", (event) => {
         B.messages += 1;
-        if (!event.data.startsWith('{"type":"position"')) return;
-        if (event.data.includes('"flags":""')) B.positions += 1;
-        else B.flagged += 1;
+        if (!event.data.includes('"position"')) return;
+        const message = JSON.parse(event.data);
+        if (message.type !== "position") return;
+        if (message.flags && message.flags.length) B.flagged += 1;
+        else B.positions += 1;
       });
     }
   };
@@ -220,7 +222,7 @@ def phase(page: Any, seconds: float, input_every: float) -> dict[str, Any]:
         """() => { const B = window.__bench; return { inputs: B.inputs, timing: B.timing,
         longtasks: B.longtasks, ticks: B.ticks, frames: B.frames, positions: B.positions,
         flagged: B.flagged, messages: B.messages, ms: performance.now() - B.t0,
-        markers: document.querySelectorAll('.unit-marker').length }; }"""
+        markers: document.querySelectorAll('#units li[data-lat]').length }; }"""
     )
     result["round_trips"] = round_trips
     return result
@@ -316,7 +318,8 @@ def main() -> None:
                 page.click("#login-form button[type=submit]")
                 page.wait_for_selector("#conn.online", timeout=120_000)
                 page.wait_for_function(
-                    f"() => document.querySelectorAll('.unit-marker').length >= {args.units}",
+                    "(n) => document.querySelectorAll('#units li[data-lat]').length >= n",
+                    arg=args.units,
                     timeout=120_000,
                 )
                 page.evaluate("() => document.querySelector('#units').scrollIntoView()")

@@ -13,7 +13,10 @@ from web_helpers import Site, report_position, sign_in
 
 pytestmark = pytest.mark.browser
 
-MARKER = "() => document.querySelector('.leaflet-marker-icon')?.style.transform || ''"
+DRAWN = (
+    "() => { const li = document.querySelector('#units li[data-lat]');"
+    " return li ? [+li.dataset.lat, +li.dataset.lon] : []; }"
+)
 
 
 def _fix(site: Site, lat: float, lon: float, at: int) -> None:
@@ -52,34 +55,27 @@ def _console(site: Site, browser: Any) -> Any:
     return page
 
 
-def _xy(transform: str) -> tuple[float, float]:
-    x, y = transform.split("(")[1].split(")")[0].split(",")[:2]
-    return float(x.strip().removesuffix("px")), float(y.strip().removesuffix("px"))
-
-
 def test_a_flagged_fix_does_not_move_the_live_marker(site: Site, browser: Any) -> None:
     page = _console(site, browser)
     now = int(time.time())
     _fix(site, 54.69, 25.28, now - 60)
-    page.wait_for_function(f"() => ({MARKER})() !== ''")
-    before = page.evaluate(MARKER)
-    # Every place the marker is drawn at from now on.
+    page.wait_for_function(f"() => ({DRAWN})()[0] === 54.69")
+    # Every place the unit is drawn at from now on (its marker is set from the same values).
     page.evaluate(
-        """() => { window.moves = [];
-        const icon = document.querySelector('.leaflet-marker-icon');
-        new MutationObserver(() => window.moves.push(icon.style.transform))
-          .observe(icon, { attributes: true, attributeFilter: ['style'] }); }"""
+        f"""() => {{ window.moves = [];
+        const item = document.querySelector("#units li[data-unit='{site.units["ALFA-1"]}']");
+        new MutationObserver(() => window.moves.push([+item.dataset.lat, +item.dataset.lon]))
+          .observe(item, {{ attributes: true, attributeFilter: ['data-lat', 'data-lon'] }}); }}"""
     )
     _fix(site, 56.30, 21.00, now - 59)  # 300 km in a second: too_fast
     _fix(site, 54.70, 25.29, now - 30)  # a good fix after it: the marker moves to this one
-    page.wait_for_function(f"() => ({MARKER})() !== {before!r}")
+    page.wait_for_function(f"() => ({DRAWN})()[0] === 54.70")
     track = site.api("GET", f"/api/ops/units/{site.units['ALFA-1']}/track")
     assert [p["flags"] for p in track] == ["", "too_fast", ""]
-    x0, y0 = _xy(before)
-    for move in page.evaluate("() => window.moves"):
-        x, y = _xy(move)  # never near the flagged fix, hundreds of pixels away
-        assert abs(x - x0) < 30, move
-        assert abs(y - y0) < 30, move
+    moves = page.evaluate("() => window.moves")
+    assert moves, "the good fix was drawn"
+    for lat, lon in moves:  # never at the flagged fix
+        assert (lat, lon) in {(54.69, 25.28), (54.70, 25.29)}, (lat, lon)
 
 
 def test_keyboard_opens_a_task_and_a_failed_assignment_can_be_retried(

@@ -207,9 +207,14 @@ function beep() {
   } catch (error) { /* no audio device: the flashing badge still alarms */ }
 }
 
-function unitIcon(unit) {
-  return L.divIcon({ className: "", html: `<div class="unit-marker ${escape(unit.status)}"
-    title="${escape(unit.call_sign)}"></div>`, iconSize: [14, 14] });
+// Units are circles on one canvas: a thousand DOM markers (each a box-shadowed element the
+// browser lays out, paints and moves on every pan and zoom) kept the console busy even idle.
+const UNIT_COLOURS = { available: "#1a7f37", busy: "#b76e00", off_duty: "#888888" };
+let unitCanvas = null;
+
+function unitStyle(status) {
+  return { radius: 7, weight: 2, color: "#ffffff", opacity: 1,
+    fillColor: UNIT_COLOURS[status] || "#888888", fillOpacity: 1 };
 }
 
 /** Rebuild the unit list in call-sign order (a unit appeared), then draw every unit. */
@@ -232,36 +237,39 @@ function renderUnits() {
   }
 }
 
-/** Draw one unit: its list item and its marker, only where something changed. */
+/** Draw one unit: its list item and its marker, only where something changed. The item's
+ * data-lat/data-lon say where its marker is drawn (both are set from the same values). */
 function updateUnit(unit) {
   if (!unit) return;
   const li = state.unitItems.get(unit.id);
   if (!li) { pending.allUnits = true; schedule(); return; }
-  const drawn = li.dataset.drawn || "";
-  const key = `${unit.call_sign}|${unit.status}|${unit.last_fix_at}`;
-  if (drawn !== key) {
-    li.dataset.drawn = key;
+  const when = unit.last_fix_at ? formatTime(unit.last_fix_at) : "—"; // to the minute
+  const key = `${unit.call_sign}|${unit.status}|${when}`;
+  if (li.drawn !== key) {
+    li.drawn = key;
     li.innerHTML = `<strong>${escape(unit.call_sign)}</strong>
-      <span class="badge">${escape(label("unit_status", unit.status))}</span>
-      <span class="muted">${unit.last_fix_at ? formatTime(unit.last_fix_at) : "—"}</span>`;
+      <span class="badge" data-status="${escape(unit.status)}">${escape(label("unit_status", unit.status))}</span>
+      <span class="muted">${escape(when)}</span>`;
   }
   if (unit.last_lat == null) return;
   let marker = state.unitMarkers.get(unit.id);
   if (!marker) {
-    // Not a Tab stop each (a thousand units): the unit list is the keyboard way to them.
-    marker = L.marker([unit.last_lat, unit.last_lon], { icon: unitIcon(unit), keyboard: false })
-      .addTo(state.map);
+    unitCanvas = unitCanvas || L.canvas({ padding: 0.3 });
+    marker = L.circleMarker([unit.last_lat, unit.last_lon],
+      { ...unitStyle(unit.status), renderer: unitCanvas }).addTo(state.map);
     marker.status = unit.status;
     marker.bindTooltip(`${unit.call_sign} (${label("unit_status", unit.status)})`);
     state.unitMarkers.set(unit.id, marker);
-    return;
+  } else {
+    marker.setLatLng([unit.last_lat, unit.last_lon]);
+    if (marker.status !== unit.status) {
+      marker.status = unit.status;
+      marker.setStyle(unitStyle(unit.status));
+      marker.setTooltipContent(`${unit.call_sign} (${label("unit_status", unit.status)})`);
+    }
   }
-  marker.setLatLng([unit.last_lat, unit.last_lon]);
-  if (marker.status !== unit.status) {
-    marker.status = unit.status;
-    marker.setIcon(unitIcon(unit));
-    marker.setTooltipContent(`${unit.call_sign} (${label("unit_status", unit.status)})`);
-  }
+  li.dataset.lat = String(unit.last_lat);
+  li.dataset.lon = String(unit.last_lon);
 }
 
 function taskFlags(task) {
