@@ -543,7 +543,7 @@ async function findReads(event) {
       li.dataset.read = read.id;
       li.innerHTML = `<strong>${escape(read.plate)}</strong>
         <span class="muted">${escape(formatTime(read.occurred_at))} · ${escape(read.camera_id)}</span>`;
-      li.addEventListener("click", () => propose(read));
+      activatable(li, () => propose(read));
       list.append(li);
     }
     if (plate) await propose(reads[0]); // the newest read of the plate asked for
