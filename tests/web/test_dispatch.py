@@ -48,7 +48,8 @@ def test_create_by_map_click_and_assign_the_suggested_unit(site: Site, browser: 
     task = wait_for(assigned)[0]
     assert abs(task["lat"] - lat) < 1e-6
     page.wait_for_function(
-        "() => document.querySelector('#detail-status')?.textContent !== 'created'"
+        "() => ['assigned', 'delivered']"
+        ".includes(document.querySelector('#detail-status')?.dataset.status)"
     )
     assert "ALFA-1" in page.inner_text("#detail")
 

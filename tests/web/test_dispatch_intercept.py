@@ -75,6 +75,13 @@ def test_plate_to_proposals_to_task_in_one_click(site: Site, browser: Any, scena
     assert first.locator(".vehicle-eta").inner_text().strip()
     assert int(page.get_attribute("#intercept-result", "data-route-points") or 0) > 2
     assert "KLM482" in page.inner_text("#intercept-reads")
+    # A read in the list is picked by keyboard too (Enter on it proposes again).
+    read = page.locator("#intercept-reads li[data-read] >> nth=0")
+    assert read.get_attribute("tabindex") == "0"
+    page.evaluate("() => document.querySelector('#intercept-result').innerHTML = ''")
+    read.focus()
+    page.keyboard.press("Enter")
+    button = page.wait_for_selector("#intercept-result .proposal button")
 
     button.click()
 

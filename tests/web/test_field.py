@@ -103,3 +103,47 @@ def test_offline_outbox_syncs_when_the_network_returns(site: Site, browser: Any)
     events = site.api("GET", f"/api/tasks/{task['id']}/events")
     assert any(e.get("kind") == "note" and "nervous" in str(e) for e in events)
     context.close()
+
+
+def test_the_note_field_is_labelled_and_the_secret_is_hidden(site: Site, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{site.url}/web/field/")
+    sign_in(page, "officer1")
+    page.click("#pair-manual summary")
+    secret = page.get_by_label("Secret", exact=True)
+    assert secret.get_attribute("type") == "password"  # typed on a phone in public: not shown
+    page.get_by_label("Device id", exact=True).fill(site.device_id)
+    secret.fill(site.device_secret)
+    page.click("#pair-form button[type=submit]")
+    page.wait_for_selector("#conn.online")
+    task = new_task(site, "Labelled")
+    page.wait_for_selector(f"article[data-task='{task['id']}']")
+    # A screen reader names the note field (a placeholder alone disappears once typed into).
+    note = page.get_by_label("Note", exact=True)
+    assert note.count() == 1
+    note.fill("seen from the road")
+    assert page.get_by_role("textbox", name="Note").input_value() == "seen from the road"
+    context.close()
+
+
+def test_the_map_shows_the_shared_base_map_the_tasks_and_the_phone(
+    site: Site, browser: Any
+) -> None:
+    context, page = open_field_app(site, browser)
+    task = new_task(site, "On the map")
+    page.wait_for_selector(f"article[data-task='{task['id']}']")
+    assert page.locator("#field-map.leaflet-container").count() == 0, "nothing until opened"
+    page.click("#map-box summary")
+    # web/common/basemap.js: the server's base map (here the offline fallback with borders).
+    page.wait_for_selector("#field-map[data-basemap=fallback]")
+    page.wait_for_selector("#field-map path.basemap-land", state="attached")
+    page.wait_for_selector("#field-map path.field-task", state="attached")
+    assert page.locator("#field-map path.field-task").count() == 1
+    page.wait_for_selector("#field-map .field-me")
+    second = new_task(site, "Another")
+    page.wait_for_selector(f"article[data-task='{second['id']}']")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#field-map path.field-task').length == 2"
+    )
+    context.close()

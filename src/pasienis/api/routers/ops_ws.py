@@ -115,6 +115,10 @@ def _live_principal(ops: Ops, creds: Credentials) -> Principal | None:
     return principal if principal is not None and principal.has(*LIVE_ROLES) else None
 
 
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
 def _snapshot(ops: Ops) -> dict[str, Any]:
     with ops.store.read() as conn:
         units = [
@@ -137,6 +141,11 @@ def _snapshot(ops: Ops) -> dict[str, Any]:
                 "lat": t["lat"],
                 "lon": t["lon"],
                 "category": t["category"],
+                # What the console's list shows of a task it never saw before the reconnect.
+                "description": t["description"],
+                "created_at": _iso(t["created_at"]),
+                "updated_at": _iso(t["updated_at"]),
+                "due_at": _iso(t["due_at"]),
             }
             for t in list_tasks(
                 conn,

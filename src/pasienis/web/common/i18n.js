@@ -29,12 +29,21 @@ export function label(kind, value) {
   return text === key ? String(value ?? "") : text;
 }
 
+// One formatter per language: building an Intl.DateTimeFormat costs far more than using it,
+// and the dispatcher console formats a time for every position event.
+const formatters = new Map();
+
 export function formatTime(iso) {
   if (!iso) return "";
   const locale = language === "lt" ? "lt-LT" : "en-GB";
-  return new Intl.DateTimeFormat(locale, {
-    timeZone: "Europe/Vilnius", dateStyle: "short", timeStyle: "short",
-  }).format(new Date(iso));
+  let format = formatters.get(locale);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, {
+      timeZone: "Europe/Vilnius", dateStyle: "short", timeStyle: "short",
+    });
+    formatters.set(locale, format);
+  }
+  return format.format(new Date(iso));
 }
 
 export function applyTranslations(root = document) {
@@ -43,5 +52,8 @@ export function applyTranslations(root = document) {
   }
   for (const element of root.querySelectorAll("[data-i18n-placeholder]")) {
     element.placeholder = t(element.dataset.i18nPlaceholder);
+  }
+  for (const element of root.querySelectorAll("[data-i18n-aria-label]")) {
+    element.setAttribute("aria-label", t(element.dataset.i18nAriaLabel));
   }
 }

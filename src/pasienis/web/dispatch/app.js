@@ -12,7 +12,8 @@ import { setupPatrol } from "/web/dispatch/patrol.js";
 const OPEN = ["created", "assigned", "delivered", "acknowledged", "en_route", "on_scene", "rejected"];
 const UNACKED = ["assigned", "delivered"];
 const state = { units: new Map(), tasks: new Map(), overdue: new Set(), unitMarkers: new Map(),
-  taskMarkers: new Map(), unitItems: new Map(), map: null, draft: null };
+  taskMarkers: new Map(), taskItems: new Map(), unitItems: new Map(), map: null,
+  draftMarker: null };
 // Live events only mark what changed; one animation frame draws it all (a burst of 200
 // positions is one redraw of those units, never a rebuild of every list item and marker).
 const pending = { units: new Set(), allUnits: false, tasks: false, frame: 0 };
@@ -29,9 +30,7 @@ async function main() {
   applyTranslations();
   bindLanguageSwitch(document.querySelector("#lang"), language);
   state.map = await createMap($("#map"));
-  state.map.on("click", (event) => openCreate(event.latlng));
-  $("#create-form").addEventListener("submit", submitCreate);
-  $("#create-cancel").addEventListener("click", closeCreate);
+  setupCreate();
   setupIntercept();
   setupPatrol(state.map);
   await reload();
@@ -184,9 +183,20 @@ function endAlarm(unitId) {
   if (!alarms.active.size && alarms.timer) { clearInterval(alarms.timer); alarms.timer = 0; }
 }
 
+// A browser lets a page make sound only after the user interacted with it: the first click or
+// key press in the console unlocks the alarm's audio (signing in is one).
+function unlockAudio() {
+  try {
+    alarms.audio = alarms.audio || new AudioContext();
+    if (alarms.audio.state === "suspended") alarms.audio.resume();
+  } catch (error) { /* no audio device */ }
+}
+for (const type of ["pointerdown", "keydown"]) addEventListener(type, unlockAudio, { capture: true });
+
 function beep() {
   try {
     alarms.audio = alarms.audio || new AudioContext();
+    if (alarms.audio.state === "suspended") alarms.audio.resume();
     const tone = alarms.audio.createOscillator();
     const gain = alarms.audio.createGain();
     tone.frequency.value = 880;
@@ -197,9 +207,14 @@ function beep() {
   } catch (error) { /* no audio device: the flashing badge still alarms */ }
 }
 
-function unitIcon(unit) {
-  return L.divIcon({ className: "", html: `<div class="unit-marker ${escape(unit.status)}"
-    title="${escape(unit.call_sign)}"></div>`, iconSize: [14, 14] });
+// Units are circles on one canvas: a thousand DOM markers (each a box-shadowed element the
+// browser lays out, paints and moves on every pan and zoom) kept the console busy even idle.
+const UNIT_COLOURS = { available: "#1a7f37", busy: "#b76e00", off_duty: "#888888" };
+let unitCanvas = null;
+
+function unitStyle(status) {
+  return { radius: 7, weight: 2, color: "#ffffff", opacity: 1,
+    fillColor: UNIT_COLOURS[status] || "#888888", fillOpacity: 1 };
 }
 
 /** Rebuild the unit list in call-sign order (a unit appeared), then draw every unit. */
@@ -222,34 +237,39 @@ function renderUnits() {
   }
 }
 
-/** Draw one unit: its list item and its marker, only where something changed. */
+/** Draw one unit: its list item and its marker, only where something changed. The item's
+ * data-lat/data-lon say where its marker is drawn (both are set from the same values). */
 function updateUnit(unit) {
   if (!unit) return;
   const li = state.unitItems.get(unit.id);
   if (!li) { pending.allUnits = true; schedule(); return; }
-  const drawn = li.dataset.drawn || "";
-  const key = `${unit.call_sign}|${unit.status}|${unit.last_fix_at}`;
-  if (drawn !== key) {
-    li.dataset.drawn = key;
+  const when = unit.last_fix_at ? formatTime(unit.last_fix_at) : "—"; // to the minute
+  const key = `${unit.call_sign}|${unit.status}|${when}`;
+  if (li.drawn !== key) {
+    li.drawn = key;
     li.innerHTML = `<strong>${escape(unit.call_sign)}</strong>
-      <span class="badge">${escape(label("unit_status", unit.status))}</span>
-      <span class="muted">${unit.last_fix_at ? formatTime(unit.last_fix_at) : "—"}</span>`;
+      <span class="badge" data-status="${escape(unit.status)}">${escape(label("unit_status", unit.status))}</span>
+      <span class="muted">${escape(when)}</span>`;
   }
   if (unit.last_lat == null) return;
   let marker = state.unitMarkers.get(unit.id);
   if (!marker) {
-    marker = L.marker([unit.last_lat, unit.last_lon], { icon: unitIcon(unit) }).addTo(state.map);
+    unitCanvas = unitCanvas || L.canvas({ padding: 0.3 });
+    marker = L.circleMarker([unit.last_lat, unit.last_lon],
+      { ...unitStyle(unit.status), renderer: unitCanvas }).addTo(state.map);
     marker.status = unit.status;
     marker.bindTooltip(`${unit.call_sign} (${label("unit_status", unit.status)})`);
     state.unitMarkers.set(unit.id, marker);
-    return;
+  } else {
+    marker.setLatLng([unit.last_lat, unit.last_lon]);
+    if (marker.status !== unit.status) {
+      marker.status = unit.status;
+      marker.setStyle(unitStyle(unit.status));
+      marker.setTooltipContent(`${unit.call_sign} (${label("unit_status", unit.status)})`);
+    }
   }
-  marker.setLatLng([unit.last_lat, unit.last_lon]);
-  if (marker.status !== unit.status) {
-    marker.status = unit.status;
-    marker.setIcon(unitIcon(unit));
-    marker.setTooltipContent(`${unit.call_sign} (${label("unit_status", unit.status)})`);
-  }
+  li.dataset.lat = String(unit.last_lat);
+  li.dataset.lon = String(unit.last_lon);
 }
 
 function taskFlags(task) {
@@ -260,22 +280,32 @@ function taskFlags(task) {
   return flags;
 }
 
+/** The task list, diffed: an item is created once per task, redrawn only when its text
+ * changes and moved only when the order changes (so a live update never takes the keyboard
+ * focus away from the item a dispatcher is on). */
 function renderTasks() {
   const list = $("#tasks");
-  list.innerHTML = "";
   const tasks = [...state.tasks.values()].sort((a, b) => a.priority - b.priority
     || String(b.created_at).localeCompare(String(a.created_at)));
+  let previous = null;
   for (const task of tasks) {
     const unit = task.unit_id ? state.units.get(task.unit_id) : null;
     const flags = taskFlags(task).map((f) => `<span class="badge ${f}">${t(`task.flag.${f}`)}</span>`);
-    const li = document.createElement("li");
-    li.dataset.task = task.id;
-    li.innerHTML = `<span class="badge p${task.priority}">P${task.priority}</span>
-      <strong>${escape(label("category", task.category))}</strong> <span class="badge status">${escape(label("status", task.status))}</span>
+    let li = state.taskItems.get(task.id);
+    if (!li) {
+      li = document.createElement("li");
+      li.dataset.task = task.id;
+      activatable(li, () => showDetail(li.dataset.task));
+      state.taskItems.set(task.id, li);
+    }
+    const html = `<span class="badge p${task.priority}">P${task.priority}</span>
+      <strong>${escape(label("category", task.category))}</strong> <span class="badge status" data-status="${escape(task.status)}">${escape(label("status", task.status))}</span>
       ${flags.join(" ")}<br><span class="muted">${escape(unit ? unit.call_sign : t("task.unassigned"))}
       · ${escape((task.description || "").slice(0, 60))}</span>`;
-    activatable(li, () => showDetail(task.id));
-    list.append(li);
+    if (li.drawn !== html) { li.innerHTML = html; li.drawn = html; }
+    const next = previous ? previous.nextSibling : list.firstChild;
+    if (next !== li) list.insertBefore(li, next);
+    previous = li;
     let marker = state.taskMarkers.get(task.id);
     if (!marker) {
       marker = L.circleMarker([task.lat, task.lon], { radius: 8, color: "#b42318" }).addTo(state.map);
@@ -283,35 +313,134 @@ function renderTasks() {
       state.taskMarkers.set(task.id, marker);
     }
   }
+  for (const [id, li] of state.taskItems) {
+    if (!state.tasks.has(id)) { li.remove(); state.taskItems.delete(id); }
+  }
   for (const [id, marker] of state.taskMarkers) {
     if (!state.tasks.has(id)) { marker.remove(); state.taskMarkers.delete(id); }
   }
 }
 
+// A task is placed by clicking the map, or without it: a place the store knows (town,
+// checkpoint, camera — offline, from the base map's gazetteer) or typed coordinates.
+const places = { list: null, byName: new Map() };
+
+async function loadPlaces() {
+  if (places.list) return;
+  places.list = [];
+  try {
+    const answer = await api("/api/map/places");
+    places.list = answer.places.filter((p) => p.name);
+  } catch (error) {
+    places.list = []; // typed coordinates and map clicks still work
+  }
+  const options = document.createDocumentFragment();
+  for (const place of places.list) {
+    places.byName.set(place.name.toLocaleLowerCase(), place);
+    const option = document.createElement("option");
+    option.value = place.name;
+    option.label = label("place_kind", place.kind);
+    options.append(option);
+  }
+  $("#create-places").replaceChildren(options);
+}
+
+/** "54.68, 25.27" or "54.68 25.27" → [lat, lon], or null. */
+function parseCoordinates(text) {
+  const match = /^\s*(-?\d+(?:[.,]\d+)?)\s*[,;\s]\s*(-?\d+(?:[.,]\d+)?)\s*$/.exec(text);
+  if (!match) return null;
+  const [lat, lon] = [match[1], match[2]].map((v) => Number(v.replace(",", ".")));
+  return Math.abs(lat) <= 90 && Math.abs(lon) <= 180 ? [lat, lon] : null;
+}
+
+function setWhere(lat, lon, note = "") {
+  const form = $("#create-form");
+  form.elements.lat.value = String(+lat.toFixed(6));
+  form.elements.lon.value = String(+lon.toFixed(6));
+  $("#create-place-note").textContent = note;
+  showWhere();
+}
+
+function showWhere() {
+  const form = $("#create-form");
+  const lat = form.elements.lat.valueAsNumber;
+  const lon = form.elements.lon.valueAsNumber;
+  const ok = Number.isFinite(lat) && Number.isFinite(lon);
+  $("#create-where").textContent = ok ? `${lat}, ${lon}` : "";
+  if (!ok) { if (state.draftMarker) state.draftMarker.remove(); state.draftMarker = null; return; }
+  if (!state.draftMarker) {
+    state.draftMarker = L.circleMarker([lat, lon], { radius: 9, color: "#1d4ed8", dashArray: "3 3",
+      interactive: false }).addTo(state.map);
+  } else state.draftMarker.setLatLng([lat, lon]);
+}
+
+function onPlaceInput() {
+  const text = $("#create-form").elements.place.value.trim();
+  if (!text) { $("#create-place-note").textContent = ""; return; }
+  const coordinates = parseCoordinates(text);
+  if (coordinates) { setWhere(...coordinates); return; }
+  const place = places.byName.get(text.toLocaleLowerCase());
+  if (place) {
+    setWhere(place.lat, place.lon, `${label("place_kind", place.kind)}: ${place.name}`);
+    state.map.setView([place.lat, place.lon], Math.max(state.map.getZoom(), 10));
+  } else {
+    $("#create-place-note").textContent = t("task.place_unknown", { name: text });
+  }
+}
+
+function setupCreate() {
+  const form = $("#create-form");
+  state.map.on("click", (event) => openCreate(event.latlng));
+  $("#create-open").addEventListener("click", () => openCreate(null));
+  form.addEventListener("submit", submitCreate);
+  form.elements.place.addEventListener("change", onPlaceInput);
+  form.elements.place.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") { event.preventDefault(); onPlaceInput(); } // pick, do not submit
+  });
+  for (const name of ["lat", "lon"]) form.elements[name].addEventListener("input", showWhere);
+  $("#create-cancel").addEventListener("click", closeCreate);
+  $("#create").addEventListener("keydown", (event) => {
+    if (event.key === "Escape") { event.preventDefault(); closeCreate(); }
+  });
+}
+
 function openCreate(latlng) {
-  state.draft = { lat: +latlng.lat.toFixed(6), lon: +latlng.lng.toFixed(6) };
   $("#create").hidden = false;
-  $("#create-where").textContent = `${state.draft.lat}, ${state.draft.lon}`;
-  $("#create-form textarea").focus();
+  $("#create-form .error").textContent = "";
+  loadPlaces();
+  if (latlng) {
+    $("#create-form").elements.place.value = "";
+    setWhere(latlng.lat, latlng.lng);
+    $("#create-form textarea").focus();
+  } else {
+    $("#create-form").elements.place.focus();
+  }
 }
 
 function closeCreate() {
   $("#create").hidden = true;
-  state.draft = null;
+  $("#create-form").reset();
+  $("#create-place-note").textContent = "";
+  showWhere();
+  $("#create-open").focus();
 }
 
 async function submitCreate(event) {
   event.preventDefault();
   const form = new FormData(event.target);
-  const body = { ...state.draft, category: form.get("category"),
-    priority: Number(form.get("priority")), description: form.get("description") };
+  const body = { lat: Number(form.get("lat")), lon: Number(form.get("lon")),
+    category: form.get("category"), priority: Number(form.get("priority")),
+    description: form.get("description") };
   try {
     const task = await api("/api/tasks", { method: "POST", body });
     state.tasks.set(task.id, task);
+    $("#create").hidden = true;
     event.target.reset();
-    closeCreate();
+    showWhere();
     renderTasks();
     await showDetail(task.id);
+    const first = $("#suggestions button");
+    if (first) first.focus(); // keyboard: assign next, or Tab on
   } catch (error) {
     $("#create-form .error").textContent = error instanceof ApiError ? error.message : String(error);
   }
@@ -324,10 +453,10 @@ async function showDetail(taskId) {
   section.hidden = false;
   section.dataset.task = task.id;
   const unit = task.unit_id ? state.units.get(task.unit_id) : null;
-  section.innerHTML = `<h2>${escape(task.category)} · P${task.priority}</h2>
+  section.innerHTML = `<h2>${escape(label("category", task.category))} · ${escape(label("priority", task.priority))}</h2>
     <p>${escape(task.description)}</p>
     <p class="muted">${task.lat.toFixed(5)}, ${task.lon.toFixed(5)} · ${formatTime(task.created_at)}</p>
-    <p>${t("task.status")}: <strong id="detail-status">${escape(task.status)}</strong>
+    <p>${t("task.status")}: <strong id="detail-status" data-status="${escape(task.status)}">${escape(label("status", task.status))}</strong>
       ${unit ? `· ${escape(unit.call_sign)}` : ""}</p>
     <div id="suggestions"></div>`;
   state.map.setView([task.lat, task.lon], Math.max(state.map.getZoom(), 8));
@@ -414,7 +543,7 @@ async function findReads(event) {
       li.dataset.read = read.id;
       li.innerHTML = `<strong>${escape(read.plate)}</strong>
         <span class="muted">${escape(formatTime(read.occurred_at))} · ${escape(read.camera_id)}</span>`;
-      li.addEventListener("click", () => propose(read));
+      activatable(li, () => propose(read));
       list.append(li);
     }
     if (plate) await propose(reads[0]); // the newest read of the plate asked for

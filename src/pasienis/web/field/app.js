@@ -1,12 +1,13 @@
 // Field app for crews: current tasks with distance and a navigate link, status buttons, notes
 // and photos, a completion form with a violation report at the phone's GPS position, live
 // delivery over WebSocket (acknowledged by sequence number) and an outbox that works offline.
+/* global L */
 import { api } from "/web/common/api.js";
 import { applyTranslations, formatTime, label, loadLanguage, t } from "/web/common/i18n.js";
 import { bindLanguageSwitch } from "/web/common/language.js";
 import { plural } from "/web/common/plural.js";
 import { ensureSignedIn } from "/web/common/login.js";
-import { distanceMetres } from "/web/common/map.js";
+import { createMap, distanceMetres } from "/web/common/basemap.js";
 import { ReconnectingSocket } from "/web/common/ws.js";
 import { enqueue, entries, flush } from "/web/field/outbox.js";
 import { pairingToken, redeemPairing, startScanner } from "/web/field/pairing.js";
@@ -20,6 +21,7 @@ const NEXT = {
 };
 const ACTIVE = Object.keys(NEXT);
 const state = { tasks: new Map(), position: null, socket: null, completing: null, drafts: {},
+  map: null, mapLayer: null, mapRenderer: null, mapFitted: false,
   lastSeq: Number(localStorage.getItem("pasienis.lastSeq") || 0) };
 const $ = (selector) => document.querySelector(selector);
 const escape = (text) => String(text ?? "").replace(/[&<>"']/g,
@@ -35,6 +37,7 @@ async function main() {
     navigator.serviceWorker.register("/web/field/sw.js", { scope: "/web/field/" }).catch(() => {});
   }
   setupForms();
+  setupMap();
   await pairFromFragment();
   watchPosition();
   loadCachedTasks();
@@ -195,12 +198,58 @@ function distanceText(task) {
   return metres < 1000 ? `${Math.round(metres)} m` : `${(metres / 1000).toFixed(1)} km`;
 }
 
+function activeTasks() {
+  return [...state.tasks.values()].filter((task) => ACTIVE.includes(task.status))
+    .sort((a, b) => a.priority - b.priority);
+}
+
 function render() {
   const main = $("#tasks");
-  const tasks = [...state.tasks.values()].filter((task) => ACTIVE.includes(task.status))
-    .sort((a, b) => a.priority - b.priority);
+  const tasks = activeTasks();
   main.innerHTML = tasks.length ? "" : `<p class="empty">${t("field.no_tasks")}</p>`;
   for (const task of tasks) main.append(taskCard(task));
+  drawMap();
+}
+
+// The crew's map: the shared base map (web/common/basemap.js: tiles, or roads, towns and
+// checkpoints offline-first), the unit's tasks and the phone's own position. Built when first
+// opened, so a phone that never looks at it downloads nothing for it.
+function setupMap() {
+  const box = $("#map-box");
+  box.addEventListener("toggle", async () => {
+    if (!box.open) return;
+    if (!state.map) {
+      state.map = await createMap($("#field-map"));
+      state.mapLayer = L.layerGroup().addTo(state.map);
+      state.mapRenderer = L.svg(); // a few markers: SVG, each its own element
+    }
+    state.map.invalidateSize();
+    state.mapFitted = false;
+    drawMap();
+  });
+}
+
+function drawMap() {
+  if (!state.map) return;
+  state.mapLayer.clearLayers();
+  const points = [];
+  for (const task of activeTasks()) {
+    L.circleMarker([task.lat, task.lon], { radius: 9, color: "#b42318", fillOpacity: 0.7,
+      className: "field-task", renderer: state.mapRenderer })
+      .bindTooltip(`P${task.priority} ${label("category", task.category)}`)
+      .addTo(state.mapLayer);
+    points.push([task.lat, task.lon]);
+  }
+  if (state.position) {
+    const here = [state.position.lat, state.position.lon];
+    L.marker(here, { icon: L.divIcon({ className: "", html: '<div class="field-me"></div>',
+      iconSize: [14, 14] }), keyboard: false, title: t("field.you") }).addTo(state.mapLayer);
+    points.push(here);
+  }
+  if (!state.mapFitted && points.length) {
+    state.map.fitBounds(points, { padding: [30, 30], maxZoom: 14 });
+    state.mapFitted = true;
+  }
 }
 
 function taskCard(task) {
@@ -217,7 +266,7 @@ function taskCard(task) {
       <a href="geo:${task.lat},${task.lon}?q=${task.lat},${task.lon}" data-i18n="field.navigate">${t("field.navigate")}</a>
       ${buttons.join("")}
     </div>
-    <div class="note"><input name="note" placeholder="${t("field.note")}">
+    <div class="note"><input name="note" aria-label="${escape(t("field.note"))}" placeholder="${escape(t("field.note"))}">
       <button data-note>${t("field.add_note")}</button>
       <label class="badge">${t("field.photo")}<input type="file" accept="image/*" capture="environment"
         hidden data-photo></label>
