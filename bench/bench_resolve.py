@@ -3,6 +3,9 @@
 Accuracy (pairwise precision/recall/F1 and B-cubed, from clusters at the merge threshold):
 our person model (the production comparisons over model.names keys) vs Splink's documented
 example model for the set and the recordlinkage documentation's FEBRL pipeline, same run.
+Scenario (bench/resolve_scenario.py): the production path against truth.json, and Splink's
+fake_1000 example model on the same person records as written, with recall by the name
+variant kind of each record.
 Speed: dedupe of ``--rows`` synthetic person records (default 1,000,000), peak memory, and
 incremental scoring of 1% new records against them with the saved model.
 
