@@ -7,6 +7,7 @@ import pandas as pd
 import recordlinkage
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.internals.exceptions import EMTrainingException
 
 
 def splink_reference(name: str, df: pd.DataFrame) -> pd.DataFrame:
@@ -67,8 +68,11 @@ def splink_reference(name: str, df: pd.DataFrame) -> pd.DataFrame:
     linker.training.estimate_probability_two_random_records_match(prior[0], recall=prior[1])
     linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=2)
     for rule in em:
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, estimate_without_term_frequencies=True)
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True)
+        except EMTrainingException:  # the rule's column is empty in this data: no session
+            continue
     preds = linker.inference.predict(threshold_match_probability=0.5)
     return preds.as_pandas_dataframe()[["unique_id_l", "unique_id_r", "match_probability"]]
 

@@ -35,6 +35,7 @@ from pasienis.model import install_model
 from pasienis.model.events import border_crossings, declarations
 from pasienis.model.models import statements
 from pasienis.resolve import RunParams, canonical_of, run_batch
+from pasienis.resolve import engine as eng
 from pasienis.resolve.cluster import cluster as cluster_pairs
 from pasienis.resolve.models import resolution_features
 from pasienis.scenario import generate
@@ -133,7 +134,14 @@ def scenario(scale: float, metrics) -> None:
                     ):
                         if v:
                             raw[e]["vehicle"] = v
-                _reference(ids, labels, truth, raw, canon, metrics, scale)
+                    feats = [
+                        dict(r._mapping)
+                        for r in conn.execute(
+                            select(resolution_features).where(resolution_features.c.kind == kind)
+                        )
+                    ]
+                kinds = _reference(ids, labels, truth, raw, canon, metrics, scale)
+                _name_and_date_only(ids, labels, truth, raw, feats, kinds, metrics)
         store.dispose()
 
 
@@ -215,7 +223,7 @@ def reference_frame(ids: list[str], raw: dict[str, dict[str, str]]) -> pd.DataFr
                 "email": r.get("passportNumber") or r.get("idNumber"),
             }
         )
-    return pd.DataFrame(rows).astype(object)
+    return pd.DataFrame(rows).astype("string")  # typed even when a column is all null
 
 
 def variant_kinds(
@@ -258,7 +266,7 @@ def _recall_by_kind(
     return {k: (total[k], found[k]) for k in total}
 
 
-def _reference(ids, labels, truth, raw, canon, metrics, scale) -> None:
+def _reference(ids, labels, truth, raw, canon, metrics, scale) -> dict[str, str]:
     start = time.perf_counter()
     preds = splink_reference("fake_1000", reference_frame(ids, raw))
     sure = sorted(
@@ -315,3 +323,43 @@ def _reference(ids, labels, truth, raw, canon, metrics, scale) -> None:
             ),
             flush=True,
         )
+    return kinds
+
+
+#: The features a name and a date of birth give (resolve.kinds.name_features and ``dob``).
+_NAME_AND_DATE = ("name", "name_key", "name_fold", "tok_a", "tok_b", "given", "surname", "dob")
+
+
+def _name_and_date_only(ids, labels, truth, raw, feats, kinds, metrics) -> None:
+    """Both models again with every field but the name and the date of birth emptied, so
+    the name is the evidence (the variants' records otherwise share documents, dates and
+    vehicles with the person's other records, and both models link them by those)."""
+    threshold = RunParams().merge_threshold
+    rows = [{k: (v if k in _NAME_AND_DATE or k == "entity_id" else None)
+             for k, v in r.items()} for r in feats]  # fmt: skip
+    linker, notes = eng.train(eng.Engine(), eng.frame(rows), "person", seed=42,
+                          max_pairs=RunParams().max_pairs)  # fmt: skip
+    print(f"scenario person   name+date  training notes: {notes}")
+    preds = eng.predict(linker, threshold=threshold)
+    ours = cluster_pairs(sorted(zip(preds.unique_id_l.astype(str),
+                                    preds.unique_id_r.astype(str), strict=True)))[0]  # fmt: skip
+    bare = {e: {"name": r.get("name"), "birthDate": r.get("birthDate")} for e, r in raw.items()}
+    ref = splink_reference("fake_1000", reference_frame(ids, bare))
+    theirs = cluster_pairs(sorted((str(a), str(b)) for a, b, p in ref.itertuples(index=False)
+                                  if p >= threshold))[0]  # fmt: skip
+    dated = {e for e in ids if raw.get(e, {}).get("birthDate")}
+    recall = {}
+    for label, groups in (("pasienis", ours), ("splink example", theirs)):
+        for subset, keep in (("all", None), ("dated", dated)):
+            truth_of = {e: v for e, v in labels.items() if keep is None or e in keep}
+            sub = [[e for e in g if e in truth_of] for g in groups]
+            m = metrics(truth_of, [g for g in sub if len(g) > 1])
+            print(f"scenario person   name+date {subset:<6} {label:<14} {len(truth_of):>5} "
+                  f"entities: P {m['P']:.4f} R {m['R']:.4f} F1 {m['F1']:.4f} "
+                  f"B3 F1 {m['B3_F1']:.4f}")  # fmt: skip
+        of = {e: f"g{i}" for i, g in enumerate(groups) for e in g}
+        recall[label] = _recall_by_kind(kinds, truth, of, lambda a, b: {a, b} <= dated)
+    print("scenario recall, name+date only, pairs of two dated records (pairs, ours, "
+          "splink example): " + "; ".join(
+        f"{k} {n} {f / n:.4f} {recall['splink example'][k][1] / n:.4f}"
+        for k, (n, f) in sorted(recall["pasienis"].items())), flush=True)  # fmt: skip
