@@ -86,7 +86,7 @@ def _truth(conn, folder: Path) -> dict[str, str]:
 def scenario(scale: float, metrics) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder, db = Path(tmp) / "scenario", Path(tmp) / "pasienis.db"
-        generate(seed=42, scale=scale, out=folder)
+        generate(seed=SEED, scale=scale, out=folder)
         settings = Settings(data_dir=Path(tmp), database_url=f"sqlite:///{db}")
         install_model(settings)
         store: Store = open_store(settings)
@@ -146,6 +146,8 @@ def scenario(scale: float, metrics) -> None:
 
 
 DRIVERS = "scenario_declarations."
+#: The scenario's seed (variant_kinds rebuilds its world from it).
+SEED = 42
 
 
 def _drivers(conn, truth: dict[str, str], canon: dict[str, str]) -> None:
@@ -232,7 +234,7 @@ def variant_kinds(
     """Entity -> the kind of its written name: the first kind (generator order) whose
     rendering of the true person's name equals it; ``typo`` when none does and the person
     may be written with a typo (the only random kind), else ``other``."""
-    world = build_world(random.Random(42), scale)  # generate()'s first use of its rng
+    world = build_world(random.Random(SEED), scale)  # generate()'s first use of its rng
     fixed = [k for k in VARIANT_KINDS if k != "typo"]
     out = {}
     for e, pid in truth.items():
