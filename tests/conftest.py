@@ -56,9 +56,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A throwaway PostgreSQL database for this run, migrated to head, dropped at the end."""
+def _throwaway_pg_database() -> Iterator[str]:
+    """A new PostgreSQL database migrated to head; dropped afterwards."""
     name = f"pasienis_test_{uuid.uuid4().hex[:10]}"
     try:
         admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -77,6 +76,22 @@ def pg_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A throwaway PostgreSQL database for this run, migrated to head, dropped at the end.
+
+    Tests on it run inside one rolled-back transaction (``postgresql_store``); a test that
+    commits for real (a live server) takes ``own_pg_url`` instead, so it leaves nothing that
+    later tests would count."""
+    yield from _throwaway_pg_database()
+
+
+@pytest.fixture
+def own_pg_url() -> Iterator[str]:
+    """A PostgreSQL database of the test's own (for live servers that commit)."""
+    yield from _throwaway_pg_database()
 
 
 def _sqlite_store(template: Path, tmp_path: Path) -> Iterator[Store]:

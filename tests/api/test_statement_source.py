@@ -5,6 +5,7 @@ and refused with a clear answer when the file is gone or no longer the file impo
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -65,8 +66,17 @@ def world(sqlite_store: Store, base_settings: Settings) -> Iterator[dict[str, An
 
 
 def _statement(c: TestClient, caption: str, prop: str, value: str) -> tuple[str, dict]:
-    hits = c.get("/api/search", params={"q": caption}).json()["hits"]
-    entity = next(h["entity_id"] for h in hits if h["caption"] == caption)
+    # The search index follows completed imports on the bus (a background follower), so an
+    # entity becomes searchable shortly after its import job has finished.
+    deadline = time.monotonic() + 60
+    while True:
+        hits = c.get("/api/search", params={"q": caption}).json()["hits"]
+        found = [h["entity_id"] for h in hits if h["caption"] == caption]
+        if found or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert found, f"{caption!r} never became searchable: {hits}"
+    entity = found[0]
     rows = c.get(f"/api/entities/{entity}/statements").json()
     return entity, next(r for r in rows if r["prop"] == prop and r["value"] == value)
 

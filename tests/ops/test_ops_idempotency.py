@@ -217,7 +217,7 @@ def test_concurrent_replays_make_one_record(
         db.write_bytes(sqlite_template.read_bytes())
         url = f"sqlite:///{db}"
     else:
-        url = request.getfixturevalue("pg_url")
+        url = request.getfixturevalue("own_pg_url")
     store, task_id, officer = _prepare(url)
     server = LiveServer(data_dir=tmp_path, database_url=url, env={})
     server.start()
