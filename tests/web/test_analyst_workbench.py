@@ -77,10 +77,17 @@ def _chart(page: Any, expr: str) -> Any:
 
 
 def _wait_chart(page: Any, predicate: str) -> None:
-    page.wait_for_function(
-        f"() => window.pasienisChart && (() => {{ const cy = window.pasienisChart.cy; "
-        f"return {predicate}; }})()"
-    )
+    try:
+        page.wait_for_function(
+            f"() => window.pasienisChart && (() => {{ const cy = window.pasienisChart.cy; "
+            f"return {predicate}; }})()"
+        )
+    except Exception:  # say what the page said, not only that it timed out
+        status = page.evaluate("document.querySelector('#chart-status')?.textContent")
+        _shot(page, "failed", predicate[:40].replace("/", "_"))
+        raise AssertionError(
+            f"chart never got to {predicate!r}; status {status!r}; page errors {page.errors}"
+        ) from None
 
 
 @pytest.mark.parametrize("lang", ["en", "lt"])
@@ -167,6 +174,10 @@ def test_search_profile_chart_case(site: str, chromium: Any, world: dict[str, An
     )
     assert other, "the first expansion reached no other person"
     page.select_option("#node-list", other)
+    # The status still holds the first expansion's message: clear it, so the wait is for
+    # this expansion to finish (it lays out and selects when done, which would otherwise
+    # land in the middle of the next steps).
+    page.evaluate("document.querySelector('#chart-status').textContent = ''")
     page.click("#expand")
     page.wait_for_function("() => document.querySelector('#chart-status').textContent")
     assert _chart(page, "cy.nodes().length") >= second_count
