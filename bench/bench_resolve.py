@@ -57,9 +57,12 @@ def datasets() -> dict[str, pd.DataFrame]:
     fake = fake.astype(object).where(pd.notna(fake), None)
     hist = pd.read_parquet(DATA / "historical_figures_with_errors_50k.parquet").astype(str)
     hist = hist.replace({"None": None, "nan": None})
-    return {"febrl3": _febrl(["dataset3.csv"]),
-            "febrl4": _febrl(["dataset4a.csv", "dataset4b.csv"]),
-            "fake_1000": fake, "historical_50k": hist}
+    return {
+        "febrl3": _febrl(["dataset3.csv"]),
+        "febrl4": _febrl(["dataset4a.csv", "dataset4b.csv"]),
+        "fake_1000": fake,
+        "historical_50k": hist,
+    }
 
 
 def _date(value: object) -> str | None:
@@ -80,21 +83,29 @@ def our_rows(name: str, df: pd.DataFrame) -> list[dict]:
     for r in df.to_dict("records"):
         if name.startswith("febrl"):
             given, sur, dob = r["given_name"], r["surname"], _date(r["date_of_birth"])
-            addr = " ".join(str(r[c]) for c in ("street_number", "address_1", "address_2",
-                                                "suburb", "state") if r.get(c))
-            values = _values(idNumber=r.get("soc_sec_id"), address=addr or None,
-                             **{"addressEntity.postalCode": r.get("postcode")})
+            addr = " ".join(
+                str(r[c])
+                for c in ("street_number", "address_1", "address_2", "suburb", "state")
+                if r.get(c)
+            )
+            values = _values(
+                idNumber=r.get("soc_sec_id"),
+                address=addr or None,
+                **{"addressEntity.postalCode": r.get("postcode")},
+            )
         elif name == "fake_1000":
             given, sur, dob = r["first_name"], r["surname"], _date(r["dob"])
             values = _values(email=r.get("email"), address=r.get("city"))
         else:
             given, sur, dob = r["first_name"], r["surname"], _date(r["dob"])
-            values = _values(birthPlace=r.get("birth_place"), profession=r.get("occupation"),
-                             gender=r.get("gender"),
-                             **{"addressEntity.postalCode": r.get("postcode_fake")})
+            values = _values(
+                birthPlace=r.get("birth_place"),
+                profession=r.get("occupation"),
+                gender=r.get("gender"),
+                **{"addressEntity.postalCode": r.get("postcode_fake")},
+            )
         name_text = " ".join(p for p in (given, sur) if p)
-        values |= _values(name=name_text or None, birthDate=dob, firstName=given,
-                          lastName=sur)
+        values |= _values(name=name_text or None, birthDate=dob, firstName=given, lastName=sur)
         row = fold(kind, values)
         row["entity_id"] = str(r["unique_id"])
         rows.append(row)
@@ -124,11 +135,17 @@ def _groups(pairs: list[tuple[str, str]]) -> list[list[str]]:
 
 
 def ours(df: pd.DataFrame, name: str) -> list[list[str]]:
-    linker, _ = eng.train(eng.Engine(), eng.frame(our_rows(name, df)), "person", seed=42,
-                          max_pairs=RunParams().max_pairs)
+    linker, _ = eng.train(
+        eng.Engine(),
+        eng.frame(our_rows(name, df)),
+        "person",
+        seed=42,
+        max_pairs=RunParams().max_pairs,
+    )
     preds = eng.predict(linker, threshold=THRESHOLD)
-    return _groups(list(zip(preds.unique_id_l.astype(str), preds.unique_id_r.astype(str),
-                            strict=True)))
+    return _groups(
+        list(zip(preds.unique_id_l.astype(str), preds.unique_id_r.astype(str), strict=True))
+    )
 
 
 def _model_groups(label: str, name: str, df: pd.DataFrame) -> list[list[str]]:
@@ -136,8 +153,9 @@ def _model_groups(label: str, name: str, df: pd.DataFrame) -> list[list[str]]:
         return ours(df, name)
     if label == "splink example":
         preds = splink_reference(name, df)
-        return _groups([(str(a), str(b)) for a, b, p in preds.itertuples(index=False)
-                        if p >= THRESHOLD])
+        return _groups(
+            [(str(a), str(b)) for a, b, p in preds.itertuples(index=False) if p >= THRESHOLD]
+        )
     return _groups(recordlinkage_reference(name, df))
 
 
@@ -152,18 +170,68 @@ def public(only: list[str] | None = None) -> None:
             start = time.perf_counter()
             m = metrics(truth, _model_groups(label, name, df))
             found[label] = m
-            print(f"{name:<15} {label:<16} {m['P']:6.4f} {m['R']:6.4f} {m['F1']:6.4f} "
-                  f"{m['B3_F1']:6.4f} {time.perf_counter() - start:6.1f}", flush=True)
+            print(
+                f"{name:<15} {label:<16} {m['P']:6.4f} {m['R']:6.4f} {m['F1']:6.4f} "
+                f"{m['B3_F1']:6.4f} {time.perf_counter() - start:6.1f}",
+                flush=True,
+            )
         ratio = found["pasienis"]["F1"] / max(found["splink example"]["F1"], 1e-9)
         print(f"{name:<15} F1 ratio pasienis / splink example: {ratio:.4f}")
 
 
-SYL = ["ka", "ra", "vi", "to", "mi", "na", "le", "jo", "sa", "pe", "tu", "da", "ru", "no",
-       "bu", "gi", "ko", "li", "ma", "se", "zu", "vo", "ne", "ti"]
+SYL = [
+    "ka",
+    "ra",
+    "vi",
+    "to",
+    "mi",
+    "na",
+    "le",
+    "jo",
+    "sa",
+    "pe",
+    "tu",
+    "da",
+    "ru",
+    "no",
+    "bu",
+    "gi",
+    "ko",
+    "li",
+    "ma",
+    "se",
+    "zu",
+    "vo",
+    "ne",
+    "ti",
+]
 ENDS = ["vas", "kas", "nis", "lis", "tis", "ov", "enko", "ski", "vich", "aitis"]
-FIRST = ["Jonas", "Petras", "Aleksandr", "Dmitrij", "Tomas", "Andrius", "Ona", "Rasa",
-         "Igor", "Olga", "Marius", "Serhii", "Natalia", "Vytautas", "Irina", "Pavel",
-         "Giedrius", "Egle", "Nikolai", "Laura", "Darius", "Anna", "Oleg", "Ruta"]
+FIRST = [
+    "Jonas",
+    "Petras",
+    "Aleksandr",
+    "Dmitrij",
+    "Tomas",
+    "Andrius",
+    "Ona",
+    "Rasa",
+    "Igor",
+    "Olga",
+    "Marius",
+    "Serhii",
+    "Natalia",
+    "Vytautas",
+    "Irina",
+    "Pavel",
+    "Giedrius",
+    "Egle",
+    "Nikolai",
+    "Laura",
+    "Darius",
+    "Anna",
+    "Oleg",
+    "Ruta",
+]
 
 
 def synthetic(n: int, seed: int = 1) -> tuple[list[dict], dict[str, str]]:
@@ -180,7 +248,7 @@ def synthetic(n: int, seed: int = 1) -> tuple[list[dict], dict[str, str]]:
                 first, last = last.upper(), first.upper()
             elif variant < 0.75:
                 i = rng.randrange(len(last))
-                last = last[:i] + rng.choice("aeiou") + last[i + 1:]
+                last = last[:i] + rng.choice("aeiou") + last[i + 1 :]
             else:
                 dob = f"{dob[:4]}-{dob[8:10]}-{dob[5:7]}" if int(dob[8:10]) <= 12 else dob[:4]
         else:
@@ -205,11 +273,19 @@ def speed(n: int) -> None:
     start = time.perf_counter()
     rows, truth = synthetic(n + n // 100)
     new, old = rows[n:], rows[:n]
-    print(f"synthetic {len(rows):,} rows (features via model.names) in "
-          f"{time.perf_counter() - start:.1f} s", flush=True)
+    print(
+        f"synthetic {len(rows):,} rows (features via model.names) in "
+        f"{time.perf_counter() - start:.1f} s",
+        flush=True,
+    )
     start, cpu = time.perf_counter(), time.process_time()
-    linker, notes = eng.train(eng.Engine(memory_mb=6144), eng.frame(old), "person", seed=42,
-                              max_pairs=RunParams().max_pairs)
+    linker, notes = eng.train(
+        eng.Engine(memory_mb=6144),
+        eng.frame(old),
+        "person",
+        seed=42,
+        max_pairs=RunParams().max_pairs,
+    )
     trained = time.perf_counter()
     print(f"training notes: {notes}", flush=True)
     preds = eng.predict(linker, threshold=0.5)
@@ -217,11 +293,14 @@ def speed(n: int) -> None:
     groups = _groups(list(zip(sure.unique_id_l, sure.unique_id_r, strict=True)))
     total, cpu = time.perf_counter() - start, time.process_time() - cpu
     m = metrics({k: truth[k] for k in truth if k < f"r{n:08d}"}, groups)
-    print(f"dedupe {n:,}: {total:.1f} s (train {trained - start:.1f} s, score+cluster "
-          f"{total - (trained - start):.1f} s), {len(preds):,} pairs, P {m['P']:.4f} "
-          f"R {m['R']:.4f} F1 {m['F1']:.4f} B3 F1 {m['B3_F1']:.4f}, "
-          f"process CPU {cpu:.1f} s, peak RSS {_peak_mb():,.0f} MiB; target 120 s, ratio "
-          f"{total / 120:.2f}", flush=True)
+    print(
+        f"dedupe {n:,}: {total:.1f} s (train {trained - start:.1f} s, score+cluster "
+        f"{total - (trained - start):.1f} s), {len(preds):,} pairs, P {m['P']:.4f} "
+        f"R {m['R']:.4f} F1 {m['F1']:.4f} B3 F1 {m['B3_F1']:.4f}, "
+        f"process CPU {cpu:.1f} s, peak RSS {_peak_mb():,.0f} MiB; target 120 s, ratio "
+        f"{total / 120:.2f}",
+        flush=True,
+    )
     model = eng.model_json(linker)
     del linker, preds, sure
     # Free the million-record run before timing the incremental path (a resolve job runs
@@ -254,33 +333,47 @@ def incremental_in_store(old: list[dict], new: list[dict], model: dict) -> None:
         now = datetime.now(UTC)
         with store.begin() as conn:
             save_features(store, conn, old, run_id="bench", kind="person", replace_all=True)
-            conn.execute(insert(resolution_runs).values(
-                id=uuid.uuid4().hex, kind="person", mode="batch", engine="duckdb",
-                status="completed", parameters=asdict(RunParams()), model=model,
-                started_at=now, finished_at=now))
+            conn.execute(
+                insert(resolution_runs).values(
+                    id=uuid.uuid4().hex,
+                    kind="person",
+                    mode="batch",
+                    engine="duckdb",
+                    status="completed",
+                    parameters=asdict(RunParams()),
+                    model=model,
+                    started_at=now,
+                    finished_at=now,
+                )
+            )
             stmts = []
             for r in new:
-                stmts += entity_statements(r["entity_id"], "Person", {
-                    "name": r["name"], "birthDate": r["dob"]},
-                    Provenance("incoming", now, run_id="bench-import"))
+                stmts += entity_statements(
+                    r["entity_id"],
+                    "Person",
+                    {"name": r["name"], "birthDate": r["dob"]},
+                    Provenance("incoming", now, run_id="bench-import"),
+                )
             write_statements(store, conn, stmts)
         start, cpu = time.perf_counter(), time.process_time()
         run = resolve_new(store, kind="person", import_run_id="bench-import")
         inc, cpu = time.perf_counter() - start, time.process_time() - cpu
         c = run["counts"]
-        print(f"incremental {len(new):,} against {len(old):,} (SQLite store, blocked "
-              f"candidates {c['candidates']:,}): {inc:.1f} s (process CPU {cpu:.1f} s), "
-              f"{c['pairs']:,} pairs, "
-              f"{c['auto']:,} merged; target 10 s, ratio {inc / 10:.2f}; peak RSS "
-              f"{_peak_mb():,.0f} MiB; rules without an index lookup: "
-              f"{c.get('rules_not_looked_up')}", flush=True)
+        print(
+            f"incremental {len(new):,} against {len(old):,} (SQLite store, blocked "
+            f"candidates {c['candidates']:,}): {inc:.1f} s (process CPU {cpu:.1f} s), "
+            f"{c['pairs']:,} pairs, "
+            f"{c['auto']:,} merged; target 10 s, ratio {inc / 10:.2f}; peak RSS "
+            f"{_peak_mb():,.0f} MiB; rules without an index lookup: "
+            f"{c.get('rules_not_looked_up')}",
+            flush=True,
+        )
         store.dispose()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--part", default="all",
-                        choices=["scenario", "public", "speed", "all"])
+    parser.add_argument("--part", default="all", choices=["scenario", "public", "speed", "all"])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--sets", nargs="*", help="public sets to run (default all)")
     parser.add_argument("--scale", type=float, default=1.0, help="scenario scale")

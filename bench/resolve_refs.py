@@ -13,56 +13,85 @@ from splink.internals.exceptions import EMTrainingException
 def splink_reference(name: str, df: pd.DataFrame) -> pd.DataFrame:
     """Pairs (unique_id_l, unique_id_r, match_probability) of Splink's example for ``name``."""
     if name == "historical_50k":
-        blocking = [block_on("substr(first_name,1,3)", "substr(surname,1,4)"),
-                    block_on("surname", "dob"), block_on("first_name", "dob"),
-                    block_on("postcode_fake", "first_name"), block_on("postcode_fake", "surname"),
-                    block_on("dob", "birth_place"), block_on("substr(postcode_fake,1,3)", "dob"),
-                    block_on("substr(postcode_fake,1,3)", "first_name"),
-                    block_on("substr(postcode_fake,1,3)", "surname"),
-                    block_on("substr(first_name,1,2)", "substr(surname,1,2)", "substr(dob,1,4)")]
-        comparisons = [cl.ForenameSurnameComparison("first_name", "surname",
-                       forename_surname_concat_col_name="first_name_surname_concat"),
-                       cl.DateOfBirthComparison("dob", input_is_string=True),
-                       cl.PostcodeComparison("postcode_fake"),
-                       cl.ExactMatch("birth_place").configure(term_frequency_adjustments=True),
-                       cl.ExactMatch("occupation").configure(term_frequency_adjustments=True)]
+        blocking = [
+            block_on("substr(first_name,1,3)", "substr(surname,1,4)"),
+            block_on("surname", "dob"),
+            block_on("first_name", "dob"),
+            block_on("postcode_fake", "first_name"),
+            block_on("postcode_fake", "surname"),
+            block_on("dob", "birth_place"),
+            block_on("substr(postcode_fake,1,3)", "dob"),
+            block_on("substr(postcode_fake,1,3)", "first_name"),
+            block_on("substr(postcode_fake,1,3)", "surname"),
+            block_on("substr(first_name,1,2)", "substr(surname,1,2)", "substr(dob,1,4)"),
+        ]
+        comparisons = [
+            cl.ForenameSurnameComparison(
+                "first_name",
+                "surname",
+                forename_surname_concat_col_name="first_name_surname_concat",
+            ),
+            cl.DateOfBirthComparison("dob", input_is_string=True),
+            cl.PostcodeComparison("postcode_fake"),
+            cl.ExactMatch("birth_place").configure(term_frequency_adjustments=True),
+            cl.ExactMatch("occupation").configure(term_frequency_adjustments=True),
+        ]
         df = df.assign(first_name_surname_concat=df.first_name + " " + df.surname)
-        prior = [block_on("first_name", "surname", "dob"),
-                 block_on("substr(first_name,1,2)", "surname", "substr(postcode_fake,1,2)"),
-                 block_on("dob", "postcode_fake")], 0.6
+        prior = (
+            [
+                block_on("first_name", "surname", "dob"),
+                block_on("substr(first_name,1,2)", "surname", "substr(postcode_fake,1,2)"),
+                block_on("dob", "postcode_fake"),
+            ],
+            0.6,
+        )
         em = [block_on("first_name", "surname"), block_on("dob")]
         u_pairs = 1e7
     elif name == "fake_1000":
-        blocking = [block_on("first_name"), block_on("surname"), block_on("dob"),
-                    block_on("email")]
-        comparisons = [cl.ForenameSurnameComparison("first_name", "surname"),
-                       cl.DateOfBirthComparison("dob", input_is_string=True),
-                       cl.ExactMatch("city").configure(term_frequency_adjustments=True),
-                       cl.EmailComparison("email")]
+        blocking = [block_on("first_name"), block_on("surname"), block_on("dob"), block_on("email")]
+        comparisons = [
+            cl.ForenameSurnameComparison("first_name", "surname"),
+            cl.DateOfBirthComparison("dob", input_is_string=True),
+            cl.ExactMatch("city").configure(term_frequency_adjustments=True),
+            cl.EmailComparison("email"),
+        ]
         prior = [block_on("email"), block_on("first_name", "surname")], 0.7
         em = [block_on("dob"), block_on("email"), block_on("first_name", "surname")]
         u_pairs = 1e6
     else:  # febrl3 (dedupe) and febrl4 (link, run as dedupe of both files)
-        blocking = [block_on("given_name", "surname"),
-                    "l.given_name = r.surname and l.surname = r.given_name",
-                    block_on("date_of_birth"), block_on("soc_sec_id"),
-                    block_on("state", "address_1"), block_on("street_number", "address_1"),
-                    block_on("postcode")]
-        comparisons = [cl.NameComparison("given_name").configure(term_frequency_adjustments=True),
-                       cl.NameComparison("surname").configure(term_frequency_adjustments=True),
-                       cl.DateOfBirthComparison("date_of_birth", input_is_string=True,
-                                                datetime_format="%Y%m%d",
-                                                invalid_dates_as_null=True),
-                       cl.DamerauLevenshteinAtThresholds("soc_sec_id", [1, 2]),
-                       cl.ExactMatch("street_number").configure(term_frequency_adjustments=True),
-                       cl.DamerauLevenshteinAtThresholds("postcode", [1, 2]).configure(
-                           term_frequency_adjustments=True)]
+        blocking = [
+            block_on("given_name", "surname"),
+            "l.given_name = r.surname and l.surname = r.given_name",
+            block_on("date_of_birth"),
+            block_on("soc_sec_id"),
+            block_on("state", "address_1"),
+            block_on("street_number", "address_1"),
+            block_on("postcode"),
+        ]
+        comparisons = [
+            cl.NameComparison("given_name").configure(term_frequency_adjustments=True),
+            cl.NameComparison("surname").configure(term_frequency_adjustments=True),
+            cl.DateOfBirthComparison(
+                "date_of_birth",
+                input_is_string=True,
+                datetime_format="%Y%m%d",
+                invalid_dates_as_null=True,
+            ),
+            cl.DamerauLevenshteinAtThresholds("soc_sec_id", [1, 2]),
+            cl.ExactMatch("street_number").configure(term_frequency_adjustments=True),
+            cl.DamerauLevenshteinAtThresholds("postcode", [1, 2]).configure(
+                term_frequency_adjustments=True
+            ),
+        ]
         prior = [block_on("soc_sec_id"), block_on("given_name", "surname", "date_of_birth")], 0.8
         em = [block_on("date_of_birth"), block_on("postcode")]
         u_pairs = 1e6
-    settings = SettingsCreator(link_type="dedupe_only", unique_id_column_name="unique_id",
-                               blocking_rules_to_generate_predictions=blocking,
-                               comparisons=comparisons)
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        blocking_rules_to_generate_predictions=blocking,
+        comparisons=comparisons,
+    )
     api = DuckDBAPI()
     linker = Linker(api.register(df), settings, log_level=None)
     linker.training.estimate_probability_two_random_records_match(prior[0], recall=prior[1])
@@ -70,7 +99,8 @@ def splink_reference(name: str, df: pd.DataFrame) -> pd.DataFrame:
     for rule in em:
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, estimate_without_term_frequencies=True)
+                rule, estimate_without_term_frequencies=True
+            )
         except EMTrainingException:  # the rule's column is empty in this data: no session
             continue
     preds = linker.inference.predict(threshold_match_probability=0.5)
@@ -98,8 +128,10 @@ def recordlinkage_reference(name: str, df: pd.DataFrame) -> list[tuple[str, str]
         compare.exact("dob", "dob")
         extra = "email" if name == "fake_1000" else "postcode_fake"
         compare.exact(extra, extra)
-        compare.exact("city" if name == "fake_1000" else "birth_place",
-                      "city" if name == "fake_1000" else "birth_place")
+        compare.exact(
+            "city" if name == "fake_1000" else "birth_place",
+            "city" if name == "fake_1000" else "birth_place",
+        )
         cut = 2
     pairs = indexer.index(frame)
     features = compare.compute(pairs, frame)

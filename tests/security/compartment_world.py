@@ -116,17 +116,46 @@ def _declare(store: Store, side: Side) -> None:
 
     did, when = f"decl-{side.tag.lower()}", datetime(2026, 10, 1, tzinfo=UTC)
     with store.begin() as conn:
-        conn.execute(declarations.insert(), [{
-            "id": did, "occurred_at": when, "dataset": side.dataset,
-            "reference": f"LRN-{side.tag}-REF", "attributes": {"@lrn": f"LRN-{side.tag}-REF"}}])
-        conn.execute(goods_items.insert(), [{
-            "id": f"{did}-1", "occurred_at": when, "dataset": side.dataset,
-            "declaration_id": did, "item_no": 1, "cn_code": "24022090",
-            "origin_country": "BY", "net_mass_kg": 10.0, "statistical_value": 5.0}])
-    rules = parse_rules("version: 1\nrules:\n  - {id: t, weight: 5, reason: Tobacco, "
-                        "when: {hs_code: {prefix: '24'}}}\n")
-    score_store(store, model=None, rules=rules, datasets=frozenset({side.dataset}),
-                actor=side.user, threshold=0.5)
+        conn.execute(
+            declarations.insert(),
+            [
+                {
+                    "id": did,
+                    "occurred_at": when,
+                    "dataset": side.dataset,
+                    "reference": f"LRN-{side.tag}-REF",
+                    "attributes": {"@lrn": f"LRN-{side.tag}-REF"},
+                }
+            ],
+        )
+        conn.execute(
+            goods_items.insert(),
+            [
+                {
+                    "id": f"{did}-1",
+                    "occurred_at": when,
+                    "dataset": side.dataset,
+                    "declaration_id": did,
+                    "item_no": 1,
+                    "cn_code": "24022090",
+                    "origin_country": "BY",
+                    "net_mass_kg": 10.0,
+                    "statistical_value": 5.0,
+                }
+            ],
+        )
+    rules = parse_rules(
+        "version: 1\nrules:\n  - {id: t, weight: 5, reason: Tobacco, "
+        "when: {hs_code: {prefix: '24'}}}\n"
+    )
+    score_store(
+        store,
+        model=None,
+        rules=rules,
+        datasets=frozenset({side.dataset}),
+        actor=side.user,
+        threshold=0.5,
+    )
     side.markers |= {f"declaration {did}": did, "declaration reference": f"LRN-{side.tag}-REF"}
 
 

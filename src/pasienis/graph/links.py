@@ -222,8 +222,10 @@ def _parse_date(value: str) -> datetime | None:
 def _property_rows(conn: Connection, entities: Sequence[str] | None) -> Iterator[Any]:
     s = statements.c
     base = select(s.id, s.entity_id, s.schema, s.prop, s.value, s.dataset, s.locator).where(
-        s.prop_type == "entity", s.schema.not_in(sorted(interval_schemata())),
-        s.schema.not_in(NOT_NODES), live(statements),
+        s.prop_type == "entity",
+        s.schema.not_in(sorted(interval_schemata())),
+        s.schema.not_in(NOT_NODES),
+        live(statements),
     )
     for chunk in _chunks(entities):
         query = (

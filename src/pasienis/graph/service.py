@@ -120,7 +120,6 @@ class GraphService:
             yield self._views.get(p, datasets)
 
 
-
 def _retracted(conn: Any) -> set[str]:
     """Ids of the retracted import runs (their statements and events are not live)."""
     return set(conn.execute(select(retracted_runs.c.run_id)).scalars())

@@ -37,7 +37,6 @@ class Key:
         return self.column if self.prefix is None else f"substr({self.column}, 1, {self.prefix})"
 
 
-
 @dataclass(frozen=True)
 class Rule:
     """Records agreeing on every key are compared; ``always`` rules skip the budget (they

@@ -365,9 +365,13 @@ SPECS = {"person": _person, "company": _company, "vehicle": _vehicle}
 #: Rules that are nearly always true matches: the prior (probability two records match)
 #: is estimated from them, never from labels.
 DETERMINISTIC = {
-    "person": ["l.id2 = r.id2", "l.id1 = r.id1", "l.email = r.email",
-               "l.name_key = r.name_key and l.dob = r.dob",
-               "l.name_key = r.name_key and l.vehicle = r.vehicle"],
+    "person": [
+        "l.id2 = r.id2",
+        "l.id1 = r.id1",
+        "l.email = r.email",
+        "l.name_key = r.name_key and l.dob = r.dob",
+        "l.name_key = r.name_key and l.vehicle = r.vehicle",
+    ],
     "company": ["l.id1 = r.id1", "l.id2 = r.id2", "l.name_key = r.name_key"],
     "vehicle": ["l.id1 = r.id1", "l.id1_fold = r.id1_fold"],
 }

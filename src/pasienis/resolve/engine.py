@@ -220,8 +220,9 @@ def _tf_tables(con: Any, tables: Sequence[str], columns: Sequence[str]) -> dict[
     # text columns of a million rows took ten seconds; this takes one).
     union = " union all ".join(f"select hash({features}) as row_hash, {kept} from {t}"
                                for t in tables)  # fmt: skip
-    con.execute(f"create or replace temp table pasienis_tf_rows as select distinct * from "
-                f"({union})")
+    con.execute(
+        f"create or replace temp table pasienis_tf_rows as select distinct * from ({union})"
+    )
     out = {}
     for c in columns:
         out[c] = f"pasienis_tf_{c}"

@@ -122,7 +122,8 @@ def blocked_candidates(
 
 #: Models saved before the rules were kept with them: the lookups used then.
 _LEGACY_RULES = [{"keys": [[c, None]]} for c in ("name_key", "id1", "id2")] + [
-    {"keys": [["tok_a", None], ["dob", None]]}, {"keys": [["tok_b", None], ["dob", None]]}
+    {"keys": [["tok_a", None], ["dob", None]]},
+    {"keys": [["tok_b", None], ["dob", None]]},
 ]
 
 
