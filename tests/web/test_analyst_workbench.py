@@ -189,7 +189,11 @@ def test_search_profile_chart_case(site: str, chromium: Any, world: dict[str, An
         ".find(o => /Person|Asmuo/.test(o.textContent)).value"
     )
     page.select_option("#add-hits", partner)
+    # The partner may be on the chart already (an expansion reached him): wait for the add
+    # itself to finish (it selects the added node when done), not only for the node.
+    page.evaluate("document.querySelector('#chart-status').textContent = ''")
     page.click("#add-node")
+    page.wait_for_function("() => document.querySelector('#chart-status').textContent")
     _wait_chart(page, f"cy.getElementById({partner!r}).nonempty()")
     page.select_option("#node-list", [entity_id, partner])
     _wait_chart(page, "cy.nodes(':selected').length === 2")
