@@ -113,17 +113,21 @@ function connect() {
     hello: () => ({ type: "hello", device_id: paired.device_id, secret: paired.secret,
       last_seq: state.lastSeq }),
     onMessage: onMessage,
-    onState: (s) => {
-      $("#conn").textContent = t(`state.${s}`);
-      $("#conn").className = `badge ${s}`;
-      if (s === "online") sync();
-    },
+    // The socket opens before the server has accepted the device: "online" waits for its welcome.
+    onState: (s) => showConnection(s === "online" ? "connecting" : s),
   });
+}
+
+function showConnection(s) {
+  $("#conn").textContent = t(`state.${s}`);
+  $("#conn").className = `badge ${s}`;
 }
 
 async function onMessage(message) {
   if (message.type === "welcome") {
     $("#callsign").textContent = message.call_sign;
+    showConnection("online");
+    sync();
   } else if (message.type === "message") {
     // Idempotent: a message already processed (re-sent after a lost ack) is only acked again.
     if (message.seq > state.lastSeq) {
