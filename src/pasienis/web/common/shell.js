@@ -1,21 +1,11 @@
 // The frame the administration and audit apps share: language, sign-in, the header (who, language
 // switch, sign out), the role gate with a clear "not allowed" notice, and safe HTML helpers.
 import { ApiError, logout } from "/web/common/api.js";
-import { applyTranslations, loadLanguage, setLanguage, t } from "/web/common/i18n.js";
+import { applyTranslations, label, loadLanguage, setLanguage, t } from "/web/common/i18n.js";
 import { ensureSignedIn } from "/web/common/login.js";
+import { $, escape } from "/web/common/html.js";
 
-export const $ = (selector, root = document) => root.querySelector(selector);
-
-// Every server value goes through escape() before it is put into HTML.
-export const escape = (text) => String(text ?? "").replace(/[&<>"']/g,
-  (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-
-// A translated label for a server value, or the value itself when there is no translation.
-export function label(prefix, value) {
-  const key = `${prefix}.${value}`;
-  const text = t(key);
-  return text === key ? String(value ?? "") : text;
-}
+export { $, escape, label };
 
 export function errorText(error) {
   if (!(error instanceof ApiError)) return t("error.network");

@@ -7,6 +7,9 @@ import { bindLanguageSwitch } from "/web/common/language.js";
 import { ensureSignedIn } from "/web/common/login.js";
 import { createMap } from "/web/common/basemap.js";
 import { ReconnectingSocket } from "/web/common/ws.js";
+import { $, activatable, escape } from "/web/common/html.js";
+import { endAlarm, showAlarm } from "/web/dispatch/alarms.js";
+import { setupIntercept } from "/web/dispatch/intercept.js";
 import { setupPatrol } from "/web/dispatch/patrol.js";
 
 const OPEN = ["created", "assigned", "delivered", "acknowledged", "en_route", "on_scene", "rejected"];
@@ -18,9 +21,6 @@ const state = { units: new Map(), tasks: new Map(), overdue: new Set(), unitMark
 // positions is one redraw of those units, never a rebuild of every list item and marker).
 const pending = { units: new Set(), allUnits: false, tasks: false, frame: 0 };
 
-const $ = (selector) => document.querySelector(selector);
-const escape = (text) => String(text ?? "").replace(/[&<>"']/g,
-  (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
 async function main() {
   const language = await loadLanguage();
@@ -31,7 +31,11 @@ async function main() {
   bindLanguageSwitch(document.querySelector("#lang"), language);
   state.map = await createMap($("#map"));
   setupCreate();
-  setupIntercept();
+  setupIntercept(state.map, async (task) => {
+    state.tasks.set(task.id, task);
+    renderTasks();
+    await showDetail(task.id);
+  });
   setupPatrol(state.map);
   await reload();
   new ReconnectingSocket("/api/ops/ws/dispatch", {
@@ -86,7 +90,7 @@ function handle(message) {
     state.overdue.add(message.task_id);
     pending.tasks = true;
   } else if (message.type === "alarm") {
-    showAlarm(message);
+    showAlarm(message, { locate: (lat, lon) => state.map.setView([lat, lon], 13) });
     return;
   } else if (message.type === "alarm_ack") {
     endAlarm(message.unit_id);
@@ -113,16 +117,6 @@ function mergeUnit(id, fields) {
   pending.units.add(id);
 }
 
-/** Make a list item work like a button: focusable, Enter and Space activate it. */
-function activatable(element, action) {
-  element.tabIndex = 0;
-  element.setAttribute("role", "button");
-  element.addEventListener("click", action);
-  element.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" || event.key === " ") { event.preventDefault(); action(); }
-  });
-}
-
 async function onTask(message) {
   if (!OPEN.includes(message.status)) {
     state.tasks.delete(message.task_id);
@@ -137,74 +131,6 @@ async function onTask(message) {
   schedule();
   const open = $("#detail").dataset.task;
   if (open === message.task_id) showDetail(message.task_id);
-}
-
-// An SOS alarms — flashing and a tone every second — until a dispatcher acknowledges it; the
-// acknowledgement is audited by the server and ends the alarm on every console.
-const alarms = { active: new Map(), audio: null, timer: 0 };
-
-function showAlarm(message) {
-  const key = message.unit_id;
-  if (alarms.active.has(key)) return;
-  const badge = document.createElement("span");
-  badge.className = "badge sos alarming";
-  badge.dataset.unit = key;
-  const text = document.createElement("button");
-  text.type = "button";
-  text.className = "link";
-  text.textContent = `${message.alarm.toUpperCase()} ${message.call_sign}`;
-  text.title = formatTime(message.at);
-  text.addEventListener("click", () => state.map.setView([message.lat, message.lon], 13));
-  const ack = document.createElement("button");
-  ack.type = "button";
-  ack.textContent = t("alarm.acknowledge");
-  ack.addEventListener("click", async () => {
-    ack.disabled = true;
-    try {
-      await api("/api/ops/alarms/ack", { method: "POST",
-        body: { unit_id: key, alarm: message.alarm, at: message.at } });
-      endAlarm(key);
-    } catch (error) {
-      ack.disabled = false;
-      ack.focus();
-    }
-  });
-  badge.append(text, " ", ack);
-  alarms.active.set(key, badge);
-  $("#alarms").append(badge);
-  if (!alarms.timer) alarms.timer = setInterval(beep, 1000);
-  beep();
-}
-
-function endAlarm(unitId) {
-  const badge = alarms.active.get(unitId);
-  if (badge) badge.remove();
-  alarms.active.delete(unitId);
-  if (!alarms.active.size && alarms.timer) { clearInterval(alarms.timer); alarms.timer = 0; }
-}
-
-// A browser lets a page make sound only after the user interacted with it: the first click or
-// key press in the console unlocks the alarm's audio (signing in is one).
-function unlockAudio() {
-  try {
-    alarms.audio = alarms.audio || new AudioContext();
-    if (alarms.audio.state === "suspended") alarms.audio.resume();
-  } catch (error) { /* no audio device */ }
-}
-for (const type of ["pointerdown", "keydown"]) addEventListener(type, unlockAudio, { capture: true });
-
-function beep() {
-  try {
-    alarms.audio = alarms.audio || new AudioContext();
-    if (alarms.audio.state === "suspended") alarms.audio.resume();
-    const tone = alarms.audio.createOscillator();
-    const gain = alarms.audio.createGain();
-    tone.frequency.value = 880;
-    gain.gain.value = 0.2;
-    tone.connect(gain).connect(alarms.audio.destination);
-    tone.start();
-    tone.stop(alarms.audio.currentTime + 0.3);
-  } catch (error) { /* no audio device: the flashing badge still alarms */ }
 }
 
 // Units are circles on one canvas: a thousand DOM markers (each a box-shadowed element the
@@ -500,144 +426,6 @@ async function showSuggestions(task) {
     });
     row.append(button);
     box.append(row);
-  }
-}
-
-// -- Interception: plate → its latest reads → proposals on the map → one click makes the task.
-const intercept = { layer: null };
-const minutes = (seconds) => Math.round(seconds / 60);
-
-function setupIntercept() {
-  intercept.layer = L.layerGroup().addTo(state.map);
-  $("#intercept-form").addEventListener("submit", findReads);
-  $("#intercept-clear").addEventListener("click", clearIntercept);
-}
-
-function clearIntercept() {
-  intercept.layer.clearLayers();
-  $("#intercept-reads").innerHTML = "";
-  $("#intercept-result").innerHTML = "";
-  $("#intercept-form .error").textContent = "";
-}
-
-function showInterceptError(error) {
-  const hint = error instanceof ApiError && error.hint ? ` — ${error.hint}` : "";
-  $("#intercept-form .error").textContent = (error instanceof ApiError ? error.message : String(error)) + hint;
-}
-
-async function findReads(event) {
-  event.preventDefault();
-  const plate = String(new FormData(event.target).get("plate") || "").trim();
-  clearIntercept();
-  try {
-    const query = new URLSearchParams({ limit: "10" });
-    if (plate) query.set("plate", plate);
-    const reads = await api(`/api/ops/plate-reads?${query}`);
-    const list = $("#intercept-reads");
-    if (!reads.length) {
-      list.innerHTML = `<li class="muted">${escape(t("intercept.no_reads"))}</li>`;
-      return;
-    }
-    for (const read of reads) {
-      const li = document.createElement("li");
-      li.dataset.read = read.id;
-      li.innerHTML = `<strong>${escape(read.plate)}</strong>
-        <span class="muted">${escape(formatTime(read.occurred_at))} · ${escape(read.camera_id)}</span>`;
-      activatable(li, () => propose(read));
-      list.append(li);
-    }
-    if (plate) await propose(reads[0]); // the newest read of the plate asked for
-  } catch (error) {
-    showInterceptError(error);
-  }
-}
-
-async function propose(read) {
-  for (const li of document.querySelectorAll("#intercept-reads li")) {
-    li.classList.toggle("selected", li.dataset.read === read.id);
-  }
-  const body = { read_id: read.id };
-  if ($("#intercept-form input[name=replay]").checked) body.now = read.occurred_at;
-  $("#intercept-result").innerHTML = "";
-  $("#intercept-form .error").textContent = "";
-  try {
-    const answer = await api("/api/ops/intercept", { method: "POST", body });
-    drawIntercept(answer);
-    renderProposals(answer);
-  } catch (error) {
-    intercept.layer.clearLayers();
-    showInterceptError(error);
-  }
-}
-
-function drawIntercept(answer) {
-  intercept.layer.clearLayers();
-  const estimate = answer.route.method !== "valhalla";
-  const line = L.polyline(answer.route.geometry, { color: "#6b21a8", weight: 4, interactive: false,
-    dashArray: estimate ? "6 6" : null }).addTo(intercept.layer);
-  L.circleMarker([answer.read.lat, answer.read.lon], { radius: 7, color: "#14202e", fillOpacity: 0.9 })
-    .bindTooltip(escape(`${answer.read.plate} · ${answer.read.camera_id}`)).addTo(intercept.layer);
-  const d = answer.destination;
-  L.circleMarker([d.lat, d.lon], { radius: 8, color: "#6b21a8", fillOpacity: 0.6 })
-    .bindTooltip(escape(d.name || `${d.lat}, ${d.lon}`)).addTo(intercept.layer);
-  answer.proposals.forEach((p, i) => {
-    L.circleMarker([p.lat, p.lon], { radius: 9, color: "#1a7f37", fillOpacity: 0.85 })
-      .bindTooltip(escape(`${i + 1}. ${p.call_sign} · ${t("intercept.margin", { min: minutes(p.margin_s) })}`))
-      .on("click", (event) => { L.DomEvent.stopPropagation(event); createInterceptTask(answer, p); })
-      .addTo(intercept.layer);
-  });
-  state.map.fitBounds(line.getBounds(), { padding: [30, 30], maxZoom: 12 });
-}
-
-function renderProposals(answer) {
-  const box = $("#intercept-result");
-  const d = answer.destination;
-  const name = d.name || `${d.lat.toFixed(4)}, ${d.lon.toFixed(4)}`;
-  box.dataset.routePoints = String(answer.route.geometry.length);
-  box.innerHTML = `<p>${escape(t("intercept.heading", { name, how: t(`intercept.chosen.${d.chosen_by}`) }))}</p>
-    <p class="muted">${escape(t("intercept.route", { km: (answer.route.metres / 1000).toFixed(1),
-      min: minutes(answer.route.seconds), method: answer.route.method }))}</p>
-    ${answer.route.method === "valhalla" ? "" : `<p class="estimate">${escape(t("intercept.estimate"))}</p>`}`;
-  if (!answer.proposals.length) {
-    box.insertAdjacentHTML("beforeend", `<p class="muted" id="intercept-none">${escape(t("intercept.none"))}</p>`);
-    return;
-  }
-  answer.proposals.forEach((p, i) => {
-    const row = document.createElement("div");
-    row.className = "proposal";
-    row.dataset.unit = p.unit_id;
-    row.innerHTML = `<span class="rank">${i + 1}</span><div class="grow">
-      <strong>${escape(p.call_sign)}</strong> <span class="badge method">${escape(p.method)}</span><br>
-      <span class="unit-eta">${escape(t("intercept.unit_eta", { min: minutes(p.unit_eta_s), at: formatTime(p.unit_at) }))}</span><br>
-      <span class="vehicle-eta">${escape(t("intercept.vehicle_eta", { min: minutes(p.vehicle_eta_s), at: formatTime(p.vehicle_at) }))}</span><br>
-      <span class="muted">${escape(t("intercept.margin", { min: minutes(p.margin_s) }))}
-      · ${escape(t("intercept.along", { km: (p.along_m / 1000).toFixed(1) }))}</span></div>`;
-    const button = document.createElement("button");
-    button.className = "primary";
-    button.textContent = t("intercept.create");
-    button.addEventListener("click", () => createInterceptTask(answer, p, button));
-    row.append(button);
-    box.append(row);
-  });
-}
-
-async function createInterceptTask(answer, p, button) {
-  if (button) button.disabled = true;
-  const description = t("intercept.task_text", { plate: answer.read.plate, camera: answer.read.camera_id,
-    read_at: formatTime(answer.read.occurred_at), unit_at: formatTime(p.unit_at),
-    vehicle_at: formatTime(p.vehicle_at), margin: minutes(p.margin_s), method: p.method });
-  const body = { lat: p.lat, lon: p.lon, category: "vehicle_stop", priority: 1, description,
-    entity_ids: answer.vehicle_id ? [answer.vehicle_id] : [], unit: p.unit_id };
-  // Due when the vehicle passes the point (not in a replay, where that time is long gone).
-  if (new Date(p.vehicle_at) > Date.now()) body.due_at = p.vehicle_at;
-  try {
-    const task = await api("/api/tasks", { method: "POST", body });
-    state.tasks.set(task.id, task);
-    renderTasks();
-    await showDetail(task.id);
-  } catch (error) {
-    if (button) button.disabled = false;
-    showInterceptError(error);
   }
 }
 

@@ -3,15 +3,13 @@
 /* global L */
 import { api } from "/web/common/api.js";
 import { formatTime, t } from "/web/common/i18n.js";
+import { $, escape } from "/web/common/html.js";
 
 const KIND_COLOURS = { hot: "#c0392b", cold: "#2e86c1" };
 const TREND_COLOURS = {
   new: "#e67e22", consecutive: "#d35400", intensifying: "#c0392b", persistent: "#8e44ad",
   diminishing: "#2980b9", sporadic: "#16a085", oscillating: "#7f8c8d", historical: "#95a5a6",
 };
-const escape = (text) => String(text ?? "").replace(/[&<>"']/g,
-  (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-const $ = (selector) => document.querySelector(selector);
 
 const state = { map: null, layer: null, planLayer: null, plan: null };
 

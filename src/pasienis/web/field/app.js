@@ -11,6 +11,7 @@ import { createMap, distanceMetres } from "/web/common/basemap.js";
 import { ReconnectingSocket } from "/web/common/ws.js";
 import { enqueue, entries, flush } from "/web/field/outbox.js";
 import { pairingToken, redeemPairing, startScanner } from "/web/field/pairing.js";
+import { $, escape } from "/web/common/html.js";
 
 const NEXT = {
   assigned: [["acknowledged", "field.ack"], ["rejected", "field.reject"]],
@@ -23,9 +24,6 @@ const ACTIVE = Object.keys(NEXT);
 const state = { tasks: new Map(), position: null, socket: null, completing: null, drafts: {},
   map: null, mapLayer: null, mapRenderer: null, mapFitted: false,
   lastSeq: Number(localStorage.getItem("pasienis.lastSeq") || 0) };
-const $ = (selector) => document.querySelector(selector);
-const escape = (text) => String(text ?? "").replace(/[&<>"']/g,
-  (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
 async function main() {
   const language = await loadLanguage();
