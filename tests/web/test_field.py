@@ -8,31 +8,16 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from web_helpers import Site, sign_in, wait_for
+from web_helpers import Site, open_field_app, sign_in, wait_for
 
 from pasienis.model.events import violations
 from pasienis.store import open_store
 
 pytestmark = pytest.mark.browser
-PHONE = {"latitude": 54.6401, "longitude": 25.7402, "accuracy": 6}
 
 
 def task_status(site: Site, task_id: str) -> str:
     return site.api("GET", f"/api/tasks/{task_id}")["status"]
-
-
-def open_field_app(site: Site, browser: Any) -> tuple[Any, Any]:
-    context = browser.new_context(geolocation=PHONE, permissions=["geolocation"],
-                                  viewport={"width": 390, "height": 844})  # fmt: skip
-    page = context.new_page()
-    page.goto(f"{site.url}/web/field/")
-    sign_in(page, "officer1")
-    page.click("#pair-manual summary")  # the by-hand path (pairing by link: test_field_pairing)
-    page.fill("#pair-form input[name=device_id]", site.device_id)
-    page.fill("#pair-form input[name=secret]", site.device_secret)
-    page.click("#pair-form button[type=submit]")
-    page.wait_for_selector("#conn.online")
-    return context, page
 
 
 def new_task(site: Site, text: str) -> dict[str, Any]:

@@ -7,17 +7,11 @@ from typing import Any
 
 import httpx
 import pytest
-from web_helpers import Site, add_account, sign_in
+from web_helpers import Site, add_account, open_field_app, phone, sign_in
 
 from pasienis.security import Role
 
 pytestmark = pytest.mark.browser
-PHONE = {"latitude": 54.6401, "longitude": 25.7402, "accuracy": 6}
-
-
-def phone(browser: Any) -> Any:
-    return browser.new_context(geolocation=PHONE, permissions=["geolocation"],
-                               viewport={"width": 390, "height": 844})  # fmt: skip
 
 
 def pump_until(page: Any, predicate: Any, tries: int = 200) -> None:
@@ -108,15 +102,7 @@ def test_pairing_by_pasted_link(site: Site, browser: Any) -> None:
 
 
 def test_outbox_replay_after_a_lost_answer_records_one_note(site: Site, browser: Any) -> None:
-    context = phone(browser)
-    page = context.new_page()
-    page.goto(f"{site.url}/web/field/")
-    sign_in(page, "officer1")
-    page.click("#pair-manual summary")
-    page.fill("#pair-form input[name=device_id]", site.device_id)
-    page.fill("#pair-form input[name=secret]", site.device_secret)
-    page.click("#pair-form button[type=submit]")
-    page.wait_for_selector("#conn.online")
+    context, page = open_field_app(site, browser)
     task = site.api("POST", "/api/tasks", json={
         "lat": 54.6412, "lon": 25.7453, "category": "vehicle_stop", "priority": 1,
         "description": "Check van LV AB-1234", "unit": "ALFA-1"})  # fmt: skip
@@ -154,16 +140,7 @@ def test_outbox_replay_after_a_lost_answer_records_one_note(site: Site, browser:
 
 
 def test_lithuanian_goods_statuses_and_plural_outbox_count(site: Site, browser: Any) -> None:
-    context = phone(browser)
-    context.add_init_script("localStorage.setItem('pasienis.lang', 'lt')")
-    page = context.new_page()
-    page.goto(f"{site.url}/web/field/")
-    sign_in(page, "officer1")
-    page.click("#pair-manual summary")
-    page.fill("#pair-form input[name=device_id]", site.device_id)
-    page.fill("#pair-form input[name=secret]", site.device_secret)
-    page.click("#pair-form button[type=submit]")
-    page.wait_for_selector("#conn.online")
+    context, page = open_field_app(site, browser, language="lt")
     task = site.api("POST", "/api/tasks", json={
         "lat": 54.6412, "lon": 25.7453, "category": "vehicle_stop", "priority": 1,
         "description": "Patikra", "unit": "ALFA-1"})  # fmt: skip

@@ -23,6 +23,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]  # fmt: skip
 PASSWORD = "correct horse battery staple 42"
+PHONE = {"latitude": 54.6401, "longitude": 25.7402, "accuracy": 6}
 
 
 @dataclass
@@ -102,3 +103,25 @@ def add_account(site: Site, name: str, roles: list[Role]) -> None:
             create_user(conn, name=name, roles=roles, password=PASSWORD)
     finally:
         store.dispose()
+
+
+def phone(browser: Any) -> Any:
+    """A browser context like a crew's phone: its size and a GPS position."""
+    return browser.new_context(geolocation=PHONE, permissions=["geolocation"],
+                               viewport={"width": 390, "height": 844})  # fmt: skip
+
+
+def open_field_app(site: Site, browser: Any, *, language: str | None = None) -> tuple[Any, Any]:
+    """The field app on a phone, signed in and paired by hand with ALFA-1's device, online."""
+    context = phone(browser)
+    if language:
+        context.add_init_script(f"localStorage.setItem('pasienis.lang', '{language}')")
+    page = context.new_page()
+    page.goto(f"{site.url}/web/field/")
+    sign_in(page, "officer1")
+    page.click("#pair-manual summary")  # the by-hand path (pairing by link: test_field_pairing)
+    page.fill("#pair-form input[name=device_id]", site.device_id)
+    page.fill("#pair-form input[name=secret]", site.device_secret)
+    page.click("#pair-form button[type=submit]")
+    page.wait_for_selector("#conn.online")
+    return context, page
