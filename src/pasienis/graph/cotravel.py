@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pasienis.graph.cotravel_null import expected_occasions, habits, pair_scores
+from pasienis.graph.cotravel_null import habits, occasion_log10p, subset_scores
 from pasienis.graph.plates import cluster_plates
 
 HOUR = 3600
@@ -202,7 +202,7 @@ def _trip_pairs(ci, cj, cam, t, veh, trips: _Trips) -> _TripPairs:
 
 #: One closed occasion as spilled: 20 bytes (times as seconds after the data's first read).
 _OCCASION = np.dtype([("lead", "<u4"), ("follow", "<u4"), ("passages", "<u4"),
-                      ("first", "<u4"), ("last", "<u4")])  # fmt: skip
+                      ("first", "<u4"), ("last", "<u4"), ("trip", "<u4")])  # fmt: skip
 
 
 @dataclass
@@ -215,26 +215,30 @@ class _Folded:
     passages: np.ndarray
     first: np.ndarray
     last: np.ndarray
+    #: Σ log10 p over the occasions (their chance given the traffic, cotravel_null).
+    logp: np.ndarray
 
     @classmethod
     def concat(cls, parts: list[_Folded]) -> _Folded:
         return cls(*(np.concatenate([getattr(x, f.name) for x in parts]) for f in fields(cls)))
 
 
-def _fold_occasions(rows: np.ndarray, origin: int) -> _Folded:
+def _fold_occasions(rows: np.ndarray, origin: int, logp: np.ndarray | None = None) -> _Folded:
     """Occasion records (``_OCCASION``) folded to one row per ordered vehicle pair."""
     pk = rows["lead"].astype(np.int64) << 32 | rows["follow"].astype(np.int64)
     order, starts = _groups(pk)
     r = rows[order]
     if not len(starts):
         z = np.zeros(0, np.int64)
-        return _Folded(z, z, z, z, z, z)
+        return _Folded(z, z, z, z, z, z, np.zeros(0))
+    lp = np.zeros(len(r)) if logp is None else logp[order]
     return _Folded(
         r["lead"][starts].astype(np.int64), r["follow"][starts].astype(np.int64),
         np.diff(np.r_[starts, len(r)]),
         np.add.reduceat(r["passages"].astype(np.int64), starts),
         np.minimum.reduceat(r["first"], starts).astype(np.int64) + origin,
         np.maximum.reduceat(r["last"], starts).astype(np.int64) + origin,
+        np.add.reduceat(lp, starts),
     )  # fmt: skip
 
 
@@ -259,9 +263,9 @@ class _Occasions:
         #: Distinct ordered pairs with at least one occasion, known after :meth:`pairs`.
         self.tested = 0
 
-    def add(self, lead, follow, passages, first, last) -> None:
+    def add(self, lead, follow, passages, first, last, trip) -> None:
         rec = np.empty(len(lead), _OCCASION)
-        rec["lead"], rec["follow"], rec["passages"] = lead, follow, passages
+        rec["lead"], rec["follow"], rec["passages"], rec["trip"] = lead, follow, passages, trip
         rec["first"], rec["last"] = first - self.origin, last - self.origin
         self._held.append(rec)
         self._rows += len(rec)
@@ -294,16 +298,18 @@ class _Occasions:
                     rows[bounds[i] : bounds[i + 1]].tofile(f)
         self.spilled += len(rows)
 
-    def pairs(self, min_occasions: int) -> _Folded:
+    def pairs(self, min_occasions: int, chance) -> _Folded:
         """Pairs with at least ``min_occasions`` occasions (partition by partition); counts
-        the pairs tested (with any occasion) in :attr:`tested`."""
+        the pairs tested (with any occasion) in :attr:`tested`. ``chance(rows)``: log10 p
+        of each occasion of a qualifying pair."""
         self.tested = 0
 
         def qualify(rows: np.ndarray) -> _Folded:
             pk = rows["lead"].astype(np.int64) << 32 | rows["follow"].astype(np.int64)
             _keys, inverse, counts = np.unique(pk, return_inverse=True, return_counts=True)
             self.tested += len(counts)  # a pair's occasions all land in one partition
-            return _fold_occasions(rows[counts[inverse] >= min_occasions], self.origin)
+            rows = rows[counts[inverse] >= min_occasions]
+            return _fold_occasions(rows, self.origin, chance(rows))
 
         try:
             if self._dir is None:
@@ -359,15 +365,25 @@ def detect(reads: Reads, params: CoTravelParams | None = None) -> list[Pair]:
         closed = np.minimum(trips.end[a], trips.end[b]) < t1
         occ = open_pairs.take(closed & (open_pairs.n >= min_chain))
         open_pairs = open_pairs.take(~closed)
-        sums.add(occ.lead, occ.follow, occ.n + 1, occ.first, occ.last)
+        sums.add(occ.lead, occ.follow, occ.n + 1, occ.first, occ.last, occ.tk // trips.n)
     del by_time, t_sorted, open_pairs
-    found = sums.pairs(p.min_occasions)
-    # The null model (cotravel_null, docs/graph.md): the chance co-passages the follower's own
-    # habits give behind the leader, the Poisson tail of k occasions, Bonferroni over pairs.
+    # The null model (cotravel_null, docs/graph.md): each occasion's chance given the
+    # traffic at its segments and times of day (or the follower's habit there, if higher),
+    # the k-subsets of the leader's trips, Bonferroni over the pairs tested.
     table = habits(v, cam, t, trips.nxt, n_veh, days)
-    mean = expected_occasions(table, found.lead, found.follow, p.window_s)
-    del table
-    score = pair_scores(found.k, mean, sums.tested)
+
+    def chance(rows: np.ndarray) -> np.ndarray:
+        trip = rows["trip"].astype(np.int64)
+        lo = trips.start[trip]
+        hi = np.r_[trips.start[1:], len(trips.order)][trip]
+        return occasion_log10p(table, trips.order, lo, hi, rows["follow"].astype(np.int64),
+                               cam, t, p.window_s)  # fmt: skip
+
+    found = sums.pairs(p.min_occasions, chance)
+    trip_veh = np.zeros(trips.n, np.int64)
+    trip_veh[trips.trip] = v
+    n_trips = np.bincount(trip_veh, minlength=n_veh)
+    score = subset_scores(found.k, found.logp, n_trips[found.lead], sums.tested)
     best = np.argsort(-score, kind="stable")[: p.top]
     pairs = [
         Pair(reps[int(found.lead[b])], reps[int(found.follow[b])], float(score[b]),
