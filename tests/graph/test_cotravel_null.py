@@ -17,7 +17,7 @@ W = 900
 def _brute_log10p(veh, cam, t, nxt, trip_reads: list[int], b: int, days: float) -> float:
     """The definition, read by read: over the passages r of A's trip, the larger of B's
     share of the traffic on r's segment in (tau_r, tau_r + W] and B's own passages there on
-    other days / (days - 1); p = 1 - exp(-sum)."""
+    other days, less one, / (days - 1); p = 1 - exp(-sum)."""
     passes = [i for i in range(len(t)) if nxt[i] >= 0]
 
     def seg(i: int) -> tuple[int, int]:
@@ -32,7 +32,7 @@ def _brute_log10p(veh, cam, t, nxt, trip_reads: list[int], b: int, days: float) 
         cell = [i for i in passes if seg(i) == seg(r) and in_slot(r, i)]
         share = n_b * len(cell) / len(passes) / days
         own = [i for i in cell if veh[i] == b and abs(int(t[i]) - int(t[r])) >= DAY // 2]
-        lam += max(share, len(own) / (days - 1))
+        lam += max(share, max(len(own) - 1, 0) / (days - 1))
     return math.log10(-math.expm1(-lam)) if lam > 0 else math.log10(1e-300)
 
 

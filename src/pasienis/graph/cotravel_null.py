@@ -10,8 +10,9 @@ within the window W behind A, on that day, are the larger of
 (a) B's share of the traffic there: n_B x (all passages of s in that slot of the day, over
     all days / all passages) / D — the traffic at that camera and hour, and
 (b) B's own habit there on *other* days: B's passages of s in that slot on days other than
-    this one / (D - 1) — a commuter behind the same neighbour at 7:40 every weekday is
-    explained by its habit;
+    this one, less one (a single other day is a coincidence: a convoy's two runs at a
+    similar hour would explain each other), / (D - 1) — a commuter behind the same
+    neighbour at 7:40 every weekday is explained by its habit;
 the occasion's chance p_j = 1 - exp(-sum over the passages of A's trip) (a union bound over
 the trip's cameras: the length of a run is no evidence). The pair's k occasions are k of
 A's n trips; that *some* k of them all meet B with a product of chances this small has
@@ -122,7 +123,9 @@ def occasion_log10p(h: Habits, order, lo, hi, follow, cam, t, window: int) -> np
                                                                       lens))  # fmt: skip
             same = np.abs(h.time[at] - t[r][q]) < DAY // 2
             own -= np.bincount(q[same], minlength=len(own))
-    habit = own / max(h.days - 1, 1.0)
+    # One other day in the slot is a coincidence, not a habit: a convoy's two runs at a
+    # similar hour would otherwise explain each other. Repetition beyond it is a habit.
+    habit = np.maximum(own - 1, 0) / max(h.days - 1, 1.0)
     lam = np.bincount(occ, weights=np.maximum(share, habit), minlength=len(lo))
     return np.log10(np.maximum(-np.expm1(-lam), 1e-300))
 
