@@ -195,10 +195,10 @@ def main() -> None:
     parser.add_argument(
         "--min-score",
         type=float,
-        # The score is -log10 of the chance pairs this good expected (docs/graph.md): -2 keeps
-        # pairs of which the conservative bound expects at most 100 by chance; at scale 100
-        # the planted convoys score -1.1 to -1.7, the best chance pair -2.6.
-        default=-2.0,
+        # The score is about -log10 of the chance pairs this good expected (docs/graph.md):
+        # 2 keeps pairs of which about 1/100 is expected by chance; on the scale-100 plate
+        # reads the planted convoys score 5.6-9.6, the best chance pair 0.69.
+        default=2.0,
         help="co-travel pairs stored as edges from this score",
     )
     args, _ = parser.parse_known_args()

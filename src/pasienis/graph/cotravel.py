@@ -9,18 +9,18 @@ the window: the two drove a stretch together in the same order. An *occasion* is
 
 Streaming: reads are taken in time chunks of ``chunk_reads`` (plus one window of overlap);
 each chunk's chained co-passages are folded at once into per-(trip pair) sums, a trip pair is
-closed as soon as one of its trips has ended, and closed occasions (20-byte records) are
+closed as soon as one of its trips has ended, and closed occasions (24-byte records) are
 spilled to disk partitioned by leader once more than ``fold_rows`` are held; each partition
 is folded into per-(vehicle pair) sums on its own at the end. Memory is one chunk of
 co-passages plus the open trip pairs and one partition of occasions, never all co-passages
 (which at 10M reads outgrew 13.9 GiB) nor all pair sums (12.2 GB; docs/benchmarks.md).
 
-Score (:mod:`pasienis.graph.cotravel_null`, docs/graph.md "Null model"): the occasions
-expected by chance if B kept its own routes and times of day but drove on days independent
-of A's (B's passages of A's segments in A's slot of the day, / days), the Poisson tail of
-the k occasions observed, and a Bonferroni correction over the pairs tested. Chain length
-and the steadiness of the gap are not evidence: two chance cars at one cruising speed hold
-their gap to the second over 100 km (what made chance pairs outrank convoys at 10M reads).
+Score (:mod:`pasienis.graph.cotravel_null`, docs/graph.md "Null model"): per occasion, the
+chance that B is behind A by accident given the traffic at those cameras and times of day
+(or B's own habit there on other days, if higher); the k-subset bound C(trips of A, k) x
+prod p; a Bonferroni correction over the pairs tested. Chain length and the steadiness of
+the gap are not evidence: two chance cars at one cruising speed hold their gap to the
+second over 100 km (what made chance pairs outrank convoys at 10M reads before).
 """
 
 from __future__ import annotations
@@ -200,7 +200,8 @@ def _trip_pairs(ci, cj, cam, t, veh, trips: _Trips) -> _TripPairs:
                       t[ci], cam[ci], veh[ci], veh[cj], t[nxt[cj]])  # fmt: skip
 
 
-#: One closed occasion as spilled: 20 bytes (times as seconds after the data's first read).
+#: One closed occasion as spilled: 24 bytes (times as seconds after the data's first read;
+#: ``trip`` is the leader's trip, for the occasion's chance computed at the end).
 _OCCASION = np.dtype([("lead", "<u4"), ("follow", "<u4"), ("passages", "<u4"),
                       ("first", "<u4"), ("last", "<u4"), ("trip", "<u4")])  # fmt: skip
 
@@ -247,7 +248,7 @@ class _Occasions:
 
     Nearly every chance occasion of a large data set is a distinct vehicle pair, and a pair
     must be kept until the end (its second occasion may come later): at 10M reads the per-
-    pair sums outgrew 12 GB in memory. Occasions are therefore kept as narrow 20-byte records
+    pair sums outgrew 12 GB in memory. Occasions are therefore kept as narrow 24-byte records
     (``_OCCASION``); when more than ``limit`` are held they are *spilled* to ``partitions``
     files by a hash of the leader, so every occasion of one ordered pair lands in one file.
     At the end each partition is read and folded on its own: memory is one partition's
