@@ -162,6 +162,12 @@ def run(reads, planted: set[tuple[str, str]], args: argparse.Namespace) -> None:
         mark = "planted" if (p.leader, p.follower) in planted else ""
         print(f"   {p.score:7.2f} {p.leader:>10} -> {p.follower:<10} occasions={p.occasions} "
               f"co-passages={p.co_passages} {mark}")  # fmt: skip
+    ranks = {(p.leader, p.follower): i + 1 for i, p in enumerate(pairs)}
+    chance = next((p for p in pairs if (p.leader, p.follower) not in planted), None)
+    print("planted ranks: " + ", ".join(
+        f"{a}->{b} {ranks.get((a, b), f'>{len(pairs)}')}" for a, b in sorted(planted))
+        + (f"; best chance pair {chance.score:.2f} ({chance.occasions} occasions)" if chance
+           else ""))  # fmt: skip
 
 
 if __name__ == "__main__":

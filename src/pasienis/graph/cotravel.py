@@ -15,31 +15,23 @@ is folded into per-(vehicle pair) sums on its own at the end. Memory is one chun
 co-passages plus the open trip pairs and one partition of occasions, never all co-passages
 (which at 10M reads outgrew 13.9 GiB) nor all pair sums (12.2 GB; docs/benchmarks.md).
 
-Null model (docs/graph.md): if B drove independently of A, B's reads at camera c in hour of
-day h form a Poisson process with B's own rate there, rho_B(c,h) = reads of B at c within ±1 h
-of h / (days x 3 h). An occasion's chance is that B falls in A's window by accident at *any*
-passage of A's trip: p = 1 - exp(-W Σ_r rho_B(c_r,h_r)) over the trip's reads. The steadiness
-of the gap is the second factor: each drift of B's gap from one camera to the next is
-compared with the drifts of all chained co-passages of the same time chunk (nearly all chance
-followers): u = P(drift <= observed), uniform under the null, so over the occasion's m
-co-passages Σ -ln u is Gamma(m, 1) and the drift p-value is its tail Q. The score of the
-ordered pair is Σ (-log10 p - log10 Q) over its k occasions - log10 C(T, k), T = trips(A) +
-trips(B) - 1 (the most trip pairs that can overlap in time): the improbability of so many
-chance occasions; minus log10 of the followers A had any occasion with (pairs tried).
-Busy roads, habitual drivers and frequent border crossers have high rho, so
-commuters following each other every morning score low; a convoy at night scores high.
+Score (:mod:`pasienis.graph.cotravel_null`, docs/graph.md "Null model"): per occasion, the
+chance that B is behind A by accident given the traffic at those cameras and times of day
+(or B's own habit there on other days, if higher); the k-subset bound C(trips of A, k) x
+prod p; a Bonferroni correction over the pairs tested. Chain length and the steadiness of
+the gap are not evidence: two chance cars at one cruising speed hold their gap to the
+second over 100 km (what made chance pairs outrank convoys at 10M reads before).
 """
 
 from __future__ import annotations
 
-import math
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 
+from pasienis.graph.cotravel_null import habits, occasion_log10p, subset_scores
 from pasienis.graph.plates import cluster_plates
 
 HOUR = 3600
@@ -158,55 +150,6 @@ def _chained(idx: np.ndarray, cam, t, veh, nxt, p: CoTravelParams, before: int |
             yield i[ok], j[ok]
 
 
-def _rate_table(veh, cam, t, n_cams: int):
-    """Sorted keys and counts of reads per (vehicle, camera, hour of day)."""
-    hour = (t // HOUR) % 24
-    key = (veh * n_cams + cam) * 24 + hour
-    return np.unique(key, return_counts=True)
-
-
-def _drift_term(surprise: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """-log10 of the chance that a chance follower holds its gap as steadily as this over
-    the occasion's ``m`` chained co-passages: each drift's P(drift <= d) is uniform under
-    the null, so Σ -ln P is Gamma(m, 1) and the occasion's p-value is its upper tail
-    Q(m, Σ -ln P). (The mean of -log10 P, used before, gave every chance occasion ~0.43 and
-    frequent travellers with dozens of occasions outscored convoys.)"""
-    from scipy.special import gammaincc
-
-    tail = gammaincc(m.astype(np.float64), surprise * math.log(10))
-    return -np.log10(np.maximum(tail, 1e-300))
-
-
-def _trip_chance(trip, follow, trips: _Trips, rates, cam, t, n_cams, days, window):
-    """-log10 of the chance that ``follow`` (B) falls in the window behind the leader at
-    *any* of its passages of ``trip`` by accident: p = 1 - exp(-W Σ rho_B(c_r, h_r)) over
-    the trip's reads r that start a segment. One chance per trip, not per first camera: a
-    leader on a long trip past cameras B frequents (a frequent traveller at the border) has
-    many chances, and its occasions count for little."""
-    if not len(trip):
-        return np.zeros(0)
-    lo = trips.start[trip]
-    hi = np.r_[trips.start[1:], len(trips.order)][trip] - 1  # the last read starts nothing
-    n = np.maximum(hi - lo, 1)
-    occ = np.repeat(np.arange(len(trip)), n)
-    pos = np.repeat(lo, n) + (np.arange(len(occ)) - np.repeat(np.cumsum(n) - n, n))
-    reads = trips.order[pos]
-    keys, counts = rates
-    hour = (t[reads] // HOUR) % 24
-    total = np.zeros(len(reads), np.float64)
-    for dh in (-1, 0, 1):
-        k = (follow[occ] * n_cams + cam[reads]) * 24 + (hour + dh) % 24
-        at = np.clip(np.searchsorted(keys, k), 0, max(len(keys) - 1, 0))
-        total += np.where(keys[at] == k, counts[at], 0) if len(keys) else 0
-    rho = np.bincount(occ, weights=total, minlength=len(trip)) / (days * 3 * HOUR)
-    return -np.log10(np.maximum(-np.expm1(-window * rho), 1e-300))
-
-
-def _log10_choose(m: np.ndarray, k: np.ndarray) -> np.ndarray:
-    lg = np.vectorize(math.lgamma, otypes=[float])
-    return (lg(m + 1.0) - lg(k + 1.0) - lg(np.maximum(m - k, 0) + 1.0)) / math.log(10)
-
-
 def _groups(key: np.ndarray, *tie: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sort order by ``key`` (then ``tie``) and the start of each run of equal keys."""
     order = np.lexsort((*tie, key)) if tie else np.argsort(key, kind="stable")
@@ -216,12 +159,11 @@ def _groups(key: np.ndarray, *tie: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass
 class _TripPairs:
-    """Per (trip of A, trip of B): chained co-passages, summed drift surprise, first
-    co-passage (time, camera, vehicles) and the time of the last read."""
+    """Per (trip of A, trip of B): chained co-passages, first co-passage (time, camera,
+    vehicles) and the time of the last read."""
 
     tk: np.ndarray
     n: np.ndarray
-    surprise: np.ndarray
     first: np.ndarray
     cam: np.ndarray
     lead: np.ndarray
@@ -231,7 +173,7 @@ class _TripPairs:
     @classmethod
     def empty(cls) -> _TripPairs:
         z = np.zeros(0, np.int64)
-        return cls(z, z, np.zeros(0), z, z, z, z, z)
+        return cls(z, z, z, z, z, z, z)
 
     def take(self, sel: np.ndarray) -> _TripPairs:
         return _TripPairs(*(getattr(self, f.name)[sel] for f in fields(self)))
@@ -241,72 +183,63 @@ class _TripPairs:
         return cls(*(np.concatenate([getattr(x, f.name) for x in parts]) for f in fields(cls)))
 
     def fold(self) -> _TripPairs:
-        """One row per trip pair: counts and surprises summed, the earliest first, last max."""
+        """One row per trip pair: counts summed, the earliest first, the latest last."""
         order, starts = _groups(self.tk, self.first)
         s = self.take(order)
         return _TripPairs(
-            s.tk[starts], np.add.reduceat(s.n, starts), np.add.reduceat(s.surprise, starts),
+            s.tk[starts], np.add.reduceat(s.n, starts),
             s.first[starts], s.cam[starts], s.lead[starts], s.follow[starts],
             np.maximum.reduceat(s.last, starts),
         ) if len(starts) else s  # fmt: skip
 
 
-def _trip_pairs(ci, cj, cam, t, veh, trips: _Trips, surprise: np.ndarray) -> _TripPairs:
+def _trip_pairs(ci, cj, cam, t, veh, trips: _Trips) -> _TripPairs:
     """Chained co-passages as (unfolded) trip-pair rows."""
     nxt = trips.nxt
     return _TripPairs(trips.trip[ci] * trips.n + trips.trip[cj], np.ones(len(ci), np.int64),
-                      surprise, t[ci], cam[ci], veh[ci], veh[cj], t[nxt[cj]])  # fmt: skip
+                      t[ci], cam[ci], veh[ci], veh[cj], t[nxt[cj]])  # fmt: skip
 
 
-def _drift(ci, cj, t, nxt) -> np.ndarray:
-    return np.abs((t[nxt[cj]] - t[nxt[ci]]) - (t[cj] - t[ci]))
-
-
-#: One closed occasion as spilled: 28 bytes (times as seconds after the data's first read;
-#: ``trip`` is the leader's trip, for the chance term computed at the end).
-_OCCASION = np.dtype([("lead", "<u4"), ("follow", "<u4"), ("logp", "<f4"),
-                      ("passages", "<u4"), ("first", "<u4"), ("last", "<u4"),
-                      ("trip", "<u4")])  # fmt: skip
+#: One closed occasion as spilled: 24 bytes (times as seconds after the data's first read;
+#: ``trip`` is the leader's trip, for the occasion's chance computed at the end).
+_OCCASION = np.dtype([("lead", "<u4"), ("follow", "<u4"), ("passages", "<u4"),
+                      ("first", "<u4"), ("last", "<u4"), ("trip", "<u4")])  # fmt: skip
 
 
 @dataclass
 class _Folded:
-    """Per ordered vehicle pair: occasions, Σ -log10 p, co-passages, first and last time."""
+    """Per ordered vehicle pair: occasions, co-passages, first and last time."""
 
     lead: np.ndarray
     follow: np.ndarray
     k: np.ndarray
-    logp: np.ndarray
     passages: np.ndarray
     first: np.ndarray
     last: np.ndarray
-    #: Distinct followers the leader had an occasion with (the pairs tried for it).
-    tried: np.ndarray
-
-    def take(self, sel: np.ndarray) -> _Folded:
-        return _Folded(*(getattr(self, f.name)[sel] for f in fields(self)))
+    #: Σ log10 p over the occasions (their chance given the traffic, cotravel_null).
+    logp: np.ndarray
 
     @classmethod
     def concat(cls, parts: list[_Folded]) -> _Folded:
         return cls(*(np.concatenate([getattr(x, f.name) for x in parts]) for f in fields(cls)))
 
 
-def _fold_occasions(rows: np.ndarray, origin: int) -> _Folded:
+def _fold_occasions(rows: np.ndarray, origin: int, logp: np.ndarray | None = None) -> _Folded:
     """Occasion records (``_OCCASION``) folded to one row per ordered vehicle pair."""
     pk = rows["lead"].astype(np.int64) << 32 | rows["follow"].astype(np.int64)
     order, starts = _groups(pk)
     r = rows[order]
     if not len(starts):
         z = np.zeros(0, np.int64)
-        return _Folded(z, z, z, np.zeros(0), z, z, z, z)
+        return _Folded(z, z, z, z, z, z, np.zeros(0))
+    lp = np.zeros(len(r)) if logp is None else logp[order]
     return _Folded(
         r["lead"][starts].astype(np.int64), r["follow"][starts].astype(np.int64),
         np.diff(np.r_[starts, len(r)]),
-        np.add.reduceat(r["logp"].astype(np.float64), starts),
         np.add.reduceat(r["passages"].astype(np.int64), starts),
         np.minimum.reduceat(r["first"], starts).astype(np.int64) + origin,
         np.maximum.reduceat(r["last"], starts).astype(np.int64) + origin,
-        np.ones(len(starts), np.int64),
+        np.add.reduceat(lp, starts),
     )  # fmt: skip
 
 
@@ -328,11 +261,12 @@ class _Occasions:
         self._rows = 0
         self._dir: tempfile.TemporaryDirectory | None = None
         self.spilled = 0
+        #: Distinct ordered pairs with at least one occasion, known after :meth:`pairs`.
+        self.tested = 0
 
-    def add(self, lead, follow, logp, passages, first, last, trip) -> None:
+    def add(self, lead, follow, passages, first, last, trip) -> None:
         rec = np.empty(len(lead), _OCCASION)
-        rec["lead"], rec["follow"], rec["logp"], rec["trip"] = lead, follow, logp, trip
-        rec["passages"] = passages
+        rec["lead"], rec["follow"], rec["passages"], rec["trip"] = lead, follow, passages, trip
         rec["first"], rec["last"] = first - self.origin, last - self.origin
         self._held.append(rec)
         self._rows += len(rec)
@@ -365,22 +299,18 @@ class _Occasions:
                     rows[bounds[i] : bounds[i + 1]].tofile(f)
         self.spilled += len(rows)
 
-    def pairs(self, min_occasions: int, chance: Callable[[np.ndarray], np.ndarray]) -> _Folded:
-        """Pairs with at least ``min_occasions`` occasions (partition by partition).
-
-        ``chance(rows)`` gives each occasion's -log10 chance term, added to its ``logp``;
-        it is computed only for the occasions of pairs that qualify (a few in a million)."""
+    def pairs(self, min_occasions: int, chance) -> _Folded:
+        """Pairs with at least ``min_occasions`` occasions (partition by partition); counts
+        the pairs tested (with any occasion) in :attr:`tested`. ``chance(rows)``: log10 p
+        of each occasion of a qualifying pair."""
+        self.tested = 0
 
         def qualify(rows: np.ndarray) -> _Folded:
             pk = rows["lead"].astype(np.int64) << 32 | rows["follow"].astype(np.int64)
-            keys, inverse, counts = np.unique(pk, return_inverse=True, return_counts=True)
-            # Every occasion of a leader is in this partition: count its distinct followers.
-            leaders, tried = np.unique(keys >> 32, return_counts=True)
+            _keys, inverse, counts = np.unique(pk, return_inverse=True, return_counts=True)
+            self.tested += len(counts)  # a pair's occasions all land in one partition
             rows = rows[counts[inverse] >= min_occasions]
-            rows["logp"] += chance(rows).astype(np.float32)
-            f = _fold_occasions(rows, self.origin)
-            f.tried = tried[np.searchsorted(leaders, f.lead)] if len(f.lead) else f.tried
-            return f
+            return _fold_occasions(rows, self.origin, chance(rows))
 
         try:
             if self._dir is None:
@@ -416,12 +346,8 @@ def detect(reads: Reads, params: CoTravelParams | None = None) -> list[Pair]:
     v, reps = cluster_plates(reads.plate)
     cam, t = reads.camera.astype(np.int64), reads.time.astype(np.int64)
     trips = _trip_order(v, t, p.trip_gap_s)
-    n_veh, n_cams = len(reps), int(cam.max()) + 1
-    trip_veh = np.zeros(trips.n, np.int64)
-    trip_veh[trips.trip] = v
-    trips_per_veh = np.bincount(trip_veh, minlength=n_veh)
+    n_veh = len(reps)
     days = max((int(t.max()) - int(t.min())) / 86400.0, 1.0)
-    rates = _rate_table(v, cam, t, n_cams)
     by_time = np.argsort(t, kind="stable")
     t_sorted = t[by_time]
     sums = _Occasions(int(t.min()), limit=p.fold_rows, partitions=p.partitions)
@@ -433,36 +359,32 @@ def detect(reads: Reads, params: CoTravelParams | None = None) -> list[Pair]:
         ci = np.concatenate([a for a, _ in found]) if found else np.zeros(0, np.int64)
         cj = np.concatenate([b for _, b in found]) if found else np.zeros(0, np.int64)
         del found
-        # The chunk's empirical drift null: P(drift <= d) from its own chained co-passages.
-        drift = _drift(ci, cj, t, trips.nxt)
-        below = np.cumsum(np.bincount(drift, minlength=p.window_s + 1))
-        surprise = -np.log10((below[drift] + 1) / (len(drift) + 1))
-        new = _trip_pairs(ci, cj, cam, t, v, trips, surprise).fold()
-        del ci, cj, drift, surprise
+        new = _trip_pairs(ci, cj, cam, t, v, trips).fold()
+        del ci, cj
         open_pairs = _TripPairs.concat([open_pairs, new]).fold()
         a, b = open_pairs.tk // trips.n, open_pairs.tk % trips.n
         closed = np.minimum(trips.end[a], trips.end[b]) < t1
         occ = open_pairs.take(closed & (open_pairs.n >= min_chain))
         open_pairs = open_pairs.take(~closed)
-        sums.add(occ.lead, occ.follow, _drift_term(occ.surprise, occ.n), occ.n + 1, occ.first,
-                 occ.last, occ.tk // trips.n)  # fmt: skip
+        sums.add(occ.lead, occ.follow, occ.n + 1, occ.first, occ.last, occ.tk // trips.n)
+    del by_time, t_sorted, open_pairs
+    # The null model (cotravel_null, docs/graph.md): each occasion's chance given the
+    # traffic at its segments and times of day (or the follower's habit there, if higher),
+    # the k-subsets of the leader's trips, Bonferroni over the pairs tested.
+    table = habits(v, cam, t, trips.nxt, n_veh, days)
 
     def chance(rows: np.ndarray) -> np.ndarray:
-        return _trip_chance(rows["trip"].astype(np.int64), rows["follow"].astype(np.int64),
-                            trips, rates, cam, t, n_cams, days, p.window_s)  # fmt: skip
+        trip = rows["trip"].astype(np.int64)
+        lo = trips.start[trip]
+        hi = np.r_[trips.start[1:], len(trips.order)][trip]
+        return occasion_log10p(table, trips.order, lo, hi, rows["follow"].astype(np.int64),
+                               cam, t, p.window_s)  # fmt: skip
 
     found = sums.pairs(p.min_occasions, chance)
-    # Look-elsewhere: the k occasions are k of the trip pairs of A and B that could have been
-    # occasions, those overlapping in time. Trips of one vehicle are disjoint (gaps > 2 h), so
-    # at most trips(A) + trips(B) - 1 pairs overlap. (With A's trips alone, a leader with one
-    # endless trip - a traveller crossing the border 140 times a day - had C(1, 48) < 1 and
-    # its chance pairs gained 60 points.)
-    trials = trips_per_veh[found.lead] + trips_per_veh[found.follow] - 1
-    score = found.logp - _log10_choose(np.maximum(trials, found.k).astype(float),
-                                       found.k.astype(float))  # fmt: skip
-    # And over the followers tried for this leader (Bonferroni): a leader in dense traffic
-    # meets thousands of vehicles, and the best of thousands of chance pairs looks good.
-    score -= np.log10(np.maximum(found.tried, 1))
+    trip_veh = np.zeros(trips.n, np.int64)
+    trip_veh[trips.trip] = v
+    n_trips = np.bincount(trip_veh, minlength=n_veh)
+    score = subset_scores(found.k, found.logp, n_trips[found.lead], sums.tested)
     best = np.argsort(-score, kind="stable")[: p.top]
     pairs = [
         Pair(reps[int(found.lead[b])], reps[int(found.follow[b])], float(score[b]),

@@ -104,14 +104,15 @@ def _row(pair: Pair, loaded: Loaded, now: datetime) -> dict[str, Any]:
 
 def run_cotravel(
     store: Store, *, dataset: str, crossings: Sequence[str] = (),
-    params: CoTravelParams | None = None, min_score: float = 0.0,
+    params: CoTravelParams | None = None, min_score: float | None = None,
 ) -> list[Pair]:  # fmt: skip
     """Detect, store (replacing the dataset's previous pairs) and announce co-travel pairs.
 
     ``crossings``: datasets of border crossings whose vehicles count as read at the
-    checkpoint."""
+    checkpoint. ``min_score``: keep only pairs from this score (None: the ``top`` ranked
+    pairs; 0 keeps the pairs of which fewer than one is expected by chance, docs/graph.md)."""
     loaded = load_reads(store, dataset, crossings)
-    pairs = [p for p in detect(loaded.reads, params) if p.score >= min_score]
+    pairs = [p for p in detect(loaded.reads, params) if min_score is None or p.score >= min_score]
     now = datetime.now(UTC)
     with store.begin() as conn:
         c = graph_cotravel.c
