@@ -384,12 +384,12 @@ def main() -> int:
     parser.add_argument("--sets", nargs="*", help="public sets to run (default all)")
     parser.add_argument("--scale", type=float, default=1.0, help="scenario scale")
     parser.add_argument("--persons", type=int, default=4000, help="variant set persons")
-    parser.add_argument("--seed", type=int, default=7, help="variant set seed")
+    parser.add_argument("--seeds", type=int, nargs="*", default=[7], help="variant sets")
     args, _ = parser.parse_known_args()
     if args.part in ("scenario", "all"):
         scenario(args.scale, metrics)
     if args.part in ("variants", "all"):
-        variants(metrics, args.persons, args.seed)
+        variants(metrics, args.persons, args.seeds)
     if args.part in ("public", "all"):
         public(args.sets)
     if args.part in ("speed", "all"):

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -157,40 +157,47 @@ def _pairs_by_kind(members: list[Record]) -> Counter[str]:
     """Pairs of ``members`` per kind (see :func:`_kinds_of`), counted, not enumerated (a
     model that chains namesakes makes clusters of thousands)."""
     kinds = Counter(r.kind for r in members)
-    out: Counter[str] = Counter({"canonical": _pairs(kinds["canonical"])})
+    out: Counter[str] = Counter({"canonical": _pairs(kinds["canonical"]),
+                                 "all": _pairs(len(members))})  # fmt: skip
     for k, n in kinds.items():
         if k != "canonical":
             out[k] = _pairs(len(members)) - _pairs(len(members) - n)
     return out
 
 
-def by_kind(records: list[Record], groups: list[list[str]]) -> dict[str, dict[str, float]]:
-    """Per variant kind: pairwise P/R/F1 over the pairs with a record of that kind. Plus
-    the false merges by how the two people were drawn (:func:`_false_merges`)."""
+@dataclass
+class Tally:
+    """Pair counts of one model, summed over the variant sets it ran on."""
+
+    true: Counter[str]
+    pred: Counter[str]
+    hit: Counter[str]
+    wrong: Counter[str]
+
+    def prf(self, kind: str) -> tuple[float, float, float]:
+        p = self.hit[kind] / self.pred[kind] if self.pred[kind] else 1.0
+        r = self.hit[kind] / self.true[kind] if self.true[kind] else 1.0
+        return p, r, 2 * p * r / (p + r) if p + r else 0.0
+
+
+def by_kind(records: list[Record], groups: list[list[str]], tally: Tally) -> None:
+    """Add the true, predicted and found pairs per variant kind (and ``all``) and the
+    false merges by how the two people were drawn (:func:`_false_merges`) to ``tally``."""
     rec = {r.id: r for r in records}
-    true, pred, hit = Counter(), Counter(), Counter()
     by_person: dict[str, list[Record]] = defaultdict(list)
     for r in records:
         by_person[r.person].append(r)
     for members in by_person.values():
-        true += _pairs_by_kind(members)
-    wrong: Counter[str] = Counter()
+        tally.true.update(_pairs_by_kind(members))
     for g in groups:
         members = [rec[x] for x in g]
-        pred += _pairs_by_kind(members)
+        tally.pred.update(_pairs_by_kind(members))
         people: dict[str, list[Record]] = defaultdict(list)
         for r in members:
             people[r.person].append(r)
         for group in people.values():
-            hit += _pairs_by_kind(group)
-        _false_merges(people, wrong)
-    out: dict[str, dict[str, float]] = {}
-    for k in sorted(true):
-        p = hit[k] / pred[k] if pred[k] else 1.0
-        r = hit[k] / true[k]
-        out[k] = {"pairs": true[k], "P": p, "R": r, "F1": 2 * p * r / (p + r) if p + r else 0.0}
-    out["false merges"] = dict(wrong)  # type: ignore[assignment]
-    return out
+            tally.hit.update(_pairs_by_kind(group))
+        _false_merges(people, tally.wrong)
 
 
 def _false_merges(people: dict[str, list[Record]], wrong: Counter[str]) -> None:
@@ -218,41 +225,46 @@ def _false_merges(people: dict[str, list[Record]], wrong: Counter[str]) -> None:
         wrong["unrelated"] += total - sum(drawn.values()) - chance
 
 
+#: Models of the comparison, by label.
+MODELS: dict[str, Callable[[list[Record]], list[list[str]]]] = {
+    "pasienis": _ours,
+    "splink example": _theirs,
+    # The example's prior rule (first name + surname) takes namesakes for matches here, and
+    # EM follows it: the same model with its prior from name + date too.
+    "splink, prior n+d": lambda rs: _theirs(rs, ["first_name", "surname", "dob"]),
+}
+
+
 def variants(metrics: Callable[..., dict[str, float]], persons: int = 4000,
-             seed: int = 7) -> None:  # fmt: skip
-    records = variant_set(persons, seed)
-    truth = {r.id: r.person for r in records}
-    print(
-        f"variants: {len(records):,} records of {len(set(truth.values())):,} persons (seed "
-        f"{seed}); kinds: "
-        + ", ".join(f"{k} {n}" for k, n in sorted(Counter(r.kind for r in records).items()))
-        + "; drawn as: "
-        + ", ".join(f"{k} {n}" for k, n in sorted(Counter(r.relation for r in records).items())),
-        flush=True,
-    )
-    found = {}
-    models: dict[str, Callable[[list[Record]], list[list[str]]]] = {
-        "pasienis": _ours,
-        "splink example": _theirs,
-        # The example's prior rule (first name + surname) takes namesakes for matches here,
-        # and EM follows it (P 0.002): the same model with its prior from name + date too.
-        "splink, prior n+d": lambda rs: _theirs(rs, ["first_name", "surname", "dob"]),
-    }
-    for label, run in models.items():
-        groups = run(records)
-        m = metrics(truth, groups)
-        print(f"variants all            {label:<14} P {m['P']:.4f} R {m['R']:.4f} "
-              f"F1 {m['F1']:.4f} B3 F1 {m['B3_F1']:.4f}", flush=True)  # fmt: skip
-        found[label] = by_kind(records, groups)
-    print("variants by kind (pairs; then P R F1 of: " + "; ".join(found) + ")")
-    for k in found["pasienis"]:
-        if k == "false merges":
-            continue
-        cells = [found[label][k] for label in found]
-        print(f"variants {k:<14} {int(cells[0]['pairs']):>6}" + "".join(
-            f"   {c['P']:.4f} {c['R']:.4f} {c['F1']:.4f}" for c in cells))  # fmt: skip
-    for label in found:
-        wrong = found[label]["false merges"]
-        print(f"variants false merges, {label}: "
-              + (", ".join(f"{k} {n}" for k, n in sorted(wrong.items())) or "none"),
+             seeds: Sequence[int] = (7,)) -> None:  # fmt: skip
+    """Both models on a variant set per seed; pairs by kind summed over the seeds."""
+    tallies = {label: Tally(Counter(), Counter(), Counter(), Counter()) for label in MODELS}
+    for seed in seeds:
+        records = variant_set(persons, seed)
+        truth = {r.id: r.person for r in records}
+        print(
+            f"variants: {len(records):,} records of {len(set(truth.values())):,} persons "
+            f"(seed {seed}); kinds: "
+            + ", ".join(f"{k} {n}" for k, n in sorted(Counter(r.kind for r in records).items()))
+            + "; drawn as: "
+            + ", ".join(f"{k} {n}" for k, n in sorted(Counter(r.relation
+                                                              for r in records).items())),
+            flush=True,
+        )  # fmt: skip
+        for label, run in MODELS.items():
+            groups = run(records)
+            m = metrics(truth, groups)
+            print(f"variants seed {seed:<3} {label:<17} P {m['P']:.4f} R {m['R']:.4f} "
+                  f"F1 {m['F1']:.4f} B3 F1 {m['B3_F1']:.4f}", flush=True)  # fmt: skip
+            by_kind(records, groups, tallies[label])
+    print(f"variants, {persons} persons x seeds {list(seeds)}, pairs summed; by kind "
+          "(true pairs; then P R F1 of: " + "; ".join(MODELS) + ")")  # fmt: skip
+    kinds = [*sorted(set(tallies["pasienis"].true) - {"all"}), "all"]
+    for k in kinds:
+        cells = [t.prf(k) for t in tallies.values()]
+        print(f"variants {k:<14} {tallies['pasienis'].true[k]:>7}" + "".join(
+            f"   {p:.4f} {r:.4f} {f:.4f}" for p, r, f in cells), flush=True)  # fmt: skip
+    for label, t in tallies.items():
+        print(f"variants false merges (pairs), {label}: "
+              + (", ".join(f"{k} {n}" for k, n in sorted(t.wrong.items())) or "none"),
               flush=True)  # fmt: skip
