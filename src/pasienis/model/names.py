@@ -32,6 +32,7 @@ __all__ = [
     "name_similarity",
     "name_tokens",
     "rendering_key",
+    "rendering_key_of_tokens",
     "strip_ending",
     "token_keys",
     "typo_variants",
@@ -192,7 +193,13 @@ def rendering_key(text: str) -> str:
     (Aleksandr / Aleksandra, Ivanov / Ivanova, Kazlauskas / Kazlauskienė, a man and his
     wife or sister) and case forms. Entity resolution weighs the two differently.
     """
-    return " ".join(sorted(_rendering_token(tok) for tok in _tokens(text)))
+    return rendering_key_of_tokens(_tokens(text))
+
+
+def rendering_key_of_tokens(tokens: Sequence[str]) -> str:
+    """:func:`rendering_key` of a name already split by :func:`name_tokens` (entity
+    resolution stores those, and a million names need not be transliterated again)."""
+    return " ".join(sorted(_rendering_token(tok) for tok in tokens))
 
 
 def _edits(a: str, b: str) -> int:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pasienis.model.names import rendering_key
+from pasienis.model.names import rendering_key_of_tokens
 from pasienis.resolve.blocking import FrameStats
 from pasienis.resolve.comparisons import (
     BLOCKING_KEY,
@@ -56,7 +56,8 @@ def frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
     if missing.any():  # rows saved before name_fold was a stored feature (migration 0017)
         df.loc[missing, "name_fold"] = [name_features(n)["name_fold"] for n in df["name"][missing]]
     df["id1_fold"] = [v.translate(LOOKALIKES) if isinstance(v, str) else None for v in df["id1"]]
-    df["name_render"] = _per_value(df["name_fold"], rendering_key)
+    # name_fold is the name's tokens (model.names.name_tokens) joined by single spaces.
+    df["name_render"] = _per_value(df["name_fold"], lambda f: rendering_key_of_tokens(f.split()))
     return df[list(FRAME_COLUMNS)].astype(object)
 
 
