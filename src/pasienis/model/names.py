@@ -170,9 +170,14 @@ _NOMINATIVE: tuple[str, ...] = ("ius", "as", "is", "ys", "us")
 def _rendering_token(token: str) -> str:
     if token.isdigit():
         return token
-    for ending in _NOMINATIVE:  # before folding, which turns "-jus" into "-us"
-        if token.endswith(ending) and len(token) - len(ending) >= _MIN_STEM:
-            token = token[: -len(ending)]
+    # Before folding, which turns "-jus" into "-us". Twice at most, like strip_ending: an
+    # ending added to a name that already ends like one (Karavas -> Karavasas).
+    for _ in range(2):
+        for ending in _NOMINATIVE:
+            if token.endswith(ending) and len(token) - len(ending) >= _MIN_STEM:
+                token = token[: -len(ending)]
+                break
+        else:
             break
     token = fold_transliteration(token)
     # A final й/ий/ый: ICAO Sergei, Kozlovskii; popular Sergey; Lithuanian Sergej(us),
