@@ -6,10 +6,14 @@ example model for the set and the recordlinkage documentation's FEBRL pipeline, 
 Scenario (bench/resolve_scenario.py): the production path against truth.json, and Splink's
 fake_1000 example model on the same person records as written, with recall by the name
 variant kind of each record.
+Variants (bench/resolve_variants.py): a larger synthetic set of name variants drawn with the
+scenario generator's name functions, name and date of birth only, both models, P/R/F1 by
+variant kind and false merges of namesakes and relatives.
 Speed: dedupe of ``--rows`` synthetic person records (default 1,000,000), peak memory, and
 incremental scoring of 1% new records against them with the saved model.
 
-    python bench/bench_resolve.py [--part scenario|public|speed|all] [--rows N] [--scale S]
+    python bench/bench_resolve.py [--part scenario|variants|public|speed|all] [--rows N]
+        [--scale S] [--persons N]
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from pasienis.resolve.features import fold
 from pasienis.resolve.kinds import kind_of
 from resolve_refs import recordlinkage_reference, splink_reference
 from resolve_scenario import scenario
+from resolve_variants import variants
 
 DATA = Path(__file__).parents[2].parent / "shared" / "data" / "splink-datasets"
 if not DATA.is_dir():
@@ -373,13 +378,18 @@ def incremental_in_store(old: list[dict], new: list[dict], model: dict) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--part", default="all", choices=["scenario", "public", "speed", "all"])
+    parts = ["scenario", "variants", "public", "speed", "all"]
+    parser.add_argument("--part", default="all", choices=parts)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--sets", nargs="*", help="public sets to run (default all)")
     parser.add_argument("--scale", type=float, default=1.0, help="scenario scale")
+    parser.add_argument("--persons", type=int, default=4000, help="variant set persons")
+    parser.add_argument("--seeds", type=int, nargs="*", default=[7], help="variant sets")
     args, _ = parser.parse_known_args()
     if args.part in ("scenario", "all"):
         scenario(args.scale, metrics)
+    if args.part in ("variants", "all"):
+        variants(metrics, args.persons, args.seeds)
     if args.part in ("public", "all"):
         public(args.sets)
     if args.part in ("speed", "all"):

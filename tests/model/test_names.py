@@ -6,7 +6,13 @@ import random
 
 import pytest
 
-from pasienis.model.names import name_key, name_similarity, strip_ending, token_keys
+from pasienis.model.names import (
+    name_key,
+    name_similarity,
+    rendering_key,
+    strip_ending,
+    token_keys,
+)
 from pasienis.scenario import names as scenario_names
 
 
@@ -71,6 +77,57 @@ def test_every_planted_variant_kind_but_typos_shares_the_canonical_key() -> None
                     misses.setdefault(kind, []).append((canonical, written))
     assert not misses, {kind: pairs[:5] for kind, pairs in misses.items()}
     assert typo_hits / typos >= 0.9
+
+
+@pytest.mark.parametrize(
+    "forms",
+    [
+        ["Aleksei Popov", "Aleksey Popov", "Aleksejus Popovas", "POPOV ALEKSEI", "Алексей Попов"],
+        ["Dmitrii Kravchenko", "Dmitriy Kravchenko", "Dmitrijus Kravčenko", "Дмитрий Кравченко"],
+        ["Sergei Kozlovskii", "Sergey Kozlovskiy", "Sergejus Kozlovskis", "Сергей Козловский"],
+        ["Viktor Kovalevich", "Viktoras Kovalevičius", "Виктор Ковалевич"],
+        ["Iuliia Zaitseva", "Yuliya Zaytseva", "Julija Zaiceva", "Юлия Зайцева"],
+        ["Tomas Žukauskas", "ZUKAUSKAS TOMAS", "Zukauskas Tomas"],
+    ],
+)
+def test_renderings_of_one_name_share_a_rendering_key(forms: list[str]) -> None:
+    keys = {form: rendering_key(form) for form in forms}
+    assert len(set(keys.values())) == 1, keys
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("Aleksandr Ivanov", "Aleksandra Ivanova"),  # brother and sister
+        ("Tomas Kazlauskas", "Tomas Kazlauskienė"),
+        ("Rūta Kazlauskienė", "Rūta Kazlauskaitė"),  # mother and daughter
+        ("Aleksandr Ivanov", "Aleksandr Ivanovui"),  # a case form: the name key's business
+    ],
+)
+def test_gender_and_case_forms_differ_in_rendering_key_only(left: str, right: str) -> None:
+    assert name_key(left) == name_key(right)
+    assert rendering_key(left) != rendering_key(right)
+
+
+def test_every_rendering_variant_kind_shares_the_canonical_rendering_key() -> None:
+    """Every rendering (all but typos) of the scenario's names; and no two distinct names
+    (gender forms of one family included) share a rendering key."""
+    rng = random.Random(5)
+    misses, keys = [], {}
+    for country in scenario_names.COUNTRIES:
+        for _ in range(1000):
+            person = scenario_names.random_name(rng, country)
+            canonical = scenario_names.canonical(person)
+            keys.setdefault(rendering_key(canonical), set()).add(canonical)
+            for kind in scenario_names.VARIANT_KINDS:
+                written = scenario_names.variant(person, kind, rng)
+                if kind != "typo" and rendering_key(written) != rendering_key(canonical):
+                    misses.append((kind, canonical, written))
+    assert not misses, misses[:5]
+    assert len(keys) > 1000
+    assert all(len(names) == 1 for names in keys.values()), [
+        n for n in keys.values() if len(n) > 1
+    ][:5]
 
 
 def test_similarity_is_symmetric_and_bounded() -> None:

@@ -31,6 +31,8 @@ __all__ = [
     "name_key",
     "name_similarity",
     "name_tokens",
+    "rendering_key",
+    "rendering_key_of_tokens",
     "strip_ending",
     "token_keys",
     "typo_variants",
@@ -156,6 +158,53 @@ def _text_keys(text: str) -> tuple[str, ...]:
 def name_key(text: str) -> str:
     """The whole name's key, independent of part order (so swapped names are equal)."""
     return " ".join(sorted(token_keys(text)))
+
+
+#: Endings Lithuanian adds to a foreign man's name in the nominative (Ivanov -> Ivanovas,
+#: Sergej -> Sergejus, Kovalevič -> Kovalevičius, Kozlovskij -> Kozlovskis), longest first.
+#: Female forms and grammatical cases are deliberately not here (see :func:`rendering_key`).
+_NOMINATIVE: tuple[str, ...] = ("ius", "as", "is", "ys", "us")
+
+
+@lru_cache(maxsize=262_144)
+def _rendering_token(token: str) -> str:
+    if token.isdigit():
+        return token
+    # Before folding, which turns "-jus" into "-us". Twice at most, like strip_ending: an
+    # ending added to a name that already ends like one (Karavas -> Karavasas).
+    for _ in range(2):
+        for ending in _NOMINATIVE:
+            if token.endswith(ending) and len(token) - len(ending) >= _MIN_STEM:
+                token = token[: -len(ending)]
+                break
+        else:
+            break
+    token = fold_transliteration(token)
+    # A final й/ий/ый: ICAO Sergei, Kozlovskii; popular Sergey; Lithuanian Sergej(us),
+    # Kozlovskis — all one rendering of the same letters.
+    if token.endswith("i") and len(token) > _MIN_STEM:
+        token = token[:-1]
+    return token
+
+
+def rendering_key(text: str) -> str:
+    """The name up to how it was written down, order-free: case, diacritics, script and
+    transliteration system, name order and the nominative ending Lithuanian adds to a
+    foreign man's name — "Aleksei Popov", "Aleksey Popov", "Aleksejus Popovas",
+    "POPOV ALEKSEI" and "Алексей Попов" are one key.
+
+    Why a second key beside :func:`name_key`: those are the same name, while the
+    name key also folds what are different names of different people — gender forms
+    (Aleksandr / Aleksandra, Ivanov / Ivanova, Kazlauskas / Kazlauskienė, a man and his
+    wife or sister) and case forms. Entity resolution weighs the two differently.
+    """
+    return rendering_key_of_tokens(_tokens(text))
+
+
+def rendering_key_of_tokens(tokens: Sequence[str]) -> str:
+    """:func:`rendering_key` of a name already split by :func:`name_tokens` (entity
+    resolution stores those, and a million names need not be transliterated again)."""
+    return " ".join(sorted(_rendering_token(tok) for tok in tokens))
 
 
 def _edits(a: str, b: str) -> int:

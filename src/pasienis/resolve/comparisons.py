@@ -21,8 +21,12 @@ from splink import SettingsCreator
 from pasienis.resolve.blocking import FrameStats, Key, Rule, choose, rule
 from pasienis.resolve.kinds import FEATURES
 
+#: Comparison columns derived from the features when the frame is built (not stored):
+#: the look-alike folded plate or document, and the name's rendering key
+#: (:func:`pasienis.model.names.rendering_key`, computed from ``name_fold``).
+DERIVED: tuple[str, ...] = ("id1_fold", "name_render")
 #: Every column of the frame Splink sees (features plus the derived comparison columns).
-FRAME_ALL: tuple[str, ...] = (*FEATURES, "id1_fold")
+FRAME_ALL: tuple[str, ...] = (*FEATURES, *DERIVED)
 
 _DIALECT = "duckdb"
 
@@ -35,19 +39,28 @@ def _custom(sql: str, label: str) -> cll.CustomLevel:
 
 
 def name_comparison() -> cl.CustomComparison:
-    """Names as written (ASCII), then on their keys: transliteration, endings and order
-    are folded there."""
+    """The same name however it was written, then the looser name keys, then typos.
+
+    Why the first level is the rendering key and not the name as written: "Aleksei Popov",
+    "Aleksejus Popovas", "Aleksey Popov" and "POPOV ALEKSEI" are one name written four
+    ways. With the written name as the top level, those pairs fell to the next one, whose
+    m-probability EM learns from all the pairs it holds — few of the matches, since most
+    records of a person are written alike — while its term frequency is still that of the
+    whole key; a transliterated name plus an equal date of birth then scored 0.91 to 0.97,
+    below the merge threshold. One level for every rendering of one name gets the
+    m-probability of an agreeing name and the term frequency of that name in all its
+    renderings. Gender and case forms (Ivanov / Ivanova, Kazlauskas / Kazlauskienė: a man
+    and his wife) are different names and stay on the looser name-key level below.
+    """
     return cl.CustomComparison(
         [
             cll.NullLevel("name_key"),
-            # The same written name (ASCII) first: the key folds transliteration systems and
-            # endings, which also folds some distinct English names together (jack, ack).
-            cll.ExactMatchLevel("name_fold", term_frequency_adjustments=True).configure(
-                label_for_charts="names equal"
-            ),
             # A rare name agreeing says more than a common one (term-frequency adjustment).
+            cll.ExactMatchLevel("name_render", term_frequency_adjustments=True).configure(
+                label_for_charts="same name (case, script, transliteration, order, ending)"
+            ),
             cll.ExactMatchLevel("name_key", term_frequency_adjustments=True).configure(
-                label_for_charts="name keys equal"
+                label_for_charts="name keys equal (gender or case forms)"
             ),
             cll.DamerauLevenshteinLevel("name_key", 1),
             cll.JaroWinklerLevel("name_key", 0.94),

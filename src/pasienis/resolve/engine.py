@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pasienis.model.names import rendering_key_of_tokens
 from pasienis.resolve.blocking import FrameStats
 from pasienis.resolve.comparisons import (
     BLOCKING_KEY,
+    DERIVED,
     DETERMINISTIC,
     EM_RULES,
     LOOKALIKES,
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Columns of the frame Splink sees (features plus the derived comparison columns).
-FRAME_COLUMNS: tuple[str, ...] = ("unique_id", *FEATURES, "id1_fold")
+FRAME_COLUMNS: tuple[str, ...] = ("unique_id", *FEATURES, *DERIVED)
 
 
 def frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
@@ -54,7 +56,16 @@ def frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
     if missing.any():  # rows saved before name_fold was a stored feature (migration 0017)
         df.loc[missing, "name_fold"] = [name_features(n)["name_fold"] for n in df["name"][missing]]
     df["id1_fold"] = [v.translate(LOOKALIKES) if isinstance(v, str) else None for v in df["id1"]]
+    # name_fold is the name's tokens (model.names.name_tokens) joined by single spaces.
+    df["name_render"] = _per_value(df["name_fold"], lambda f: rendering_key_of_tokens(f.split()))
     return df[list(FRAME_COLUMNS)].astype(object)
+
+
+def _per_value(column: pd.Series, fn: Any) -> list[Any]:
+    """``fn`` of each value, computed once per distinct value (names repeat: a million
+    records hold far fewer distinct names), None for missing values."""
+    done = {v: fn(v) for v in column.dropna().unique()}
+    return [done.get(v) if isinstance(v, str) else None for v in column]
 
 
 @dataclass
