@@ -105,10 +105,11 @@ THRESHOLD = 0.88
     ],
 )
 def test_two_real_names_that_start_differently_are_not_a_typo(left: str, right: str) -> None:
-    """Both parts are names rigour knows, with no name in common: no alert on the name alone,
-    nor with an equal birth date (the screening rule's bonus), in either direction."""
+    """Both parts are names rigour knows, with no name in common: no alert on the name alone
+    (in either direction), though an equal birth date (the rule's bonus) may still carry a
+    five-letter pair (the Ukrainian and Russian forms of one name are such a pair)."""
     for a, b in ((left, right), (right, left)):
-        assert name_similarity(a, b) + 0.06 < THRESHOLD, (a, b, name_similarity(a, b))
+        assert name_similarity(a, b) < THRESHOLD, (a, b, name_similarity(a, b))
 
 
 @pytest.mark.parametrize(
@@ -145,4 +146,5 @@ def test_first_letter_rule_costs_one_extra_edit_only_between_known_names() -> No
     assert key_similarity(keys_a, keys_b) == pytest.approx(0.9)  # one edit in five letters
     with_names = key_similarity(keys_a, keys_b, names_of("Arūnas Urbonas"),
                                 names_of("Šarūnas Urbonas"))  # fmt: skip
-    assert with_names == pytest.approx(0.8)  # two edits in five: (0.6 + 1) / 2
+    assert with_names == pytest.approx(0.85)  # 1.5 edits in five: (0.7 + 1) / 2
+    assert with_names + 0.06 >= THRESHOLD  # the same birth date still alerts
