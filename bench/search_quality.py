@@ -86,9 +86,12 @@ def screening_quality(out: Path, *, threshold: float) -> dict[str, Any]:
     ftm_entries = {e.id: _ftm(e.id, e.name or "", e.birth_date) for e in entries}
     ours, ref, pairs = Counter(), Counter(), Counter()
     false_ours, unlisted = 0, []
+    false_pairs: Counter[tuple[str, str]] = Counter()  # (record name, listed name)
+    names = {e.id: e.name or "" for e in entries}
     for subject, pid in records:
         hits = {h.entry.id for h in index.screen(subject, today=date(2026, 10, 1))}
         mine = listed.get(pid, set()) if pid else set()
+        false_pairs.update((subject.names[0], names[eid]) for eid in hits - mine)
         if not mine:
             unlisted.append(subject)
             false_ours += bool(hits)
@@ -120,6 +123,7 @@ def screening_quality(out: Path, *, threshold: float) -> dict[str, Any]:
         "records_screened": len(records),
         "unlisted_records": len(unlisted),
         "false_alerts_per_1000": round(1000 * false_ours / max(1, len(unlisted)), 2),
+        "false_alert_pairs": [f"{a} ~ {b} ({n})" for (a, b), n in false_pairs.most_common(10)],
         "sample": len(sample),
         "false_alerts_per_1000_sample": round(1000 * ours_sample / max(1, len(sample)), 2),
         "reference_false_alerts_per_1000_sample": round(1000 * ref_sample / max(1, len(sample)), 2),

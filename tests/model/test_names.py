@@ -7,11 +7,14 @@ import random
 import pytest
 
 from pasienis.model.names import (
+    key_similarity,
     name_key,
     name_similarity,
+    names_of,
     rendering_key,
     strip_ending,
     token_keys,
+    token_names,
 )
 from pasienis.scenario import names as scenario_names
 
@@ -138,3 +141,62 @@ def test_similarity_is_symmetric_and_bounded() -> None:
         assert score == pytest.approx(name_similarity(right, left))
     assert name_similarity("Jonas Petraitis", "Petraitis Jonas") == 1.0
     assert name_similarity("Jonas Petraitis", "Jonas Petraitis Petrauskas") < 1.0
+
+
+#: The default screening threshold (``PASIENIS_WATCH_NAME_THRESHOLD``).
+THRESHOLD = 0.88
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("Šarūnas Urbonas", "Arūnas Urbonas"),  # the scenario's false alert (issue 13)
+        ("Paulius Butkus", "Saulius Butkus"),
+        ("Marius Rimkus", "Darius Rimkus"),
+        ("Mykola Shevchenko", "Nikolai Shevchenko"),
+    ],
+)
+def test_two_real_names_that_start_differently_are_not_a_typo(left: str, right: str) -> None:
+    """Both parts are names rigour knows, with no name in common: no alert on the name alone
+    (in either direction), though an equal birth date (the rule's bonus) may still carry a
+    five-letter pair (the Ukrainian and Russian forms of one name are such a pair)."""
+    for a, b in ((left, right), (right, left)):
+        assert name_similarity(a, b) < THRESHOLD, (a, b, name_similarity(a, b))
+
+
+@pytest.mark.parametrize(
+    ("listed", "written"),
+    [
+        ("Šarūnas Urbonas", "Sraunas Urbonas"),  # a swap inside: not a name
+        ("Šarūnas Urbonas", "Šarūnas Urbnoas"),  # the scenario's kind of typo (family name)
+        ("Jonas Kazlauskas", "Jonas Azlauskas"),  # first letter lost, but no name results
+        ("Jonas Kazlauskas", "Jonas Kazluaskas"),
+        ("Tomas Jankauskas", "Tomas Jaknauskas"),  # the commonest slip, a swap
+        ("Aliaksandr Novik", "Aleksandr Novik"),  # Belarusian and Russian forms differ inside
+        ("Dzmitry Kovalevich", "Dmitry Kovalevich"),
+        ("Oleksandr Shevchenko", "Aleksandr Shevchenko"),  # a first-letter pair of long names
+    ],
+)
+def test_typos_and_forms_of_one_name_still_match(listed: str, written: str) -> None:
+    for a, b in ((listed, written), (written, listed)):
+        assert name_similarity(a, b) >= THRESHOLD, (a, b, name_similarity(a, b))
+
+
+def test_the_vocabulary_is_rigours_across_scripts_and_blind_to_typos() -> None:
+    assert token_names("sarunas") == token_names("šarūnas") != frozenset()
+    assert token_names("sarunas").isdisjoint(token_names("arunas"))
+    assert token_names("sraunas") == frozenset() == token_names("2024")
+    assert names_of("SARUNAS URBONAS") == names_of("Šarūnas Urbonas")
+    # Looked up in the ASCII form: a transliteration the vocabulary lacks is unknown, and an
+    # unknown part keeps the plain edit count (recall first).
+    assert names_of("Шарунас")[0] == token_names("sharunas") == frozenset()
+
+
+def test_first_letter_rule_costs_one_extra_edit_only_between_known_names() -> None:
+    """Without the vocabulary (keys alone, as an old caller passes them) the pair is a typo."""
+    keys_a, keys_b = token_keys("Arūnas Urbonas"), token_keys("Šarūnas Urbonas")
+    assert key_similarity(keys_a, keys_b) == pytest.approx(0.9)  # one edit in five letters
+    with_names = key_similarity(keys_a, keys_b, names_of("Arūnas Urbonas"),
+                                names_of("Šarūnas Urbonas"))  # fmt: skip
+    assert with_names == pytest.approx(0.85)  # 1.5 edits in five: (0.7 + 1) / 2
+    assert with_names + 0.06 >= THRESHOLD  # the same birth date still alerts

@@ -17,7 +17,8 @@ from pasienis.watch.rule import reference_screen
 
 PARTS = ("Jonas", "Jonaitis", "Jonaitienė", "Petras", "Petraitis", "Aleksandr", "Aleksandras",
          "Ivanov", "Ivanovas", "Иванов", "Александр", "Žukauskas", "Zukauskiene", "Jankauskas",
-         "Ona", "Li", "Jaknauskas", "Rūta", "Kazlauskaitė")  # fmt: skip
+         "Ona", "Li", "Jaknauskas", "Rūta", "Kazlauskaitė", "Šarūnas", "Arūnas", "Saulius",
+         "Paulius", "Urbonas")  # fmt: skip
 PLATES = ("KDL 482", "KDL4B2", "AB123", "AB124", "0123ABC", "O123A8C", "ZZ99999")
 PHONES = ("+370 612 34567", "861234567", "+37061234568")
 DATES = ("1980-02-03", "1971-05-05", "1990-12-31")
@@ -131,3 +132,32 @@ def test_namesakes_with_several_birth_dates_are_told_apart() -> None:
                     birth_dates={"1980-02-03"})  # fmt: skip
     strict = WatchIndex(listed, name_threshold=0.95).screen(typed, today=date(2026, 10, 1))
     assert [h.entry.id for h in strict] == ["e0"]
+
+
+def test_a_different_first_name_one_letter_away_is_no_alert() -> None:
+    """Issue 13's false alert: "Arūnas Urbonas" is not "Šarūnas Urbonas" (two real names)
+    on the name alone; with the listed birth date it alerts (0.85 + 0.06), and a typo of the
+    listed name still alerts."""
+    listed = [
+        Entry(id="e0", list_id="l", dataset="intel", kind="person", name="Šarūnas Urbonas",
+              identifiers=(), birth_date=None, country=None, reason="r", priority=2),
+        Entry(id="e1", list_id="l", dataset="intel", kind="person", name="Šarūnas Urbonas",
+              identifiers=(), birth_date="1980-02-03", country=None, reason="r", priority=2),
+    ]  # fmt: skip
+    index = WatchIndex(listed, name_threshold=0.88)
+    cases = {
+        ("Arūnas Urbonas", None): [],
+        ("Arūnas Urbonas", "1980-02-03"): ["e1"],
+        ("Arūnas Urbonas", "1971-05-05"): [],
+        ("URBONAS ARUNAS", None): [],
+        ("Šarūnas Urbnoas", None): ["e0", "e1"],  # no birth date known: both may be him
+        ("Sarunas Urbnoas", "1980-02-03"): ["e1", "e0"],  # 0.9 + the birth-date bonus
+        ("Šarūnas Urbonas", None): ["e0", "e1"],
+    }
+    for (name, dob), expected in cases.items():
+        record = Subject("entity", "r", "border", "Person", names=[name],
+                         birth_dates={dob} if dob else set())  # fmt: skip
+        fast = index.screen(record, today=date(2026, 10, 1))
+        slow = reference_screen(listed, record, name_threshold=0.88, today=date(2026, 10, 1))
+        assert [h.entry.id for h in fast] == expected, name
+        assert _view(fast) == _view(slow)

@@ -10,7 +10,13 @@ import html
 import re
 from dataclasses import dataclass
 
-from pasienis.model.names import key_similarity, name_tokens, token_keys, typo_variants
+from pasienis.model.names import (
+    key_similarity,
+    name_tokens,
+    names_of,
+    token_keys,
+    typo_variants,
+)
 from pasienis.model.plates import plate_similarity
 from pasienis.search.keys import PLATE_PROPS, value_keys
 
@@ -44,12 +50,12 @@ def score_row(
     """
     best, matched = 0.0, []
     if _HAS_LETTER.search(text):
-        qtokens = token_keys(text)
+        qtokens, qnames = token_keys(text), names_of(text)
         for i, name in enumerate(names):
             keys = (
                 name_keys[i] if name_keys is not None and i < len(name_keys) else token_keys(name)
             )
-            s = key_similarity(qtokens, keys)
+            s = key_similarity(qtokens, keys, qnames, names_of(name))
             if s > best + 1e-9:
                 best, matched = s, [f"name: {name}"]
     if not any(k[0] in "icd" for k in qkeys):

@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from pasienis.model.names import token_keys
+from pasienis.model.names import Names, names_of, token_keys
 from pasienis.watch.rule import (
     DOB_BONUS,
     KIND_SCHEMATA,
@@ -43,9 +43,12 @@ _REACHED_MAX = 200_000
 
 @dataclass(slots=True)
 class _Group:
-    """Entries whose names have the same part keys (so the same name score for a record)."""
+    """Entries whose names have the same part keys and known names (so the same name score
+    for a record)."""
 
     keys: tuple[str, ...]
+    #: Each key's part as a known name (:func:`pasienis.model.names.names_of`), aligned.
+    names: tuple[frozenset[str], ...]
     #: Record schemata the entries' kind screens (empty: any); a record of another schema
     #: fails the rule's name match, so only ``always`` entries are looked at for it.
     schemata: frozenset[str] = frozenset()
@@ -69,6 +72,12 @@ class _Group:
         self.everyone = (*self.undated, *(i for ids in self.by_dob.values() for i in ids))
 
 
+def _sorted_parts(name: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """A name's (part key, known names) pairs in a fixed order: the group's identity."""
+    return tuple(sorted(zip(token_keys(name), names_of(name), strict=True),
+                        key=lambda p: (p[0], sorted(p[1]))))  # fmt: skip
+
+
 class WatchIndex:
     """Entries by blocking key; :meth:`screen` returns the entries a subject matches."""
 
@@ -80,18 +89,19 @@ class WatchIndex:
         self._by_code: dict[str, list[int]] = defaultdict(list)
         self._by_name: dict[str, list[int]] = defaultdict(list)
         self._groups: list[_Group] = []
-        groups: dict[tuple[tuple[str, ...], frozenset[str]], int] = {}
+        groups: dict[tuple[tuple[tuple[str, frozenset[str]], ...], frozenset[str]], int] = {}
         for i, entry in enumerate(entries):
             for key in entry_code_keys(entry):
                 self._by_code[key].append(i)
             if not entry.name:
                 continue
-            keys = tuple(sorted(token_keys(entry.name)))
+            parts = _sorted_parts(entry.name)
             schemata = KIND_SCHEMATA.get(entry.kind, frozenset())
-            g = groups.get((keys, schemata))
+            g = groups.get((parts, schemata))
             if g is None:
-                g = groups[keys, schemata] = len(self._groups)
-                self._groups.append(_Group(keys, schemata))
+                g = groups[parts, schemata] = len(self._groups)
+                keys = tuple(k for k, _ in parts)
+                self._groups.append(_Group(keys, tuple(n for _, n in parts), schemata))
                 for key in stored_name_keys(name_parts(entry.name)):
                     self._by_name[key].append(g)
             self._groups[g].add(i, entry)
@@ -99,13 +109,15 @@ class WatchIndex:
             group.seal()
         #: Typed names (their key tuples) → the groups their blocking keys reach, each with
         #: its name score: records repeat names, and this is the same every time.
-        self._reached: dict[tuple[tuple[str, ...], ...], list[tuple[_Group, float]]] = {}
+        self._reached: dict[
+            tuple[tuple[tuple[str, ...], Names], ...], list[tuple[_Group, float]]
+        ] = {}
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def _groups_reached(self, names: list[str]) -> list[tuple[_Group, float]]:
-        typed = tuple(tuple(token_keys(n)) for n in names)
+        typed = tuple((tuple(token_keys(n)), names_of(n)) for n in names)
         reached = self._reached.get(typed)
         if reached is None:
             groups: set[int] = set()
@@ -114,7 +126,9 @@ class WatchIndex:
             reached = []
             for g in sorted(groups):
                 group = self._groups[g]
-                reached.append((group, max(similarity(group.keys, t) for t in typed)))
+                reached.append(
+                    (group, max(similarity(group.keys, t, group.names, n) for t, n in typed))
+                )
             if len(self._reached) >= _REACHED_MAX:
                 self._reached.clear()
             self._reached[typed] = reached
