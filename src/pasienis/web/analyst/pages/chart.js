@@ -8,7 +8,7 @@
 import { addGraph, chartState, restoreState } from "../chart/elements.js";
 import { runLayout } from "../chart/layouts.js";
 import { loadCytoscape } from "../chart/loader.js";
-import { chartOptions, tuneForSize } from "../chart/options.js";
+import { createChart } from "../chart/options.js";
 import { chartSvg } from "../chart/svg.js";
 import { download, postForBlob } from "./common.js";
 import { bindTools, toolbarHtml } from "../chart/tools.js";
@@ -36,12 +36,7 @@ export async function mount(root, app, args) {
       </aside>
     </div></div>`;
   const cytoscape = await loadCytoscape();
-  const cy = cytoscape(chartOptions(root.querySelector("#cy")));
-  // "add"/"remove" come once per element: retune once per frame, not 7,000 times.
-  let tuning = 0;
-  cy.on("add remove", () => {
-    if (!tuning) tuning = requestAnimationFrame(() => { tuning = 0; if (!cy.destroyed()) tuneForSize(cy); });
-  });
+  const cy = createChart(cytoscape, root.querySelector("#cy"));
   chart = { cy, app, root, layout: "force", saved: null, args };
   window.pasienisChart = chart; // tests and the bench read the live chart through this
   bindTools(chart, {
