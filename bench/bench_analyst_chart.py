@@ -43,7 +43,7 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 # dates like the graph API's) and renders it with the workbench's own modules; resolves with
 # the milliseconds to the first painted frame after the layout.
 RENDER = """
-async ({nodes, edges, layout, plainDrag}) => {
+async ({nodes, edges, layout, plainDrag, webgl}) => {
   const { loadCytoscape } = await import('/web/analyst/chart/loader.js');
   const { createChart } = await import('/web/analyst/chart/options.js');
   const { nodeElement, edgeElement } = await import('/web/analyst/chart/elements.js');
@@ -72,7 +72,8 @@ async ({nodes, edges, layout, plainDrag}) => {
   const start = performance.now();
   // As the workbench does: an empty chart, then one `add` (elements passed to the constructor
   // would be laid out on a grid first, which the workbench never does).
-  const cy = createChart(cytoscape, document.getElementById('cy'), {}, {plainDrag});
+  const extra = webgl ? {renderer: {name: 'canvas', webgl: true}} : {};
+  const cy = createChart(cytoscape, document.getElementById('cy'), extra, {plainDrag});
   cy.add(els);
   window.benchCy = cy;
   if (layout === 'preset') {
@@ -185,15 +186,16 @@ def _drag_fps(page: Any) -> dict[str, float]:
 
 
 def _measure(
-    browser: Any, url: str, nodes: int, edges: int, layout: str, plain: bool = False
+    browser: Any, url: str, nodes: int, edges: int, layout: str, plain: bool, webgl: bool
 ) -> dict[str, float]:
-    """``plain``: Cytoscape's own drag handling instead of the workbench's (``drag.js``)."""
+    """``plain``: Cytoscape's own drag handling instead of the workbench's (``drag.js``);
+    ``webgl``: Cytoscape's experimental WebGL renderer (SwiftShader here: no GPU)."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{url}/web/index.html")
     page.evaluate(
         "() => import('/web/analyst/chart/loader.js').then(m => m.loadCytoscape()).then(() => true)"
     )
-    args = {"nodes": nodes, "edges": edges, "layout": layout, "plainDrag": plain}
+    args = {"nodes": nodes, "edges": edges, "layout": layout, "plainDrag": plain, "webgl": webgl}
     first = page.evaluate(RENDER, args)
     settled = page.evaluate(SETTLE)
     drag = _drag_fps(page)
@@ -201,12 +203,14 @@ def _measure(
     return {"first_render_ms": first, "settled_ms": settled, **drag}
 
 
-#: What is measured: name → (layout, Cytoscape's own drag instead of the workbench's).
-CASES = {"preset": ("preset", False), "preset-plain-drag": ("preset", True),
-         "force": ("force", False)}  # fmt: skip
+#: What is measured: name → (layout, Cytoscape's own drag instead of the workbench's, WebGL).
+CASES = {"preset": ("preset", False, False), "preset-plain-drag": ("preset", True, False),
+         "force": ("force", False, False), "preset-webgl": ("preset", True, True)}  # fmt: skip
+DEFAULT = ["preset", "preset-plain-drag", "force"]
 TITLES = {"preset": "reopened chart (preset), workbench",
           "preset-plain-drag": "reopened chart (preset), Cytoscape's own drag, links drawn",
-          "force": "force layout (fcose), workbench"}  # fmt: skip
+          "force": "force layout (fcose), workbench",
+          "preset-webgl": "reopened chart (preset), Cytoscape's WebGL renderer"}  # fmt: skip
 
 
 def _report(name: str, ref: dict[str, float], big: dict[str, float]) -> None:
@@ -230,7 +234,7 @@ def main() -> int:
     parser.add_argument("--nodes", type=int, default=2000)
     parser.add_argument("--edges", type=int, default=5000)
     parser.add_argument("--only", action="append", choices=list(CASES),
-                        help="measure only this case (repeatable; default: all)")  # fmt: skip
+                        help="only this case (repeatable; default: all but WebGL)")  # fmt: skip
     args, _ = parser.parse_known_args()
     if not Path(CHROMIUM).exists():
         print(f"skipped: no Chromium at {CHROMIUM}")
@@ -249,10 +253,9 @@ def main() -> int:
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-                for name in args.only or list(CASES):
-                    layout, plain = CASES[name]
-                    ref = _measure(browser, url, args.nodes // 10, args.edges // 10, layout, plain)
-                    big = _measure(browser, url, args.nodes, args.edges, layout, plain)
+                for name in args.only or DEFAULT:
+                    ref = _measure(browser, url, args.nodes // 10, args.edges // 10, *CASES[name])
+                    big = _measure(browser, url, args.nodes, args.edges, *CASES[name])
                     _report(name, ref, big)
                 browser.close()
         finally:

@@ -6,7 +6,7 @@
 //   #/chart/entity/<id>          one entity and its neighbours
 //   #/chart/case/<case>/<item>   a chart saved in a case
 import { addGraph, chartState, restoreState } from "../chart/elements.js";
-import { runLayout } from "../chart/layouts.js";
+import { DRAFT, runLayout } from "../chart/layouts.js";
 import { loadCytoscape } from "../chart/loader.js";
 import { createChart } from "../chart/options.js";
 import { chartSvg } from "../chart/svg.js";
@@ -91,8 +91,12 @@ export async function expand(c, ids, relation) {
   const graph = await c.app.api("/api/graph/expand", { method: "POST", body });
   const added = addGraph(c.cy, graph, near);
   const more = (graph.more || []).reduce((sum, m) => sum + m.more, 0);
-  if (added.nodes().nonempty() || c.cy.nodes().length === added.nodes().length) {
-    await runLayout(c.cy, c.layout, { incremental: c.cy.nodes().length > added.nodes().length });
+  const incremental = c.cy.nodes().length > added.nodes().length;
+  // An incremental force draft (above DRAFT nodes) would move nothing: the new nodes keep
+  // their ring around the seed.
+  const noop = incremental && c.layout === "force" && c.cy.nodes().length > DRAFT;
+  if ((added.nodes().nonempty() || !incremental) && !noop) {
+    await runLayout(c.cy, c.layout, { incremental });
   }
   c.root.dispatchEvent(new CustomEvent("chart:changed"));
   status(c, more || graph.truncated ? "analyst.chart.expanded_capped" : "analyst.chart.expanded",
@@ -100,9 +104,11 @@ export async function expand(c, ids, relation) {
   return added;
 }
 
+// The toolbar's force layout refines the current positions; above DRAFT nodes (draft
+// quality only) it lays the chart out afresh, since an incremental draft moves nothing.
 async function layout(c, name) {
   c.layout = name;
-  await runLayout(c.cy, name, { incremental: name === "force" });
+  await runLayout(c.cy, name, { incremental: name === "force" && c.cy.nodes().length <= DRAFT });
 }
 
 function exportPng(c) {
