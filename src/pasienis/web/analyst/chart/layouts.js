@@ -1,3 +1,5 @@
+export const DRAFT = 1000;
+
 // The three layouts: force-directed (fcose), hierarchical (breadth-first from the selected or
 // best-connected nodes) and circle. Pinned (locked) nodes keep their place in all three.
 export function layoutOptions(name, cy, { incremental = false } = {}) {
@@ -12,9 +14,11 @@ export function layoutOptions(name, cy, { incremental = false } = {}) {
   if (name === "circle") return { name: "circle", animate, fit: true, padding: 30 };
   const n = cy.nodes().length;
   return {
-    // Above 1,000 nodes the spectral draft alone (no force refinement) keeps the first
-    // render quick; smaller charts get the full layout (docs/benchmarks.md).
-    name: "fcose", quality: n > 1000 ? "draft" : "default", randomize: !incremental,
+    // Above DRAFT nodes the spectral draft alone (no force refinement) keeps the first
+    // render quick; smaller charts get the full layout (docs/benchmarks.md). fcose cannot
+    // refine a draft from the current positions: an incremental draft leaves every node
+    // where it is (an expansion keeps its new nodes in their ring around the seed).
+    name: "fcose", quality: n > DRAFT ? "draft" : "default", randomize: !incremental,
     animate, animationDuration: 400, fit: true, padding: 30, nodeRepulsion: 6000,
     idealEdgeLength: 80, numIter: n > 300 ? 1000 : 2500, packComponents: n <= 1000,
   };

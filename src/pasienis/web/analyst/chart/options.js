@@ -1,8 +1,10 @@
 // The chart's Cytoscape options, shared by the workbench and the browser benchmark (so the
 // benchmark measures the settings the analysts get). Tuned for big charts (docs/benchmarks.md,
 // "Analyst link chart in the browser"): one device pixel per CSS pixel, no motion blur, the
-// drawn chart reused as a texture while panning or zooming, and, above BIG elements, links
-// hidden during the pan/zoom gesture itself (they come back when it stops).
+// drawn chart reused as a texture while panning or zooming, above BIG elements links hidden
+// during the pan/zoom gesture itself (they come back when it stops), and while a node is
+// dragged every link stays drawn (drag.js).
+import { keepMainLayerWhileDragging } from "./drag.js";
 import { STYLE } from "./style.js";
 
 export const BIG = 1500;
@@ -13,6 +15,24 @@ export function chartOptions(container, extra = {}) {
     pixelRatio: 1, motionBlur: false, textureOnViewport: true, hideEdgesOnViewport: false,
     boxSelectionEnabled: true, ...extra,
   };
+}
+
+// The chart as the workbench makes it: `cytoscape` is the loaded library (loader.js), `extra`
+// more Cytoscape options. `plainDrag` (the bench compares it) leaves Cytoscape's own node drag
+// and never hides the links.
+export function createChart(cytoscape, container, extra = {}, { plainDrag = false } = {}) {
+  const cy = cytoscape(chartOptions(container, extra));
+  if (plainDrag) return cy;
+  keepMainLayerWhileDragging(cy);
+  tuneForSize(cy);
+  // "add"/"remove" come once per element: retune once per frame, not 7,000 times.
+  let tuning = 0;
+  cy.on("add remove", () => {
+    if (!tuning) {
+      tuning = requestAnimationFrame(() => { tuning = 0; if (!cy.destroyed()) tuneForSize(cy); });
+    }
+  });
+  return cy;
 }
 
 // Switches the settings that depend on the chart's size; call after elements are added or

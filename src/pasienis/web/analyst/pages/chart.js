@@ -6,9 +6,9 @@
 //   #/chart/entity/<id>          one entity and its neighbours
 //   #/chart/case/<case>/<item>   a chart saved in a case
 import { addGraph, chartState, restoreState } from "../chart/elements.js";
-import { runLayout } from "../chart/layouts.js";
+import { DRAFT, runLayout } from "../chart/layouts.js";
 import { loadCytoscape } from "../chart/loader.js";
-import { chartOptions, tuneForSize } from "../chart/options.js";
+import { createChart } from "../chart/options.js";
 import { chartSvg } from "../chart/svg.js";
 import { download, postForBlob } from "./common.js";
 import { bindTools, toolbarHtml } from "../chart/tools.js";
@@ -36,12 +36,7 @@ export async function mount(root, app, args) {
       </aside>
     </div></div>`;
   const cytoscape = await loadCytoscape();
-  const cy = cytoscape(chartOptions(root.querySelector("#cy")));
-  // "add"/"remove" come once per element: retune once per frame, not 7,000 times.
-  let tuning = 0;
-  cy.on("add remove", () => {
-    if (!tuning) tuning = requestAnimationFrame(() => { tuning = 0; if (!cy.destroyed()) tuneForSize(cy); });
-  });
+  const cy = createChart(cytoscape, root.querySelector("#cy"));
   chart = { cy, app, root, layout: "force", saved: null, args };
   window.pasienisChart = chart; // tests and the bench read the live chart through this
   bindTools(chart, {
@@ -96,8 +91,12 @@ export async function expand(c, ids, relation) {
   const graph = await c.app.api("/api/graph/expand", { method: "POST", body });
   const added = addGraph(c.cy, graph, near);
   const more = (graph.more || []).reduce((sum, m) => sum + m.more, 0);
-  if (added.nodes().nonempty() || c.cy.nodes().length === added.nodes().length) {
-    await runLayout(c.cy, c.layout, { incremental: c.cy.nodes().length > added.nodes().length });
+  const incremental = c.cy.nodes().length > added.nodes().length;
+  // An incremental force draft (above DRAFT nodes) would move nothing: the new nodes keep
+  // their ring around the seed.
+  const noop = incremental && c.layout === "force" && c.cy.nodes().length > DRAFT;
+  if ((added.nodes().nonempty() || !incremental) && !noop) {
+    await runLayout(c.cy, c.layout, { incremental });
   }
   c.root.dispatchEvent(new CustomEvent("chart:changed"));
   status(c, more || graph.truncated ? "analyst.chart.expanded_capped" : "analyst.chart.expanded",
@@ -105,9 +104,11 @@ export async function expand(c, ids, relation) {
   return added;
 }
 
+// The toolbar's force layout refines the current positions; above DRAFT nodes (draft
+// quality only) it lays the chart out afresh, since an incremental draft moves nothing.
 async function layout(c, name) {
   c.layout = name;
-  await runLayout(c.cy, name, { incremental: name === "force" });
+  await runLayout(c.cy, name, { incremental: name === "force" && c.cy.nodes().length <= DRAFT });
 }
 
 function exportPng(c) {
