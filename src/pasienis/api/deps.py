@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -239,26 +240,15 @@ class Auditor:
             actor=actor, actor_name=actor_name,
         )  # fmt: skip
 
-    def entry(
-        self,
-        action: str,
-        *,
-        entity_ids: Sequence[str] = (),
-        query: str | Mapping[str, Any] | None = None,
-        detail: Mapping[str, Any] | None = None,
-        outcome: str = "ok",
-        actor: Principal | None = None,
-        actor_name: str | None = None,
-        read: bool | None = None,
-    ) -> AuditEntry:
-        """The entry :meth:`record` would append, for a capability to append inside its own
-        write transaction (``append_in``: the entry then commits, or fails, with the change).
-        The purpose rule applies here as in :meth:`record`."""
+    def prepare(self, action: str, *, read: bool | None = None) -> Callable[..., AuditEntry]:
+        """Check the purpose rule for ``action`` now, and return a maker of its entry for a
+        capability to append inside its own write transaction (``append_in``: the entry then
+        commits, or fails, with the change). Called before that transaction opens: a refusal
+        is logged in a transaction of its own, which must not wait for the caller's.
+
+        The maker takes :meth:`record`'s keyword arguments (but ``read``)."""
         self.check_purpose(action, read=read)
-        return self._entry(
-            action, entity_ids=entity_ids, query=query, detail=detail, outcome=outcome,
-            actor=actor, actor_name=actor_name,
-        )  # fmt: skip
+        return functools.partial(self._entry, action)
 
     def _append(self, action: str, **fields: Any) -> int:
         return append_entry(self._request.app.state.store, self._entry(action, **fields))

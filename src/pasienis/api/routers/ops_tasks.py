@@ -78,8 +78,10 @@ def _audited(
 def create(body: TaskCreate, request: Request, p: Dispatcher) -> dict:
     # The entry is written in the task's own transaction (one commit; never a task without
     # its entry).
+    make = Auditor(request).prepare("task.create")
+
     def entry(task: dict[str, Any]) -> AuditEntry:
-        return Auditor(request).entry("task.create", **_audited(task, body.entity_ids, {}))
+        return make(**_audited(task, body.entity_ids, {}))
 
     return flows.create(_ops(request), data=body, actor=_actor(p), audit=entry)
 
