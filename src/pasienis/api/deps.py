@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -240,20 +239,7 @@ class Auditor:
             actor=actor, actor_name=actor_name,
         )  # fmt: skip
 
-    def prepare(self, action: str, *, read: bool | None = None) -> Callable[..., AuditEntry]:
-        """Check the purpose rule for ``action`` now, and return a maker of its entry for a
-        capability to append inside its own write transaction (``append_in``: the entry then
-        commits, or fails, with the change). Called before that transaction opens: a refusal
-        is logged in a transaction of its own, which must not wait for the caller's.
-
-        The maker takes :meth:`record`'s keyword arguments (but ``read``)."""
-        self.check_purpose(action, read=read)
-        return functools.partial(self._entry, action)
-
-    def _append(self, action: str, **fields: Any) -> int:
-        return append_entry(self._request.app.state.store, self._entry(action, **fields))
-
-    def _entry(
+    def _append(
         self,
         action: str,
         *,
@@ -263,10 +249,10 @@ class Auditor:
         outcome: str = "ok",
         actor: Principal | None = None,
         actor_name: str | None = None,
-    ) -> AuditEntry:
+    ) -> int:
         req = self._request
         who = actor or getattr(req.state, "principal", None)
-        return AuditEntry(
+        entry = AuditEntry(
             actor_id=who.user_id if who else None,
             actor_name=who.name if who else actor_name,
             actor_kind=str(who.kind) if who else None,
@@ -279,6 +265,7 @@ class Auditor:
             user_agent=(req.headers.get("user-agent") or "")[:300] or None,
             outcome=outcome,
         )
+        return append_entry(req.app.state.store, entry)
 
 
 def auditor(request: HTTPConnection) -> Auditor:
