@@ -61,6 +61,7 @@ from pasienis.resolve import INCREMENTAL_JOB, incremental_job, on_import_complet
 from pasienis.resolve import JOB_KIND as RESOLVE_JOB
 from pasienis.risk.jobkind import JOB_KIND as RISK_JOB
 from pasienis.risk.jobkind import risk_job
+from pasienis.security import PrincipalCache
 from pasienis.security.anchor import anchoring
 from pasienis.store import Store, open_store
 from pasienis.watch import IndexCache
@@ -118,6 +119,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     )
     app.state.settings = settings
     app.state.store = the_store
+    # Principals per credential while the security epoch stands (every route authenticates).
+    app.state.principals = PrincipalCache()
     app.state.bus = Bus(the_store)
     app.state.jobs = JobRunner(the_store)
     app.state.jobs.register(IMPORT_JOB, import_job)

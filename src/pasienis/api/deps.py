@@ -66,6 +66,7 @@ __all__ = [
     "all_routes",
     "audit_read",
     "auditor",
+    "authenticate_with",
     "basic_credentials",
     "bearer_token",
     "client_ip",
@@ -312,7 +313,16 @@ def _authenticate(request: HTTPConnection, *, allow_device: bool) -> Principal |
     )
     if creds.empty:
         return None
-    return authenticate(request.app.state.store, request.app.state.settings, creds)
+    return authenticate_with(request, creds)
+
+
+def authenticate_with(connection: HTTPConnection, creds: Credentials) -> Principal | None:
+    """:func:`pasienis.security.authenticate` for a request or WebSocket of this app, through
+    the app's principal cache (one read of the security epoch when nothing changed)."""
+    state = connection.app.state
+    return authenticate(
+        state.store, state.settings, creds, cache=getattr(state, "principals", None)
+    )
 
 
 def bearer_token(request: HTTPConnection) -> str | None:

@@ -5,8 +5,9 @@ Public surface for other capabilities: :class:`Role`, :class:`Principal`,
 :func:`register_dataset` / :func:`ensure_datasets` (ingest registers the datasets it loads),
 :func:`claim_for_writing` (check a write grant; a new dataset gets its creator as owner),
 :func:`validate_dataset_name`, :func:`principal_for_user` (act for an account outside a
-request: a job, the CLI), :class:`AuditEntry` and :func:`append_in` (log an action inside the
-caller's own write transaction, e.g. a merge).
+request: a job, the CLI), :class:`PrincipalCache` (principals per credential, valid while the
+security epoch stands: hand one to :func:`authenticate`), :class:`AuditEntry` and
+:func:`append_in` (log an action inside the caller's own write transaction, e.g. a merge).
 """
 
 from pasienis.security.audit import AuditEntry, append_entry, append_in, verify_chain
@@ -29,6 +30,7 @@ from pasienis.security.errors import (
     SecurityError,
     UnauthenticatedError,
 )
+from pasienis.security.principal_cache import PrincipalCache
 from pasienis.security.principals import (
     HUMAN_ROLES,
     Clearance,
@@ -51,6 +53,7 @@ __all__ = [
     "LockedOutError",
     "Permission",
     "Principal",
+    "PrincipalCache",
     "PrincipalKind",
     "PurposeRequiredError",
     "Role",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
 
@@ -12,13 +13,21 @@ from pasienis.security.compartments import (
     visible_dataset_names,
     writable_dataset_names,
 )
-from pasienis.security.credentials import Issued, create_session, session_user, token_user
+from pasienis.security.credentials import (
+    Issued,
+    create_session,
+    credential_key,
+    session_state,
+    token_max_age,
+    token_state,
+)
 from pasienis.security.errors import UnauthenticatedError
 from pasienis.security.models import users
 from pasienis.security.passwords import verify_password
+from pasienis.security.principal_cache import CachedPrincipal, PrincipalCache
 from pasienis.security.principals import Clearance, Principal, PrincipalKind, Role
 from pasienis.security.throttle import mark_success, reserve_attempt
-from pasienis.security.users import roles_of
+from pasienis.security.users import now, roles_of
 from pasienis.store import Store
 
 
@@ -37,34 +46,78 @@ class Credentials:
         return not (self.bearer or self.session or self.basic or self.query_token)
 
 
-def authenticate(store: Store, settings: Settings, creds: Credentials) -> Principal | None:
+def authenticate(
+    store: Store, settings: Settings, creds: Credentials, cache: PrincipalCache | None = None
+) -> Principal | None:
     """The principal for ``creds``, or ``None`` when none of them is valid.
 
     A bearer token wins over a session cookie (API clients never need CSRF tokens); device
     credentials (HTTP Basic ``name:token``, ``?token=``) resolve only to device accounts.
+    With a ``cache``, a principal folded earlier is used while the security epoch stands
+    (:mod:`pasienis.security.principal_cache`): one read instead of seven; expiry is judged
+    at every call either way.
     """
-    max_age = settings.api_token_ttl_days
+    max_age = token_max_age(settings.api_token_ttl_days)
     with store.read() as conn:
+        epoch = cache.epoch(store, conn) if cache is not None else None
+        lookup = _Lookup(conn, cache, epoch)
         if creds.bearer:
-            found = token_user(conn, creds.bearer, max_age_days=max_age)
-            return _principal(conn, found, PrincipalKind.token) if found else None
+            return lookup.principal("token", creds.bearer, max_age)
         if creds.session:
-            found = session_user(conn, creds.session)
-            return _principal(conn, found, PrincipalKind.user) if found else None
-        return _device(conn, creds, max_age)
-
-
-def _device(conn: Connection, creds: Credentials, max_age: int) -> Principal | None:
-    secret = creds.basic[1] if creds.basic else creds.query_token
-    found = token_user(conn, secret or "", max_age_days=max_age)
-    if found is None:
-        return None
-    principal = _principal(conn, found, PrincipalKind.device)
+            return lookup.principal("session", creds.session, None)
+        secret = creds.basic[1] if creds.basic else creds.query_token
+        principal = lookup.principal("device", secret or "", max_age)
     if principal is None or not principal.has(Role.device):
         return None
     if creds.basic and creds.basic[0] != principal.name:
         return None
     return principal
+
+
+#: How each kind of credential is read and what kind of principal it makes.
+_KINDS = {
+    "token": (token_state, PrincipalKind.token),
+    "session": (session_state, PrincipalKind.user),
+    "device": (token_state, PrincipalKind.device),
+}
+
+
+@dataclass
+class _Lookup:
+    """One authentication's reads: through the cache when there is one and it is current."""
+
+    conn: Connection
+    cache: PrincipalCache | None
+    epoch: int | None
+
+    def principal(self, kind: str, secret: str, max_age: timedelta | None) -> Principal | None:
+        key = credential_key(secret)
+        if key is None:
+            return None
+        at = now()
+        entry = self.cache.get((kind, key), self.epoch) if self.cache is not None else None
+        if entry is None:
+            entry = self._fold(kind, secret, max_age, at)
+        # Never cached: whether the credential has expired by now.
+        live = entry is not None and entry.state.live(max_age=max_age, at=at)
+        return entry.principal if live else None
+
+    def _fold(
+        self, kind: str, secret: str, max_age: timedelta | None, at: datetime
+    ) -> CachedPrincipal | None:
+        """Read the credential and fold its principal (kept only when the cache is current
+        and the credential is live)."""
+        read_state, principal_kind = _KINDS[kind]
+        state = read_state(self.conn, secret)
+        if state is None or not state.live(max_age=max_age, at=at):
+            return None
+        principal = _principal(self.conn, (state.user_id, state.id), principal_kind)
+        if principal is None:
+            return None
+        entry = CachedPrincipal(epoch=self.epoch or 0, principal=principal, state=state)
+        if self.cache is not None and self.epoch is not None:
+            self.cache.put((kind, state.id), entry)
+        return entry
 
 
 def _principal(conn: Connection, found: tuple[str, str], kind: PrincipalKind) -> Principal | None:

@@ -75,6 +75,33 @@ def create_token(
     return Issued(secret=secret, id=secret_hash(secret), expires_at=expires)
 
 
+@dataclass(frozen=True)
+class CredentialState:
+    """A stored session or token as read for one secret, before it is judged live.
+
+    Kept apart from the judgement (:meth:`live`) so a cache may keep the state — every
+    change to it raises the security epoch — while expiry is still judged at every use.
+    """
+
+    id: str
+    user_id: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    disabled: bool
+
+    def live(self, *, max_age: timedelta | None, at: datetime) -> bool:
+        """Whether the credential may be used at ``at``: not revoked, account enabled, not
+        past its expiry nor (tokens) ``max_age`` after it was issued."""
+        if self.revoked_at is not None or self.disabled:
+            return False
+        expires = self.expires_at
+        if max_age is not None:
+            latest = self.created_at + max_age
+            expires = latest if expires is None else min(expires, latest)
+        return expires is not None and expires > at
+
+
 def session_user(conn: Connection, secret: str) -> tuple[str, str] | None:
     """``(user_id, session_id)`` for a live session of an enabled account, else ``None``."""
     return _lookup(conn, sessions, secret, max_age=None)
@@ -87,15 +114,35 @@ def token_user(
 
     A token older than ``max_age_days`` is dead whatever its own expiry says.
     """
-    return _lookup(conn, api_tokens, secret, max_age=timedelta(days=max_age_days))
+    return _lookup(conn, api_tokens, secret, max_age=token_max_age(max_age_days))
 
 
-def _lookup(
-    conn: Connection, table: Table, secret: str, *, max_age: timedelta | None
-) -> tuple[str, str] | None:
+def token_max_age(max_age_days: int) -> timedelta:
+    """The longest a token lives after it was issued (``Settings.api_token_ttl_days``)."""
+    return timedelta(days=max_age_days)
+
+
+def session_state(conn: Connection, secret: str) -> CredentialState | None:
+    """The stored session for ``secret`` (live or not), or ``None``."""
+    return _state(conn, sessions, secret)
+
+
+def token_state(conn: Connection, secret: str) -> CredentialState | None:
+    """The stored API token for ``secret`` (live or not), or ``None``."""
+    return _state(conn, api_tokens, secret)
+
+
+def credential_key(secret: str) -> str | None:
+    """The stored id of ``secret`` (its SHA-256), ``None`` for an empty or absurd one."""
     if not secret or len(secret) > 200:
         return None
-    key = secret_hash(secret)
+    return secret_hash(secret)
+
+
+def _state(conn: Connection, table: Table, secret: str) -> CredentialState | None:
+    key = credential_key(secret)
+    if key is None:
+        return None
     row = conn.execute(
         select(
             table.c.user_id,
@@ -107,15 +154,25 @@ def _lookup(
         .join(users, users.c.id == table.c.user_id)
         .where(table.c.id == key)
     ).first()
-    if row is None or row.revoked_at is not None or row.disabled:
+    if row is None:
         return None
-    expires = row.expires_at
-    if max_age is not None:
-        latest = row.created_at + max_age
-        expires = latest if expires is None else min(expires, latest)
-    if expires is None or expires <= now():
+    return CredentialState(
+        id=key,
+        user_id=row.user_id,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+        disabled=bool(row.disabled),
+    )
+
+
+def _lookup(
+    conn: Connection, table: Table, secret: str, *, max_age: timedelta | None
+) -> tuple[str, str] | None:
+    state = _state(conn, table, secret)
+    if state is None or not state.live(max_age=max_age, at=now()):
         return None
-    return row.user_id, key
+    return state.user_id, state.id
 
 
 def revoke_session(conn: Connection, session_id: str) -> None:

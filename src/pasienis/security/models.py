@@ -3,11 +3,13 @@
 Secrets are never stored: passwords as argon2 hashes, sessions and tokens as SHA-256 of
 high-entropy random values. The audit log is append-only and hash-chained; ``audit_head``
 is the single chain-head row every append locks, so appends are serialised on both engines.
+``security_epoch`` is one counter that database triggers raise on every change to the tables
+a :class:`~pasienis.security.principals.Principal` is built from (:mod:`.epoch`).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
 
 from pasienis.store.metadata import metadata
 from pasienis.store.types import UTCDateTime
@@ -157,5 +159,17 @@ login_guard = Table(
         primary_key=True,
         autoincrement=False,
         comment="always 1: locked while a sign-in attempt is checked and recorded",
+    ),
+)
+
+security_epoch = Table(
+    "security_epoch",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False, comment="always 1"),
+    Column(
+        "value",
+        BigInteger,
+        nullable=False,
+        comment="raised by triggers on every change a principal is built from",
     ),
 )

@@ -18,13 +18,14 @@ from pasienis.api.deps import (
     AuditorDep,
     Principal,
     Role,
+    authenticate_with,
     bearer_token,
     public,
     require,
     visible_datasets,
 )
 from pasienis.jobs import events_since, latest_event_id
-from pasienis.security import Credentials, authenticate
+from pasienis.security import Credentials
 from pasienis.watch import (
     ALERT_TOPIC,
     AlertAction,
@@ -142,7 +143,7 @@ def _principal(websocket: WebSocket) -> Principal | None:
     )
     if creds.empty:
         return None
-    principal = authenticate(app.state.store, app.state.settings, creds)
+    principal = authenticate_with(websocket, creds)
     if principal is None or not principal.has(Role.analyst, Role.dispatcher):
         return None
     return principal

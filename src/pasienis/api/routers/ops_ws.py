@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 
-from pasienis.api.deps import Auditor, bearer_token, public
+from pasienis.api.deps import Auditor, authenticate_with, bearer_token, public
 from pasienis.api.origins import origin_allowed
 from pasienis.api.sockets import (
     POLICY_VIOLATION,
@@ -31,7 +31,7 @@ from pasienis.ops.errors import DeviceAuthError
 from pasienis.ops.flows import Ops
 from pasienis.ops.service import device_generation, get_unit, list_units, verify_device
 from pasienis.ops.tasks import list_tasks
-from pasienis.security import Credentials, Principal, PurposeRequiredError, Role, authenticate
+from pasienis.security import Credentials, Principal, PurposeRequiredError, Role
 
 router = APIRouter(prefix="/api/ops/ws", tags=["ops: live"])
 HELLO_TIMEOUT_S = 15.0
@@ -110,8 +110,8 @@ def _dispatcher_credentials(websocket: WebSocket) -> Credentials | None:
     return Credentials(session=session) if origin_allowed(headers, ops.settings) else None
 
 
-def _live_principal(ops: Ops, creds: Credentials) -> Principal | None:
-    principal = authenticate(ops.store, ops.settings, creds)
+def _live_principal(websocket: WebSocket, creds: Credentials) -> Principal | None:
+    principal = authenticate_with(websocket, creds)
     return principal if principal is not None and principal.has(*LIVE_ROLES) else None
 
 
@@ -185,7 +185,7 @@ async def dispatch_channel(websocket: WebSocket) -> None:
     """Live feed: a snapshot, then positions, task changes, SOS alarms, overdue tasks."""
     ops: Ops = websocket.app.state.ops
     creds = _dispatcher_credentials(websocket)
-    principal = await run_in_threadpool(_live_principal, ops, creds) if creds else None
+    principal = await run_in_threadpool(_live_principal, websocket, creds) if creds else None
     if creds is None or principal is None:
         await websocket.close(code=POLICY_VIOLATION)
         return
@@ -200,7 +200,7 @@ async def dispatch_channel(websocket: WebSocket) -> None:
             websocket,
             _feed(ops, websocket),
             watch=watch,
-            still_valid=lambda: _live_principal(ops, creds) is not None,
+            still_valid=lambda: _live_principal(websocket, creds) is not None,
             every_s=ops.settings.ws_recheck_seconds,
         )
 

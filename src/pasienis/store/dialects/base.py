@@ -206,3 +206,20 @@ class Dialect(Protocol):
     ) -> list[tuple[int, float]]:
         """``(row id, similarity)`` by character trigrams of the names, where the engine has
         them (PostgreSQL ``pg_trgm``); an empty list elsewhere (typo keys cover it)."""
+
+    # --- change counters (pasienis.security's principal cache) ------------------------------
+    def change_counter_ddl(self, *, table: str, counter: str) -> list[str]:
+        """Triggers that raise ``counter.value`` (row ``id = 1``) in the writing transaction
+        on every row change of ``table``, whoever writes."""
+
+    def drop_change_counter_ddl(self, *, table: str, counter: str) -> list[str]:
+        """DDL that removes the triggers :meth:`change_counter_ddl` put on ``table``."""
+
+    def drop_change_counter_function_ddl(self, *, counter: str) -> list[str]:
+        """DDL that removes what the triggers share (nothing on SQLite)."""
+
+    def missing_change_counters(
+        self, conn: Connection, *, tables: tuple[str, ...], counter: str
+    ) -> list[str]:
+        """Tables among ``tables`` without their counter triggers (and ``counter`` when its
+        row is missing): a cache keyed on the counter must not trust it then."""

@@ -20,6 +20,7 @@ from pasienis.store.dialects.base import (
     require_aware,
 )
 from pasienis.store.dialects.postgresql_search import PostgreSQLSearch
+from pasienis.store.dialects.postgresql_triggers import PostgreSQLTriggers
 from pasienis.store.errors import StoreError
 
 _counter = itertools.count()
@@ -48,7 +49,7 @@ _SIZE_SQL = text(
 )
 
 
-class PostgreSQLDialect(PostgreSQLSearch):
+class PostgreSQLDialect(PostgreSQLSearch, PostgreSQLTriggers):
     """The production engine."""
 
     name = "postgresql"

@@ -20,6 +20,7 @@ from pasienis.store.dialects.base import (
     naive_utc_text,
 )
 from pasienis.store.dialects.sqlite_search import SQLiteSearch
+from pasienis.store.dialects.sqlite_triggers import SQLiteTriggers
 from pasienis.store.errors import StoreError
 
 #: Pragmas while :meth:`SQLiteDialect.index_build` runs (the previous values come back after):
@@ -49,7 +50,7 @@ PRAGMAS = (
 CHECKPOINT_BYTES = 100 * 1024 * 1024
 
 
-class SQLiteDialect(SQLiteSearch):
+class SQLiteDialect(SQLiteSearch, SQLiteTriggers):
     """The embedded engine."""
 
     name = "sqlite"
