@@ -80,6 +80,7 @@ class PositionWriter:
         self.stats = WriterStats()
         self._own: WriterConnection | None = None
         self._checkpointer: Checkpointer | None = None
+        self._catching: asyncio.Future[tuple[int, int]] | None = None
         if uses_own_connection(store):
             self._own = WriterConnection(store)
             self._checkpointer = Checkpointer(store, lambda: self.batches, self.stats)
@@ -114,6 +115,10 @@ class PositionWriter:
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
         self._task = None
+        if self._catching is not None:
+            with contextlib.suppress(Exception):
+                await self._catching
+            self._catching = None
         self._close_own()
 
     def _close_own(self) -> None:
@@ -170,6 +175,25 @@ class PositionWriter:
             finally:
                 for _ in jobs:
                     self._queue.task_done()
+            if self._checkpointer is not None and self._checkpointer.take_catch_up():
+                await self._catch_up()
+
+    async def _catch_up(self) -> None:
+        """Finish the checkpointer's pass between two batches, so the WAL restarts."""
+        if self._own is None:
+            return
+        started = time.perf_counter()
+        # Shielded and remembered: stop() may cancel this task meanwhile, and must not close
+        # the connection under the thread still checkpointing on it.
+        self._catching = asyncio.ensure_future(asyncio.to_thread(self._own.catch_up))
+        try:
+            wal_frames, copied = await asyncio.shield(self._catching)
+        except Exception:  # the next pass tries again; meanwhile the WAL only grows
+            log.exception("WAL catch-up checkpoint failed")
+            return
+        self.stats.catch_up_ms.add((time.perf_counter() - started) * 1e3)
+        if copied < wal_frames:
+            self.stats.catch_up_incomplete += 1
 
     async def _write(self, jobs: list[_Job], *, on_loop: bool = True) -> None:
         items = [job.item for job in jobs]

@@ -67,6 +67,9 @@ def _label(bound: float) -> str:
     return f"{bound:g}"
 
 
+HISTOGRAMS = ("batch_size", "wait_ms", "queued_ms", "commit_ms", "checkpoint_ms", "catch_up_ms")
+
+
 @dataclass
 class WriterStats:
     """Recorded by the writer on its event loop, except ``checkpoint_ms`` (the checkpointer's
@@ -80,31 +83,32 @@ class WriterStats:
     queued_ms: Histogram = field(default_factory=lambda: Histogram(MS_BUCKETS))
     #: Per batch: the transaction, from BEGIN to COMMIT.
     commit_ms: Histogram = field(default_factory=lambda: Histogram(MS_BUCKETS))
-    #: Per WAL checkpoint run off the commit path (SQLite).
+    #: Per WAL checkpoint pass run off the commit path, in the checkpointer's thread (SQLite).
     checkpoint_ms: Histogram = field(default_factory=lambda: Histogram(MS_BUCKETS))
+    #: Per catch-up checkpoint the writer ran between two batches after a pass (SQLite).
+    catch_up_ms: Histogram = field(default_factory=lambda: Histogram(MS_BUCKETS))
     #: Batches committed on the event loop, and in a thread (another writer held the lock).
     inline: int = 0
     threaded: int = 0
-    #: WAL frames the checkpoints copied into the database file.
-    checkpointed_frames: int = 0
+    #: The most frames a checkpoint pass found in the WAL (it stays bounded when the WAL is
+    #: restarted after every catch-up), and catch-ups that left frames behind (a reader).
+    wal_frames_max: int = 0
+    catch_up_incomplete: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             return {
-                "batch_size": self.batch_size.as_dict(),
-                "wait_ms": self.wait_ms.as_dict(),
-                "queued_ms": self.queued_ms.as_dict(),
-                "commit_ms": self.commit_ms.as_dict(),
-                "checkpoint_ms": self.checkpoint_ms.as_dict(),
+                **{name: getattr(self, name).as_dict() for name in HISTOGRAMS},
                 "inline": self.inline,
                 "threaded": self.threaded,
-                "checkpointed_frames": self.checkpointed_frames,
+                "wal_frames_max": self.wal_frames_max,
+                "catch_up_incomplete": self.catch_up_incomplete,
             }
 
     def reset(self) -> None:
         with self._lock:
-            for name in ("batch_size", "wait_ms", "queued_ms", "commit_ms", "checkpoint_ms"):
+            for name in HISTOGRAMS:
                 old: Histogram = getattr(self, name)
                 setattr(self, name, Histogram(old.bounds))
-            self.inline = self.threaded = self.checkpointed_frames = 0
+            self.inline = self.threaded = self.wal_frames_max = self.catch_up_incomplete = 0
