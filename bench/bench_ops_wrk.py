@@ -10,12 +10,23 @@ requests/s of both, the ratio ours/bare, p50/p99 latency, and the positions stor
 2xx answers ``wrk`` counted (stored ≥ accepted; the difference is at most the requests still
 in flight when ``wrk`` stopped, whose answers it never read).
 
-With ``--rate R`` every connection waits ``connections/R`` seconds between its requests
-(wrk's ``delay()``), so all servers see the same offered load below saturation: then the
-latencies and the CPU per request compare, not the throughput.
+With ``--rate R`` all servers see the same offered load below saturation: then the
+latencies and the CPU per request compare, not the throughput. By default (``--pacing
+rate``) requests are spaced ``1/R`` apart, each taking the next free slot of one schedule
+(``bench/wrk/common.lua``), the way independent devices arrive. ``--pacing pause`` is the
+earlier harness: each connection pauses ``connections/R`` after every answer — all 200
+connections then start together and every batch of answers sends its connections back
+together, so the server sees bursts of up to 200 requests (at 800/s the first burst alone is
+3% of the requests: it *was* the p99, for the bare handler as for ours).
+
+Each server first gets ``--warmup`` seconds of the same load, not measured (the device cache,
+SQLAlchemy's compiled statements and the connection pool fill then; the stored-vs-accepted
+count includes them). For the ingest process the writer's own statistics of the measured
+run are printed as well (``PositionWriter.stats``: batch sizes, the per-request wait for the
+batch's commit, commit durations, WAL checkpoints).
 
 Run: ``python bench/bench_ops_wrk.py [--seconds 10] [--connections 200] [--devices 200]
-[--rate 500]``.
+[--rate 800] [--pacing rate|pause] [--warmup 2]``.
 """
 
 from __future__ import annotations
@@ -30,6 +41,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_ops import free_port
@@ -51,7 +63,9 @@ UVICORN = (
 #: ``pasienis serve-ingest`` runs (collector tuned, as the command does) and the main app.
 SERVERS = {
     "ingest": "from pasienis.api.ingest_app import create_ingest_app\n"
-    "app = create_ingest_app(tune_gc=True)",
+    "app = create_ingest_app(tune_gc=True)\n"
+    f"import sys\nsys.path.insert(0, {str(HERE)!r})\n"
+    "from bench_ops_wrk import with_writer_stats\napp = with_writer_stats(app)",
     "api": "from pasienis.api import create_app\napp = create_app()",
 }
 PROBE = {"ingest": "/api/health", "api": "/api/health", "bare": "/openapi.json"}
@@ -81,6 +95,35 @@ async def owntracks(request: Request) -> list:
     fix = (user, float(body["lat"]), float(body["lon"]), int(body["tst"]))
     return []
 """
+
+
+STATS_PATH = "/bench/writer-stats"
+
+
+def with_writer_stats(app: Any) -> Any:
+    """The ingest app, plus ``GET /bench/writer-stats`` (its writer's statistics as JSON;
+    ``?reset=1`` starts them afresh) — for this benchmark only, never in the served app."""
+
+    async def wrapped(scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] != STATS_PATH:
+            await app(scope, receive, send)
+            return
+        stats = getattr(app.ops.writer, "stats", None)  # absent before the writer had them
+        body = json.dumps(stats.snapshot() if stats is not None else {}).encode()
+        if stats is not None and b"reset=1" in scope.get("query_string", b""):
+            stats.reset()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": body})
+
+    return wrapped
+
+
+def writer_stats(url: str, *, reset: bool = False) -> dict[str, Any]:
+    import urllib.request
+
+    query = "?reset=1" if reset else ""
+    with urllib.request.urlopen(f"{url}{STATS_PATH}{query}", timeout=10) as answer:  # noqa: S310
+        return dict(json.loads(answer.read()))
 
 
 def prepare(db: Path, n: int) -> None:
@@ -131,7 +174,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_wrk(url: str, script: str, args: argparse.Namespace, env: dict[str, str], pid: int) -> dict:
+def run_wrk(
+    url: str, script: str, args: argparse.Namespace, env: dict[str, str], pid: int,
+    seconds: int | None = None,
+) -> dict:  # fmt: skip
     cpu0 = cpu_seconds(pid)
     out = subprocess.run(  # noqa: S603 - wrk from the Debian package
         [  # noqa: S607
@@ -141,7 +187,7 @@ def run_wrk(url: str, script: str, args: argparse.Namespace, env: dict[str, str]
             "wrk",
             "-t1",
             f"-c{args.connections}",
-            f"-d{args.seconds}s",
+            f"-d{seconds or args.seconds}s",
             "--timeout",
             "10s",
             "-s",
@@ -184,9 +230,18 @@ def bench_env(tmp: str, db: Path, args: argparse.Namespace) -> dict[str, str]:
         "BENCH_THREADS": "1",
         "BENCH_T0": str(int(time.time()) - 10 * 86400),
     }
-    if args.rate > 0:
+    if args.rate > 0 and args.pacing == "pause":
         env["BENCH_DELAY_MS"] = str(round(args.connections * 1000 / args.rate))
-        print(f"paced: {args.rate:.0f} requests/s offered over {args.connections} connections")
+        print(
+            f"paced: {args.rate:.0f} requests/s offered over {args.connections} connections, "
+            f"each pausing {env['BENCH_DELAY_MS']} ms after every answer (bursts)"
+        )
+    elif args.rate > 0:
+        env["BENCH_RATE"] = f"{args.rate:g}"
+        print(
+            f"paced: {args.rate:.0f} requests/s offered over {args.connections} connections, "
+            f"spaced {1000 / args.rate:.2f} ms apart"
+        )
     return env
 
 
@@ -201,10 +256,20 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--servers", default="ingest,api", help="of: " + ",".join(SERVERS))
     parser.add_argument(
+        "--pacing",
+        choices=("rate", "pause"),
+        default="rate",
+        help="with --rate: evenly spaced requests (rate) or a pause after every answer on "
+        "each connection (pause: the earlier harness, bursty)",
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=2, help="seconds of unmeasured load first, per server"
+    )
+    parser.add_argument(
         "--rate",
         type=float,
         default=0.0,
-        help="offered load in requests/s (each connection paced by wrk's delay()): latency "
+        help="offered load in requests/s (paced by wrk's delay(), see --pacing): latency "
         "below saturation; 0 = as fast as the server answers",
     )
     args, _ = parser.parse_known_args()
@@ -230,11 +295,13 @@ def main() -> None:
                     code = SERVERS.get(name, BARE)
                     proc, url = serve(code, env, args.server_core, PROBE[name])
                     try:
-                        runs[name].append(run_wrk(url, f"{script}.lua", args, env, proc.pid))
+                        runs[name].append(measure(name, url, f"{script}.lua", args, env, proc.pid))
                     finally:
                         stop(proc)
             count = stored(db, source)
-            accepted = sum(r["accepted"] for name in servers for r in runs[name])
+            accepted = sum(
+                r["accepted"] + r["warmup_accepted"] for name in servers for r in runs[name]
+            )
             for name in servers:
                 report(f"{script} [{name}]", runs[name], runs["bare"])
             print(
@@ -244,6 +311,42 @@ def main() -> None:
             )
             if count < accepted:
                 print(f"LOST: {accepted - count} fixes answered 2xx are not stored")
+
+
+def measure(
+    name: str, url: str, script: str, args: argparse.Namespace, env: dict[str, str], pid: int
+) -> dict:
+    """One measured ``wrk`` run after ``--warmup`` seconds of the same load."""
+    warm = {"accepted": 0, "p99_ms": 0.0}
+    if args.warmup > 0:
+        warm = run_wrk(url, script, args, env, pid, seconds=args.warmup)
+    if name == "ingest":
+        writer_stats(url, reset=True)
+    result = run_wrk(url, script, args, env, pid)
+    result["warmup_accepted"] = warm["accepted"]
+    result["warmup_p99_ms"] = warm["p99_ms"]
+    if name == "ingest":
+        result["writer"] = writer_stats(url)
+    return result
+
+
+def describe_writer(stats: dict[str, Any]) -> str:
+    if not stats:
+        return "no writer statistics (a writer without them)"
+    hist = {k: v for k, v in stats.items() if isinstance(v, dict)}
+    batch, wait, queued = hist["batch_size"], hist["wait_ms"], hist["queued_ms"]
+    commit, ckpt, catch = hist["commit_ms"], hist["checkpoint_ms"], hist["catch_up_ms"]
+    return (
+        f"{batch['count']} batches (size mean {batch['mean']:.1f}, max {batch['max']:.0f}; "
+        f"{stats['inline']} on the loop, {stats['threaded']} in a thread); commit mean "
+        f"{commit['mean']:.2f} ms, p99 <= {commit['p99']:g} ms, max {commit['max']:.1f} ms; "
+        f"per-request wait mean {wait['mean']:.2f} ms, p50 <= {wait['p50']:g}, p99 <= "
+        f"{wait['p99']:g}, max {wait['max']:.1f} ms (of it before its batch began: mean "
+        f"{queued['mean']:.2f} ms, max {queued['max']:.1f}); {ckpt['count']} checkpoint passes "
+        f"(max {ckpt['max']:.1f} ms, WAL at most {stats['wal_frames_max']} frames), "
+        f"{catch['count']} catch-ups between batches (max {catch['max']:.1f} ms, "
+        f"{stats['catch_up_incomplete']} incomplete); wait buckets {wait['buckets']}"
+    )
 
 
 def report(script: str, ours: list[dict], bare: list[dict]) -> None:
@@ -256,9 +359,12 @@ def report(script: str, ours: list[dict], bare: list[dict]) -> None:
             f"{got['rate'] / ref['rate']:.2f}, CPU ratio bare/ours "
             f"{ref['cpu_us'] / got['cpu_us']:.2f}"
             f"; refused {got['refused']}, other {got['other']}, socket errors "
-            f"{got['socket_errors']}",
+            f"{got['socket_errors']}; warm-up p99 ours {got['warmup_p99_ms']:.1f} ms, bare "
+            f"{ref['warmup_p99_ms']:.1f} ms",
             flush=True,
         )
+        if "writer" in got:
+            print(f"{script} round {n + 1} writer: {describe_writer(got['writer'])}", flush=True)
     rates = sorted(g["rate"] / r["rate"] for g, r in zip(ours, bare, strict=True))
     cpus = sorted(r["cpu_us"] / g["cpu_us"] for g, r in zip(ours, bare, strict=True))
     print(

@@ -2,7 +2,7 @@
 package.path = os.getenv("BENCH_LUA_DIR") .. "/?.lua;" .. package.path
 local c = require("common")
 setup, init, response, done = c.setup, c.init, c.response, c.done
-if (tonumber(os.getenv("BENCH_DELAY_MS") or "0")) > 0 then delay = c.delay end
+if c.paced() then delay = c.delay end
 local headers = { ["Content-Type"] = "application/json" }
 
 function request()

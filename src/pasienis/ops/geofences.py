@@ -70,6 +70,9 @@ class FenceIndex:
         return self.names[self.ids.index(fence_id)]
 
 
+_FENCE_IDS = select(geofences.c.id)
+
+
 class FenceIndexCache:
     """The index of the current fences, rebuilt only when the set of fence ids changes.
 
@@ -82,7 +85,7 @@ class FenceIndexCache:
         self._lock = threading.Lock()
 
     def current(self, conn: Connection) -> FenceIndex:
-        ids = tuple(sorted(r[0] for r in conn.execute(select(geofences.c.id))))
+        ids = tuple(sorted(r[0] for r in conn.execute(_FENCE_IDS)))
         with self._lock:
             if ids == self._index.ids:
                 return self._index
