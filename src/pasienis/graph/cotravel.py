@@ -3,7 +3,8 @@
 A *co-passage* is vehicle B read at the same camera as vehicle A within ``window_s`` after
 A. A *trip* is a vehicle's run of reads without a gap over ``trip_gap_s``. A co-passage is
 *chained* when both vehicles' next reads are again at one camera, B again behind A within
-the window: the two drove a stretch together in the same order. An *occasion* is one
+the window: the two drove a stretch together in the same order (the follower may
+have one interleaved read in between, :func:`_chained`). An *occasion* is one
 (trip of A, trip of B) pair with >= ``min_cameras`` - 1 chained co-passages. A pair needs >=
 ``min_occasions`` separate occasions (different trips).
 

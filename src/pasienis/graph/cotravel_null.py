@@ -6,7 +6,8 @@ Why a separate module: the score is the one statistical claim the co-travel rank
 
 Null hypothesis for an ordered pair (A, B): B drives independently of A. Per occasion (A's
 trip j that B followed), B's expected passages of A's segment s (camera c, then camera c')
-within the window W behind A, on that day, are the larger of
+within the window W behind A, on that day (a passage of s may have one interleaved read,
+:func:`skip_next`), are the larger of
 (a) B's share of the traffic there: n_B x (all passages of s in that slot of the day, over
     all days / all passages) / D — the traffic at that camera and hour, and
 (b) B's own habit there on *other* days: B's passages of s in that slot on days other than
