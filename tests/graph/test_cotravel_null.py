@@ -17,19 +17,21 @@ W = 900
 def _brute_log10p(veh, cam, t, nxt, trip_reads: list[int], b: int, days: float) -> float:
     """The definition, read by read: over the passages r of A's trip, the larger of B's
     share of the traffic on r's segment in (tau_r, tau_r + W] and B's own passages there on
-    other days, less one, / (days - 1); p = 1 - exp(-sum)."""
-    passes = [i for i in range(len(t)) if nxt[i] >= 0]
-
-    def seg(i: int) -> tuple[int, int]:
-        return int(cam[i]), int(cam[nxt[i]])
+    other days, less one, / (days - 1); p = 1 - exp(-sum). A passage is a read with its next
+    read, or with the one after the next when that is at another camera (the follower's
+    tolerance of one interleaved read: B passing 0, x, 1 counts on segment (0, 1))."""
+    passes = [(i, int(nxt[i])) for i in range(len(t)) if nxt[i] >= 0]
+    passes += [(i, int(nxt[n])) for i, n in list(passes)
+               if nxt[n] >= 0 and cam[nxt[n]] != cam[n]]  # fmt: skip
 
     def in_slot(r: int, x: int) -> bool:
         return 0 < (int(t[x]) - int(t[r])) % DAY <= W
 
-    n_b = sum(1 for i in passes if veh[i] == b)
+    n_b = sum(1 for i, _ in passes if veh[i] == b)
     lam = 0.0
     for r in trip_reads[:-1]:
-        cell = [i for i in passes if seg(i) == seg(r) and in_slot(r, i)]
+        seg = (int(cam[r]), int(cam[nxt[r]]))
+        cell = [i for i, n in passes if (int(cam[i]), int(cam[n])) == seg and in_slot(r, i)]
         share = n_b * len(cell) / len(passes) / days
         own = [i for i in cell if veh[i] == b and abs(int(t[i]) - int(t[r])) >= DAY // 2]
         lam += max(share, max(len(own) - 1, 0) / (days - 1))

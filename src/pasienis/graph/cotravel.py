@@ -3,7 +3,8 @@
 A *co-passage* is vehicle B read at the same camera as vehicle A within ``window_s`` after
 A. A *trip* is a vehicle's run of reads without a gap over ``trip_gap_s``. A co-passage is
 *chained* when both vehicles' next reads are again at one camera, B again behind A within
-the window: the two drove a stretch together in the same order. An *occasion* is one
+the window: the two drove a stretch together in the same order (the follower may
+have one interleaved read in between, :func:`_chained`). An *occasion* is one
 (trip of A, trip of B) pair with >= ``min_cameras`` - 1 chained co-passages. A pair needs >=
 ``min_occasions`` separate occasions (different trips).
 
@@ -31,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pasienis.graph.cotravel_null import habits, occasion_log10p, subset_scores
+from pasienis.graph.cotravel_null import habits, occasion_log10p, skip_next, subset_scores
 from pasienis.graph.plates import cluster_plates
 
 HOUR = 3600
@@ -122,32 +123,71 @@ def _window_pairs(key: np.ndarray, window: int, chunk: int):
         start = stop
 
 
+def _range_pairs(qkey: np.ndarray, key: np.ndarray, lo: int, hi: int, chunk: int):
+    """(q, k) index chunks: ``key[k]`` in (``qkey[q]`` + lo, ``qkey[q]`` + hi] (``key``
+    sorted)."""
+    a = np.searchsorted(key, qkey + lo, side="right")
+    lens = np.searchsorted(key, qkey + hi, side="right") - a
+    cum = np.cumsum(lens)
+    start = 0
+    while start < len(qkey):
+        base = int(cum[start - 1]) if start else 0
+        stop = max(int(np.searchsorted(cum, base + chunk, side="right")), start + 1)
+        ln = lens[start:stop]
+        q = np.repeat(np.arange(start, stop), ln)
+        k = np.repeat(a[start:stop], ln) + (np.arange(len(q)) - np.repeat(np.cumsum(ln) - ln, ln))
+        yield q, k
+        start = stop
+
+
 def _chained(idx: np.ndarray, cam, t, veh, nxt, p: CoTravelParams, before: int | None = None):
-    """Chained co-passages (i, j) among reads ``idx`` (global indices), ``t[i] < before``:
-    both next reads at one camera, j again behind i within the window.
+    """Chained co-passages (i, j, next of i, next of j) among reads ``idx`` (global
+    indices), ``t[i] < before``: both next reads at one camera, j again behind i within
+    the window.
 
     The window join runs per *segment* (camera, next camera), not per camera: a chained
     pair must share both, so co-passages that part ways are never enumerated (7x fewer
-    pairs on a day of the scale-1000 scenario, the same chained ones)."""
+    pairs on a day of the scale-1000 scenario, the same chained ones).
+
+    *One interleaved read of the follower* is tolerated: j's "next" may be the read after
+    its next (:func:`~pasienis.graph.cotravel_null.skip_next`), when that is at i's next
+    camera. In the scenario a cargo truck drives a background trip on another road in the
+    same hours, and in real data a misread or a second camera on a parallel lane does the
+    same; without it two of a convoy's four occasions were lost at 3M reads. Only the
+    follower's: the chained segment is then always one of the leader's passages, the unit of
+    the null model (a leader's skip would chain on a segment its trip never passes)."""
     idx = idx[nxt[idx] >= 0]
-    segment = cam[idx] * (int(cam.max()) + 1) + cam[nxt[idx]]
-    order = np.lexsort((t[idx], segment))
-    g, segment = idx[order], segment[order]
+    n_cams = int(cam.max()) + 1
+    nx2 = skip_next(cam, nxt, idx)
+    sk = nx2 >= 0
+    rows = np.r_[idx, idx[sk]]
+    nexts = np.r_[nxt[idx], nx2[sk]]
+    skip = np.r_[np.zeros(len(idx), bool), np.ones(int(sk.sum()), bool)]
+    segment = cam[rows] * n_cams + cam[nexts]
+    order = np.lexsort((t[rows], segment))
+    g, nexts, skip, segment = rows[order], nexts[order], skip[order], segment[order]
     rank = np.cumsum(np.r_[False, segment[1:] != segment[:-1]]) if len(g) else segment
     key = rank * (1 << 33) + (t[g] - (int(t[g].min()) if len(g) else 0))
-    for a, b in _window_pairs(key, p.window_s, p.chunk_pairs):
-        i, j = g[a], g[b]
+    direct, skipped = np.flatnonzero(~skip), np.flatnonzero(skip)
+    dkey = key[direct]
+
+    def joins():
+        for a, b in _window_pairs(dkey, p.window_s, p.chunk_pairs):
+            yield direct[a], direct[b]
+        # A follower's skip entry behind a leader's direct one (at an equal time too). No
+        # (i, j) is found twice: j's two next cameras differ, i has one.
+        for q, k in _range_pairs(key[skipped], dkey, -p.window_s - 1, 0, p.chunk_pairs):
+            yield direct[k], skipped[q]
+
+    for a, b in joins():
+        i, j, ni, nj = g[a], g[b], nexts[a], nexts[b]
         ok = veh[i] != veh[j]
         if before is not None:
             ok &= t[i] < before
-        i, j = i[ok], j[ok]
-        ni, nj = nxt[i], nxt[j]
-        ok = (ni >= 0) & (nj >= 0)
-        i, j, ni, nj = i[ok], j[ok], ni[ok], nj[ok]
         dt = t[nj] - t[ni]
-        ok = (cam[ni] == cam[nj]) & (dt > 0) & (dt <= p.window_s)
+        ok &= (cam[ni] == cam[nj]) & (dt > 0) & (dt <= p.window_s)
         if ok.any():
-            yield i[ok], j[ok]
+            yield i[ok], j[ok], ni[ok], nj[ok]
 
 
 def _groups(key: np.ndarray, *tie: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -193,11 +233,11 @@ class _TripPairs:
         ) if len(starts) else s  # fmt: skip
 
 
-def _trip_pairs(ci, cj, cam, t, veh, trips: _Trips) -> _TripPairs:
-    """Chained co-passages as (unfolded) trip-pair rows."""
-    nxt = trips.nxt
+def _trip_pairs(ci, cj, nj, cam, t, veh, trips: _Trips) -> _TripPairs:
+    """Chained co-passages as (unfolded) trip-pair rows (``nj``: the follower's read at the
+    shared next camera)."""
     return _TripPairs(trips.trip[ci] * trips.n + trips.trip[cj], np.ones(len(ci), np.int64),
-                      t[ci], cam[ci], veh[ci], veh[cj], t[nxt[cj]])  # fmt: skip
+                      t[ci], cam[ci], veh[ci], veh[cj], t[nj])  # fmt: skip
 
 
 #: One closed occasion as spilled: 24 bytes (times as seconds after the data's first read;
@@ -356,11 +396,13 @@ def detect(reads: Reads, params: CoTravelParams | None = None) -> list[Pair]:
     for t0, t1 in _time_chunks(t_sorted, p.chunk_reads):
         lo, hi = np.searchsorted(t_sorted, [t0, t1 + p.window_s], side="left")
         found = list(_chained(by_time[lo:hi], cam, t, v, trips.nxt, p, before=t1))
-        ci = np.concatenate([a for a, _ in found]) if found else np.zeros(0, np.int64)
-        cj = np.concatenate([b for _, b in found]) if found else np.zeros(0, np.int64)
+        ci, cj, nj = (
+            np.concatenate([x[c] for x in found]) if found else np.zeros(0, np.int64)
+            for c in (0, 1, 3)
+        )
         del found
-        new = _trip_pairs(ci, cj, cam, t, v, trips).fold()
-        del ci, cj
+        new = _trip_pairs(ci, cj, nj, cam, t, v, trips).fold()
+        del ci, cj, nj
         open_pairs = _TripPairs.concat([open_pairs, new]).fold()
         a, b = open_pairs.tk // trips.n, open_pairs.tk % trips.n
         closed = np.minimum(trips.end[a], trips.end[b]) < t1
@@ -407,17 +449,16 @@ def _attach_reads(
     mine = np.flatnonzero(np.isin(v, vehicles))
     where = {int(key): pair for key, pair in zip(keys.tolist(), pairs, strict=True)}
     parts = []
-    for ci, cj in _chained(mine, cam, t, v, trips.nxt, p):
+    for ci, cj, ni, nj in _chained(mine, cam, t, v, trips.nxt, p):
         ok = np.isin(v[ci] * n_veh + v[cj], keys)
-        parts.append((ci[ok], cj[ok]))
+        parts.append((ci[ok], cj[ok], ni[ok], nj[ok]))
     if not parts:
         return
-    ci, cj = (np.concatenate(x) for x in zip(*parts, strict=True))
+    ci, cj, ni, nj = (np.concatenate(x) for x in zip(*parts, strict=True))
     tk = trips.trip[ci] * trips.n + trips.trip[cj]
     _keys, inv, counts = np.unique(tk, return_inverse=True, return_counts=True)
     occasion = counts[inv] >= max(p.min_cameras - 1, 1)
-    nxt = trips.nxt
-    for a, b in zip(ci[occasion].tolist(), cj[occasion].tolist(), strict=True):
-        where[int(v[a]) * n_veh + int(v[b])].reads.extend((a, b, int(nxt[a]), int(nxt[b])))
+    for a, b, na, nb in zip(*(x[occasion].tolist() for x in (ci, cj, ni, nj)), strict=True):
+        where[int(v[a]) * n_veh + int(v[b])].reads.extend((a, b, na, nb))
     for pair in pairs:
         pair.reads = sorted(set(pair.reads))

@@ -6,7 +6,8 @@ Why a separate module: the score is the one statistical claim the co-travel rank
 
 Null hypothesis for an ordered pair (A, B): B drives independently of A. Per occasion (A's
 trip j that B followed), B's expected passages of A's segment s (camera c, then camera c')
-within the window W behind A, on that day, are the larger of
+within the window W behind A, on that day (a passage of s may have one interleaved read,
+:func:`skip_next`), are the larger of
 (a) B's share of the traffic there: n_B x (all passages of s in that slot of the day, over
     all days / all passages) / D — the traffic at that camera and hour, and
 (b) B's own habit there on *other* days: B's passages of s in that slot on days other than
@@ -55,13 +56,29 @@ class Habits:
         return np.diff(self.start)
 
 
+def skip_next(cam: np.ndarray, nxt: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Per read of ``rows`` (each with a next read): the read after its next, when that is
+    at another camera than the next (-1 otherwise) — a passage with one interleaved read
+    (a misread, a second lane's camera, another trip of the vehicle in the same hours),
+    the follower's tolerance in the co-travel chain (cotravel._chained)."""
+    nx2 = nxt[nxt[rows]]
+    ok = (nx2 >= 0) & (cam[np.maximum(nx2, 0)] != cam[nxt[rows]])
+    return np.where(ok, nx2, -1)
+
+
 def habits(veh: np.ndarray, cam: np.ndarray, t: np.ndarray, nxt: np.ndarray, n_veh: int,
            days: float) -> Habits:  # fmt: skip
     """The table of segment passages: a read whose trip goes on (``nxt`` >= 0) is a passage
-    of the segment (its camera, the next read's camera) at its time of day."""
+    of the segment (its camera, the next read's camera) at its time of day, and also of
+    (its camera, the camera after the next) when :func:`skip_next` allows it: a follower
+    that chains behind a leader on a segment through an interleaved read must count as
+    being there under the null too (else a leader that missed a camera, 0 -> 2 where all
+    traffic reads 0, 1, 2, would meet a follower nobody else passes there)."""
     n_cams = int(cam.max()) + 1 if len(cam) else 1
-    on = np.flatnonzero(nxt >= 0)
-    seg = cam[on] * n_cams + cam[nxt[on]]
+    direct = np.flatnonzero(nxt >= 0)
+    nx2 = skip_next(cam, nxt, direct)
+    on = np.r_[direct, direct[nx2 >= 0]]
+    seg = cam[on] * n_cams + cam[np.r_[nxt[direct], nx2[nx2 >= 0]]]
     tod = t[on] % DAY
     n_seg = n_cams * n_cams
     if math.log2(max(n_veh, 1) * n_seg + 1) + _TOD_BITS >= 63:
