@@ -30,7 +30,7 @@ export async function mount(root, app) {
       <p id="alerts-count" class="muted" aria-live="polite"></p>
       <ul id="alerts-list" class="list alerts-list"></ul>
     </section>`;
-  const state = { alerts: new Map(), status: "open", cursor: null, pending: [], frame: 0 };
+  const state = { alerts: new Map(), status: "open", cursor: null, pending: [], frame: 0, loads: 0 };
   root.querySelector("#alerts-status").addEventListener("change", async (event) => {
     state.status = event.target.value;
     await load(app, root, state);
@@ -70,8 +70,12 @@ async function fillCases(app, root) {
 
 async function load(app, root, state) {
   const query = state.status ? `?status=${state.status}&limit=200` : "?limit=200";
+  // Only the latest load draws: a slower earlier one (the first list, while the filter was
+  // already changed) must not replace the list the analyst asked for.
+  const mine = ++state.loads;
   try {
     const rows = await app.api(`/api/alerts${query}`);
+    if (mine !== state.loads) return;
     state.alerts = new Map(rows.map((a) => [a.id, a]));
   } catch (error) {
     app.showError(root.querySelector("#alerts-count"), error);
