@@ -110,16 +110,21 @@ def _trip_order(veh: np.ndarray, t: np.ndarray, gap: int) -> _Trips:
 def _window_pairs(key: np.ndarray, window: int, chunk: int):
     """(i, j) index chunks: j at i's camera within ``window`` s after i (key-sorted reads)."""
     end = np.searchsorted(key, key + window, side="right")
-    lens = end - np.arange(len(key)) - 1
+    for start, stop, ln, offset in _chunks(end - np.arange(len(key)) - 1, chunk):
+        i = np.repeat(np.arange(start, stop), ln)
+        yield i, i + 1 + offset
+
+
+def _chunks(lens: np.ndarray, chunk: int):
+    """Row ranges whose ``lens`` sum to about ``chunk`` pairs: ``(start, stop, lens of the
+    range, each pair's offset within its row)``, so no chunk of pairs outgrows memory."""
     cum = np.cumsum(lens)
     start = 0
-    while start < len(key):
+    while start < len(lens):
         base = int(cum[start - 1]) if start else 0
         stop = max(int(np.searchsorted(cum, base + chunk, side="right")), start + 1)
         ln = lens[start:stop]
-        i = np.repeat(np.arange(start, stop), ln)
-        j = i + 1 + (np.arange(len(i)) - np.repeat(np.cumsum(ln) - ln, ln))
-        yield i, j
+        yield start, stop, ln, np.arange(int(ln.sum())) - np.repeat(np.cumsum(ln) - ln, ln)
         start = stop
 
 
@@ -128,16 +133,8 @@ def _range_pairs(qkey: np.ndarray, key: np.ndarray, lo: int, hi: int, chunk: int
     sorted)."""
     a = np.searchsorted(key, qkey + lo, side="right")
     lens = np.searchsorted(key, qkey + hi, side="right") - a
-    cum = np.cumsum(lens)
-    start = 0
-    while start < len(qkey):
-        base = int(cum[start - 1]) if start else 0
-        stop = max(int(np.searchsorted(cum, base + chunk, side="right")), start + 1)
-        ln = lens[start:stop]
-        q = np.repeat(np.arange(start, stop), ln)
-        k = np.repeat(a[start:stop], ln) + (np.arange(len(q)) - np.repeat(np.cumsum(ln) - ln, ln))
-        yield q, k
-        start = stop
+    for start, stop, ln, offset in _chunks(lens, chunk):
+        yield np.repeat(np.arange(start, stop), ln), np.repeat(a[start:stop], ln) + offset
 
 
 def _chained(idx: np.ndarray, cam, t, veh, nxt, p: CoTravelParams, before: int | None = None):
