@@ -29,12 +29,10 @@ from pathlib import Path
 
 import httpx
 import websockets
-from argon2 import PasswordHasher
 
 from pasienis.config import Settings
 from pasienis.model import install_model
 from pasienis.ops import service
-from pasienis.ops.models import devices
 from pasienis.security import Role
 from pasienis.security.credentials import create_token
 from pasienis.security.users import create_user
@@ -84,18 +82,11 @@ def prepare(db: Path, n: int) -> str:
     """Units + devices (cheap argon2 hash) and a dispatcher token; returns the token."""
     store = open_store(Settings(database_url=f"sqlite:///{db}"))
     upgrade(store)
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(SECRET)
     with store.begin() as conn:
         for i in range(n):
             unit = service.add_unit(conn, call_sign=f"B{i:04d}")
-            conn.execute(
-                devices.insert().values(
-                    id=f"d{i:04d}",
-                    unit_id=unit["id"],
-                    secret_hash=cheap,
-                    active=True,
-                    created_at=unit["created_at"],
-                )
+            service.add_device(
+                conn, device_id=f"d{i:04d}", unit_ref=unit["call_sign"], secret=SECRET
             )
         user = create_user(conn, name="bench-dispatcher", roles=[Role.dispatcher])
         token = create_token(conn, user_id=user.id).secret

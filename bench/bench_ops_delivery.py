@@ -32,8 +32,6 @@ from bench_ops_wrk import cpu_seconds
 from pasienis.config import Settings
 from pasienis.model import install_model
 from pasienis.ops import service
-from pasienis.ops.device_auth import stored_hash
-from pasienis.ops.models import devices
 from pasienis.security import Role
 from pasienis.security.credentials import create_token
 from pasienis.security.users import create_user
@@ -56,17 +54,8 @@ def prepare(db: Path, n: int) -> str:
     upgrade(store)
     with store.begin() as conn:
         for i in range(n):
-            unit = service.add_unit(conn, call_sign=f"B{i}")
-            conn.execute(
-                devices.insert().values(
-                    id=f"d{i}",
-                    unit_id=unit["id"],
-                    secret_hash=stored_hash(SECRET),
-                    active=True,
-                    credential_generation=1,
-                    created_at=unit["created_at"],
-                )
-            )
+            service.add_unit(conn, call_sign=f"B{i}")
+            service.add_device(conn, device_id=f"d{i}", unit_ref=f"B{i}", secret=SECRET)
         user = create_user(conn, name="bench-dispatcher", roles=[Role.dispatcher])
         token = create_token(conn, user_id=user.id).secret
     store.dispose()

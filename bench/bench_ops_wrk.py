@@ -48,8 +48,6 @@ from bench_ops import free_port
 from pasienis.config import Settings
 from pasienis.model import install_model
 from pasienis.ops import service
-from pasienis.ops.device_auth import stored_hash
-from pasienis.ops.models import devices
 from pasienis.store import open_store, upgrade
 
 HERE = Path(__file__).parent
@@ -133,15 +131,8 @@ def prepare(db: Path, n: int) -> None:
     with store.begin() as conn:
         for i in range(n):
             unit = service.add_unit(conn, call_sign=f"W{i:04d}")
-            conn.execute(
-                devices.insert().values(
-                    id=f"d{i}",
-                    unit_id=unit["id"],
-                    secret_hash=stored_hash(f"bench-secret-{i}"),
-                    active=True,
-                    credential_generation=1,
-                    created_at=unit["created_at"],
-                )
+            service.add_device(
+                conn, device_id=f"d{i}", unit_ref=unit["call_sign"], secret=f"bench-secret-{i}"
             )
     store.dispose()
 

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 import websockets
-from argon2 import PasswordHasher
 from live_server import LiveServer
 from sqlalchemy import func, select
 from websockets.exceptions import WebSocketException
@@ -95,20 +94,12 @@ class Device:
 def _prepare(path: Path) -> tuple[Store, list[str]]:
     store = open_store(Settings(database_url=f"sqlite:///{path}"))
     upgrade(store)
-    # A cheap argon2 hash for the test devices: verification follows the hash's own parameters.
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(SECRET)
     signs = []
     with store.begin() as conn:
         for i in range(UNITS):
             unit = service.add_unit(conn, call_sign=f"U{i:03d}")
-            conn.execute(
-                devices.insert().values(
-                    id=f"dev-{i:03d}",
-                    unit_id=unit["id"],
-                    secret_hash=cheap,
-                    active=True,
-                    created_at=unit["created_at"],
-                )
+            service.add_device(
+                conn, device_id=f"dev-{i:03d}", unit_ref=unit["call_sign"], secret=SECRET
             )
             signs.append(unit["call_sign"])
     return store, signs

@@ -122,6 +122,23 @@ def test_new_secrets_are_long_and_stored_as_sha256(store: Store, crew: Crew) -> 
     assert len(crew.secret) >= 43  # 256 bits, URL-safe base64
 
 
+def test_a_given_secret_is_kept_and_a_short_one_refused(store: Store, client: TestClient) -> None:
+    """A fleet moved from another server keeps its devices' secrets; a short one is refused,
+    since device secrets are stored as a fast hash."""
+    with store.begin() as conn:
+        service.add_unit(conn, call_sign="G1")
+        _row, kept = service.add_device(
+            conn, device_id="g1", unit_ref="G1", secret="moved-fleet-secret-0001"
+        )
+        with pytest.raises(service.OpsError, match="at least 12"):
+            service.add_device(conn, device_id="g2", unit_ref="G1", secret="short")
+    assert kept == "moved-fleet-secret-0001"
+    assert _osmand(client, kept, device="g1") == 200
+    assert _osmand(client, "moved-fleet-secret-0002", device="g1") == 401
+    with store.read() as conn:
+        assert conn.execute(select(devices.c.id).where(devices.c.id == "g2")).first() is None
+
+
 def test_a_legacy_argon2_secret_works_and_is_rehashed(
     client: TestClient, crew: Crew, store: Store
 ) -> None:

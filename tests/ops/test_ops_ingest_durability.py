@@ -21,8 +21,7 @@ from sqlalchemy import select
 
 from pasienis.config import Settings
 from pasienis.ops import service
-from pasienis.ops.device_auth import stored_hash
-from pasienis.ops.models import devices, positions
+from pasienis.ops.models import positions
 from pasienis.store import open_store, upgrade
 
 DEVICES = 20
@@ -35,15 +34,8 @@ def _prepare(db: Path) -> None:
     with store.begin() as conn:
         for i in range(DEVICES):
             unit = service.add_unit(conn, call_sign=f"K{i:03d}")
-            conn.execute(
-                devices.insert().values(
-                    id=f"k{i}",
-                    unit_id=unit["id"],
-                    secret_hash=stored_hash(f"secret-{i}"),
-                    active=True,
-                    credential_generation=1,
-                    created_at=unit["created_at"],
-                )
+            service.add_device(
+                conn, device_id=f"k{i}", unit_ref=unit["call_sign"], secret=f"durable-secret-{i}"
             )
     store.dispose()
 
@@ -59,7 +51,7 @@ async def _client(
             params = {"id": device, "timestamp": ts, "lat": 54.6 + k * 1e-5, "lon": 25.2}
             with contextlib.suppress(httpx.HTTPError):
                 response = await client.get(
-                    f"/api/positions/osmand/secret-{n % DEVICES}", params=params
+                    f"/api/positions/osmand/durable-secret-{n % DEVICES}", params=params
                 )
                 if response.status_code == 200:
                     answered.add((device, ts))

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from pasienis.config import Settings
 from pasienis.ops import service
 from pasienis.ops.fixes import Fix
-from pasienis.ops.models import devices, positions
+from pasienis.ops.models import positions
 from pasienis.ops.position_writer import PositionWriter
 from pasienis.ops.quality import FixRules
 from pasienis.store import Store, open_store, upgrade
@@ -30,13 +30,8 @@ def _store(tmp_path: Path) -> tuple[Store, Path, dict]:
     store = open_store(settings)
     upgrade(store)
     with store.begin() as conn:
-        unit = service.add_unit(conn, call_sign="W1")
-        conn.execute(
-            devices.insert().values(
-                id="w1", unit_id=unit["id"], secret_hash="x", active=True,
-                credential_generation=1, created_at=unit["created_at"],
-            )
-        )  # fmt: skip
+        service.add_unit(conn, call_sign="W1")
+        service.add_device(conn, device_id="w1", unit_ref="W1")
     return store, db, {"id": "w1", "credential_generation": 1}
 
 

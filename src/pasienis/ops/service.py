@@ -25,6 +25,8 @@ from pasienis.security.identifiers import clean_identifier, normal_identifier
 UNIT_STATUSES = ("available", "busy", "off_duty")
 #: Characters that would break the MQTT topics a call sign or device id becomes part of.
 MQTT_RESERVED = frozenset("/+#")
+# A secret chosen by the caller (not generated) must be at least this long.
+MIN_GIVEN_SECRET = 12
 _log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
@@ -126,18 +128,33 @@ def units_of_user(conn: Connection, *, user_id: str) -> list[str]:
 
 
 def add_device(
-    conn: Connection, *, device_id: str, unit_ref: str, label: str | None = None
+    conn: Connection,
+    *,
+    device_id: str,
+    unit_ref: str,
+    label: str | None = None,
+    secret: str | None = None,
 ) -> tuple[dict[str, Any], str]:
-    """Register a device for a unit; returns the row and its secret (shown once, stored hashed)."""
+    """Register a device for a unit; returns the row and its secret (shown once, stored hashed).
+
+    ``secret`` keeps a secret the device already has (a fleet moved from another server, a
+    load generator's scripted clients); by default a fresh random one is made. A given secret
+    must be long: device secrets are stored as a fast hash, safe only for long secrets.
+    """
     device_id = device_id.strip()
     if not device_id or len(device_id) > 64 or set(device_id) & MQTT_RESERVED:
         raise OpsError("a device id has 1-64 characters and none of / + #")
+    if secret is not None and len(secret) < MIN_GIVEN_SECRET:
+        raise OpsError(f"a device secret has at least {MIN_GIVEN_SECRET} characters")
     unit = get_unit(conn, ref=unit_ref)
     if conn.execute(select(devices.c.id).where(devices.c.id == device_id)).first():
         raise ConflictError(
             f"device {device_id} exists already", hint="use `devices rotate` instead"
         )
-    secret, stored = device_auth.new_secret()
+    if secret is None:
+        secret, stored = device_auth.new_secret()
+    else:
+        stored = device_auth.stored_hash(secret)
     conn.execute(
         insert(devices).values(
             id=device_id,
