@@ -75,6 +75,16 @@ BAD_PLATE_TWICE = [
     {"id": "X2", "name": "Jonas", "born": "01.02.1970", "phone": "", "plate": "!!",
      "time": "2026-09-01T10:00:00+03:00", "lat": "54.4"},
 ]  # fmt: skip
+#: Two people whose raw values join to the same text (a value holding the separator of the
+#: flat paths' joined cache keys, ``flat_plans.joined``): two people on every path.
+SEPARATOR_IN_VALUES = [
+    {"id": "X1", "name": "Ona\x1f", "born": "01.02.1970", "phone": "", "plate": "ABC 123",
+     "time": "2026-09-01T10:00:00+03:00", "lat": "54.4"},
+    {"id": "X2", "name": "Ona", "born": "\x1f01.02.1970", "phone": "", "plate": "ABC 123",
+     "time": "2026-09-01T10:00:00+03:00", "lat": "54.4"},
+    {"id": "X3", "name": "Ona", "born": "\x1f01.02.1970", "phone": "", "plate": "ABC 123",
+     "time": "2026-09-01T10:00:00+03:00", "lat": "54.4"},
+]  # fmt: skip
 
 
 def _write(rows: list[dict[str, str]], folder: Path) -> Path:
@@ -151,6 +161,7 @@ def _ids(out: Output) -> tuple[list[str], dict[str, list[str]]]:
     cache=st.sampled_from([1, 2, 5]),
 )
 @example(rows=BAD_PLATE_TWICE, chunk=16, cache=5)
+@example(rows=SEPARATOR_IN_VALUES, chunk=16, cache=5)
 def test_every_path_gives_the_same_result(
     sqlite_store: Store, tmp_path: Path, rows: list[dict[str, str]], chunk: int, cache: int
 ) -> None:

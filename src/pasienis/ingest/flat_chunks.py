@@ -10,12 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from itertools import repeat
-from typing import Any
+from typing import Any, NamedTuple
 
 from pasienis.ingest.cache import MISSING
 from pasienis.ingest.flat_plans import Columns, EntityPlan, EventPlan, VectorFn, done_keys
 from pasienis.ingest.pipeline import Output, RecordProblem
 from pasienis.ingest.rows import event_attributes, id_of_key
+
+
+class _Chunk(NamedTuple):
+    rows: list[list[str]]
+    indexes: Sequence[int]
+    lines: Sequence[int]
 
 
 class ChunkedRows:
@@ -34,7 +40,18 @@ class ChunkedRows:
     process_vector: Callable[..., None]
 
     def process_rows(self, items: Sequence[tuple[int, int, list[str]]], out: Output) -> None:
-        """Add the rows of many delimited records at once (``DelimitedReader.rows()`` items).
+        """Add the rows of many delimited records at once (``DelimitedReader.rows()`` items):
+        :meth:`process_chunk` of their rows, indexes and lines."""
+        self.process_chunk(
+            [item[2] for item in items], [item[0] for item in items], [item[1] for item in items],
+            out,
+        )  # fmt: skip
+
+    def process_chunk(
+        self, rows: list[list[str]], indexes: Sequence[int], lines: Sequence[int], out: Output
+    ) -> None:
+        """Add the rows of many delimited records at once, with their record indexes and line
+        numbers (``range`` objects for a :class:`~.readers.delimited.RowBlock`).
 
         The same result as :meth:`process_vector` record by record, computed column-wise:
         a record whose every entity was already written from the same raw values (a ``done``
@@ -42,20 +59,20 @@ class ChunkedRows:
         and dict lookups. Any other record (a new entity, a problem) goes through
         :meth:`process_vector`, in its place, so events keep the file's order.
         """
-        n = len(items)
+        n = len(rows)
         if not n:
             return
-        rows = [item[2] for item in items]
+        chunk = _Chunk(rows, indexes, lines)
         by_header = list(zip(*rows, strict=True))
         empty: tuple[None, ...] = (None,) * n
         columns: Columns = [by_header[i] if i >= 0 else empty for i in self._field_index]
         slow: set[int] = set()
         ref_ids = self._entity_columns(columns, n, slow)
         if ref_ids is None:
-            self._rows_one_by_one(items, rows, range(n), out)
+            self._rows_one_by_one(chunk, range(n), out)
             return
         events = [
-            self._event_column(plan, columns, ref_ids, items, n, slow) for plan in self.event_plans
+            self._event_column(plan, columns, ref_ids, chunk, n, slow) for plan in self.event_plans
         ]
         fast = n - len(slow)
         if not slow:
@@ -68,7 +85,7 @@ class ChunkedRows:
             if index > start:
                 for plan, rows_of in zip(self.event_plans, events, strict=True):
                     self._extend(out, plan.name, rows_of[start:index])
-            self._rows_one_by_one(items, rows, (index,), out)
+            self._rows_one_by_one(chunk, (index,), out)
             start = index + 1
         for plan, rows_of in zip(self.event_plans, events, strict=True):
             self._extend(out, plan.name, rows_of[start:])
@@ -105,24 +122,19 @@ class ChunkedRows:
         if made:
             out.events.setdefault(name, []).extend(made)
 
-    def _rows_one_by_one(
-        self,
-        items: Sequence[tuple[int, int, list[str]]],
-        rows: list[list[str]],
-        which: Any,
-        out: Output,
-    ) -> None:
+    def _rows_one_by_one(self, chunk: _Chunk, which: Any, out: Output) -> None:
         name, vector, process = self.name, self._to_vector, self.process_vector
+        rows, indexes, lines = chunk
         for i in which:
-            item = items[i]
-            process(vector(rows[i]), f"{name}:{item[1]}", out, item)
+            item = (indexes[i], lines[i], rows[i])  # as DelimitedReader.rows() gives it
+            process(vector(rows[i]), f"{name}:{lines[i]}", out, item)
 
     def _event_column(
         self,
         plan: EventPlan,
         columns: Columns,
         ref_ids: dict[str, list[Any]],
-        items: Sequence[tuple[int, int, list[str]]],
+        chunk: _Chunk,
         n: int,
         slow: set[int],
     ) -> list[Any]:
@@ -138,8 +150,7 @@ class ChunkedRows:
                 slow.update(i for i, v in enumerate(column) if type(v) is RecordProblem)
             values.append(column)
         attrs = self._attributes(plan, columns, n)
-        name = self.name
-        locators = [f"{name}:{item[1]}" for item in items]
+        locators = list(map(f"{self.name}:".__add__, map(str, chunk.lines)))
         made = list(
             zip(
                 ids,

@@ -9,6 +9,7 @@ entities they refer to), so these plans name those values; the outcome the gener
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -82,8 +83,9 @@ class EntityPlan:
         # only: raw values → id of an entity already written, one lookup for a repeated
         # entity. ``None`` records that the same inputs made no entity (condition false,
         # empty key). Filled only from accepted records, so a hit never hides a problem.
-        # The key is the raw value itself for one column, else the tuple of raw values and,
-        # with references, the ids referred to (what :func:`done_keys` makes for a chunk).
+        # The key is the raw value itself for one column, else the raw values and, with
+        # references, the ids referred to, joined (:func:`joined`; what :func:`done_keys`
+        # makes for a chunk).
         union = key_cols + [c for c in body_cols if c not in key_cols]
         if spec.when is not None and spec.when.column not in union:
             union.append(spec.when.column)
@@ -96,6 +98,7 @@ class EntityPlan:
             whole = tuple_getter(self.union_index)
             self.union_get = (lambda v: (v[self.union_index[0]],)) if len(union) == 1 else whole
         self.done = GenerationCache(cache_entries)
+        self.joins = len(self.union_index) + len(self.refs) > 1  # keys of several values
         self.done_ok = False  # set by the processor: every reference is to an earlier entity
         self.ref_plans: list[EntityPlan] = []  # the plans of ``refs``, set by the processor
         # A plan whose outcome this plan's raw values decide (see :func:`pair_riders`): its
@@ -106,7 +109,9 @@ class EntityPlan:
     def done_key(self, vec: Sequence[Any], ids: dict[str, str]) -> Any:
         """The ``done`` key of one record."""
         raw = self.union_get(vec)
-        return (*raw, *(ids.get(r) for r in self.refs)) if self.refs else raw
+        if self.refs:
+            raw = (*raw, *(ids.get(r) for r in self.refs))
+        return joined(raw) if self.joins else raw
 
 
 class EventPlan:
@@ -162,15 +167,41 @@ def zip_columns(columns: Columns, index: Sequence[int], n: int) -> Sequence[Any]
     return list(zip(*(columns[i] for i in index), strict=True))
 
 
+#: Joins the raw values of a ``done`` key (see :func:`joined`).
+KEY_SEPARATOR = "\x1f"
+
+
+def joined(parts: tuple[Any, ...]) -> Any:
+    """A ``done`` key of several values: one string where every value is a string without
+    the separator, else the tuple itself (a string never equals a tuple, so the two forms
+    never meet). A lookup then hashes and compares one string, not one object per value:
+    about 0.7 µs less per record for a person keyed by four columns (measured: the stored
+    tuple's strings are scattered in memory, each compare a cache miss)."""
+    try:
+        key = KEY_SEPARATOR.join(parts)
+    except TypeError:  # None (an absent reference), a list (JSON), a number
+        return parts
+    return key if key.count(KEY_SEPARATOR) == len(parts) - 1 else parts
+
+
 def done_keys(
     plan: EntityPlan, columns: Columns, ref_ids: dict[str, list[Any]], n: int
 ) -> Sequence[Any]:
-    """Per record, what :meth:`EntityPlan.done_key` returns."""
+    """Per record, what :meth:`EntityPlan.done_key` returns (C-level for a chunk of plain
+    strings; record by record where a value is not one)."""
     index = plan.union_index
     if len(index) == 1 and not plan.refs:
         return columns[index[0]]
     parts = [*(columns[i] for i in index), *(ref_ids[r] for r in plan.refs)]
-    return list(zip(*parts, strict=True)) if parts else [()] * n
+    if not plan.joins:  # no value, or one reference alone
+        return list(zip(*parts, strict=True)) if parts else [()] * n
+    try:
+        keys = list(map(KEY_SEPARATOR.join, zip(*parts, strict=True)))
+    except TypeError:
+        return list(map(joined, zip(*parts, strict=True)))
+    if sum(map(str.count, keys, repeat(KEY_SEPARATOR))) != (len(parts) - 1) * n:
+        return list(map(joined, zip(*parts, strict=True)))
+    return keys
 
 
 def vector_getter(

@@ -28,7 +28,7 @@ from pasienis.ingest.ftm import FtMProcessor
 from pasienis.ingest.mapping import LoadedMapping, detect_format
 from pasienis.ingest.options import ImportOptions
 from pasienis.ingest.pipeline import Output, Processor
-from pasienis.ingest.readers.delimited import DelimitedReader
+from pasienis.ingest.readers.delimited import DelimitedReader, RowBlock
 from pasienis.ingest.rows import EventTarget
 from pasienis.ingest.sources import estimate_total, file_sha256, open_reader
 from pasienis.ingest.writer import BatchWriter, ProcessWriter, Writer
@@ -430,38 +430,75 @@ def _row_batches(
     total: int | None,
 ) -> Iterator[tuple[Output, int]]:
     """Delimited rows go to the processor in chunks (column-wise processing); a record the
-    reader had to make itself (a problem) ends the chunk and goes alone, keeping file order."""
+    reader had to make itself (a problem) ends the chunk and goes alone, keeping file order.
+    The reader's blocks of plain rows are cut into chunks with C-level slices."""
     processor.header = reader.header()
     processor.name = reader.name
-    out, done = processor.new_output(), resumed
-    limit = _batch_limit(batch_size, total, done)
-    chunk: list[tuple[int, int, list[str]]] = []
-    room = min(CHUNK_ROWS, limit)  # records the current chunk may take (set once per chunk)
+    chunks = _Chunks(processor, resumed, batch_size, total)
+    for item in reader.blocks():
+        if type(item) is tuple:  # a record read on its own
+            item = RowBlock(item[0], item[1], [item[2]])
+        if type(item) is RowBlock:
+            skip = max(resumed - item.index, 0)
+            while skip < len(item.rows):
+                skip = chunks.take(item, skip)
+                if chunks.ready() and (batch := chunks.batch()):
+                    yield batch
+            continue
+        chunks.flush()
+        if item.index >= resumed:
+            processor.process(item, chunks.out)
+            chunks.done = item.index + 1
+        if batch := chunks.batch():
+            yield batch
+    chunks.flush()
+    yield chunks.out, chunks.done
 
-    def flush() -> None:
-        nonlocal chunk, done, room
-        if chunk:
-            processor.process_rows(chunk, out)
-            done, chunk = chunk[-1][0] + 1, []
-        room = max(min(CHUNK_ROWS, limit - out.records), 1)
 
-    for item in reader.rows():
-        if type(item) is tuple:
-            if item[0] >= resumed:
-                chunk.append(item)
-                if len(chunk) < room:
-                    continue
-            elif room > 1:
-                continue
-            flush()
-        else:
-            flush()
-            if item.index >= resumed:
-                processor.process(item, out)
-                done = item.index + 1
-        if _full(out, limit):
-            yield out, done
-            out, limit = processor.new_output(), _batch_limit(batch_size, total, done)
-            room = min(CHUNK_ROWS, limit)
-    flush()
-    yield out, done
+class _Chunks:
+    """The chunk of rows being gathered for ``process_chunk`` and the batch it goes into."""
+
+    def __init__(
+        self, processor: FlatProcessor, resumed: int, batch_size: int, total: int | None
+    ) -> None:
+        self.processor, self.batch_size, self.total = processor, batch_size, total
+        self.out, self.done = processor.new_output(), resumed
+        self.limit = _batch_limit(batch_size, total, resumed)
+        self.room = min(CHUNK_ROWS, self.limit)  # records the chunk may take (once per chunk)
+        self.rows: list[list[str]] = []
+        self.indexes: list[int] = []
+        self.lines: list[int] = []
+
+    def take(self, block: RowBlock, skip: int) -> int:
+        """Rows of ``block`` from ``skip`` into the chunk, as many as it has room for; where
+        the next one starts."""
+        first, line, found = block
+        end = skip + min(self.room - len(self.rows), len(found) - skip)
+        self.rows += found[skip:end]
+        self.indexes += range(first + skip, first + end)
+        self.lines += range(line + skip, line + end)
+        return end
+
+    def ready(self) -> bool:
+        """Whether the chunk is full (then it is processed)."""
+        if len(self.rows) < self.room:
+            return False
+        self.flush()
+        return True
+
+    def flush(self) -> None:
+        if self.rows:
+            self.processor.process_chunk(self.rows, self.indexes, self.lines, self.out)
+            self.done = self.indexes[-1] + 1
+            self.rows, self.indexes, self.lines = [], [], []
+        self.room = max(min(CHUNK_ROWS, self.limit - self.out.records), 1)
+
+    def batch(self) -> tuple[Output, int] | None:
+        """The batch and its checkpoint when it is full (a new one begins), else ``None``."""
+        if not _full(self.out, self.limit):
+            return None
+        batch = (self.out, self.done)
+        self.out = self.processor.new_output()
+        self.limit = _batch_limit(self.batch_size, self.total, self.done)
+        self.room = min(CHUNK_ROWS, self.limit)
+        return batch

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterator
 from itertools import chain, islice
 from pathlib import Path
+from typing import NamedTuple
 
 from pasienis.ingest.errors import SourceError
 from pasienis.ingest.readers.base import SourceRecord, check_not_empty, looks_binary
@@ -75,7 +76,10 @@ class _ChunkLines:
     def __init__(self, path: Path, encoding: str, header_line: int) -> None:
         self.path, self.encoding, self.skip = path, encoding, header_line
         self.stopped = False
-        self._lines = chain.from_iterable(self._chunks())
+        #: The decoded lines a chunk at a time; iterating lines continues after the chunks
+        #: taken from here (:meth:`DelimitedReader.blocks`).
+        self.chunks = self._chunks()
+        self._lines = chain.from_iterable(self.chunks)
 
     def __iter__(self) -> Iterator[str]:
         return self._lines
@@ -135,6 +139,33 @@ def sniff_delimiter(text: str) -> str:
         return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
 
 
+class RowBlock(NamedTuple):
+    """Consecutive records of one line each: the first's index and line, and their rows."""
+
+    index: int
+    line: int
+    rows: list[list[str]]
+
+
+def _plain_rows(lines: list[str], delimiter: str, width: int) -> list[list[str]] | None:
+    """The rows of ``lines`` if each line is one record of ``width`` fields, else ``None``.
+
+    A quoted line break or a broken quote makes fewer rows than lines, a blank line a row of
+    another width (with one column a blank line cannot be told by its width: ``None``). The
+    csv module ends a quote left open at the end of its input silently, so a blank line is
+    added: it makes a row of its own (``[]``) only if no quote is open (a record may go on
+    in the next chunk)."""
+    if width < 2:
+        return None
+    try:
+        rows = list(csv.reader(chain(lines, ("\n",)), delimiter=delimiter, strict=False))
+    except csv.Error:
+        return None
+    if len(rows) != len(lines) + 1 or rows.pop() or set(map(len, rows)) != {width}:
+        return None
+    return rows
+
+
 def _split_keep(text: str) -> list[str]:
     lines = text.split("\n")
     lines.pop()  # empty: the block ends with a newline
@@ -192,40 +223,74 @@ class DelimitedReader:
 
     def rows(self) -> Iterator[tuple[int, int, list[str]] | SourceRecord]:
         """``(index, line, values in header order)`` per record, or a SourceRecord (problems,
-        and every record after the first problem).
+        and every record after the first problem): :meth:`blocks` one record at a time."""
+        for item in self.blocks():
+            if type(item) is RowBlock:
+                for offset, row in enumerate(item.rows):
+                    yield (item.index + offset, item.line + offset, row)
+            else:
+                yield item
 
-        Chunks of the file are decoded at once and fed to the csv module as lines; the first
-        sign of trouble (an undecodable chunk, a csv error, a field count that differs from the
-        header) hands the rest of the file, from the start of that record, to the line-by-line
-        path, which quarantines and recovers exactly as :meth:`_slow_records` always did.
+    def blocks(self) -> Iterator[RowBlock | tuple[int, int, list[str]] | SourceRecord]:
+        """The records as :meth:`rows` gives them, many at once where they are plain.
+
+        Chunks of the file are decoded at once; a chunk whose every line is one record of the
+        header's width is parsed whole and given as one :class:`RowBlock` (no Python code per
+        row). From the first chunk that is not (a quoted line break, a blank line, a broken
+        quote), records come one by one as ``(index, line, row)``; the first sign of trouble
+        (an undecodable chunk, a csv error, a field count that differs from the header) hands
+        the rest of the file, from the start of that record, to the line-by-line path, which
+        quarantines and recovers exactly as :meth:`_slow_records` always did.
         """
         csv.field_size_limit(FIELD_LIMIT)
         header, header_line = self._header(_decode_lines(self.path, self.encoding))
         width = len(header)
-        index, line = 0, header_line
+        index, line = 0, header_line  # records given, and the last line they took
         if _chunkable(self.encoding):
             source = _ChunkLines(self.path, self.encoding, header_line)
-            reader = csv.reader(source, delimiter=self.delimiter, strict=False)
-            last = 0
-            try:
-                for row in reader:
-                    start, last = last + 1, reader.line_num
-                    if source.stopped:
-                        break
-                    if not row or (len(row) == 1 and not row[0].strip()):
-                        continue  # blank line
-                    if len(row) != width:
-                        break
-                    yield (index, header_line + start, row)
-                    index += 1
-                else:
-                    if not source.stopped:
-                        return
-                    start = last + 1
-            except csv.Error:
-                start = last + 1
-            line = header_line + start - 1
+            pending: list[str] = []
+            for lines in source.chunks:
+                rows = _plain_rows(lines, self.delimiter, width)
+                if rows is None:
+                    pending = lines
+                    break
+                yield RowBlock(index, line + 1, rows)
+                index, line = index + len(rows), line + len(lines)
+            # The rest (nothing after the last chunk, or where an undecodable one stopped).
+            yield from self._line_rows(chain(pending, source), source, header, index, line)
+            return
         yield from self._slow_records(header, line, index)
+
+    def _line_rows(
+        self,
+        lines: Iterator[str],
+        source: _ChunkLines,
+        header: list[str],
+        index: int,
+        line: int,
+    ) -> Iterator[tuple[int, int, list[str]] | SourceRecord]:
+        """Records one by one from ``lines`` (after line ``line``, from record ``index``)."""
+        width = len(header)
+        reader = csv.reader(lines, delimiter=self.delimiter, strict=False)
+        last = 0
+        try:
+            for row in reader:
+                start, last = last + 1, reader.line_num
+                if source.stopped:
+                    break
+                if not row or (len(row) == 1 and not row[0].strip()):
+                    continue  # blank line
+                if len(row) != width:
+                    break
+                yield (index, line + start, row)
+                index += 1
+            else:
+                if not source.stopped:
+                    return
+                start = last + 1
+        except csv.Error:
+            start = last + 1
+        yield from self._slow_records(header, line + start - 1, index)
 
     def _slow_records(self, header: list[str], after: int, index: int) -> Iterator[SourceRecord]:
         """Line by line from the line after ``after``: quarantine and recover broken records."""
