@@ -12,8 +12,8 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pasienis.watch import Entry, Subject, WatchIndex
 from pasienis.model.names import name_tokens
+from pasienis.watch import Entry, Subject, WatchIndex
 from pasienis.watch.rule import name_parts, reference_screen, stored_name_keys, typed_name_keys
 
 PARTS = ("Jonas", "Jonaitis", "Jonaitienė", "Petras", "Petraitis", "Aleksandr", "Aleksandras",
