@@ -216,6 +216,7 @@ def rendering_key_of_tokens(tokens: Sequence[str]) -> str:
     return " ".join(sorted(_rendering_token(tok) for tok in tokens))
 
 
+@lru_cache(maxsize=1 << 18)
 def _edits(a: str, b: str) -> int:
     """Levenshtein distance, counting one swap of adjacent letters as one edit.
 
@@ -291,8 +292,8 @@ def _part_similarity(
     "Dzmitry"/"Dmitry") score as before.
     """
     edits: float = _edits(part, other)
-    if edits > 1 and written is not None:
-        edits = min(edits, _edits(*written))
+    if edits > 1 and written is not None and abs(len(written[0]) - len(written[1])) < edits:
+        edits = min(edits, _edits(*written))  # (the length difference bounds it from below)
     if edits and part[:1] != other[:1] and names and others and names.isdisjoint(others):
         edits += FIRST_LETTER_COST
     return max(0.0, 1.0 - edits / max(len(part), len(other)))
