@@ -5,9 +5,9 @@ the same name or number. Every key is a short prefixed string; two values may be
 when they share a key, and scoring decides afterwards (:mod:`pasienis.search.scoring`).
 
 ``n:`` a name part's key and ``t:`` its typo keys (:func:`pasienis.model.names.typo_keys`:
-the key or the spelling with a character deleted), ``p:`` two parts of one name together, one
-of them possibly a typo key (so a two-part name is found by the rows holding both parts, not
-by aggregating every row of a common first name),
+the key or the part as written with a character deleted), ``p:`` two parts of one name
+together and ``q:`` the same with one of them a typo key (so a two-part name is found by the
+rows holding both parts, not by aggregating every row of a common first name),
 ``i:`` a normalised identifier (phone in E.164, IBAN, document or company code, VIN),
 ``c:``/``d:`` a plate's look-alike and missing-character keys (:mod:`pasienis.model.plates`).
 """
@@ -32,6 +32,7 @@ __all__ = [
     "name_parts",
     "name_query_keys",
     "pair_keys",
+    "pair_query_keys",
     "part_keys",
     "part_query_keys",
     "phone_key",
@@ -123,24 +124,43 @@ def _name_parts(text: str) -> tuple[str, ...]:
     return tuple(by_key[k] for k in sorted(by_key))
 
 
-def _pair(a: str, b: str) -> str:
-    return "p:" + "|".join(sorted((a, b)))
+def _pair(a: str, b: str, prefix: str = "p:") -> str:
+    return prefix + "|".join(sorted((a, b)))
+
+
+def _pairs(parts: tuple[str, ...]) -> list[tuple[str, str, frozenset[str], frozenset[str]]]:
+    capped = parts[:MAX_PAIR_PARTS]
+    keys = [token_key(p) for p in capped]
+    variants = [typo_keys(p) for p in capped]
+    return [(keys[i], keys[j], variants[i], variants[j])
+            for i in range(len(capped)) for j in range(i + 1, len(capped))]  # fmt: skip
 
 
 @lru_cache(maxsize=262_144)
 def pair_keys(parts: tuple[str, ...]) -> frozenset[str]:
-    """``p:`` keys of every two of a name's parts (:func:`name_parts`), each part also as one
-    of its typo keys: two names within one edit in one part share a key, in any order."""
+    """Keys a stored name is indexed under for every two of its parts (:func:`name_parts`):
+    ``p:`` the two parts' keys, ``q:`` one of them replaced by one of its typo keys."""
     keys: set[str] = set()
-    parts = parts[:MAX_PAIR_PARTS]
-    part_keys_ = [token_key(p) for p in parts]
-    variants = [typo_keys(p) for p in parts]
-    for i, a in enumerate(part_keys_):
-        for j in range(i + 1, len(parts)):
-            b = part_keys_[j]
-            keys.add(_pair(a, b))
-            keys.update(_pair(da, b) for da in variants[i])
-            keys.update(_pair(a, db) for db in variants[j])
+    for a, b, va, vb in _pairs(parts):
+        keys.add(_pair(a, b))
+        keys.update(_pair(da, b, "q:") for da in va)
+        keys.update(_pair(a, db, "q:") for db in vb)
+    return frozenset(keys)
+
+
+@lru_cache(maxsize=262_144)
+def pair_query_keys(parts: tuple[str, ...]) -> frozenset[str]:
+    """Keys a typed name is looked up by for every two of its parts: its pairs (``p:`` and
+    ``q:``) and those with one part replaced by a typo key (``p:`` and ``q:``), so two names
+    within one edit in one part share a key (symmetric deletion, as ``n:``/``t:``), while a
+    stored name's own pairs (``p:``) stay apart from its typo pairs (``q:``): a search reads
+    the exact namesakes first."""
+    keys: set[str] = set()
+    for a, b, va, vb in _pairs(parts):
+        for prefix in ("p:", "q:"):
+            keys.add(_pair(a, b, prefix))
+            keys.update(_pair(da, b, prefix) for da in va)
+            keys.update(_pair(a, db, prefix) for db in vb)
     return frozenset(keys)
 
 
@@ -160,7 +180,7 @@ def name_query_keys(text: str) -> set[str]:
     and each part's own key (a row holding one part still ranks, below those holding two)."""
     parts = name_parts(text)
     if len(parts) > 1:
-        return {*pair_keys(parts), *(f"n:{token_key(p)}" for p in parts)}
+        return {*pair_query_keys(parts), *(f"n:{token_key(p)}" for p in parts)}
     return part_query_keys(parts[0]) if parts else set()
 
 
@@ -192,7 +212,7 @@ def query_key_tiers(text: str, *, region: str = "LT") -> list[set[str]]:
     if len(parts) > 1:
         capped = [token_key(p) for p in parts[:MAX_PAIR_PARTS]]
         exact = {_pair(a, b) for i, a in enumerate(capped) for b in capped[i + 1 :]}
-        variants = set(pair_keys(parts)) - exact
+        variants = set(pair_query_keys(parts)) - exact
         return [exact | codes, variants, {f"n:{token_key(p)}" for p in parts} - exact]
     if parts:
         own = {f"n:{token_key(parts[0])}"}

@@ -24,7 +24,14 @@ from typing import Any
 
 from pasienis.model.names import Names, key_similarity, name_tokens, names_of, token_keys
 from pasienis.model.plates import normalise_plate, plate_keys, plate_query_keys, plate_similarity
-from pasienis.search import identifier_keys, name_parts, pair_keys, part_keys, part_query_keys
+from pasienis.search import (
+    identifier_keys,
+    name_parts,
+    pair_keys,
+    pair_query_keys,
+    part_keys,
+    part_query_keys,
+)
 
 #: Entry kinds and the record schemata they screen.
 KIND_SCHEMATA: dict[str, frozenset[str]] = {
@@ -116,7 +123,7 @@ def stored_name_keys(parts: tuple[str, ...]) -> frozenset[str]:
 def typed_name_keys(parts: tuple[str, ...]) -> frozenset[str]:
     """Blocking keys a record's name is looked up by (a single part: any one-edit variant)."""
     if len(parts) > 1:
-        return pair_keys(parts)
+        return pair_query_keys(parts)
     return frozenset(part_query_keys(parts[0])) if parts else frozenset()
 
 
