@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from rigour.text import levenshtein
 
 from pasienis.model.names import (
     key_similarity,
@@ -13,8 +14,10 @@ from pasienis.model.names import (
     names_of,
     rendering_key,
     strip_ending,
+    token_key,
     token_keys,
     token_names,
+    typo_keys,
 )
 from pasienis.scenario import names as scenario_names
 
@@ -200,3 +203,32 @@ def test_first_letter_rule_costs_one_extra_edit_only_between_known_names() -> No
                                 names_of("Šarūnas Urbonas"))  # fmt: skip
     assert with_names == pytest.approx(0.85)  # 1.5 edits in five: (0.7 + 1) / 2
     assert with_names + 0.06 >= THRESHOLD  # the same birth date still alerts
+
+
+@pytest.mark.parametrize(
+    ("listed", "written"),
+    [
+        ("Giedrius Paulausas", "Giedrius Paulauskas"),  # keys "paula"/"paulausk" (seed 7)
+        ("Inga Kavaiauskaitė", "Inga Kavaliauskaitė"),  # folding: "kavausk"/"kavalausk"
+    ],
+)
+def test_one_typo_that_strips_or_folds_differently_is_still_one_edit(
+    listed: str, written: str
+) -> None:
+    """A typo counts the edits of the parts as written when the keys differ by more."""
+    assert levenshtein(*(token_keys(listed)[1], token_keys(written)[1])) > 1
+    for a, b in ((listed, written), (written, listed)):
+        assert name_similarity(a, b) >= THRESHOLD, (a, b, name_similarity(a, b))
+    # Old callers that pass keys only keep the keys' edits.
+    assert key_similarity(token_keys(listed), token_keys(written)) < name_similarity(
+        listed, written
+    )
+
+
+def test_one_edit_as_written_is_one_shared_typo_key() -> None:
+    """The key of the written part with a letter deleted: the seed-7 typo shares one."""
+    assert token_key("paulauskas") != token_key("paulausas")
+    assert token_key("paulausas") in typo_keys("paulauskas")
+    assert token_key("kavaiauskaite") in typo_keys("kavaliauskaite")
+    assert typo_keys("jon") == frozenset()
+    assert token_key("jonas") not in typo_keys("jonas")

@@ -39,8 +39,10 @@ __all__ = [
     "rendering_key",
     "rendering_key_of_tokens",
     "strip_ending",
+    "token_key",
     "token_keys",
     "token_names",
+    "typo_keys",
     "typo_variants",
 ]
 
@@ -144,7 +146,8 @@ def strip_ending(token: str) -> str:
 
 
 @lru_cache(maxsize=262_144)
-def _token_key(token: str) -> str:
+def token_key(token: str) -> str:
+    """The key of one ASCII name part (a :func:`name_tokens` token)."""
     if token.isdigit():
         return token
     return strip_ending(fold_transliteration(token))
@@ -158,7 +161,7 @@ def token_keys(text: str) -> list[str]:
 @lru_cache(maxsize=262_144)
 def _text_keys(text: str) -> tuple[str, ...]:
     # Cached per whole text: search and screening score the same names over and over.
-    return tuple(_token_key(tok) for tok in _tokens(text))
+    return tuple(token_key(tok) for tok in _tokens(text))
 
 
 def name_key(text: str) -> str:
@@ -213,6 +216,7 @@ def rendering_key_of_tokens(tokens: Sequence[str]) -> str:
     return " ".join(sorted(_rendering_token(tok) for tok in tokens))
 
 
+@lru_cache(maxsize=1 << 18)
 def _edits(a: str, b: str) -> int:
     """Levenshtein distance, counting one swap of adjacent letters as one edit.
 
@@ -262,8 +266,16 @@ Names = Sequence[frozenset[str]]
 FIRST_LETTER_COST = 0.5
 
 
-def _part_similarity(part: str, other: str, names: frozenset[str], others: frozenset[str]) -> float:
-    """1 - edits / length, where a differing first letter between two real names costs more.
+def _part_similarity(
+    part: str, other: str, names: frozenset[str], others: frozenset[str],
+    written: tuple[str, str] | None = None,
+) -> float:  # fmt: skip
+    """1 - edits / key length, where a differing first letter between two real names costs
+    more. The edits are the keys' or, when fewer, those of the parts as written
+    (:func:`name_tokens`): one typo stays one edit when stripping endings or folding made it
+    several ("Paulausas" for "Paulauskas": keys "paula"/"paulausk", written one letter
+    apart, 1 - 1/8). The length stays the keys', so shared endings do not water down a
+    difference in the stem ("Arūnas"/"Šarūnas" stays 1 - 1.5/5).
 
     Why: one edit is one typo only if a typo is a plausible cause. A typing slip rarely hits
     the first letter (Pollock & Zamora 1984; it is why Jaro-Winkler, rigour's and
@@ -280,6 +292,8 @@ def _part_similarity(part: str, other: str, names: frozenset[str], others: froze
     "Dzmitry"/"Dmitry") score as before.
     """
     edits: float = _edits(part, other)
+    if edits > 1 and written is not None and abs(len(written[0]) - len(written[1])) < edits:
+        edits = min(edits, _edits(*written))  # (the length difference bounds it from below)
     if edits and part[:1] != other[:1] and names and others and names.isdisjoint(others):
         edits += FIRST_LETTER_COST
     return max(0.0, 1.0 - edits / max(len(part), len(other)))
@@ -292,17 +306,24 @@ def name_similarity(left: str, right: str) -> float:
     scores 1 - edit distance / length (see :func:`_part_similarity`). The mean over the
     shorter name's parts is returned, scaled down when one name has extra parts.
     """
-    return key_similarity(_text_keys(left), _text_keys(right), names_of(left), names_of(right))
+    return key_similarity(
+        _text_keys(left), _text_keys(right), names_of(left), names_of(right),
+        _tokens(left), _tokens(right),
+    )  # fmt: skip
 
 
 def key_similarity(
-    a: Sequence[str], b: Sequence[str], a_names: Names = (), b_names: Names = ()
-) -> float:
+    a: Sequence[str], b: Sequence[str], a_names: Names = (), b_names: Names = (),
+    a_tokens: Sequence[str] = (), b_tokens: Sequence[str] = (),
+) -> float:  # fmt: skip
     """:func:`name_similarity` on names already turned into :func:`token_keys` (an index
     keeps the keys, so scoring a stored name does not transliterate it again).
 
     ``a_names``/``b_names``: :func:`names_of` the same names, aligned with the keys; left
     empty (or of another length), every part counts as unknown to the vocabulary.
+    ``a_tokens``/``b_tokens``: the parts as written (:func:`name_tokens`), aligned; a pair
+    of parts counts the fewer edits of its keys and of its written forms (left empty: the
+    keys').
     """
     if not a or not b:
         return 0.0
@@ -310,21 +331,49 @@ def key_similarity(
         a_names = ()
     if len(b_names) != len(b):
         b_names = ()
+    if len(a_tokens) != len(a) or len(b_tokens) != len(b):
+        a_tokens = b_tokens = ()
     if len(a) > len(b):
         a, b, a_names, b_names = b, a, b_names, a_names
+        a_tokens, b_tokens = b_tokens, a_tokens
     unknown: frozenset[str] = frozenset()
     total = 0.0
     for i, part in enumerate(a):
         mine = a_names[i] if a_names else unknown
         total += max(
-            _part_similarity(part, other, mine, b_names[j] if b_names else unknown)
+            _part_similarity(
+                part, other, mine, b_names[j] if b_names else unknown,
+                (a_tokens[i], b_tokens[j]) if a_tokens else None,
+            )
             for j, other in enumerate(b)
-        )
+        )  # fmt: skip
     return (total / len(a)) * (len(a) / len(b)) ** 0.5
 
 
 #: Keys shorter than this get no typo variants: deleting a letter of "jon" matches too much.
 _MIN_TYPO_KEY = 5
+
+
+@lru_cache(maxsize=262_144)
+def typo_keys(token: str) -> frozenset[str]:
+    """Keys of a written part's one-edit neighbours (``token`` a :func:`name_tokens` token):
+    its key with a character deleted (:func:`typo_variants`) and the key of the token with a
+    character deleted.
+
+    Why both: a typo near the ending changes what is stripped ("Paulausas" keys to "paula",
+    "Paulauskas" to "paulausk") and one near a folded letter changes the folding
+    ("Kavaiauskaitė": "kavausk", "Kavaliauskaitė": "kavalausk"), so deleting before the key
+    is made keeps any one edit of the written part one shared key (symmetric deletion);
+    deleting from the key keeps two renderings of one name with a typo in the stem
+    ("Aleksandras Ivanvas", "Александр Иванов") one key apart. Parts shorter than a key's
+    minimum get none of the first kind.
+    """
+    key = token_key(token)
+    found = typo_variants(key)
+    if len(token) >= _MIN_TYPO_KEY and not token.isdigit():
+        found |= {token_key(token[:i] + token[i + 1 :]) for i in range(len(token))}
+    found.discard(key)
+    return frozenset(found)
 
 
 def typo_variants(key: str) -> set[str]:

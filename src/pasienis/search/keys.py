@@ -4,10 +4,10 @@ Why one module: an analyst's search and a watchlist screening must find the same
 the same name or number. Every key is a short prefixed string; two values may be the same
 when they share a key, and scoring decides afterwards (:mod:`pasienis.search.scoring`).
 
-``n:`` a name part's key and ``t:`` its typo variants (:mod:`pasienis.model.names`), ``p:``
-two parts of one name together, one of them possibly with a character deleted (so a two-part
-name is found by the rows holding both parts, not by aggregating every row of a common first
-name),
+``n:`` a name part's key and ``t:`` its typo keys (:func:`pasienis.model.names.typo_keys`:
+the key or the part as written with a character deleted), ``p:`` two parts of one name
+together and ``q:`` the same with one of them a typo key (so a two-part name is found by the
+rows holding both parts, not by aggregating every row of a common first name),
 ``i:`` a normalised identifier (phone in E.164, IBAN, document or company code, VIN),
 ``c:``/``d:`` a plate's look-alike and missing-character keys (:mod:`pasienis.model.plates`).
 """
@@ -21,7 +21,7 @@ import phonenumbers
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
-from pasienis.model.names import token_keys, typo_variants
+from pasienis.model.names import name_tokens, token_key, typo_keys
 from pasienis.model.plates import normalise_plate, plate_keys, plate_query_keys
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "name_parts",
     "name_query_keys",
     "pair_keys",
+    "pair_query_keys",
     "part_keys",
     "part_query_keys",
     "phone_key",
@@ -90,16 +91,17 @@ def identifier_keys(value: str, *, prop_type: str = "identifier", region: str = 
     return keys
 
 
-def part_keys(key: str) -> set[str]:
-    """Keys one stored name part (a :func:`token_keys` key) is indexed under: itself and
-    its typo variants."""
-    return {f"n:{key}", *(f"t:{v}" for v in typo_variants(key))}
+def part_keys(token: str) -> set[str]:
+    """Keys one stored name part (a :func:`~pasienis.model.names.name_tokens` token) is
+    indexed under: its key and its typo keys."""
+    return {f"n:{token_key(token)}", *(f"t:{v}" for v in typo_keys(token))}
 
 
-def part_query_keys(key: str) -> set[str]:
-    """Keys to look one typed name part up by: the part, or any one-edit variant of it."""
+def part_query_keys(token: str) -> set[str]:
+    """Keys to look one typed name part up by: its key, or any one-edit variant of it."""
+    key = token_key(token)
     keys = {f"n:{key}", f"t:{key}"}
-    for v in typo_variants(key):
+    for v in typo_keys(token):
         keys.update((f"n:{v}", f"t:{v}"))
     return keys
 
@@ -109,22 +111,56 @@ MAX_PAIR_PARTS = 5
 
 
 def name_parts(text: str) -> tuple[str, ...]:
-    """The sorted distinct part keys of a name (what its pair keys are made of)."""
-    return tuple(sorted(set(token_keys(text))))
+    """A name's parts as written (:func:`~pasienis.model.names.name_tokens`), one per
+    distinct key, sorted by key (what its pair keys are made of)."""
+    return _name_parts(text)
+
+
+@lru_cache(maxsize=262_144)
+def _name_parts(text: str) -> tuple[str, ...]:
+    by_key: dict[str, str] = {}
+    for token in sorted(name_tokens(text)):
+        by_key.setdefault(token_key(token), token)
+    return tuple(by_key[k] for k in sorted(by_key))
+
+
+def _pair(a: str, b: str, prefix: str = "p:") -> str:
+    return prefix + "|".join(sorted((a, b)))
+
+
+def _pairs(parts: tuple[str, ...]) -> list[tuple[str, str, frozenset[str], frozenset[str]]]:
+    capped = parts[:MAX_PAIR_PARTS]
+    keys = [token_key(p) for p in capped]
+    variants = [typo_keys(p) for p in capped]
+    return [(keys[i], keys[j], variants[i], variants[j])
+            for i in range(len(capped)) for j in range(i + 1, len(capped))]  # fmt: skip
 
 
 @lru_cache(maxsize=262_144)
 def pair_keys(parts: tuple[str, ...]) -> frozenset[str]:
-    """``p:`` keys of every two of a name's (sorted, distinct) parts, each part also with one
-    character deleted: two names within one edit in one part share a key, in any order."""
+    """Keys a stored name is indexed under for every two of its parts (:func:`name_parts`):
+    ``p:`` the two parts' keys, ``q:`` one of them replaced by one of its typo keys."""
     keys: set[str] = set()
-    parts = parts[:MAX_PAIR_PARTS]
-    for i, a in enumerate(parts):
-        for b in parts[i + 1 :]:
-            for da in (a, *typo_variants(a)):
-                keys.add("p:" + "|".join(sorted((da, b))))
-            for db in typo_variants(b):
-                keys.add("p:" + "|".join(sorted((a, db))))
+    for a, b, va, vb in _pairs(parts):
+        keys.add(_pair(a, b))
+        keys.update(_pair(da, b, "q:") for da in va)
+        keys.update(_pair(a, db, "q:") for db in vb)
+    return frozenset(keys)
+
+
+@lru_cache(maxsize=262_144)
+def pair_query_keys(parts: tuple[str, ...]) -> frozenset[str]:
+    """Keys a typed name is looked up by for every two of its parts: its pairs (``p:`` and
+    ``q:``) and those with one part replaced by a typo key (``p:`` and ``q:``), so two names
+    within one edit in one part share a key (symmetric deletion, as ``n:``/``t:``), while a
+    stored name's own pairs (``p:``) stay apart from its typo pairs (``q:``): a search reads
+    the exact namesakes first."""
+    keys: set[str] = set()
+    for a, b, va, vb in _pairs(parts):
+        for prefix in ("p:", "q:"):
+            keys.add(_pair(a, b, prefix))
+            keys.update(_pair(da, b, prefix) for da in va)
+            keys.update(_pair(a, db, prefix) for db in vb)
     return frozenset(keys)
 
 
@@ -133,8 +169,8 @@ def name_keys(text: str) -> frozenset[str]:
     """Keys a stored name is indexed under: each part's key and its typo variants, and the
     pair keys of its parts."""
     keys: set[str] = set()
-    for key in token_keys(text):
-        keys |= part_keys(key)
+    for token in name_tokens(text):
+        keys |= part_keys(token)
     return frozenset(keys | pair_keys(name_parts(text)))
 
 
@@ -144,7 +180,7 @@ def name_query_keys(text: str) -> set[str]:
     and each part's own key (a row holding one part still ranks, below those holding two)."""
     parts = name_parts(text)
     if len(parts) > 1:
-        return {*pair_keys(parts), *(f"n:{p}" for p in parts)}
+        return {*pair_query_keys(parts), *(f"n:{token_key(p)}" for p in parts)}
     return part_query_keys(parts[0]) if parts else set()
 
 
@@ -174,12 +210,12 @@ def query_key_tiers(text: str, *, region: str = "LT") -> list[set[str]]:
     codes = _code_query_keys(text, region)
     parts = name_parts(text)
     if len(parts) > 1:
-        capped = parts[:MAX_PAIR_PARTS]
-        exact = {"p:" + "|".join((a, b)) for i, a in enumerate(capped) for b in capped[i + 1 :]}
-        variants = set(pair_keys(parts)) - exact
-        return [exact | codes, variants, {f"n:{p}" for p in parts} - exact]
+        capped = [token_key(p) for p in parts[:MAX_PAIR_PARTS]]
+        exact = {_pair(a, b) for i, a in enumerate(capped) for b in capped[i + 1 :]}
+        variants = set(pair_query_keys(parts)) - exact
+        return [exact | codes, variants, {f"n:{token_key(p)}" for p in parts} - exact]
     if parts:
-        own = {f"n:{parts[0]}"}
+        own = {f"n:{token_key(parts[0])}"}
         return [own | codes, part_query_keys(parts[0]) - own]
     return [codes]
 

@@ -50,12 +50,14 @@ def score_row(
     """
     best, matched = 0.0, []
     if _HAS_LETTER.search(text):
-        qtokens, qnames = token_keys(text), names_of(text)
+        qkeys_, qnames, qwritten = token_keys(text), names_of(text), tuple(name_tokens(text))
         for i, name in enumerate(names):
             keys = (
                 name_keys[i] if name_keys is not None and i < len(name_keys) else token_keys(name)
             )
-            s = key_similarity(qtokens, keys, qnames, names_of(name))
+            s = key_similarity(
+                qkeys_, keys, qnames, names_of(name), qwritten, tuple(name_tokens(name))
+            )
             if s > best + 1e-9:
                 best, matched = s, [f"name: {name}"]
     if not any(k[0] in "icd" for k in qkeys):

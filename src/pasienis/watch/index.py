@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from pasienis.model.names import Names, names_of, token_keys
+from pasienis.model.names import Names, name_tokens, names_of, token_keys
 from pasienis.watch.rule import (
     DOB_BONUS,
     KIND_SCHEMATA,
@@ -43,12 +43,14 @@ _REACHED_MAX = 200_000
 
 @dataclass(slots=True)
 class _Group:
-    """Entries whose names have the same part keys and known names (so the same name score
-    for a record)."""
+    """Entries whose names have the same parts as written and known names (so the same name
+    score for a record)."""
 
     keys: tuple[str, ...]
     #: Each key's part as a known name (:func:`pasienis.model.names.names_of`), aligned.
     names: tuple[frozenset[str], ...]
+    #: Each key's part as written (:func:`pasienis.model.names.name_tokens`), aligned.
+    tokens: tuple[str, ...]
     #: Record schemata the entries' kind screens (empty: any); a record of another schema
     #: fails the rule's name match, so only ``always`` entries are looked at for it.
     schemata: frozenset[str] = frozenset()
@@ -72,10 +74,14 @@ class _Group:
         self.everyone = (*self.undated, *(i for ids in self.by_dob.values() for i in ids))
 
 
-def _sorted_parts(name: str) -> tuple[tuple[str, frozenset[str]], ...]:
-    """A name's (part key, known names) pairs in a fixed order: the group's identity."""
-    return tuple(sorted(zip(token_keys(name), names_of(name), strict=True),
-                        key=lambda p: (p[0], sorted(p[1]))))  # fmt: skip
+_Parts = tuple[tuple[str, str, frozenset[str]], ...]
+
+
+def _sorted_parts(name: str) -> _Parts:
+    """A name's (part key, part as written, known names) in a fixed order: the group's
+    identity."""
+    parts = zip(token_keys(name), tuple(name_tokens(name)), names_of(name), strict=True)
+    return tuple(sorted(parts, key=lambda p: (p[0], p[1], sorted(p[2]))))
 
 
 class WatchIndex:
@@ -89,7 +95,7 @@ class WatchIndex:
         self._by_code: dict[str, list[int]] = defaultdict(list)
         self._by_name: dict[str, list[int]] = defaultdict(list)
         self._groups: list[_Group] = []
-        groups: dict[tuple[tuple[tuple[str, frozenset[str]], ...], frozenset[str]], int] = {}
+        groups: dict[tuple[_Parts, frozenset[str]], int] = {}
         for i, entry in enumerate(entries):
             for key in entry_code_keys(entry):
                 self._by_code[key].append(i)
@@ -100,8 +106,10 @@ class WatchIndex:
             g = groups.get((parts, schemata))
             if g is None:
                 g = groups[parts, schemata] = len(self._groups)
-                keys = tuple(k for k, _ in parts)
-                self._groups.append(_Group(keys, tuple(n for _, n in parts), schemata))
+                keys = tuple(k for k, _, _ in parts)
+                tokens = tuple(tk for _, tk, _ in parts)
+                names = tuple(n for _, _, n in parts)
+                self._groups.append(_Group(keys, names, tokens, schemata))
                 for key in stored_name_keys(name_parts(entry.name)):
                     self._by_name[key].append(g)
             self._groups[g].add(i, entry)
@@ -110,14 +118,14 @@ class WatchIndex:
         #: Typed names (their key tuples) → the groups their blocking keys reach, each with
         #: its name score: records repeat names, and this is the same every time.
         self._reached: dict[
-            tuple[tuple[tuple[str, ...], Names], ...], list[tuple[_Group, float]]
+            tuple[tuple[tuple[str, ...], Names, tuple[str, ...]], ...], list[tuple[_Group, float]]
         ] = {}
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def _groups_reached(self, names: list[str]) -> list[tuple[_Group, float]]:
-        typed = tuple((tuple(token_keys(n)), names_of(n)) for n in names)
+        typed = tuple((tuple(token_keys(n)), names_of(n), tuple(name_tokens(n))) for n in names)
         reached = self._reached.get(typed)
         if reached is None:
             groups: set[int] = set()
@@ -126,9 +134,11 @@ class WatchIndex:
             reached = []
             for g in sorted(groups):
                 group = self._groups[g]
-                reached.append(
-                    (group, max(similarity(group.keys, t, group.names, n) for t, n in typed))
+                best = max(
+                    similarity(group.keys, t, group.names, n, group.tokens, tk)
+                    for t, n, tk in typed
                 )
+                reached.append((group, best))
             if len(self._reached) >= _REACHED_MAX:
                 self._reached.clear()
             self._reached[typed] = reached

@@ -22,9 +22,16 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from pasienis.model.names import Names, key_similarity, names_of, token_keys
+from pasienis.model.names import Names, key_similarity, name_tokens, names_of, token_keys
 from pasienis.model.plates import normalise_plate, plate_keys, plate_query_keys, plate_similarity
-from pasienis.search import identifier_keys, name_parts, pair_keys, part_keys, part_query_keys
+from pasienis.search import (
+    identifier_keys,
+    name_parts,
+    pair_keys,
+    pair_query_keys,
+    part_keys,
+    part_query_keys,
+)
 
 #: Entry kinds and the record schemata they screen.
 KIND_SCHEMATA: dict[str, frozenset[str]] = {
@@ -116,7 +123,7 @@ def stored_name_keys(parts: tuple[str, ...]) -> frozenset[str]:
 def typed_name_keys(parts: tuple[str, ...]) -> frozenset[str]:
     """Blocking keys a record's name is looked up by (a single part: any one-edit variant)."""
     if len(parts) > 1:
-        return pair_keys(parts)
+        return pair_query_keys(parts)
     return frozenset(part_query_keys(parts[0])) if parts else frozenset()
 
 
@@ -164,20 +171,25 @@ def subject_keys(subject: Subject) -> set[str]:
 @lru_cache(maxsize=1 << 18)
 def similarity(
     listed: tuple[str, ...], typed: tuple[str, ...], listed_names: Names = (),
-    typed_names: Names = (),
+    typed_names: Names = (), listed_tokens: tuple[str, ...] = (),
+    typed_tokens: tuple[str, ...] = (),
 ) -> float:  # fmt: skip
-    """:func:`key_similarity` of two key tuples (with their parts' known names, aligned),
-    remembered: records and lists repeat names, so the same pair is scored again and again."""
-    return key_similarity(listed, typed, listed_names, typed_names)
+    """:func:`key_similarity` of two key tuples (with their parts' known names and written forms,
+    aligned), remembered: records and lists repeat names, so the same pair is scored again
+    and again."""
+    return key_similarity(listed, typed, listed_names, typed_names, listed_tokens, typed_tokens)
 
 
 def name_score(entry: Entry, subject: Subject) -> tuple[float, str]:
     """Best name similarity of the entry's name to any of the subject's, and that name."""
     best, best_name = 0.0, ""
-    listed = tuple(token_keys(entry.name or ""))
-    listed_names = names_of(entry.name or "")
+    text = entry.name or ""
+    listed, names, tokens = tuple(token_keys(text)), names_of(text), tuple(name_tokens(text))
     for name in subject.names:
-        s = similarity(listed, tuple(token_keys(name)), listed_names, names_of(name))
+        s = similarity(
+            listed, tuple(token_keys(name)), names, names_of(name), tokens,
+            tuple(name_tokens(name)),
+        )  # fmt: skip
         if s > best:
             best, best_name = s, name
     return best, best_name
