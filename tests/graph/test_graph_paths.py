@@ -39,14 +39,16 @@ def _projection(n: int, edges: list[tuple[int, int, int, int]], hidden: set[int]
 
 @st.composite
 def graphs(draw: st.DrawFn) -> tuple[int, list[tuple[int, int, int, int]], set[int]]:
+    """A ring (long paths), a few random chords, and a supernode with spokes (levels whose
+    pieces differ widely in size)."""
     n = draw(st.integers(2, 40))
     node = st.integers(0, n - 1)
-    hub = draw(node)  # a supernode, so that levels have pieces of very different sizes
-    spokes = draw(st.lists(st.tuples(st.just(hub), node, st.integers(0, 2), st.just(0)),
-                           max_size=30))  # fmt: skip
-    rest = draw(st.lists(st.tuples(node, node, st.integers(0, 2), st.integers(0, 1)),
-                         max_size=80))  # fmt: skip
-    edges = [(u, v, r, d) for u, v, r, d in spokes + rest if u != v]
+    rel, dataset = st.integers(0, 2), st.sampled_from([0, 0, 0, 1])
+    ring = [(i, (i + 1) % n, draw(rel), draw(dataset)) for i in range(n)]
+    hub = draw(node)
+    spokes = draw(st.lists(st.tuples(st.just(hub), node, rel, st.just(0)), max_size=20))
+    chords = draw(st.lists(st.tuples(node, node, rel, dataset), max_size=8))
+    edges = [(u, v, r, d) for u, v, r, d in ring + spokes + chords if u != v]
     hidden = draw(st.sets(node, max_size=3))
     return n, edges or [(0, 1, 0, 0)], hidden
 
