@@ -18,22 +18,24 @@ from starlette.requests import Request
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from pasienis.api.deps import PREAUTHENTICATED, access_of, all_routes
+from pasienis.api.deps import PREAUTHENTICATED, access_of, all_routes, guard_check
 from pasienis.api.problems import problem
 from pasienis.security import ForbiddenError, UnauthenticatedError
 
 Guard = Callable[[Request], Any]
 
 
-def route_guard(route: object) -> Guard | None:
-    """The ``require`` dependency of a route (``None`` for public routes)."""
+def route_guard(route: object) -> tuple[Any, Guard] | None:
+    """The ``require`` dependency of a route and its synchronous check (``None`` for public
+    routes)."""
     dependant = getattr(route, "dependant", None)
     stack = list(dependant.dependencies) if dependant is not None else []
     while stack:
         dep = stack.pop()
         access = access_of(dep.call)
-        if access is not None and access.mode == "require":
-            return dep.call  # type: ignore[no-any-return]
+        check = guard_check(dep.call)
+        if access is not None and access.mode == "require" and check is not None:
+            return dep.call, check
         stack.extend(dep.dependencies)
     return None
 
@@ -56,9 +58,9 @@ class AuthenticateFirstMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._guards: list[tuple[str, Any, Guard]] | None = None
+        self._guards: list[tuple[str, Any, tuple[Any, Guard]]] | None = None
 
-    def _guard_for(self, scope: Scope) -> Guard | None:
+    def _guard_for(self, scope: Scope) -> tuple[Any, Guard] | None:
         if self._guards is None:  # built on first use: every route is registered by then
             found = (
                 (literal_prefix(ctx), ctx.original_route, route_guard(ctx))
@@ -77,9 +79,10 @@ class AuthenticateFirstMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         guard = self._guard_for(scope) if scope["type"] == "http" else None
         if guard is not None:
+            dependency, check = guard
             request = Request(scope)
             try:
-                await run_in_threadpool(guard, request)
+                await run_in_threadpool(check, request)
             except UnauthenticatedError as exc:
                 response = problem(exc.status_code, exc.message, exc.kind, hint=exc.hint)
                 response.headers["WWW-Authenticate"] = 'Bearer realm="pasienis"'
@@ -89,5 +92,5 @@ class AuthenticateFirstMiddleware:
                 response = problem(exc.status_code, exc.message, exc.kind, hint=exc.hint)
                 await response(scope, receive, send)
                 return
-            setattr(request.state, PREAUTHENTICATED, guard)
+            setattr(request.state, PREAUTHENTICATED, dependency)
         await self.app(scope, receive, send)

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends
+from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import RouteContext, iter_route_contexts
 from starlette.requests import HTTPConnection
 from starlette.routing import Mount
@@ -70,6 +71,7 @@ __all__ = [
     "basic_credentials",
     "bearer_token",
     "client_ip",
+    "guard_check",
     "public",
     "require",
     "visible_datasets",
@@ -78,9 +80,11 @@ __all__ = [
 
 #: Attribute set on the dependency callables so the route walk can find them.
 ACCESS_ATTR = "__pasienis_access__"
-#: Request-state attribute: the ``require`` dependency that already ran before the body was
-#: read (:mod:`pasienis.api.authfirst`), so it does not authenticate twice.
+#: Request-state attribute: the ``require`` dependency whose check already ran before the body
+#: was read (:mod:`pasienis.api.authfirst`), so it does not authenticate twice.
 PREAUTHENTICATED = "pasienis_preauthenticated"
+#: Attribute set on a ``require`` dependency: its synchronous check (reads the store).
+CHECK_ATTR = "__pasienis_check__"
 #: Header (or ``purpose`` query parameter) carrying the stated purpose of a consultation.
 PURPOSE_HEADER = "X-Purpose"
 #: Methods whose audited actions are reads (a WebSocket's snapshot is one too).
@@ -96,7 +100,7 @@ class Access:
     reason: str = ""
 
 
-def require(*roles: Role) -> Callable[[HTTPConnection], Principal]:
+def require(*roles: Role) -> Callable[[HTTPConnection], Awaitable[Principal]]:
     """A dependency that authenticates the caller and checks it holds one of ``roles``.
 
     Args:
@@ -104,31 +108,53 @@ def require(*roles: Role) -> Callable[[HTTPConnection], Principal]:
 
     Returns:
         A FastAPI dependency yielding the :class:`Principal` (also stored on
-        ``request.state.principal`` for the :class:`Auditor`).
+        ``request.state.principal`` for the :class:`Auditor`). Its synchronous check (it
+        reads the store) is :func:`guard_check` of it: the middleware runs that in a worker
+        thread before the body is read (:mod:`pasienis.api.authfirst`).
     """
     if not roles:
         raise ValueError("require() needs at least one role; use public() for open routes")
     allowed = frozenset(Role(r) for r in roles)
 
-    def dependency(request: HTTPConnection) -> Principal:
+    def check(request: HTTPConnection) -> Principal:
+        principal = _authenticate(request, allow_device=Role.device in allowed)
+        if principal is None:
+            raise UnauthenticatedError("authentication required", hint="sign in or send a token")
+        return _admitted(request, principal, allowed)
+
+    # async: FastAPI runs a sync dependency in its thread pool, one hop per dependency. An
+    # HTTP request was authenticated by the middleware already (a worker-thread hop of its
+    # own), so here only the role is checked again; otherwise (a WebSocket) the check reads
+    # the store in a worker thread.
+    async def dependency(request: HTTPConnection) -> Principal:
         principal = None
         if getattr(request.state, PREAUTHENTICATED, None) is dependency:
             principal = getattr(request.state, "principal", None)
         if principal is None:
-            principal = _authenticate(request, allow_device=Role.device in allowed)
-        if principal is None:
-            raise UnauthenticatedError("authentication required", hint="sign in or send a token")
-        request.state.principal = principal
-        if not principal.has(*allowed):
-            raise ForbiddenError(
-                f"this needs one of the roles: {', '.join(sorted(allowed))}",
-                hint="ask an administrator for the role",
-            )
-        return principal
+            return await run_in_threadpool(check, request)
+        return _admitted(request, principal, allowed)
 
     setattr(dependency, ACCESS_ATTR, Access("require", roles=allowed))
+    setattr(dependency, CHECK_ATTR, check)
     dependency.__name__ = "require_" + "_or_".join(sorted(allowed))
     return dependency
+
+
+def _admitted(request: HTTPConnection, principal: Principal, allowed: frozenset[Role]) -> Principal:
+    """Keep ``principal`` on the request, or refuse it when it holds none of ``allowed``."""
+    request.state.principal = principal
+    if not principal.has(*allowed):
+        raise ForbiddenError(
+            f"this needs one of the roles: {', '.join(sorted(allowed))}",
+            hint="ask an administrator for the role",
+        )
+    return principal
+
+
+def guard_check(dependency: object) -> Callable[[HTTPConnection], Principal] | None:
+    """The synchronous authentication of a :func:`require` dependency (``None`` otherwise)."""
+    found = getattr(dependency, CHECK_ATTR, None)
+    return found if callable(found) else None
 
 
 def public(reason: str) -> Callable[[], Awaitable[None]]:
@@ -186,19 +212,23 @@ class Auditor:
         Applies to principals holding :attr:`Role.analyst`; routes that read with POST call
         it with ``read=True``.
         """
-        req = self._request
-        settings = getattr(req.app.state, "settings", None)
-        if not getattr(settings, "audit_require_purpose", False) or self.purpose:
+        if not self.purpose_missing(read=read):
             return
-        who = getattr(req.state, "principal", None)
-        if who is None or not who.has(Role.analyst) or not self._is_read(read):
-            return
-        detail = {"reason": "no purpose stated", "path": req.url.path}
+        detail = {"reason": "no purpose stated", "path": self._request.url.path}
         self._append(action, outcome="denied", detail=detail)
         raise PurposeRequiredError(
             "this deployment requires a stated purpose for reading personal data",
             hint=f"send the {PURPOSE_HEADER} header (or a purpose query parameter)",
         )
+
+    def purpose_missing(self, *, read: bool | None = None) -> bool:
+        """Whether :meth:`check_purpose` would refuse (no I/O: settings, principal, headers)."""
+        req = self._request
+        settings = getattr(req.app.state, "settings", None)
+        if not getattr(settings, "audit_require_purpose", False) or self.purpose:
+            return False
+        who = getattr(req.state, "principal", None)
+        return who is not None and who.has(Role.analyst) and self._is_read(read)
 
     @property
     def purpose(self) -> str | None:
@@ -268,15 +298,16 @@ class Auditor:
         return append_entry(req.app.state.store, entry)
 
 
-def auditor(request: HTTPConnection) -> Auditor:
+async def auditor(request: HTTPConnection) -> Auditor:
     """FastAPI dependency: the :class:`Auditor` for this request.
 
     When the principal is already known (its ``require`` dependency comes first in the
     route's signature) a read without a required purpose is refused here, before the route
-    reads anything.
+    reads anything. async, like ``require``: only a refusal writes (in a worker thread).
     """
     found = Auditor(request)
-    found.check_purpose()
+    if found.purpose_missing():
+        await run_in_threadpool(found.check_purpose)
     return found
 
 

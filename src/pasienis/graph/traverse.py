@@ -5,12 +5,14 @@ component. Compartments and filters apply at every step (see :mod:`pasienis.grap
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from pasienis.graph.errors import NoPathError, QueryLimitError
 from pasienis.graph.filters import EdgeFilter, neighbours
+from pasienis.graph.projection import Projection
 from pasienis.graph.visibility import View
 
 
@@ -135,11 +137,36 @@ def _parents(n: int) -> list[np.ndarray]:
     return arrays
 
 
+#: Edge slots gathered in the first piece of a BFS level; each next piece of the same level
+#: is twice as large (:func:`_pieces`).
+FIRST_PIECE_SLOTS = 1024
+
+
+def _pieces(p: Projection, front: np.ndarray, first: int) -> Iterator[np.ndarray]:
+    """``front`` cut into runs of nodes whose edge slots add up to ``first``, then twice as
+    many, and so on (a node is never split): a level can stop at its first meeting node
+    after a few thousand slots instead of gathering a supernode neighbourhood's every edge.
+    """
+    cum = np.cumsum(p.indptr[front + 1] - p.indptr[front])
+    start, budget = 0, first
+    while start < len(front):
+        base = int(cum[start - 1]) if start else 0
+        stop = max(int(np.searchsorted(cum, base + budget, side="right")), start + 1)
+        yield front[start:stop]
+        start, budget = stop, budget * 2
+
+
 def _meet(
-    view: View, f: EdgeFilter, a: int, b: int, max_depth: int
+    view: View, f: EdgeFilter, a: int, b: int, max_depth: int, first: int = FIRST_PIECE_SLOTS
 ) -> tuple[int, tuple[list[int], list[int]], tuple[list[int], list[int]]]:
     """Bidirectional BFS, expanding the side whose frontier has fewer edge slots; returns the
-    meeting node and the walks from it back to ``a`` and to ``b``."""
+    meeting node and the walks from it back to ``a`` and to ``b``.
+
+    A level is gathered in growing pieces (:func:`_pieces`) and the walk stops at the first
+    piece that reaches the other side. Any meeting node found while expanding a level gives
+    a shortest path: every node the other side has reached but this level's frontier has not
+    lies on the other side's last level, so all meetings of one level are equally far.
+    """
     p = view.projection
     parent = _parents(p.n_nodes)
     touched: list[np.ndarray] = [np.array([a, b], np.int64)]
@@ -149,18 +176,21 @@ def _meet(
         for _ in range(max_depth):
             slots = [int((p.indptr[x + 1] - p.indptr[x]).sum()) for x in fronts]
             side = 0 if slots[0] <= slots[1] else 1
-            _frm, nbr, eid = neighbours(view, f, fronts[side])
-            fresh = parent[side][nbr] == -2
-            nbr, eid = nbr[fresh], eid[fresh]
-            parent[side][nbr] = eid  # one of the duplicate slots wins; no sort needed
-            nbr = nbr[parent[side][nbr] == eid]
-            touched.append(nbr)
-            hit = nbr[parent[1 - side][nbr] != -2]
-            if len(hit):  # walk back now, before the scratch arrays are reset
-                meet = int(hit[0])
-                return meet, _walk(view, parent[0], meet), _walk(view, parent[1], meet)
-            fronts[side] = nbr
-            if not len(nbr):
+            reached: list[np.ndarray] = []
+            for piece in _pieces(p, fronts[side], first):
+                _frm, nbr, eid = neighbours(view, f, piece)
+                fresh = parent[side][nbr] == -2
+                nbr, eid = nbr[fresh], eid[fresh]
+                parent[side][nbr] = eid  # one of the duplicate slots wins; no sort needed
+                nbr = nbr[parent[side][nbr] == eid]
+                touched.append(nbr)
+                hit = nbr[parent[1 - side][nbr] != -2]
+                if len(hit):  # walk back now, before the scratch arrays are reset
+                    meet = int(hit[0])
+                    return meet, _walk(view, parent[0], meet), _walk(view, parent[1], meet)
+                reached.append(nbr)
+            fronts[side] = np.concatenate(reached) if reached else np.zeros(0, np.int64)
+            if not len(fronts[side]):
                 break
     finally:
         for t in touched:
@@ -182,13 +212,15 @@ def _walk(view: View, parent: np.ndarray, node: int) -> tuple[list[int], list[in
 
 
 def shortest_path(
-    view: View, a: int, b: int, *, f: EdgeFilter, max_depth: int = 8
-) -> tuple[list[int], list[int]]:
-    """Node and edge indices of one shortest (fewest hops) path from ``a`` to ``b``."""
+    view: View, a: int, b: int, *, f: EdgeFilter, max_depth: int = 8,
+    first_piece: int = FIRST_PIECE_SLOTS,
+) -> tuple[list[int], list[int]]:  # fmt: skip
+    """Node and edge indices of one shortest (fewest hops) path from ``a`` to ``b``
+    (``first_piece``: the slots of a level's first piece, see :func:`_meet`)."""
     if a == b:
         return [a], []
     _meet_node, (left_nodes, left_edges), (right_nodes, right_edges) = _meet(
-        view, f, a, b, max_depth
+        view, f, a, b, max_depth, first_piece
     )
     return left_nodes[::-1] + right_nodes[1:], left_edges[::-1] + right_edges
 

@@ -50,7 +50,7 @@ def service(request: Request) -> GraphService:
     return state.graph
 
 
-def _filters(
+async def _filters(  # async: pure, so no worker-thread hop for it
     schema: Annotated[list[str] | None, Query()] = None,
     relation: Annotated[list[str] | None, Query()] = None,
     since: str | None = None, until: str | None = None,
