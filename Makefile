@@ -45,7 +45,7 @@ test: install
 	scripts/test-services
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup -q
+	$(BIN)/python -m pytest -n $(WORKERS) -q
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -26,35 +26,6 @@ PG_ADMIN_URL = os.environ.get(
 )
 
 
-#: Session fixtures of a package that build a world (a generated scenario, imports through the
-#: API, routing tiles): the tests using one run on one xdist worker, so it is built once.
-SHARED_WORLDS = frozenset({"scenario_dir", "scenario", "analyst_world", "admin_world",
-                           "helsinki_tiles"})  # fmt: skip
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks (``--dist loadgroup``)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Group the tests that share an expensive fixture onto one worker.
-
-    A module-scoped fixture (``scope="module"``) groups its module's tests; a fixture named in
-    :data:`SHARED_WORLDS` (session scope, defined in a package's conftest) groups every test
-    that uses it. Under the default ``--dist load`` each of the two workers built each one.
-    """
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None:
-            continue
-        worlds, modules = [], []
-        for name, defs in info.name2fixturedefs.items():
-            last = defs[-1]  # the definition that applies to this test
-            if last.scope == "session" and name in SHARED_WORLDS and last.baseid:
-                worlds.append(f"{last.baseid}::{name}")
-            elif last.scope == "module":
-                modules.append(item.nodeid.split("::")[0])
-        if worlds or modules:  # a shared world is the larger group: it wins
-            item.add_marker(pytest.mark.xdist_group(min(worlds or modules)))
-
-
 def service_missing(what: str, reason: object) -> None:
     """Skip outside CI; fail loudly in CI, where every service must be running."""
     message = f"{what} is not available: {reason}"
