@@ -5,6 +5,7 @@ and refused with a clear answer when the file is gone or no longer the file impo
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from pasienis.api import create_app
 from pasienis.config import Settings
@@ -20,7 +21,7 @@ from pasienis.ingest.models import import_runs
 from pasienis.security import Role
 from pasienis.security.models import audit_log
 from pasienis.security.provision import provision
-from pasienis.store import Store
+from pasienis.store import Store, open_store
 
 MAPPING = """dataset: {dataset}
 entities:
@@ -36,47 +37,95 @@ CSV = (
 )
 
 
+@pytest.fixture(scope="module")
+def world_template(
+    sqlite_template: Path, base_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """Two analysts; ``alf`` imported a CSV and an FtM stream through the API (each import a
+    job in its own process) and both are searchable. Made once per module; ``world`` copies
+    the database and the data folder (the uploaded files) for each test."""
+    folder = tmp_path_factory.mktemp("statement-source")
+    db = folder / "world.db"
+    shutil.copyfile(sqlite_template, db)
+    settings = base_settings.model_copy(
+        update={"data_dir": folder / "data", "database_url": f"sqlite:///{db}"}
+    )
+    store = open_store(settings)
+    try:
+        with store.begin() as conn:
+            tokens = {
+                "alf": provision(conn, name="alf", roles=[Role.analyst]),
+                "bet": provision(conn, name="bet", roles=[Role.analyst]),
+            }
+        app = create_app(settings, store=store)
+        with TestClient(app, headers={"Authorization": f"Bearer {tokens['alf']}"}) as alf:
+            jobs = [
+                alf.post("/api/imports", files={
+                    "file": ("people-a.csv", CSV.encode()),
+                    "mapping": ("m.yml", MAPPING.format(dataset="src_a").encode())}),
+                alf.post("/api/imports", data={"format": "ftm", "dataset": "src_a"}, files={
+                    "file": ("stream-a.ftm.json", (json.dumps({"id": "ftm-a-1",
+                             "schema": "Person", "properties": {"name": ["Rasa Jonaitiene"]}})
+                             + "\n").encode())}),
+            ]  # fmt: skip
+            for answer in jobs:
+                assert answer.status_code == 202, answer.text
+                # Each import is a child process: on a loaded 2-core machine its start-up
+                # alone can pass JobRunner.wait's default minute (a poll, so no cost when fast).
+                job = app.state.jobs.wait(answer.json()["job_id"], timeout=600)
+                assert job["status"] == "succeeded", job
+            for caption in ("Jonas Petraitis", "Ona Kazlauskiene", "Rasa Jonaitiene"):
+                _searchable(alf, caption)  # the copies start with the index caught up
+    finally:
+        store.dispose()
+    return {"db": db, "data": settings.data_dir, "settings": settings, "tokens": tokens}
+
+
 @pytest.fixture
-def world(sqlite_store: Store, base_settings: Settings) -> Iterator[dict[str, Any]]:
-    with sqlite_store.begin() as conn:
-        tokens = {
-            "alf": provision(conn, name="alf", roles=[Role.analyst]),
-            "bet": provision(conn, name="bet", roles=[Role.analyst]),
-        }
-    app = create_app(base_settings, store=sqlite_store)
+def world(world_template: dict[str, Any], tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """A copy of the module's world: its database, and its uploads at the copy's own paths."""
+    db = tmp_path / "world.db"
+    shutil.copyfile(world_template["db"], db)
+    data = tmp_path / "data"
+    shutil.copytree(world_template["data"], data)
+    settings = world_template["settings"].model_copy(
+        update={"data_dir": data, "database_url": f"sqlite:///{db}"}
+    )
+    store = open_store(settings)
+    with store.begin() as conn:  # the copied runs name the copied files
+        old, new = str(world_template["data"]), str(data)
+        conn.execute(
+            update(import_runs).values(
+                source_path=func.replace(import_runs.c.source_path, old, new)
+            )
+        )
+    app = create_app(settings, store=store)
     clients = {k: TestClient(app, headers={"Authorization": f"Bearer {v}"})
-               for k, v in tokens.items()}  # fmt: skip
+               for k, v in world_template["tokens"].items()}  # fmt: skip
     for c in clients.values():
         c.__enter__()
-    alf = clients["alf"]
-    jobs = [
-        alf.post("/api/imports", files={
-            "file": ("people-a.csv", CSV.encode()),
-            "mapping": ("m.yml", MAPPING.format(dataset="src_a").encode())}),
-        alf.post("/api/imports", data={"format": "ftm", "dataset": "src_a"}, files={
-            "file": ("stream-a.ftm.json", (json.dumps({"id": "ftm-a-1", "schema": "Person",
-                     "properties": {"name": ["Rasa Jonaitiene"]}}) + "\n").encode())}),
-    ]  # fmt: skip
-    for answer in jobs:
-        assert answer.status_code == 202, answer.text
-        assert app.state.jobs.wait(answer.json()["job_id"])["status"] == "succeeded"
-    yield {"app": app, "store": sqlite_store, **clients}
+    yield {"app": app, "store": store, **clients}
     for c in clients.values():
         c.__exit__(None, None, None)
+    store.dispose()
 
 
-def _statement(c: TestClient, caption: str, prop: str, value: str) -> tuple[str, dict]:
+def _searchable(c: TestClient, caption: str) -> list[dict[str, Any]]:
     # The search index follows completed imports on the bus (a background follower), so an
     # entity becomes searchable shortly after its import job has finished.
     deadline = time.monotonic() + 60
     while True:
         hits = c.get("/api/search", params={"q": caption}).json()["hits"]
-        found = [h["entity_id"] for h in hits if h["caption"] == caption]
+        found = [h for h in hits if h["caption"] == caption]
         if found or time.monotonic() > deadline:
             break
         time.sleep(0.2)
     assert found, f"{caption!r} never became searchable: {hits}"
-    entity = found[0]
+    return found
+
+
+def _statement(c: TestClient, caption: str, prop: str, value: str) -> tuple[str, dict]:
+    entity = _searchable(c, caption)[0]["entity_id"]
     rows = c.get(f"/api/entities/{entity}/statements").json()
     return entity, next(r for r in rows if r["prop"] == prop and r["value"] == value)
 

@@ -39,22 +39,33 @@ def crossing(store: Store, ds: str, key: str, person: str, vehicle: str, day: in
 @pytest.fixture
 def world(store: Store) -> dict[str, str]:
     """alpha: Jonas owns a car he drove 3 times, Petras shares his phone, a company hub with
-    30 directors. beta: Ivan (own phone = Jonas's phone) and Ivan's Associate link to Petras."""
+    30 directors. beta: Ivan (own phone = Jonas's phone) and Ivan's Associate link to Petras.
+
+    Written in one bulk write (as an import writes), not one transaction per entity."""
+    rows: list = []
+
+    def add(ds: str, key: str, schema: str, props: dict) -> str:
+        prov = Provenance(ds, SEEN, locator=f"{ds}:{key}")
+        rows.extend(entity_statements(eid(ds, key), schema, props, prov))
+        return eid(ds, key)
+
     w: dict[str, str] = {}
-    w["jonas"] = put(store, A, "P1", "Person", {"name": "Jonas Žukauskas", "phone": "+37061234567"})
-    w["petras"] = put(store, A, "P2", "Person", {"name": "Petras Petraitis",
-                                                   "phone": "+37061234567"})  # fmt: skip
-    w["car"] = put(store, A, "V1", "Vehicle", {"registrationNumber": "KLM482"})
-    put(store, A, "O1", "Ownership", {"owner": w["jonas"], "asset": w["car"],
-                                       "startDate": "2024-03-01"})  # fmt: skip
+    w["jonas"] = add(A, "P1", "Person", {"name": "Jonas Žukauskas", "phone": "+37061234567"})
+    w["petras"] = add(A, "P2", "Person", {"name": "Petras Petraitis",
+                                            "phone": "+37061234567"})  # fmt: skip
+    w["car"] = add(A, "V1", "Vehicle", {"registrationNumber": "KLM482"})
+    add(A, "O1", "Ownership", {"owner": w["jonas"], "asset": w["car"],
+                                "startDate": "2024-03-01"})  # fmt: skip
+    w["hub"] = add(A, "C1", "Company", {"name": "UAB Centras"})
+    for i in range(30):
+        d = add(A, f"D{i}", "Person", {"name": f"Director {i}"})
+        add(A, f"DS{i}", "Directorship", {"director": d, "organization": w["hub"]})
+    add(A, "DSJ", "Directorship", {"director": w["jonas"], "organization": w["hub"]})
+    w["ivan"] = add(B, "P9", "Person", {"name": "Ivan Ivanov", "phone": "+37061234567"})
+    w["lonely"] = add(A, "P7", "Person", {"name": "Lonely Person"})
+    add(B, "AS1", "Associate", {"person": w["ivan"], "associate": w["petras"]})
+    with store.begin() as conn:
+        write_statements(store, conn, rows)
     for day in (2, 9, 16):
         crossing(store, A, f"X{day}", w["jonas"], w["car"], day)
-    w["hub"] = put(store, A, "C1", "Company", {"name": "UAB Centras"})
-    for i in range(30):
-        d = put(store, A, f"D{i}", "Person", {"name": f"Director {i}"})
-        put(store, A, f"DS{i}", "Directorship", {"director": d, "organization": w["hub"]})
-    put(store, A, "DSJ", "Directorship", {"director": w["jonas"], "organization": w["hub"]})
-    w["ivan"] = put(store, B, "P9", "Person", {"name": "Ivan Ivanov", "phone": "+37061234567"})
-    w["lonely"] = put(store, A, "P7", "Person", {"name": "Lonely Person"})
-    put(store, B, "AS1", "Associate", {"person": w["ivan"], "associate": w["petras"]})
     return w

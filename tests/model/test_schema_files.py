@@ -91,6 +91,24 @@ def test_administrator_adds_a_property_to_a_customs_schema(
     assert make_statement("f1", "FuelTankInspection", "sealNumber", "LT-99", PROV)[5] == "LT-99"
 
 
+def test_a_file_changed_after_a_good_check_is_checked_again(
+    admin_dir: Path, base_settings: Settings
+) -> None:
+    """The check is remembered per content (apps are created often), never past an edit."""
+    path = admin_dir / "fuel.yaml"
+    path.write_text(FUEL_TANK, encoding="utf-8")
+    settings = admin_settings(base_settings, admin_dir)
+    install_model(settings)
+    install_model(settings)  # unchanged: the remembered check
+    path.write_text(FUEL_TANK.replace("type: number", "type: volume"), encoding="utf-8")
+    with pytest.raises(SchemaFileError, match=r"fuel\.yaml:15: .*unknown property type"):
+        install_model(settings)
+    path.unlink()
+    (admin_dir / "other.yaml").write_text(FUEL_TANK.replace("FuelTankInspection:", "Vehicle:"))
+    with pytest.raises(SchemaFileError, match="duplicate schema name"):
+        install_model(settings)
+
+
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [

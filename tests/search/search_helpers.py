@@ -18,3 +18,15 @@ def put(store: Store, entity_id: str, schema: str, props: dict[str, Any], datase
     with store.begin() as conn:
         write_statements(store, conn, entity_statements(entity_id, schema, props, prov))
         index_entities(store, conn, [entity_id])
+
+
+def put_many(store: Store, entities: list[tuple[str, str, dict[str, Any], str]]) -> None:
+    """:func:`put` for several ``(entity_id, schema, props, dataset)`` in one transaction and
+    one index call, as an import's batch is indexed."""
+    rows = []
+    for entity_id, schema, props, dataset in entities:
+        prov = Provenance(dataset, T0, run_id=f"run-{dataset}", locator=f"{dataset}:{entity_id}")
+        rows += entity_statements(entity_id, schema, props, prov)
+    with store.begin() as conn:
+        write_statements(store, conn, rows)
+        index_entities(store, conn, [e[0] for e in entities])

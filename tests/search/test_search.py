@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from tests.search.search_helpers import put
+from tests.search.search_helpers import put, put_many
 
 from pasienis.search import QueryError, SearchQuery, delete_entities, purge_dataset, search
 from pasienis.store import Store
@@ -15,15 +15,17 @@ ALL = ("border", "tax", "register")
 
 @pytest.fixture
 def world(store: Store) -> Store:
-    put(store, "p-ivanov", "Person", {"name": "Aleksandras Ivanovas", "nationality": "lt",
-        "birthDate": "1980-02-03", "phone": "+370 612 34567"}, "border")  # fmt: skip
-    put(store, "p-zuk", "Person", {"name": "Tomas Žukauskas", "nationality": "lt"}, "border")
-    put(store, "p-kaz", "Person", {"name": "Jonas Kazlauskas", "birthDate": "1990-01-01"}, "tax")
-    put(store, "p-other", "Person", {"name": "Jonas Petrauskas", "nationality": "pl"}, "border")
-    put(store, "v-kdl", "Vehicle", {"registrationNumber": "KDL 482", "country": "lt"}, "border")
-    put(store, "c-acme", "Company", {"name": "UAB Acme Logistika",
-        "registrationNumber": "302123456", "country": "lt"}, "register")  # fmt: skip
-    put(store, "b-acct", "BankAccount", {"iban": "LT121000011101001000"}, "register")
+    put_many(store, [
+        ("p-ivanov", "Person", {"name": "Aleksandras Ivanovas", "nationality": "lt",
+         "birthDate": "1980-02-03", "phone": "+370 612 34567"}, "border"),
+        ("p-zuk", "Person", {"name": "Tomas Žukauskas", "nationality": "lt"}, "border"),
+        ("p-kaz", "Person", {"name": "Jonas Kazlauskas", "birthDate": "1990-01-01"}, "tax"),
+        ("p-other", "Person", {"name": "Jonas Petrauskas", "nationality": "pl"}, "border"),
+        ("v-kdl", "Vehicle", {"registrationNumber": "KDL 482", "country": "lt"}, "border"),
+        ("c-acme", "Company", {"name": "UAB Acme Logistika",
+         "registrationNumber": "302123456", "country": "lt"}, "register"),
+        ("b-acct", "BankAccount", {"iban": "LT121000011101001000"}, "register"),
+    ])  # fmt: skip
     return store
 
 
@@ -141,8 +143,8 @@ def test_key_tiers_are_the_query_keys_most_specific_first() -> None:
 def test_a_common_name_stops_at_exact_keys_and_says_so(store: Store) -> None:
     from pasienis.search.query import CANDIDATES
 
-    for i in range(CANDIDATES + 5):
-        put(store, f"p-{i}", "Person", {"name": "Jonas Jonaitis"}, "border")
+    common = {"name": "Jonas Jonaitis"}
+    put_many(store, [(f"p-{i}", "Person", common, "border") for i in range(CANDIDATES + 5)])
     put(store, "p-typo", "Person", {"name": "Jonas Jonaitsi"}, "border")
     put(store, "p-rare", "Person", {"name": "Jonas Jonaitis Rimkus"}, "border")
     with store.read() as conn:

@@ -23,6 +23,10 @@ from pasienis.model.statements import clear_caches
 
 CUSTOMS_SCHEMA_DIR = Path(__file__).parent / "schema"
 _installed: Path | None = None
+#: Schema file sets (by path and content) that passed the check in this process, with their
+#: added files. An app is created many times in one process (tests, workers); parsing every
+#: YAML file again each time cost more than building the rest of the app.
+_checked: dict[str, list[Path]] = {}
 
 
 def standard_schema_dir() -> Path:
@@ -68,9 +72,28 @@ def check_schema_files(settings: Settings) -> list[Path]:
     return added
 
 
+def _sources_key(settings: Settings) -> str:
+    """A digest of every schema folder's path, presence and files (names and bytes)."""
+    digest = hashlib.sha256()
+    for folder in schema_sources(settings):
+        digest.update(f"\0{folder}\0{folder.is_dir()}\0".encode())
+        for path in _yaml_files(folder) if folder.is_dir() else []:
+            digest.update(f"{path}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _checked_files(settings: Settings) -> list[Path]:
+    """:func:`check_schema_files`, once per content: a failed check is never remembered."""
+    key = _sources_key(settings)
+    if key not in _checked:
+        _checked[key] = check_schema_files(settings)
+    return _checked[key]
+
+
 def assemble_model_dir(settings: Settings) -> Path:
     """Check the schema files and copy them all into one folder named by their content hash."""
-    added = check_schema_files(settings)
+    added = _checked_files(settings)
     files = _yaml_files(standard_schema_dir()) + added
     digest = hashlib.sha256()
     for path in files:
