@@ -50,11 +50,13 @@ function svgIcon(kind) {
   return cache.get(kind);
 }
 
-// The chart's icons as bitmaps (docs/benchmarks.md, issue 17): Cytoscape hashes every node's
-// style strings, a 300-character data URI among them, and software canvas redraws an SVG
-// image each time it is drawn; at the overview zoom of a big chart the SVG icons were not
-// drawn at all (the node textures were made before the images had loaded). A short `blob:`
-// URL of a PNG drawn once per schema kind, decoded before the chart is made, costs neither.
+// The chart's icons as bitmaps (docs/benchmarks.md, issue 17): the SVG data URIs loaded only
+// when a node was first drawn, so a big chart was drawn without icons and then drawn again
+// in full when they arrived, and at its overview zoom the icons never showed (the node
+// textures made before the images had loaded were kept). A PNG drawn once per schema kind,
+// decoded before any chart is made (options.js hands it to the renderer), is in the first
+// frame at every zoom; its `blob:` URL is also a fifth of the data URI's length (Cytoscape
+// hashes every style string of every node).
 // ICON_PX covers the icon at the chart's largest zoom (21 px × maxZoom 4).
 export const ICON_PX = 96;
 const bitmaps = new Map(); // kind → { url, image } (a decoded <img> of the PNG)
