@@ -40,11 +40,63 @@ export function glyphOf(schema) {
 }
 
 const cache = new Map();
-export function iconOf(schema) {
-  const kind = kindOf(schema);
+// The icon as an SVG data URI (the fallback, and what a chart drawn before `prepareIcons`
+// gets).
+function svgIcon(kind) {
   if (!cache.has(kind)) {
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="${COLOURS[kind]}">${GLYPHS[kind]}</svg>`;
     cache.set(kind, `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`);
   }
   return cache.get(kind);
+}
+
+// The chart's icons as bitmaps (docs/benchmarks.md, issue 17): the SVG data URIs loaded only
+// when a node was first drawn, so a big chart was drawn without icons and then drawn again
+// in full when they arrived, and at its overview zoom the icons never showed (the node
+// textures made before the images had loaded were kept). A PNG drawn once per schema kind,
+// decoded before any chart is made (options.js hands it to the renderer), is in the first
+// frame at every zoom; its `blob:` URL is also a fifth of the data URI's length (Cytoscape
+// hashes every style string of every node).
+// ICON_PX covers the icon at the chart's largest zoom (21 px × maxZoom 4).
+export const ICON_PX = 96;
+const bitmaps = new Map(); // kind → { url, image } (a decoded <img> of the PNG)
+let preparing = null;
+
+async function bitmapOf(kind) {
+  const svg = new Image();
+  svg.src = svgIcon(kind);
+  await svg.decode();
+  const canvas = document.createElement("canvas");
+  canvas.width = ICON_PX;
+  canvas.height = ICON_PX;
+  canvas.getContext("2d").drawImage(svg, 0, 0, ICON_PX, ICON_PX);
+  const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+  if (!blob) throw new Error(`no bitmap for icon ${kind}`);
+  const url = URL.createObjectURL(blob);
+  const image = new Image();
+  image.crossOrigin = "anonymous"; // as Cytoscape loads a non-data background image
+  image.src = url;
+  await image.decode();
+  return { url, image };
+}
+
+// Draws every icon once (idempotent); on failure the SVG icons stay in use.
+export function prepareIcons() {
+  if (!preparing) {
+    preparing = Promise.all(Object.keys(GLYPHS).map(async (kind) => {
+      bitmaps.set(kind, await bitmapOf(kind));
+    })).catch(() => { bitmaps.clear(); });
+  }
+  return preparing;
+}
+
+// The decoded icon images by URL (the chart hands them to its renderer, options.js).
+export function iconImages() {
+  return new Map([...bitmaps.values()].map((b) => [b.url, b.image]));
+}
+
+export function iconOf(schema) {
+  const kind = kindOf(schema);
+  const bitmap = bitmaps.get(kind);
+  return bitmap ? bitmap.url : svgIcon(kind);
 }

@@ -1,5 +1,8 @@
 // Loads the vendored Cytoscape.js and the fcose layout once, as classic scripts (their UMD
-// builds publish globals; `script-src 'self'` allows them), and registers fcose.
+// builds publish globals; `script-src 'self'` allows them), registers fcose, and draws the
+// schema icons as bitmaps (icons.js) before any chart is made.
+import { prepareIcons } from "./icons.js";
+
 const SCRIPTS = [
   "/web/vendor/cytoscape/cytoscape.min.js",
   "/web/vendor/layout-base/layout-base.js",
@@ -25,6 +28,7 @@ export function loadCytoscape() {
         if (!document.querySelector(`script[src="${src}"]`)) await addScript(src);
       }
       window.cytoscape.use(window.cytoscapeFcose);
+      await prepareIcons();
       return window.cytoscape;
     })();
   }

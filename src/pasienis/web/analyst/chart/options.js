@@ -5,6 +5,7 @@
 // during the pan/zoom gesture itself (they come back when it stops), and while a node is
 // dragged every link stays drawn (drag.js).
 import { keepMainLayerWhileDragging } from "./drag.js";
+import { iconImages } from "./icons.js";
 import { STYLE } from "./style.js";
 
 export const BIG = 1500;
@@ -22,6 +23,7 @@ export function chartOptions(container, extra = {}) {
 // and never hides the links.
 export function createChart(cytoscape, container, extra = {}, { plainDrag = false } = {}) {
   const cy = cytoscape(chartOptions(container, extra));
+  seedIconImages(cy);
   if (plainDrag) return cy;
   keepMainLayerWhileDragging(cy);
   tuneForSize(cy);
@@ -40,4 +42,16 @@ export function createChart(cytoscape, container, extra = {}, { plainDrag = fals
 export function tuneForSize(cy) {
   const renderer = cy.renderer();
   if (renderer) renderer.hideEdgesOnViewport = cy.elements().length > BIG;
+}
+
+// Hands the decoded icon bitmaps (icons.js) to the renderer's image cache, so the first frame
+// draws every node with its icon: Cytoscape otherwise loads each image when it first draws
+// it, draws the nodes without, and draws the whole chart again when the images arrive. Reads
+// the renderer's `imageCache` (`{url: {image}}`, what `getCachedImage` keeps; not public API,
+// checked against the vendored 3.35, feature-detected: without it images load as before).
+function seedIconImages(cy) {
+  const r = cy.renderer();
+  if (!r || typeof r.getCachedImage !== "function") return;
+  const cache = r.imageCache = r.imageCache || {};
+  for (const [url, image] of iconImages()) if (!cache[url]) cache[url] = { image };
 }
