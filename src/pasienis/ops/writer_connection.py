@@ -45,6 +45,8 @@ from sqlalchemy.exc import OperationalError
 
 from pasienis.ops.writer_stats import WriterStats
 from pasienis.store import Store
+from pasienis.store.checkpoints import checkpoint
+from pasienis.store.checkpoints import driver as _driver
 
 log = logging.getLogger(__name__)
 
@@ -199,16 +201,3 @@ class Checkpointer:
                         log.exception("WAL checkpoint failed")
         except Exception:
             log.exception("the WAL checkpointer stopped")
-
-
-def checkpoint(conn: Connection) -> tuple[int, int]:
-    """``PRAGMA wal_checkpoint(PASSIVE)``: never waits for readers or the writer. Returns the
-    frames in the WAL and how many of them are now copied into the database."""
-    _busy, wal_frames, copied = _driver(conn).execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    return int(wal_frames), int(copied)
-
-
-def _driver(conn: Connection) -> sqlite3.Connection:
-    """The sqlite3 connection under ``conn`` (in autocommit: pysqlite's own transaction
-    handling is off, so a PRAGMA runs outside any transaction)."""
-    return conn.connection.driver_connection  # type: ignore[return-value]
