@@ -239,7 +239,7 @@ class Auditor:
             actor=actor, actor_name=actor_name,
         )  # fmt: skip
 
-    def entry(
+    def _append(
         self,
         action: str,
         *,
@@ -249,34 +249,10 @@ class Auditor:
         outcome: str = "ok",
         actor: Principal | None = None,
         actor_name: str | None = None,
-        read: bool | None = None,
-    ) -> AuditEntry:
-        """The entry :meth:`record` would append, for a capability to append inside its own
-        write transaction (``append_in``: the entry then commits, or fails, with the change).
-        The purpose rule applies here as in :meth:`record`."""
-        self.check_purpose(action, read=read)
-        return self._entry(
-            action, entity_ids=entity_ids, query=query, detail=detail, outcome=outcome,
-            actor=actor, actor_name=actor_name,
-        )  # fmt: skip
-
-    def _append(self, action: str, **fields: Any) -> int:
-        return append_entry(self._request.app.state.store, self._entry(action, **fields))
-
-    def _entry(
-        self,
-        action: str,
-        *,
-        entity_ids: Sequence[str] = (),
-        query: str | Mapping[str, Any] | None = None,
-        detail: Mapping[str, Any] | None = None,
-        outcome: str = "ok",
-        actor: Principal | None = None,
-        actor_name: str | None = None,
-    ) -> AuditEntry:
+    ) -> int:
         req = self._request
         who = actor or getattr(req.state, "principal", None)
-        return AuditEntry(
+        entry = AuditEntry(
             actor_id=who.user_id if who else None,
             actor_name=who.name if who else actor_name,
             actor_kind=str(who.kind) if who else None,
@@ -289,6 +265,7 @@ class Auditor:
             user_agent=(req.headers.get("user-agent") or "")[:300] or None,
             outcome=outcome,
         )
+        return append_entry(req.app.state.store, entry)
 
 
 def auditor(request: HTTPConnection) -> Auditor:

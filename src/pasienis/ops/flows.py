@@ -36,7 +36,6 @@ from pasienis.ops.tasks import (
     note_task,
     transition,
 )
-from pasienis.security.audit import AuditEntry, append_in
 from pasienis.security.idempotency import guarded
 from pasienis.store import Store
 
@@ -63,24 +62,15 @@ class Ops:
             self.store, rules=FixRules.from_settings(self.settings), hub=self.hub
         )
 
-    def run(
-        self,
-        work: Callable[[Connection, Effects], Any],
-        *,
-        audit: Callable[[Any], AuditEntry] | None = None,
-    ) -> Any:
+    def run(self, work: Callable[[Connection, Effects], Any]) -> Any:
         """Run ``work`` in one write transaction, then release its effects.
 
         When the request carries an idempotency key, the key and the answer are written in
-        this same transaction (:func:`pasienis.security.idempotency.guarded`). ``audit``
-        makes the audit entry of the result, appended in the same transaction too: the
-        action and its entry commit together (and one commit is cheaper than two).
+        this same transaction (:func:`pasienis.security.idempotency.guarded`).
         """
         effects = Effects()
         with self.store.begin() as conn, guarded(conn) as record:
             result = work(conn, effects)
-            if audit is not None:
-                append_in(conn, audit(result))
             record(result)
         effects.release(hub=self.hub, bus=self.bus)
         return result
@@ -108,17 +98,8 @@ class Ops:
         return Speeds.from_settings(self.settings)
 
 
-def create(
-    ops: Ops,
-    *,
-    data: TaskCreate,
-    actor: str,
-    audit: Callable[[dict[str, Any]], AuditEntry] | None = None,
-) -> dict[str, Any]:
-    """Create a task; assign it at once if a unit is named or the category's rule says so.
-
-    ``audit`` makes the audit entry of the new task, written in the task's own transaction.
-    """
+def create(ops: Ops, *, data: TaskCreate, actor: str) -> dict[str, Any]:
+    """Create a task; assign it at once if a unit is named or the category's rule says so."""
 
     def work(conn: Connection, effects: Effects) -> dict[str, Any]:
         task = create_task(
@@ -136,7 +117,7 @@ def create(
         )
         return _maybe_assign(ops, conn, task=task, unit=data.unit, actor=actor, effects=effects)
 
-    return ops.run(work, audit=audit)
+    return ops.run(work)
 
 
 def _maybe_assign(
@@ -150,9 +131,8 @@ def _maybe_assign(
 ) -> dict[str, Any]:
     if unit:
         return assign(
-            conn, task_id=task["id"], unit_ref=unit, actor=actor, now=ops.clock(),
-            effects=effects, task=task,
-        )  # fmt: skip
+            conn, task_id=task["id"], unit_ref=unit, actor=actor, now=ops.clock(), effects=effects
+        )
     rule = get_rule(conn, category=task["category"])
     if not rule or not rule["auto_assign"]:
         return task
@@ -174,7 +154,6 @@ def _maybe_assign(
         now=ops.clock(),
         reason=f"rule for {task['category']}",
         effects=effects,
-        task=task,
     )
 
 

@@ -58,11 +58,8 @@ def create_task(
     if not 1 <= priority <= 5:
         raise OpsError("priority is 1 (highest) to 5 (lowest)")
     task_id = uuid.uuid4().hex
-    # RETURNING: the row as stored (types, JSON, UTC times) without reading it back.
-    stored = conn.execute(
-        insert(tasks)
-        .returning(*tasks.c)
-        .values(
+    conn.execute(
+        insert(tasks).values(
             id=task_id,
             lat=lat,
             lon=lon,
@@ -80,10 +77,10 @@ def create_task(
             updated_at=now,
         )
     )
-    task = dict(stored.mappings().one())
     _event(
         conn, task_id=task_id, kind="created", before=None, after="created", actor=actor, now=now
     )
+    task = get_task(conn, task_id=task_id)
     if effects is not None:
         effects.dispatch.append(_status_event(task))
     return task
@@ -177,40 +174,29 @@ def assign(
     now: datetime,
     reason: str | None = None,
     effects: Effects | None = None,
-    task: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Assign (or re-assign) a task to a unit and queue the message to its device.
-
-    ``task``: the task as this transaction just wrote it (a task being created), so it is
-    not read again.
-    """
-    if task is None or task["id"] != task_id:
-        task = get_task(conn, task_id=task_id)
+    """Assign (or re-assign) a task to a unit and queue the message to its device."""
+    task = get_task(conn, task_id=task_id)
     _check(task, "assigned")
     unit = get_unit(conn, ref=unit_ref)
     previous = task["unit_id"]
-    before = task["status"]
-    task = dict(
-        conn.execute(
-            update(tasks)
-            .where(tasks.c.id == task_id)
-            .values(status="assigned", unit_id=unit["id"], assigned_at=now, updated_at=now)
-            .returning(*tasks.c)
-        )
-        .mappings()
-        .one()
+    conn.execute(
+        update(tasks)
+        .where(tasks.c.id == task_id)
+        .values(status="assigned", unit_id=unit["id"], assigned_at=now, updated_at=now)
     )
     _event(
         conn,
         task_id=task_id,
         kind="assigned",
-        before=before,
+        before=task["status"],
         after="assigned",
         actor=actor,
         now=now,
         unit_id=unit["id"],
         reason=reason,
     )
+    task = get_task(conn, task_id=task_id)
     if previous and previous != unit["id"] and task["status"] in ACTIVE:
         _withdraw(conn, task=task, unit_id=previous, reason="re-assigned", now=now, effects=effects)
     seq = enqueue(

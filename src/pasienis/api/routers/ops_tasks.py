@@ -11,14 +11,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import FileResponse
 
-from pasienis.api.deps import Auditor, Principal, Role, audit_read, require
+from pasienis.api.deps import Principal, Role, audit_read, require
 from pasienis.api.idempotency import idempotent
 from pasienis.ops import attachments, flows, tasks
 from pasienis.ops.assignment import suggest_units
 from pasienis.ops.flows import Ops
 from pasienis.ops.schemas import AlertIn, TaskAssign, TaskCreate, TaskNote, TaskTransition
 from pasienis.ops.service import units_of_user
-from pasienis.security import AuditEntry, ForbiddenError
+from pasienis.security import ForbiddenError
 
 router = APIRouter(prefix="/api/tasks", tags=["ops: tasks"])
 DISPATCH = require(Role.dispatcher, Role.administrator)
@@ -63,25 +63,15 @@ def _audit(
     **detail: Any,
 ) -> None:
     """Every task action is logged (who, when, from where, why) in the hash-chained audit."""
-    Auditor(request).record(action, **_audited(task, entity_ids, detail))
-
-
-def _audited(
-    task: dict[str, Any], entity_ids: list[str] | None, detail: dict[str, Any]
-) -> dict[str, Any]:
-    """What a task action's audit entry holds: the linked entities and the task id."""
     linked = entity_ids if entity_ids is not None else (task.get("entity_ids") or [])
-    return {"entity_ids": linked, "detail": {"task_id": task.get("id"), **detail}}
+    audit_read(request, action, entity_ids=linked, detail={"task_id": task.get("id"), **detail})
 
 
 @router.post("", status_code=201)
 def create(body: TaskCreate, request: Request, p: Dispatcher) -> dict:
-    # The entry is written in the task's own transaction (one commit; never a task without
-    # its entry).
-    def entry(task: dict[str, Any]) -> AuditEntry:
-        return Auditor(request).entry("task.create", **_audited(task, body.entity_ids, {}))
-
-    return flows.create(_ops(request), data=body, actor=_actor(p), audit=entry)
+    task = flows.create(_ops(request), data=body, actor=_actor(p))
+    _audit(request, "task.create", task, entity_ids=body.entity_ids)
+    return task
 
 
 @router.post("/from-alert", status_code=201)
