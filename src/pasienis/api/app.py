@@ -63,7 +63,7 @@ from pasienis.risk.jobkind import JOB_KIND as RISK_JOB
 from pasienis.risk.jobkind import risk_job
 from pasienis.security import PrincipalCache
 from pasienis.security.anchor import anchoring
-from pasienis.store import Store, open_store
+from pasienis.store import Store, background_checkpoints, open_store
 from pasienis.watch import IndexCache
 from pasienis.watch.runtime import running as intelligence_running
 
@@ -99,12 +99,14 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         unresolve = _app.state.bus.subscribe(
             "import.completed", on_import_completed(_app.state.jobs.submit)
         )
-        async with (
-            ops_running(ops),
-            anchoring(the_store, settings),
-            intelligence_running(the_store, settings, watch_cache),
-        ):
-            yield
+        # WAL checkpoints in a thread of their own, never inside a request's commit.
+        with background_checkpoints(the_store):
+            async with (
+                ops_running(ops),
+                anchoring(the_store, settings),
+                intelligence_running(the_store, settings, watch_cache),
+            ):
+                yield
         unsubscribe()
         unresolve()
         _app.state.jobs.shutdown()

@@ -8,8 +8,10 @@ loop is busy parsing requests each re-take can wait the interpreter's 5 ms switc
 So the writer commits on the event loop, on a connection of its own that never waits:
 
 * ``busy_timeout=0``: when another process holds SQLite's write lock (the API process, a
-  bulk load) ``BEGIN IMMEDIATE`` fails at once and the writer commits that batch in a thread
-  on a pooled connection that waits as usual — the event loop is never blocked on a lock;
+  bulk load) ``BEGIN IMMEDIATE`` fails at once, and when another thread of this process
+  holds the store's write gate the writer does not wait for it either: it commits that batch
+  in a thread on a pooled connection that waits as usual — the event loop is never blocked
+  on a lock;
 * ``wal_autocheckpoint=0``: SQLite's automatic checkpoint runs inside the COMMIT that crosses
   the threshold, stalling every request of that batch: it copies the WAL's pages into the
   database and fsyncs both files — and since commits at ``synchronous=NORMAL`` never fsync,
@@ -38,11 +40,13 @@ import threading
 import time
 from collections.abc import Callable
 
-from sqlalchemy import Connection, RootTransaction
+from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 
 from pasienis.ops.writer_stats import WriterStats
 from pasienis.store import Store
+from pasienis.store.checkpoints import checkpoint
+from pasienis.store.checkpoints import driver as _driver
 
 log = logging.getLogger(__name__)
 
@@ -76,17 +80,30 @@ class WriterConnection:
         raw.execute("PRAGMA wal_autocheckpoint=0")
         self._stack, self.conn = stack, conn
 
-    def begin(self) -> tuple[Connection, RootTransaction] | None:
-        """The connection in a transaction holding SQLite's write lock, or ``None`` when
-        another connection holds the lock now (never waits) or the connection is closed."""
+    def begin(self) -> tuple[Connection, contextlib.ExitStack] | None:
+        """The connection in a transaction holding SQLite's write lock (leaving the returned
+        stack commits, or rolls back, and lets the next writer in), or ``None`` when another
+        writer of this process (the store's write gate) or another connection holds the lock
+        now — it never waits — or the connection is closed."""
         if self.conn is None:
             return None
+        stack = contextlib.ExitStack()
+        gate = self.store.write_gate
+        if gate is not None:
+            if not gate.acquire(blocking=False):
+                return None
+            stack.callback(gate.release)
         try:
-            return self.conn, self.conn.begin()
+            stack.enter_context(self.conn.begin())
         except OperationalError as exc:
+            stack.close()
             if getattr(exc.orig, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY:
                 return None
             raise
+        except BaseException:
+            stack.close()
+            raise
+        return self.conn, stack
 
     def catch_up(self) -> tuple[int, int]:
         """A passive checkpoint on the writer's connection (between batches: nothing is being
@@ -184,16 +201,3 @@ class Checkpointer:
                         log.exception("WAL checkpoint failed")
         except Exception:
             log.exception("the WAL checkpointer stopped")
-
-
-def checkpoint(conn: Connection) -> tuple[int, int]:
-    """``PRAGMA wal_checkpoint(PASSIVE)``: never waits for readers or the writer. Returns the
-    frames in the WAL and how many of them are now copied into the database."""
-    _busy, wal_frames, copied = _driver(conn).execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    return int(wal_frames), int(copied)
-
-
-def _driver(conn: Connection) -> sqlite3.Connection:
-    """The sqlite3 connection under ``conn`` (in autocommit: pysqlite's own transaction
-    handling is off, so a PRAGMA runs outside any transaction)."""
-    return conn.connection.driver_connection  # type: ignore[return-value]

@@ -3,7 +3,8 @@
 Public surface: :func:`open_store`, :class:`Store`, :class:`OnConflict`, :data:`metadata`,
 :func:`upgrade`, and deferred indexes for bulk loads (:func:`defer_indexes`,
 :func:`restore_indexes`, :func:`deferred`, :func:`estimate_rows`), and
-:func:`commit_in_order` for gap-free cursors over serial ids.
+:func:`commit_in_order` for gap-free cursors over serial ids, and
+:func:`background_checkpoints` for a server's WAL checkpoints.
 """
 
 from pasienis.store.bulkload import (
@@ -14,6 +15,7 @@ from pasienis.store.bulkload import (
     estimate_rows,
     restore_indexes,
 )
+from pasienis.store.checkpoints import background_checkpoints
 from pasienis.store.dialects import OnConflict
 from pasienis.store.engine import Store, open_store
 from pasienis.store.errors import StoreError
@@ -26,6 +28,7 @@ __all__ = [
     "RestoreProgress",
     "Store",
     "StoreError",
+    "background_checkpoints",
     "commit_in_order",
     "current_revision",
     "defer_indexes",

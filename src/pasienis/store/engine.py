@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +33,10 @@ class Store:
     pinned: Connection | None = field(default=None, repr=False)
     #: What the store was opened with, so another process can open the same store.
     settings: Settings | None = field(default=None, repr=False)
+    #: Taken by every write transaction of this process before the engine's own lock
+    #: (SQLite: :func:`pasienis.store.dialects.sqlite.write_gate` says why); ``None`` on
+    #: PostgreSQL.
+    write_gate: threading.RLock | None = field(default=None, repr=False)
     #: Serialises use of ``pinned`` across threads: a test's app thread (TestClient, a
     #: WebSocket feed) and the test itself would otherwise interleave savepoints on the one
     #: connection ("savepoint … does not exist").
@@ -53,11 +57,13 @@ class Store:
             with self._pin_lock, self.pinned.begin_nested():
                 yield self.pinned
             return
+        # The gate before a pooled connection: a writer waiting its turn holds none.
+        gate = self.write_gate if self.write_gate is not None else nullcontext()
         if conn is not None:
-            with conn.begin():
+            with gate, conn.begin():
                 yield conn
             return
-        with self.connect() as own, own.begin():
+        with gate, self.connect() as own, own.begin():
             yield own
 
     @contextmanager
@@ -143,4 +149,9 @@ def open_store(settings: Settings) -> Store:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, pool_pre_ping=dialect.name != "sqlite")
     dialect.configure(engine, settings=settings)
-    return Store(engine=engine, dialect=dialect, settings=settings)
+    return Store(
+        engine=engine,
+        dialect=dialect,
+        settings=settings,
+        write_gate=dialect.write_gate(url.database),
+    )

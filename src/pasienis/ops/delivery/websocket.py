@@ -11,8 +11,10 @@ Wire protocol (JSON text frames), documented in ``docs/operations.md``::
 and the server sends everything after it, in order. Unacknowledged messages are re-sent after
 the retry interval; the device ignores sequences it has already processed (idempotent). The
 store is the only truth: a killed server loses at most un-acked sends, which the device gets
-again on reconnect. A session wakes on the hub (``Hub.wake``) and otherwise only every retry
-interval, so a thousand idle connections cost no queries.
+again on reconnect. A session reads the outbox when woken — by the hub (``Hub.wake``, after the
+commit), or by the runtime's outbox watch, which compares every unit's head once per poll
+interval and so also covers rows written by other processes — and when un-acknowledged
+messages are due for a re-send; a thousand idle connections cost no queries.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from typing import Any, Protocol
 
 from pasienis.ops.delivery.outbox import last_seq, pending
 from pasienis.ops.flows import Ops, device_ack
+
+#: Messages sent per read of the outbox (a device back after a long absence gets more reads).
+PENDING_BATCH = 500
 
 
 class JsonSocket(Protocol):
@@ -60,7 +65,7 @@ class UnitSession:
 
     def _pending(self) -> list[dict[str, Any]]:
         with self.ops.store.read() as conn:
-            return pending(conn, unit_id=self.unit_id, after_seq=self.sent)
+            return pending(conn, unit_id=self.unit_id, after_seq=self.sent, limit=PENDING_BATCH)
 
     async def run(self) -> None:
         """Pump until the socket closes (the reader raises, which cancels the writer)."""
@@ -77,22 +82,33 @@ class UnitSession:
                 await reader
 
     async def _write_loop(self, reader: asyncio.Task[None]) -> None:
-        settings = self.ops.settings
-        # New messages arrive by wake-up (the hub, or the runtime's outbox watch for other
-        # processes); the session itself only needs to look again for re-sends.
-        tick = settings.ops_delivery_retry_s
+        """Send what is queued, then sleep until woken (the hub; the runtime's outbox watch
+        for rows written by other processes) or until un-acknowledged messages are due for
+        a re-send. An idle connection reads nothing: a thousand of them polling every retry
+        interval were ~100 reads a second competing with task creation for the GIL."""
+        retry = self.ops.settings.ops_delivery_retry_s
+        look = True  # what was queued before the device connected
         while not reader.done():
-            now = time.monotonic()
-            if self.acked < self.sent and now - self.last_send >= settings.ops_delivery_retry_s:
+            if self.acked < self.sent and time.monotonic() - self.last_send >= retry:
                 self.sent = self.acked  # re-send everything not acknowledged, in order
-            for message in await asyncio.to_thread(self._pending):
-                await self.socket.send_json(message)
-                self.sent = message["seq"]
-                self.last_send = time.monotonic()
-            self.wake.clear()
+                look = True
+            if look:
+                self.wake.clear()  # before the read: a wake-up during it is kept
+                batch = await asyncio.to_thread(self._pending)
+                for message in batch:
+                    await self.socket.send_json(message)
+                    self.sent = message["seq"]
+                    self.last_send = time.monotonic()
+                if len(batch) >= PENDING_BATCH:  # more is queued than one read returns
+                    continue
+            unacked = self.acked < self.sent
+            timeout = max(0.0, self.last_send + retry - time.monotonic()) if unacked else None
             waiter = asyncio.create_task(self.wake.wait())
-            await asyncio.wait({waiter, reader}, timeout=tick, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                {waiter, reader}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
             waiter.cancel()
+            look = self.wake.is_set()
         reader.result()  # re-raise the disconnect
 
     async def _read(self) -> None:

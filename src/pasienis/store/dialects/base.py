@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -177,6 +178,11 @@ class Dialect(Protocol):
 
     def estimate_rows(self, conn: Connection, table: str) -> int:
         """A cheap estimate of the table's row count (never a full scan of a large table)."""
+
+    def write_gate(self, database: str | None) -> threading.RLock | None:
+        """A lock this process's write transactions on ``database`` take before the engine's
+        own (SQLite: see :func:`pasienis.store.dialects.sqlite.write_gate`); ``None`` where
+        writers do not queue on one database-wide lock."""
 
     def transaction_lock(self, conn: Connection, name: str) -> None:
         """Hold the lock ``name`` until the caller's transaction ends (see

@@ -57,6 +57,10 @@ class PostgreSQLDialect(PostgreSQLSearch, PostgreSQLTriggers):
     def configure(self, engine: Engine, *, settings: Settings) -> None:
         """Nothing to attach: PostgreSQL's defaults (read committed, UTC via timestamptz) fit."""
 
+    def write_gate(self, database: str | None) -> None:
+        """None: writers lock rows, not the database, and wait in the server's lock queue."""
+        return None
+
     def check_features(self, conn: Connection) -> list[str]:
         available = {
             row[0] for row in conn.exec_driver_sql("SELECT name FROM pg_available_extensions")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -48,6 +50,31 @@ PRAGMAS = (
 #: same random index pages, and fewer checkpoints copy each page fewer times (1M crossings +
 #: 500k statements in 50k batches: 12.0 s → 10.7 s; the WAL stays bounded).
 CHECKPOINT_BYTES = 100 * 1024 * 1024
+
+
+_GATES: dict[str, threading.RLock] = {}
+_GATES_LOCK = threading.Lock()
+
+
+def write_gate(database: str | None) -> threading.RLock | None:
+    """The process's write lock for one database file (the same for every store on it).
+
+    SQLite's busy handler is not a queue: a writer that finds the write lock taken sleeps 1,
+    2, 5, 10, 15, 20, 25 … then 100 ms between tries, and whoever tries at the right moment
+    wins. Under steady writes from several threads (task POSTs, their audit entries, device
+    acks) a writer that has waited long sleeps longest and can lose again and again:
+    ``BEGIN IMMEDIATE`` of ``POST /api/tasks`` waited up to 990 ms while no transaction held
+    the lock for more than ~110 ms (docs/benchmarks.md, issue 19). Taking this lock first,
+    the process's writers block on it and one is woken at each release, so they wait only
+    for the writers before them. Re-entrant, as nesting was before: a thread that writes on
+    a second connection inside its own write transaction gets SQLite's busy error, not a
+    deadlock. Other processes (ingest, the CLI) still meet the busy handler.
+    """
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    key = os.path.realpath(database)
+    with _GATES_LOCK:
+        return _GATES.setdefault(key, threading.RLock())
 
 
 class SQLiteDialect(SQLiteSearch, SQLiteTriggers):
@@ -216,6 +243,9 @@ class SQLiteDialect(SQLiteSearch, SQLiteTriggers):
             yield
         finally:
             raw.execute(f"PRAGMA cache_size={int(before)}")
+
+    def write_gate(self, database: str | None) -> threading.RLock | None:
+        return write_gate(database)
 
     def transaction_lock(self, conn: Connection, name: str) -> None:
         """Nothing: write transactions are ``BEGIN IMMEDIATE``, so one writer holds the

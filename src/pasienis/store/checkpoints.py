@@ -1,0 +1,126 @@
+"""WAL checkpoints of a server process in a thread of their own, off the commit path.
+
+SQLite checkpoints automatically inside the ``COMMIT`` that takes the WAL past its threshold
+(``wal_autocheckpoint``, ~100 MiB here): that commit copies the whole WAL into the database
+and fsyncs both files — and since commits at ``synchronous=NORMAL`` never fsync, it writes
+out everything that accumulated. Task creation writes ~360 KB of WAL per task (16 KiB pages:
+task, events, outbox, unit, audit chain, the device's ack), so at 10 tasks/s one request in
+~300 carried a 130-180 ms checkpoint, and every writer of the process queued behind it
+(docs/benchmarks.md, issue 19).
+
+:class:`Checkpoints` runs ``PRAGMA wal_checkpoint(PASSIVE)`` once a second after other
+connections committed, so the WAL restarts long before the threshold and no commit carries a
+checkpoint; the threshold stays as the backstop for processes without this thread (the CLI,
+bulk loads) and for a WAL a long reader keeps from restarting. A passive checkpoint never
+waits, but frames committed while it runs stay uncopied and the WAL could not restart under
+steady writes (``pasienis.ops.writer_connection`` measured that); so a pass that left frames
+behind copies them once more holding the store's write gate — this process's writers wait
+for that short copy (the last second's commits at most), and the next one restarts the WAL.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection
+
+if TYPE_CHECKING:
+    from pasienis.store.engine import Store
+
+log = logging.getLogger(__name__)
+
+#: How often the thread looks for new commits (it checkpoints only after some).
+INTERVAL_S = 1.0
+
+
+def checkpoint(conn: Connection) -> tuple[int, int]:
+    """``PRAGMA wal_checkpoint(PASSIVE)``: never waits for readers or the writer. Returns the
+    frames in the WAL and how many of them are now copied into the database."""
+    _busy, wal_frames, copied = driver(conn).execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    return int(wal_frames), int(copied)
+
+
+def driver(conn: Connection) -> sqlite3.Connection:
+    """The sqlite3 connection under ``conn`` (in autocommit: pysqlite's own transaction
+    handling is off, so a PRAGMA runs outside any transaction)."""
+    return conn.connection.driver_connection  # type: ignore[return-value]
+
+
+class Checkpoints:
+    """The thread: a passive checkpoint after new commits, finished under the write gate."""
+
+    def __init__(self, store: Store, *, interval_s: float = INTERVAL_S) -> None:
+        self.store = store
+        self.interval_s = interval_s
+        #: Passes run and passes that had to finish under the gate (for tests and metrics).
+        self.passes = 0
+        self.gated = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="store-checkpoints", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(30)
+            self._thread = None
+
+    def run_pass(self, conn: Connection) -> tuple[int, int]:
+        """One passive checkpoint; when commits landed meanwhile (or a reader held frames
+        back), one more under the write gate. The WAL's frames and how many are copied."""
+        raw = driver(conn)
+        before = raw.execute("PRAGMA data_version").fetchone()[0]
+        frames, copied = checkpoint(conn)
+        self.passes += 1
+        gate = self.store.write_gate
+        done = copied == frames and raw.execute("PRAGMA data_version").fetchone()[0] == before
+        if done or gate is None:
+            return frames, copied
+        with gate:  # nothing of this process appends while it copies the rest
+            frames, copied = checkpoint(conn)
+        self.gated += 1
+        return frames, copied
+
+    def _run(self) -> None:
+        try:
+            with self.store.connect() as conn:
+                raw = driver(conn)
+                seen = raw.execute("PRAGMA data_version").fetchone()[0]
+                while not self._stop.wait(self.interval_s):
+                    # Changes when any other connection (or process) committed.
+                    now = raw.execute("PRAGMA data_version").fetchone()[0]
+                    if now == seen:
+                        continue
+                    seen = now
+                    try:
+                        self.run_pass(conn)
+                    except Exception:  # the next round tries again; the threshold backs it
+                        log.exception("WAL checkpoint failed")
+        except Exception:
+            log.exception("the WAL checkpoint thread stopped")
+
+
+@contextmanager
+def background_checkpoints(
+    store: Store, *, interval_s: float = INTERVAL_S
+) -> Iterator[Checkpoints | None]:
+    """Run :class:`Checkpoints` for an SQLite file while the block runs (a server's
+    lifespan); nothing on PostgreSQL (it checkpoints itself) or for a pinned test store."""
+    if store.write_gate is None or store.pinned is not None:
+        yield None
+        return
+    worker = Checkpoints(store, interval_s=interval_s)
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()

@@ -1,0 +1,145 @@
+"""The SQLite write gate and the background WAL checkpoints of a server process.
+
+The gate: every write transaction of a process on one database file takes one lock first,
+so the process's writers queue instead of polling SQLite's busy handler. The checkpoints: a
+thread copies the WAL back after other connections committed, finishing under the gate, so
+the next writer restarts the WAL and no commit has to checkpoint it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+from sqlalchemy import text
+
+from pasienis.config import Settings
+from pasienis.store import Store, background_checkpoints, open_store
+from pasienis.store.checkpoints import Checkpoints
+
+
+def _store(path: Path) -> Store:
+    store = open_store(Settings(database_url=f"sqlite:///{path}"))
+    with store.begin() as conn:
+        conn.execute(text("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v BLOB)"))
+    return store
+
+
+def _write(store: Store, n: int) -> None:
+    for _ in range(n):
+        with store.begin() as conn:
+            conn.execute(text("INSERT INTO t (v) VALUES (randomblob(20000))"))
+
+
+def _wal_frames(path: Path) -> int:
+    probe = sqlite3.connect(path, isolation_level=None)
+    try:
+        # A passive checkpoint reports the WAL's frames (and copies nothing new here).
+        return int(probe.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1])
+    finally:
+        probe.close()
+
+
+def test_stores_on_one_file_share_one_gate_and_memory_has_none(tmp_path: Path) -> None:
+    a, b = _store(tmp_path / "a.db"), _store(tmp_path / "a.db")
+    other = _store(tmp_path / "b.db")
+    memory = open_store(Settings(database_url="sqlite://"))
+    assert a.write_gate is not None
+    assert a.write_gate is b.write_gate
+    assert other.write_gate is not a.write_gate
+    assert memory.write_gate is None
+    for store in (a, b, other, memory):
+        store.dispose()
+
+
+def test_a_write_transaction_holds_the_gate_until_it_ends(tmp_path: Path) -> None:
+    store = _store(tmp_path / "gate.db")
+    gate = store.write_gate
+    assert gate is not None
+    entered, release, left = threading.Event(), threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with store.begin() as conn:
+            conn.execute(text("INSERT INTO t (v) VALUES (x'01')"))
+            entered.set()
+            release.wait(30)
+        left.set()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert entered.wait(30)
+    # Another thread's writer would wait here, before taking a connection or SQLite's lock.
+    assert not gate.acquire(blocking=False), "the gate was free inside a write transaction"
+    release.set()
+    thread.join(30)
+    assert left.is_set()
+    assert gate.acquire(blocking=False), "the gate stayed taken after the transaction"
+    gate.release()
+    store.dispose()
+
+
+def test_a_pass_lets_the_next_writer_restart_the_wal(tmp_path: Path) -> None:
+    path = tmp_path / "wal.db"
+    store = _store(path)
+    _write(store, 60)
+    grown = _wal_frames(path)
+    worker = Checkpoints(store)
+    with store.connect() as conn:
+        frames, copied = worker.run_pass(conn)
+    assert copied == frames
+    _write(store, 2)
+    after = _wal_frames(path)
+    assert after < grown / 10, f"the WAL did not restart: {grown} frames, then {after}"
+    store.dispose()
+
+
+def test_a_pass_held_back_by_a_reader_tries_again_under_the_gate(tmp_path: Path) -> None:
+    path = tmp_path / "reader.db"
+    store = _store(path)
+    _write(store, 10)
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM t").fetchone()  # its snapshot pins the WAL here
+    _write(store, 10)
+    worker = Checkpoints(store)
+    with store.connect() as conn:
+        frames, copied = worker.run_pass(conn)
+        assert copied < frames  # the frames after the reader's snapshot stay
+        assert worker.gated == 1
+        reader.execute("COMMIT")
+        reader.close()
+        frames, copied = worker.run_pass(conn)
+    assert copied == frames
+    store.dispose()
+
+
+def test_the_thread_keeps_the_wal_file_small_under_steady_writes(tmp_path: Path) -> None:
+    path = tmp_path / "steady.db"
+    store = _store(path)
+    _write(store, 10)
+    per_transaction = _wal_frames(path) / 10  # frames one transaction appends
+    with store.read() as conn:
+        frame_bytes = int(conn.execute(text("PRAGMA page_size")).scalar() or 0) + 24
+    transactions = 0
+    with background_checkpoints(store, interval_s=0.02) as worker:
+        assert isinstance(worker, Checkpoints)
+        # Write until the thread has restarted the WAL many times (at most 5,000 commits).
+        while transactions < 5000 and worker.passes < 20:
+            _write(store, 5)
+            transactions += 5
+    assert worker.passes >= 20, "the checkpoint thread did not keep up"
+    unbounded = (transactions + 10) * per_transaction * frame_bytes  # with no restart
+    wal = path.with_name(path.name + "-wal").stat().st_size  # the largest it ever was
+    assert wal < unbounded / 3, f"WAL file {wal} bytes, {unbounded:.0f} without restarts"
+    store.dispose()
+
+
+def test_no_thread_for_a_pinned_store(tmp_path: Path) -> None:
+    store = _store(tmp_path / "pinned.db")
+    with store.engine.connect() as conn:
+        pinned = replace(store, pinned=conn)
+        with background_checkpoints(pinned) as worker:
+            assert worker is None
+    store.dispose()
