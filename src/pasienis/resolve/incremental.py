@@ -7,6 +7,10 @@ record, found through the indexes on ``resolution_features`` — never the whole
 
 from __future__ import annotations
 
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -127,12 +131,51 @@ _LEGACY_RULES = [{"keys": [[c, None]]} for c in ("name_key", "id1", "id2")] + [
 ]
 
 
+_frozen = 0
+_frozen_lock = threading.Lock()
+
+
+@contextmanager
+def _old_objects_frozen() -> Iterator[None]:
+    """Keep the objects that existed before the run out of the collector's passes.
+
+    Why: the run makes tens of thousands of short-lived rows (candidates, frames, SQL),
+    which set off full collections, and each walks every object of the process — Splink,
+    DuckDB, pandas, SQLAlchemy and whatever the caller holds — though none of those is
+    garbage of this run. Measured at 10k new against 1M saved records: two full collections
+    of 0.3 to 0.9 s each under load, 8% of the run's wall time. ``gc.freeze`` is CPython's
+    own tool for this; reference counting still frees everything, and objects of the run
+    are still collected. Nested and concurrent runs: the first in freezes, the last out
+    unfreezes (a run's own garbage in cycles waits for a later collection at worst)."""
+    global _frozen
+    with _frozen_lock:
+        if _frozen == 0:
+            gc.freeze()
+        _frozen += 1
+    try:
+        yield
+    finally:
+        with _frozen_lock:
+            _frozen -= 1
+            if _frozen == 0:
+                gc.unfreeze()
+
+
 def resolve_new(
     store: Store, *, kind: str, import_run_id: str | None = None,
     entity_ids: list[str] | None = None, created_by: str | None = None,
     progress: Progress | None = None, spark: Any = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Score the records of one import (or these ids) with the saved model and merge."""
+    with _old_objects_frozen():
+        return _resolve_new(store, kind=kind, import_run_id=import_run_id,
+                            entity_ids=entity_ids, created_by=created_by, spark=spark)  # fmt: skip
+
+
+def _resolve_new(
+    store: Store, *, kind: str, import_run_id: str | None, entity_ids: list[str] | None,
+    created_by: str | None, spark: Any,
+) -> dict[str, Any]:  # fmt: skip
     spec = kind_of(kind)
     with store.read() as conn:
         saved = latest_model(conn, kind)
