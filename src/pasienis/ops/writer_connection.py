@@ -34,7 +34,6 @@ not the whole pass.
 from __future__ import annotations
 
 import contextlib
-import logging
 import sqlite3
 import threading
 import time
@@ -45,10 +44,8 @@ from sqlalchemy.exc import OperationalError
 
 from pasienis.ops.writer_stats import WriterStats
 from pasienis.store import Store
-from pasienis.store.checkpoints import checkpoint
+from pasienis.store.checkpoints import CheckpointThread, checkpoint
 from pasienis.store.checkpoints import driver as _driver
-
-log = logging.getLogger(__name__)
 
 #: How often the checkpointer looks at the WAL (it checkpoints only after new commits).
 CHECKPOINT_INTERVAL_S = 1.0
@@ -123,12 +120,14 @@ class WriterConnection:
         self._stack, self.conn = None, None
 
 
-class Checkpointer:
+class Checkpointer(CheckpointThread):
     """A thread that runs ``PRAGMA wal_checkpoint(PASSIVE)`` after the writer committed.
 
     ``commits`` returns a counter that grows with every commit; nothing new, no checkpoint.
     After each pass :meth:`take_catch_up` is true once: the writer's turn to finish it.
     """
+
+    thread_name = "ops-wal-checkpoint"
 
     def __init__(
         self,
@@ -138,26 +137,13 @@ class Checkpointer:
         *,
         interval_s: float = CHECKPOINT_INTERVAL_S,
     ) -> None:
-        self.store = store
+        super().__init__(store, interval_s=interval_s)
         self.commits = commits
         self.stats = stats
-        self.interval_s = interval_s
-        self._stop = threading.Event()
         self._catch_up = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="ops-wal-checkpoint", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(30)
-            self._thread = None
+    def marker(self, conn: Connection) -> int:
+        return self.commits()
 
     def take_catch_up(self) -> bool:
         """Whether a pass finished since the last call (then the writer should catch up)."""
@@ -185,19 +171,3 @@ class Checkpointer:
                 break
         self.stats.checkpoint_ms.add((time.perf_counter() - started) * 1e3)
         self._catch_up.set()
-
-    def _run(self) -> None:
-        seen = self.commits()
-        try:
-            with self.store.connect() as conn:
-                while not self._stop.wait(self.interval_s):
-                    now = self.commits()
-                    if now == seen:
-                        continue
-                    seen = now
-                    try:
-                        self.run_pass(conn)
-                    except Exception:  # the next round tries again; the WAL only grows
-                        log.exception("WAL checkpoint failed")
-        except Exception:
-            log.exception("the WAL checkpointer stopped")

@@ -51,21 +51,25 @@ def driver(conn: Connection) -> sqlite3.Connection:
     return conn.connection.driver_connection  # type: ignore[return-value]
 
 
-class Checkpoints:
-    """The thread: a passive checkpoint after new commits, finished under the write gate."""
+class CheckpointThread:
+    """A daemon thread that runs :meth:`run_pass` on a connection of its own every
+    ``interval_s`` after new commits (:meth:`marker` changed), so idle stores cost nothing.
+    Subclasses say what a pass does and what tells them something was committed."""
+
+    #: The thread's name (shows in py-spy and the logs).
+    thread_name = "store-checkpoints"
 
     def __init__(self, store: Store, *, interval_s: float = INTERVAL_S) -> None:
         self.store = store
         self.interval_s = interval_s
-        #: Passes run and passes that had to finish under the gate (for tests and metrics).
-        self.passes = 0
-        self.gated = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="store-checkpoints", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -74,30 +78,20 @@ class Checkpoints:
             self._thread.join(30)
             self._thread = None
 
-    def run_pass(self, conn: Connection) -> tuple[int, int]:
-        """One passive checkpoint; when commits landed meanwhile (or a reader held frames
-        back), one more under the write gate. The WAL's frames and how many are copied."""
-        raw = driver(conn)
-        before = raw.execute("PRAGMA data_version").fetchone()[0]
-        frames, copied = checkpoint(conn)
-        self.passes += 1
-        gate = self.store.write_gate
-        done = copied == frames and raw.execute("PRAGMA data_version").fetchone()[0] == before
-        if done or gate is None:
-            return frames, copied
-        with gate:  # nothing of this process appends while it copies the rest
-            frames, copied = checkpoint(conn)
-        self.gated += 1
-        return frames, copied
+    def marker(self, conn: Connection) -> int:
+        """A number that changes whenever something was committed since the last look."""
+        raise NotImplementedError
+
+    def run_pass(self, conn: Connection) -> object:
+        """One round of checkpointing on the thread's connection."""
+        raise NotImplementedError
 
     def _run(self) -> None:
         try:
             with self.store.connect() as conn:
-                raw = driver(conn)
-                seen = raw.execute("PRAGMA data_version").fetchone()[0]
+                seen = self.marker(conn)
                 while not self._stop.wait(self.interval_s):
-                    # Changes when any other connection (or process) committed.
-                    now = raw.execute("PRAGMA data_version").fetchone()[0]
+                    now = self.marker(conn)
                     if now == seen:
                         continue
                     seen = now
@@ -106,7 +100,36 @@ class Checkpoints:
                     except Exception:  # the next round tries again; the threshold backs it
                         log.exception("WAL checkpoint failed")
         except Exception:
-            log.exception("the WAL checkpoint thread stopped")
+            log.exception("the WAL checkpoint thread %s stopped", self.thread_name)
+
+
+class Checkpoints(CheckpointThread):
+    """A passive checkpoint after other connections committed, finished under the write gate."""
+
+    def __init__(self, store: Store, *, interval_s: float = INTERVAL_S) -> None:
+        super().__init__(store, interval_s=interval_s)
+        #: Passes run and passes that had to finish under the gate (for tests and metrics).
+        self.passes = 0
+        self.gated = 0
+
+    def marker(self, conn: Connection) -> int:
+        # ``data_version`` changes when any other connection (or process) committed.
+        return int(driver(conn).execute("PRAGMA data_version").fetchone()[0])
+
+    def run_pass(self, conn: Connection) -> tuple[int, int]:
+        """One passive checkpoint; when commits landed meanwhile (or a reader held frames
+        back), one more under the write gate. The WAL's frames and how many are copied."""
+        before = self.marker(conn)
+        frames, copied = checkpoint(conn)
+        self.passes += 1
+        gate = self.store.write_gate
+        done = copied == frames and self.marker(conn) == before
+        if done or gate is None:
+            return frames, copied
+        with gate:  # nothing of this process appends while it copies the rest
+            frames, copied = checkpoint(conn)
+        self.gated += 1
+        return frames, copied
 
 
 @contextmanager
