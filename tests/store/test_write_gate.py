@@ -143,3 +143,36 @@ def test_no_thread_for_a_pinned_store(tmp_path: Path) -> None:
         with background_checkpoints(pinned) as worker:
             assert worker is None
     store.dispose()
+
+
+def test_a_writer_waiting_on_its_own_writing_thread_fails_instead_of_hanging(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A write transaction that starts a thread writing the same file and joins it: before
+    the gate SQLite's busy handler gave the thread "database is locked" after busy_timeout;
+    with the gate the thread must get the same error after the gate's timeout, not hang."""
+    from sqlalchemy.exc import OperationalError
+
+    import pasienis.store.dialects.sqlite as sqlite_dialect
+
+    monkeypatch.setattr(sqlite_dialect, "GATE_TIMEOUT_S", 0.2)
+    store = _store(tmp_path / "nested.db")
+    errors: list[BaseException] = []
+
+    def inner() -> None:
+        try:
+            _write(store, 1)
+        except BaseException as exc:
+            errors.append(exc)
+
+    with store.begin() as conn:
+        conn.execute(text("INSERT INTO t (v) VALUES (x'02')"))
+        thread = threading.Thread(target=inner)
+        thread.start()
+        thread.join(30)
+        assert not thread.is_alive(), "the inner writer hung on the write gate"
+    assert len(errors) == 1, errors
+    assert isinstance(errors[0], OperationalError), errors
+    assert "database is locked" in str(errors[0])
+    _write(store, 1)  # the gate is free again afterwards
+    store.dispose()

@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
+from pasienis.store.dialects.sqlite import held
+
 if TYPE_CHECKING:
     from pasienis.store.engine import Store
 
@@ -126,7 +128,7 @@ class Checkpoints(CheckpointThread):
         done = copied == frames and self.marker(conn) == before
         if done or gate is None:
             return frames, copied
-        with gate:  # nothing of this process appends while it copies the rest
+        with held(gate):  # nothing of this process appends while it copies the rest
             frames, copied = checkpoint(conn)
         self.gated += 1
         return frames, copied

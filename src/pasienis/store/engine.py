@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +17,7 @@ from sqlalchemy.exc import ArgumentError
 from pasienis.config import Settings
 from pasienis.store.dialects import Dialect, OnConflict, dialect_for
 from pasienis.store.dialects.base import BulkPlan, Row
+from pasienis.store.dialects.sqlite import held
 from pasienis.store.errors import StoreError
 
 
@@ -58,12 +59,11 @@ class Store:
                 yield self.pinned
             return
         # The gate before a pooled connection: a writer waiting its turn holds none.
-        gate = self.write_gate if self.write_gate is not None else nullcontext()
         if conn is not None:
-            with gate, conn.begin():
+            with held(self.write_gate), conn.begin():
                 yield conn
             return
-        with gate, self.connect() as own, own.begin():
+        with held(self.write_gate), self.connect() as own, own.begin():
             yield own
 
     @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from itertools import islice
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy.exc import OperationalError
 
 from pasienis.config import Settings
 from pasienis.store.dialects.base import (
@@ -75,6 +77,38 @@ def write_gate(database: str | None) -> threading.RLock | None:
     key = os.path.realpath(database)
     with _GATES_LOCK:
         return _GATES.setdefault(key, threading.RLock())
+
+
+#: How long a writer waits for the gate: as long as it waited for SQLite's own lock before
+#: the gate existed (``busy_timeout`` in :data:`PRAGMAS`).
+GATE_TIMEOUT_S = 30.0
+
+
+@contextmanager
+def held(gate: threading.RLock | None) -> Iterator[None]:
+    """Hold ``gate`` while the block runs; after :data:`GATE_TIMEOUT_S` of waiting, the
+    error SQLite gives a writer that waited that long for its lock.
+
+    Bounded so that a thread waiting on a writer of its own (a write transaction that starts
+    a writing thread and joins it) fails with "database is locked" as before the gate, and
+    never hangs the process.
+    """
+    if gate is None:
+        yield
+        return
+    if not gate.acquire(timeout=GATE_TIMEOUT_S):
+        raise OperationalError(
+            "BEGIN IMMEDIATE",
+            None,
+            sqlite3.OperationalError(
+                f"database is locked: another writer of this process held the write gate "
+                f"for {GATE_TIMEOUT_S:g} s"
+            ),
+        )
+    try:
+        yield
+    finally:
+        gate.release()
 
 
 class SQLiteDialect(SQLiteSearch, SQLiteTriggers):
