@@ -132,3 +132,20 @@ def test_large_import_job_uses_writer_process_and_deferred_indexes(
     with sqlite_store.read() as conn:
         assert deferred(conn) == []
         assert {name for name, _ddl in droppable_indexes(conn, "statements")} == indexes
+
+
+def test_wait_raises_when_the_job_is_still_running(store: Store) -> None:
+    """A job that is not final by the deadline is an error naming it, never handed back as
+    if it were done."""
+    import threading
+
+    release = threading.Event()
+    runner = JobRunner(store)
+    runner.register("slow", lambda _ctx: {"waited": release.wait(30)})
+    job_id = runner.submit("slow")
+    with pytest.raises(TimeoutError, match=job_id):
+        runner.wait(job_id, timeout=0.3)
+    release.set()
+    job = runner.wait(job_id)
+    runner.shutdown()
+    assert (job["status"], job["result"]) == ("succeeded", {"waited": True})

@@ -108,14 +108,23 @@ class JobRunner:
         self._cancel.add(job_id)
         return service.request_cancel(self.store, job_id=job_id)
 
-    def wait(self, job_id: str, timeout: float = 60.0) -> dict[str, Any]:
-        """Block until the job is final (for the CLI and tests); returns the job."""
+    def wait(self, job_id: str, timeout: float = 600.0) -> dict[str, Any]:
+        """Block until the job is final (for the CLI and tests); returns the job.
+
+        A job still running after ``timeout`` raises :class:`TimeoutError` naming its status
+        and progress, rather than handing back a job that is not done as if it were.
+        """
         deadline = time.monotonic() + timeout
         while True:
             with self.store.read() as conn:
                 job = service.get_job(conn, job_id=job_id)
-            if job["status"] in service.FINAL or time.monotonic() > deadline:
+            if job["status"] in service.FINAL:
                 return job
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"job {job_id} ({job['kind']}) is still {job['status']} after "
+                    f"{timeout:g} s ({job['progress_done']} of {job['progress_total'] or '?'} done)"
+                )
             time.sleep(0.05)
 
     def shutdown(self, timeout: float = 10.0) -> None:
