@@ -460,6 +460,8 @@ def main() -> None:
     if args.testclient:
         testclient_report(build_ours(arrays), args.queries, seeds, arrays)
     served(arrays, path, seeds, args)
+    gc.unfreeze()  # nx_reference froze its graph; garbage now
+    gc.collect()
     if args.skip_analytics:
         return
     p = build_ours(arrays)
