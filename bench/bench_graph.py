@@ -6,12 +6,19 @@ default, Chung-Lu power-law degrees):
 * build time and memory: our projection (edge arrays + CSR) vs ``networkx.MultiGraph`` with
   the same edge attributes, each built in a fresh child process (peak RSS above the baseline);
 * filtered 2-hop expansion capped for a chart, and shortest path, end to end through the API
-  (FastAPI in-process over httpx: authentication, compartments, audit, JSON) — p50/p99 —
-  vs NetworkX's raw calls on the same graph;
+  as it is served (``bench/graph_served.py``: the app as ``pasienis serve`` builds it, under
+  uvicorn pinned to one core; a keep-alive ``http.client`` loop in its own process pinned to
+  the other, one request at a time: authentication, compartments, audit, JSON, HTTP) —
+  p50/p99, each request's server and client CPU time — vs NetworkX's raw calls on the same
+  graph, interleaved with the API's in chunks of the same seeds; a bare FastAPI handler
+  served the same way in the same run (the HTTP floor). ``--ab-src DIR`` serves the app from
+  another source tree too (e.g. main's ``src``), requests interleaved: a same-run A/B.
+  ``--testclient`` adds the earlier in-process harness (Starlette's TestClient), labelled;
 * Louvain, PageRank and betweenness on a subgraph: networkit (and rustworkx for betweenness)
   vs NetworkX.
 
-Run: ``python bench/bench_graph.py [--nodes 1000000] [--edges 5000000] [--queries 200]``.
+Run: ``python bench/bench_graph.py [--nodes 1000000] [--edges 5000000] [--queries 200]
+[--skip-builds] [--skip-analytics] [--ab-src /work/main/src] [--raw FILE.json]``.
 """
 
 from __future__ import annotations
@@ -19,9 +26,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import json
 import multiprocessing as mp
+import os
 import resource
 import statistics
+import sys
 import tempfile
 import time
 from functools import partial
@@ -29,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).parent))
 RELS = ("ownership", "directorship", "drove", "shares_phone", "associate")
 SCHEMATA = ("Person", "Company", "Vehicle")
 DATASET = "synthetic"
@@ -201,9 +212,10 @@ def api_latencies(  # noqa: C901 - one measured loop, kept in one place
     return out
 
 
-def nx_latencies(arrays: dict[str, np.ndarray], queries: int, seeds: np.ndarray) -> dict:
+def nx_reference(arrays: dict[str, np.ndarray], seeds: np.ndarray):
     """NetworkX raw calls on a Graph of the same nodes and edges: the same filtered, capped
-    2-hop expansion written with its API, and ``nx.shortest_path``."""
+    2-hop expansion written with its API, and ``nx.shortest_path``. Returns a function that
+    times queries ``start .. stop`` (so they can interleave with the API's)."""
     import networkx as nx
 
     g = nx.Graph()
@@ -211,6 +223,8 @@ def nx_latencies(arrays: dict[str, np.ndarray], queries: int, seeds: np.ndarray)
     cols = [arrays[k].tolist() for k in ("src", "dst", "rel", "weight")]
     g.add_edges_from((f"n{a}", f"n{b}", {"relation": RELS[r], "weight": w})
                      for a, b, r, w in zip(*cols, strict=True))  # fmt: skip
+    del cols
+    gc.freeze()  # the benchmark process's own heap (tens of millions of objects), not the app's
     wanted = set(RELS[:4])
 
     def capped(u: str) -> list[str]:
@@ -218,20 +232,27 @@ def nx_latencies(arrays: dict[str, np.ndarray], queries: int, seeds: np.ndarray)
               if d["relation"] in wanted and d["weight"] >= 2]  # fmt: skip
         return [v for _w, v in sorted(ok, reverse=True)[:25]]
 
-    out: dict[str, list[float]] = {"expand": [], "path": []}
-    for i in range(queries):
-        a, b = f"n{seeds[i]}", f"n{seeds[-1 - i]}"
-        t = time.perf_counter()
-        seen = dict.fromkeys([a, *capped(a)])
-        for u in list(seen)[1:]:
-            seen.update(dict.fromkeys(capped(u)))
-        list(seen)[:200]
-        out["expand"].append(time.perf_counter() - t)
-        t = time.perf_counter()
-        with contextlib.suppress(nx.NetworkXNoPath):
-            nx.shortest_path(g, a, b)
-        out["path"].append(time.perf_counter() - t)
-    return out
+    def run(start: int, stop: int) -> dict[str, list[float]]:
+        out: dict[str, list[float]] = {"expand": [], "path": []}
+        for i in range(start, stop):
+            a, b = f"n{seeds[i]}", f"n{seeds[-1 - i]}"
+            t = time.perf_counter()
+            seen = dict.fromkeys([a, *capped(a)])
+            for u in list(seen)[1:]:
+                seen.update(dict.fromkeys(capped(u)))
+            list(seen)[:200]
+            out["expand"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            with contextlib.suppress(nx.NetworkXNoPath):
+                nx.shortest_path(g, a, b)
+            out["path"].append(time.perf_counter() - t)
+        return out
+
+    return run
+
+
+def nx_latencies(arrays: dict[str, np.ndarray], queries: int, seeds: np.ndarray) -> dict:
+    return nx_reference(arrays, seeds)(0, queries)
 
 
 def analytics(p, seed: int, size: int, bc_size: int) -> None:
@@ -288,40 +309,98 @@ def analytics(p, seed: int, size: int, bc_size: int) -> None:
                   f"ratio {ref_s / ours_s:6.1f}x{same}", flush=True)  # fmt: skip
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--nodes", type=int, default=1_000_000)
-    parser.add_argument("--edges", type=int, default=5_010_000)  # >= 5M after self-loops
-    parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--subgraph", type=int, default=20_000)
-    parser.add_argument("--bc-subgraph", type=int, default=2_000)
-    parser.add_argument("--skip-builds", action="store_true", help="no build comparison")
-    parser.add_argument("--skip-analytics", action="store_true", help="queries only")
-    args, _ = parser.parse_known_args()
+def provisioned_store() -> tuple[str, str]:
+    """A fresh SQLite store (migrated) and an analyst token granted the synthetic dataset."""
     from pasienis.config import Settings
-    from pasienis.model import install_model
+    from pasienis.security import Role
+    from pasienis.security.provision import provision
+    from pasienis.store import open_store, upgrade
 
-    install_model(Settings(data_dir=Path(tempfile.mkdtemp(prefix="bench-graph-model-"))))
-    arrays = power_law_edges(args.nodes, args.edges)
-    print(f"graph: {args.nodes} nodes, {len(arrays['src'])} edges (power law)", flush=True)
-    path = str(Path(tempfile.mkdtemp(prefix="bench-graph-")) / "edges.npz")
-    np.savez(path, **arrays)
-    if not args.skip_builds:
-        builds = measure_builds(path)
-        (ot, om), (nt, nm) = builds["ours"], builds["networkx"]
-        print(f"build: {nt / ot:.1f}x faster, {om / nm:.3f} of NetworkX's memory")
-    p = build_ours(arrays)
-    rng = np.random.default_rng(5)
-    seeds = rng.integers(0, args.nodes, 2 * args.queries)
-    ours = api_latencies(p, args.queries, seeds)
-    ref = nx_latencies(arrays, args.queries, seeds)
+    tmp = tempfile.mkdtemp(prefix="bench-graph-served-")
+    store = open_store(Settings(data_dir=Path(tmp)))
+    upgrade(store)
+    with store.begin() as conn:
+        token = provision(conn, name="bench", roles=[Role.analyst], datasets=[DATASET])
+    store.dispose()
+    return tmp, token
+
+
+def served(arrays: dict[str, np.ndarray], npz: str, seeds: np.ndarray, args) -> None:
+    """The API served by uvicorn on one core, the client on the other, NetworkX's raw calls
+    interleaved with the API's in chunks of the same seeds (bench/graph_served.py)."""
+    import graph_served as gs
+
+    data_dir, token = provisioned_store()
+    api, api_url = gs.api_server(data_dir, npz, args.server_core)
+    bare, bare_url = gs.bare_server(args.server_core)
+    servers = [api, bare]
+    target: dict = {}
+    if args.ab_src:  # the same app from another source tree, its own store, the same core
+        ref_dir, target["ref_token"] = provisioned_store()
+        ref, target["ref"] = gs.api_server(ref_dir, npz, args.server_core, src=args.ab_src)
+        target["ref_pid"] = ref.pid
+        servers.append(ref)
+    try:
+        os.sched_setaffinity(0, {args.client_core})  # NetworkX: the client's core
+        nx_run = nx_reference(arrays, seeds)
+        np.save(seeds_path := str(Path(data_dir) / "seeds.npy"), seeds)
+        target.update(seeds=seeds_path, api=api_url, bare=bare_url, token=token,
+                      api_pid=api.pid, bare_pid=bare.pid)  # fmt: skip
+        client = gs.Client(args.client_core, target)
+        print(f"served: load {os.getloadavg()[0]:.2f} at the start", flush=True)
+        ours: dict[str, list[float]] = {}
+        ref: dict[str, list[float]] = {"expand": [], "path": []}
+        for start in range(0, args.queries, args.chunk):
+            stop = min(args.queries, start + args.chunk)
+            for k, v in client.run(start, stop).items():
+                ours.setdefault(k, []).extend(v)
+            for k, v in nx_run(start, stop).items():
+                ref[k].extend(v)
+        client.close()
+        print(f"served: load {os.getloadavg()[0]:.2f} at the end", flush=True)
+        if args.raw:
+            Path(args.raw).write_text(json.dumps({"served": ours, "networkx": ref}))
+    finally:
+        for proc in servers:
+            proc.terminate()
+            proc.wait(timeout=60)
+    print(f"served API (uvicorn on core {args.server_core}, http.client keep-alive on core "
+          f"{args.client_core}, sequential), {args.queries} rounds; NetworkX raw on core "
+          f"{args.client_core}, interleaved in chunks of {args.chunk}:")  # fmt: skip
+    kinds = ["expand", "path", "floor", "bare"]
+    if args.ab_src:
+        print(f"*_ref: the same app served from {args.ab_src} (A/B, requests interleaved)")
+        kinds[3:3] = ["expand_ref", "path_ref", "floor_ref"]
+    for k in kinds:
+        w, sc, cc = ours[k], ours[k + "_server_cpu"], ours[k + "_client_cpu"]
+        line = (f"{k:7s} served p50 {_pct(w, 50):6.2f} ms  p99 {_pct(w, 99):6.2f} ms  "
+                f"max {_pct(w, 100):6.2f} ms (mean {statistics.mean(w) * 1000:.2f})")  # fmt: skip
+        if k in ref:
+            r = ref[k]
+            line += (
+                f" | networkx raw p50 {_pct(r, 50):6.2f} ms  p99 {_pct(r, 99):6.2f} ms  "
+                f"max {_pct(r, 100):6.2f} ms (mean {statistics.mean(r) * 1000:.2f})"
+            )
+        print(line, flush=True)
+        print(f"{'':7s} server CPU p50 {_pct(sc, 50):6.2f} ms  p99 {_pct(sc, 99):6.2f} ms; "
+              f"client CPU p50 {_pct(cc, 50):6.2f} ms  p99 {_pct(cc, 99):6.2f} ms; answer "
+              f"{statistics.mean(ours[k + '_bytes']):,.0f} bytes mean", flush=True)  # fmt: skip
+
+
+def testclient_report(p, queries: int, seeds: np.ndarray, arrays: dict[str, np.ndarray]) -> None:
+    """The earlier harness: the app in this process behind Starlette's TestClient (the
+    client's portal thread shares the GIL with the app: most of its floor is the harness)."""
+    print("in-process TestClient (not how the API is served):", flush=True)
+    ours = api_latencies(p, queries, seeds)
+    ref = nx_latencies(arrays, queries, seeds)
     for k in ("expand", "path"):
-        print(f"{k:7s} API p50 {_pct(ours[k], 50):6.2f} ms  p99 {_pct(ours[k], 99):6.2f} ms "
-              f"(mean {statistics.mean(ours[k]) * 1000:.2f} ms) | "
+        print(f"{k:7s} TestClient p50 {_pct(ours[k], 50):6.2f} ms  "
+              f"p99 {_pct(ours[k], 99):6.2f} ms (mean {statistics.mean(ours[k]) * 1000:.2f} ms) | "
               f"networkx raw p50 {_pct(ref[k], 50):6.2f} ms  p99 {_pct(ref[k], 99):6.2f} ms  "
               f"(mean {statistics.mean(ref[k]) * 1000:.2f} ms)", flush=True)  # fmt: skip
-    print(f"floor   API p50 {_pct(ours['floor'], 50):6.2f} ms  p99 {_pct(ours['floor'], 99):6.2f} "
-          "ms (authenticated, audited, empty answer)", flush=True)  # fmt: skip
+    print(f"floor   TestClient p50 {_pct(ours['floor'], 50):6.2f} ms  "
+          f"p99 {_pct(ours['floor'], 99):6.2f} ms (authenticated, audited, empty answer)",
+          flush=True)  # fmt: skip
     for k in ("expand", "path", "floor"):
         u = ours[k + "_unfrozen"]
         if u:
@@ -340,8 +419,52 @@ def main() -> None:
             flush=True,
         )
     print(f"objects frozen during the frozen rounds: {max(ours['frozen'], default=0):,}")
+    gc.unfreeze()  # nx_latencies froze its graph; it is garbage now
+    gc.collect()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--nodes", type=int, default=1_000_000)
+    parser.add_argument("--edges", type=int, default=5_010_000)  # >= 5M after self-loops
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--subgraph", type=int, default=20_000)
+    parser.add_argument("--bc-subgraph", type=int, default=2_000)
+    parser.add_argument("--skip-builds", action="store_true", help="no build comparison")
+    parser.add_argument("--skip-analytics", action="store_true", help="queries only")
+    parser.add_argument("--chunk", type=int, default=25, help="rounds per API/NetworkX chunk")
+    parser.add_argument("--raw", help="write the served run's per-request numbers (JSON) here")
+    parser.add_argument("--ab-src", help="also serve the app from this source tree (A/B)")
+    parser.add_argument("--server-core", type=int, default=0)
+    parser.add_argument("--client-core", type=int, default=1)
+    parser.add_argument(
+        "--testclient",
+        action="store_true",
+        help="also the in-process TestClient loop (the earlier harness)",
+    )
+    args, _ = parser.parse_known_args()
+    from pasienis.config import Settings
+    from pasienis.model import install_model
+
+    install_model(Settings(data_dir=Path(tempfile.mkdtemp(prefix="bench-graph-model-"))))
+    arrays = power_law_edges(args.nodes, args.edges)
+    print(f"graph: {args.nodes} nodes, {len(arrays['src'])} edges (power law)", flush=True)
+    path = str(Path(tempfile.mkdtemp(prefix="bench-graph-")) / "edges.npz")
+    np.savez(path, **arrays)
+    if not args.skip_builds:
+        builds = measure_builds(path)
+        (ot, om), (nt, nm) = builds["ours"], builds["networkx"]
+        print(f"build: {nt / ot:.1f}x faster, {om / nm:.3f} of NetworkX's memory")
+    rng = np.random.default_rng(5)
+    seeds = rng.integers(0, args.nodes, 2 * args.queries)
+    if args.testclient:
+        testclient_report(build_ours(arrays), args.queries, seeds, arrays)
+    served(arrays, path, seeds, args)
+    gc.unfreeze()  # nx_reference froze its graph; garbage now
+    gc.collect()
     if args.skip_analytics:
         return
+    p = build_ours(arrays)
     hub = int(np.argmax(np.diff(p.indptr)))
     analytics(p, hub, args.subgraph, args.bc_subgraph)
 
