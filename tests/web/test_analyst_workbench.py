@@ -221,6 +221,13 @@ def test_search_profile_chart_case(site: str, chromium: Any, world: dict[str, An
     assert after["edges"] == before["edges"]
     assert after["pos"] == before["pos"]
     assert after["zoom"] == pytest.approx(before["zoom"])
+    # The side panel is filled by the reopening alone (not a second time by a "changed"):
+    # the node list has every node, the relation filter every relation.
+    assert page.locator("#node-list option").count() == len(after["pos"])
+    relations = _chart(page, "[...new Set(cy.edges().map(e => e.data('relation')))]")
+    options = page.eval_on_selector_all("#relation option", "os => os.map(o => o.value)")
+    assert relations
+    assert set(relations) <= set(options)
     _shot(page, lang, "05-chart-reopened")
 
     # the case lists the chart; its history says who saved it

@@ -1,5 +1,6 @@
 // Graph API answers → Cytoscape elements, and the chart's saved state ↔ the live chart.
 import { colourOf, iconOf } from "./icons.js";
+import { markOverview } from "./overview.js";
 import { edgeWidth } from "./style.js";
 
 export function nodeElement(node, position) {
@@ -37,7 +38,7 @@ export function addGraph(cy, graph, near) {
   for (const edge of graph.edges || []) {
     if (cy.getElementById(edge.id).empty()) fresh.push(edgeElement(edge));
   }
-  return cy.add(fresh);
+  return cy.add(markOverview(cy, fresh, cy.elements().length + fresh.length));
 }
 
 // Everything needed to reopen the chart exactly (the server checks and records datasets).
@@ -58,8 +59,11 @@ export function chartState(cy, view) {
     view: { ...view, zoom: cy.zoom(), pan: { ...cy.pan() } } };
 }
 
+// The saved view is set first and the elements come in one `add` with their positions and
+// the classes of that view (overview.js): no layout, no fit, each element styled once.
 export function restoreState(cy, state) {
   cy.elements().remove();
+  if (state.view && state.view.zoom) cy.viewport({ zoom: state.view.zoom, pan: state.view.pan });
   const els = [];
   for (const g of state.groups || []) {
     els.push({ group: "nodes", data: { id: g.id, label: g.label, group: true }, classes: g.classes || [] });
@@ -74,10 +78,6 @@ export function restoreState(cy, state) {
     els.push({ group: "edges", data: { ...e.data, id: e.id, source: e.source, target: e.target },
       classes: e.classes || [] });
   }
-  cy.add(els);
+  cy.add(markOverview(cy, els, els.length));
   cy.nodes(".pinned").lock();
-  if (state.view && state.view.zoom) {
-    cy.zoom(state.view.zoom);
-    cy.pan(state.view.pan);
-  }
 }

@@ -2,13 +2,14 @@
 // benchmark measures the settings the analysts get). Tuned for big charts (docs/benchmarks.md,
 // "Analyst link chart in the browser"): one device pixel per CSS pixel, no motion blur, the
 // drawn chart reused as a texture while panning or zooming, above BIG elements links hidden
-// during the pan/zoom gesture itself (they come back when it stops), and while a node is
-// dragged every link stays drawn (drag.js).
+// during the pan/zoom gesture itself (they come back when it stops) and drawn thin on the
+// overview (overview.js), and while a node is dragged every link stays drawn (drag.js).
 import { keepMainLayerWhileDragging } from "./drag.js";
 import { iconImages } from "./icons.js";
+import { BIG, followZoom, syncOverview } from "./overview.js";
 import { STYLE } from "./style.js";
 
-export const BIG = 1500;
+export { BIG };
 
 export function chartOptions(container, extra = {}) {
   return {
@@ -24,24 +25,27 @@ export function chartOptions(container, extra = {}) {
 export function createChart(cytoscape, container, extra = {}, { plainDrag = false } = {}) {
   const cy = cytoscape(chartOptions(container, extra));
   seedIconImages(cy);
-  if (plainDrag) return cy;
-  keepMainLayerWhileDragging(cy);
-  tuneForSize(cy);
+  followZoom(cy);
+  if (!plainDrag) keepMainLayerWhileDragging(cy);
+  const tune = () => { if (!plainDrag) tuneForSize(cy); else syncOverview(cy); };
+  tune();
   // "add"/"remove" come once per element: retune once per frame, not 7,000 times.
   let tuning = 0;
   cy.on("add remove", () => {
     if (!tuning) {
-      tuning = requestAnimationFrame(() => { tuning = 0; if (!cy.destroyed()) tuneForSize(cy); });
+      tuning = requestAnimationFrame(() => { tuning = 0; if (!cy.destroyed()) tune(); });
     }
   });
   return cy;
 }
 
 // Switches the settings that depend on the chart's size; call after elements are added or
-// removed. `hideEdgesOnViewport` is read by the renderer at each frame.
+// removed. `hideEdgesOnViewport` is read by the renderer at each frame; the overview's thin
+// links (overview.js) also depend on the zoom.
 export function tuneForSize(cy) {
   const renderer = cy.renderer();
   if (renderer) renderer.hideEdgesOnViewport = cy.elements().length > BIG;
+  syncOverview(cy);
 }
 
 // Hands the decoded icon bitmaps (icons.js) to the renderer's image cache, so the first frame

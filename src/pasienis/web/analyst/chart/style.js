@@ -1,11 +1,15 @@
 // The chart's stylesheet: icons per schema, edge thickness by weight, co-travel pairs dashed
 // and directed (leader → follower), and the classes the tools set (hidden, filtered, path,
-// community, pinned, dim).
+// community, pinned, dim). Nodes keep Cytoscape's default size (30 × 30).
+// The link widths in model px: weight 1 → W_MIN, the heaviest → W_MAX (edgeWidth).
+const W_MIN = 1.5;
+const W_MAX = 10;
+
 export const STYLE = [
   { selector: "node", style: {
     "background-color": "#fff", "background-image": "data(icon)", "background-fit": "contain",
     "background-width": "70%", "background-height": "70%", "border-width": 2,
-    "border-color": "data(colour)", width: 30, height: 30, label: "data(label)",
+    "border-color": "data(colour)", label: "data(label)",
     "font-size": 10, "text-valign": "bottom", "text-margin-y": 3, "text-wrap": "ellipsis",
     "text-max-width": 110, "min-zoomed-font-size": 8, color: "#222",
   } },
@@ -18,9 +22,15 @@ export const STYLE = [
     "border-color": "#5b6b8c", "text-valign": "top", "text-margin-y": -4, padding: 12 } },
   { selector: "edge", style: {
     // Opaque (a translucent link costs a blend per pixel on a 5,000-link chart): the colour
-    // is what #9aa3b5 at 85 % looked like on the white canvas.
-    width: "data(w)", "line-color": "#a9b0c0", "curve-style": "haystack", "haystack-radius": 0,
+    // is what #9aa3b5 at 85 % looked like on the white canvas. Links are haystack lines
+    // (Cytoscape's default curve style, radius 0: not set, each property set here is applied
+    // to every element of a reopened chart).
+    width: "data(w)", "line-color": "#a9b0c0",
   } },
+  // The overview of a big chart (overview.js): links between 0.6 and 2 model px, still by
+  // weight. Thick lines are most of the first frame's cost in software (no GPU), and at
+  // this zoom the full widths are under 3 screen px anyway.
+  { selector: "edge.overview", style: { width: `mapData(w, ${W_MIN}, ${W_MAX}, 0.6, 2)` } },
   { selector: "edge.cotravel", style: { "line-style": "dashed", "line-color": "#d9480f",
     "curve-style": "straight", "target-arrow-shape": "triangle",
     "target-arrow-color": "#d9480f" } },
@@ -39,5 +49,5 @@ export const STYLE = [
 // Edge width grows with the log of the aggregated weight (crossings, reads, shared values):
 // a pair seen 100 times is clearly thicker than one seen once, without hiding the rest.
 export function edgeWidth(weight) {
-  return Math.min(10, 1.5 + 1.6 * Math.log2(Math.max(1, Number(weight) || 1)));
+  return Math.min(W_MAX, W_MIN + 1.6 * Math.log2(Math.max(1, Number(weight) || 1)));
 }

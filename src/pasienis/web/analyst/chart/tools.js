@@ -236,7 +236,9 @@ export function filterDates(c) {
   }
 }
 
+// A reopened chart: everything `changed` does, once, with the saved date range.
 function restoreDates(c, view) {
+  refreshRelations(c);
   setupDates(c);
   if (view && view.filter) {
     c.root.querySelector("#date-from").value = view.filter.fromSlider ?? 0;

@@ -63,6 +63,9 @@ export function status(c, key, params = {}, error = null) {
 
 async function open(c, args) {
   const [mode, ...rest] = args;
+  // A reopened chart's side panel is filled by "chart:restored" alone: a "chart:changed" after
+  // it built the 2,000-option node list and the date range a second time.
+  let restored = false;
   try {
     if (mode === "case" && rest.length === 2) {
       const item = await c.app.api(`/api/cases/${encodeURIComponent(rest[0])}/items/${encodeURIComponent(rest[1])}`);
@@ -71,6 +74,7 @@ async function open(c, args) {
       c.layout = (item.body.view && item.body.view.layout) || "force";
       c.root.querySelector("#layout").value = c.layout;
       c.root.dispatchEvent(new CustomEvent("chart:restored", { detail: item.body.view || {} }));
+      restored = true;
       status(c, "analyst.chart.opened", { title: item.title || "", n: c.cy.nodes().length });
     } else {
       const ids = mode === "entity" && rest[0] ? [rest[0]] : c.app.selection.ids.slice(0, 100);
@@ -80,7 +84,7 @@ async function open(c, args) {
   } catch (error) {
     status(c, null, {}, error);
   }
-  c.root.dispatchEvent(new CustomEvent("chart:changed"));
+  if (!restored) c.root.dispatchEvent(new CustomEvent("chart:changed"));
 }
 
 export async function expand(c, ids, relation) {
