@@ -17,7 +17,7 @@ from pasienis.model import Provenance, entity_statements, write_statements
 from pasienis.model.models import retracted_runs, statements
 from pasienis.store import Store
 from pasienis.watch import EntryCreate, IndexCache, add_entry, catch_up, create_list, list_alerts
-from pasienis.watch.borrow import Holder, borrow, borrow_birth_dates, lends
+from pasienis.watch.borrow import Holder, borrow, borrow_birth_dates, lent_by
 from pasienis.watch.rule import Subject
 from pasienis.watch.screening import FACTS, subjects_of_facts
 
@@ -125,17 +125,24 @@ def test_who_lends() -> None:
     doc = ("passportNumber", "MP2989305")
     subject = _subject(["Nikolai Kravcehnko"], [doc], nationalities={"by"})
     typo = _holder("Nikolai Kravchenko", doc, "1971-12-07")  # the officer's typo: same holder
-    assert lends(typo, subject, threshold=0.88) is not None
-    assert lends(_holder("Olga Kravchenko", doc, "1977-07-18"), subject, threshold=0.88) is None
+
+    def lent(*holders: Holder) -> list[str]:
+        return sorted(lent_by(subject, holders, threshold=0.88))
+
+    assert lent(typo) == ["1971-12-07"]
+    assert lent_by(subject, [typo], threshold=0.88)["1971-12-07"][0]["record"] == "h"
     other = ("idNumber", "MP2989305")  # the same number in another property: another document
-    assert lends(_holder("Nikolai Kravchenko", other, "1971-12-07"), subject,
-                 threshold=0.88) is None  # fmt: skip
-    foreign = _holder("Nikolai Kravchenko", doc, "1971-12-07", nationalities=frozenset({"ru"}))
-    assert lends(foreign, subject, threshold=0.88) is None
-    assert lends(_holder("Nikolai Kravchenko", doc, "1971-12-07", dataset="tax"), subject,
-                 threshold=0.88) is None  # fmt: skip
-    itself = _holder("Nikolai Kravchenko", doc, "1971-12-07", record_id="r")
-    assert lends(itself, subject, threshold=0.88) is None
+    assert lent(_holder("Nikolai Kravchenko", other, "1971-12-07")) == []
+    assert (
+        lent(_holder("Nikolai Kravchenko", doc, "1971-12-07", nationalities=frozenset({"ru"})))
+        == []
+    )
+    assert lent(_holder("Nikolai Kravchenko", doc, "1971-12-07", dataset="tax")) == []
+    assert lent(_holder("Nikolai Kravchenko", doc, "1971-12-07", record_id="r")) == []
+    # A number that names someone else too identifies no one: it lends nothing at all.
+    olga = _holder("Olga Kravchenko", doc, "1977-07-18", record_id="h2")
+    assert lent(olga) == []
+    assert lent(typo, olga) == []
     # A record with a birth date of its own keeps it and borrows nothing.
     own = _subject(["Nikolai Kravchenko"], [doc], birth_dates={"1991-01-21"})
     borrow(own, [typo], threshold=0.88)
@@ -146,6 +153,7 @@ def test_who_lends() -> None:
     borrow(two, [typo, _holder("Nikolai Kravchenko", doc, "1970-01-01", record_id="h2")],
            threshold=0.88)  # fmt: skip
     assert two.birth_dates == {"1971-12-07", "1970-01-01"}
+    assert set(two.borrowed_birth_dates) == two.birth_dates
 
 
 NAMES = ("Darius Sabonis", "Sabonis Darius", "Darius Sabonys", "Saulius Butkus", "Dаrius Sаbоnis")

@@ -6,14 +6,15 @@ apart — although the same passport's other crossings say he was born on anothe
 screener judges the person, not the bare row: the document number, read off the document,
 ties the row to its holder's other rows, and those carry the birth date.
 
-The rule (:func:`lends`, :func:`borrow`), one definition for imports, retro-screening and the
-benchmark: a person record *with no birth date of its own* borrows every birth date of the
-other records that (1) are in the same dataset (an alert is read under the record's
-compartment: it must not show facts of another), (2) hold the same document number in the same
-property (``passportNumber`` or ``idNumber``), (3) name no other nationality, and (4) carry a
-name the screening's own name comparison puts at or above its threshold. Borrowed dates
-then count like the record's own: a listed person born on another day is no match, one born
-on that day gets the birth-date bonus — and the alert names the lending records.
+The rule (:func:`lent_by`), one definition for imports, retro-screening and the benchmark: a
+person record *with no birth date of its own* borrows every birth date of the other records
+that (1) are in the same dataset (an alert is read under the record's compartment: it must not
+show facts of another), (2) hold the same document number in the same property
+(``passportNumber`` or ``idNumber``) and (3) name no other nationality — provided that every
+such record of that document carries a name the screening's own name comparison puts at or
+above its threshold (a number shared by two people identifies neither). Borrowed dates then
+count like the record's own: a listed person born on another day is no match, one born on
+that day gets the birth-date bonus — and the alert names the lending records.
 
 What it cannot lose: a listed person on a new passport. That passport's other records carry
 his own birth date (an alert with the bonus) or none (the name alone decides, as before);
@@ -21,7 +22,7 @@ only records that say he is someone born on another day keep the alert away, and
 document whose records disagree lends every date they give (any one may match).
 
 :func:`document_holders` is the store's side: the records sharing a document value, found by
-the ``(prop_type, value)`` index — candidates only; :func:`lends` decides.
+the ``(prop_type, value)`` index — candidates only; :func:`lent_by` decides.
 """
 
 from __future__ import annotations
@@ -59,47 +60,65 @@ def needs_birth_date(subject: Subject) -> bool:
     return subject.schema == "Person" and bool(subject.documents) and not subject.birth_dates
 
 
-def lends(holder: Holder, subject: Subject, *, threshold: float) -> dict[str, Any] | None:
-    """The evidence that ``holder`` is a record of the subject's person (None: it is not)."""
+def _shares(holder: Holder, subject: Subject) -> list[tuple[str, str]]:
+    """The subject's documents ``holder`` also names (same dataset, another record, no other
+    nationality): a record of that document, whoever it names."""
     if holder.dataset != subject.dataset or holder.record_id == subject.record_id:
-        return None
-    shared = sorted(set(subject.documents) & holder.documents)
-    if not shared or not holder.birth_dates:
-        return None
+        return []
     both = bool(subject.nationalities and holder.nationalities)
     if both and subject.nationalities.isdisjoint(holder.nationalities):
-        return None  # another country's document with the same number
+        return []  # another country's document with the same number
+    return sorted(set(subject.documents) & holder.documents)
+
+
+def _same_name(holder: Holder, subject: Subject) -> tuple[float, str]:
     best, best_name = 0.0, ""
     for typed in subject.names:
         for written in holder.names:
             s = max(name_similarity(written, typed), name_similarity(typed, written))
             if s > best:
                 best, best_name = s, written
-    if best < threshold:
-        return None
-    prop, value = shared[0]
-    return {"record": holder.record_id, "dataset": holder.dataset, "name": best_name,
-            "name_score": round(best, 4), "document": {"field": prop, "value": value}}  # fmt: skip
+    return best, best_name
+
+
+def lent_by(
+    subject: Subject, holders: Iterable[Holder], *, threshold: float
+) -> dict[str, tuple[dict[str, Any], ...]]:
+    """Birth date → the records that lend it to the subject (each with its evidence).
+
+    A document lends when every other record of it names the subject's person (a name at or
+    above ``threshold``); a number that names someone else too (a placeholder like "000000",
+    a number typed into the wrong record) identifies no one, and lends nothing."""
+    if not needs_birth_date(subject):
+        return {}
+    of_document: dict[tuple[str, str], list[Holder]] = defaultdict(list)
+    for holder in holders:
+        for document in _shares(holder, subject):
+            of_document[document].append(holder)
+    lent: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for (prop, value), records in sorted(of_document.items()):
+        named = [(h, *_same_name(h, subject)) for h in records]
+        if any(score < threshold for _, score, _ in named):
+            continue
+        for holder, score, name in named:
+            evidence = {"record": holder.record_id, "dataset": holder.dataset, "name": name,
+                        "name_score": round(score, 4),
+                        "document": {"field": prop, "value": value}}  # fmt: skip
+            for dob in holder.birth_dates:
+                lent[dob].setdefault(holder.record_id, evidence)
+    return {dob: tuple(by[r] for r in sorted(by)) for dob, by in sorted(lent.items())}
 
 
 def borrow(subject: Subject, holders: Iterable[Holder], *, threshold: float) -> None:
     """Add the birth dates the subject's document lends it (and say where each came from)."""
-    if not needs_birth_date(subject):
-        return
-    lent: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for holder in holders:
-        evidence = lends(holder, subject, threshold=threshold)
-        if evidence is not None:
-            for dob in holder.birth_dates:
-                lent[dob].append(evidence)
-    for dob, sources in lent.items():
+    for dob, sources in lent_by(subject, holders, threshold=threshold).items():
         subject.birth_dates.add(dob)
-        subject.borrowed_birth_dates[dob] = tuple(sorted(sources, key=lambda e: e["record"]))
+        subject.borrowed_birth_dates[dob] = sources
 
 
 def document_holders(conn: Connection, subjects: Sequence[Subject]) -> list[Holder]:
     """Stored records (live, in the subjects' datasets) naming a document value that a subject
-    needing a birth date names: the candidates :func:`lends` is asked about."""
+    needing a birth date names: the candidates :func:`lent_by` is asked about."""
     wanting = [s for s in subjects if needs_birth_date(s)]
     values = sorted({v for s in wanting for p, v in s.documents})
     datasets = sorted({s.dataset for s in wanting})
