@@ -6,7 +6,9 @@ names either a single part's keys or the keys of two parts together), and (3) :f
 finds an identifier or plate match, or a name match above the threshold whose birth dates
 (when both are known) agree. :func:`reference_screen` applies it entry by entry; the fast
 index (:class:`.index.WatchIndex`) must return exactly the same hits, which a property-based
-test checks (``tests/watch/test_watch_rule.py``).
+test checks (``tests/watch/test_watch_rule.py``). A record's birth dates include those its
+document's other records lend it (:mod:`.borrow`, applied before screening, so both paths
+see the same record); the evidence says which ones were borrowed and from where.
 
 Why blocking keys are part of the rule rather than an optimisation hidden in the index: the
 index can only ever find what shares a key, so saying so here keeps the reference honest.
