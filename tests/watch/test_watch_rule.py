@@ -91,10 +91,14 @@ def subject(draw: st.DrawFn, listed: list[Entry]) -> Subject:
     dobs = set(draw(st.lists(st.sampled_from(DATES), max_size=2)))
     if draw(st.booleans()):
         names, dobs = draw(near(listed))
+    # Some dates lent by the record's document (:mod:`pasienis.watch.borrow`): they count
+    # like its own, and the evidence names the lender.
+    lent = {d: ({"record": "h", "document": {"field": "passportNumber", "value": "1"}},)
+            for d in sorted(dobs) if draw(st.booleans())}  # fmt: skip
     return Subject(
         record_kind="entity", record_id="r", dataset="border",
         schema=draw(st.sampled_from(("Person", "Person", "Company", "Vehicle", "LegalEntity"))),
-        names=names, birth_dates=dobs,
+        names=names, birth_dates=dobs, borrowed_birth_dates=lent,
         plates=[draw(typo(p)) for p in draw(st.lists(st.sampled_from(PLATES), max_size=2))],
         identifiers=[("phone", p) for p in draw(st.lists(st.sampled_from(PHONES), max_size=1))],
         occurred_on=draw(st.none() | st.sampled_from(DAYS)),

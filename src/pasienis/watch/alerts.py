@@ -42,7 +42,10 @@ def _row(subject: Subject, hit: Hit, stamp: datetime) -> dict[str, Any]:
             "dataset": subject.dataset,
             "schema": subject.schema,
             "names": subject.names,
-            "birth_dates": sorted(subject.birth_dates),
+            "birth_dates": sorted(subject.birth_dates - subject.borrowed_birth_dates.keys()),
+            "borrowed_birth_dates": {
+                dob: list(sources) for dob, sources in sorted(subject.borrowed_birth_dates.items())
+            },
             "plates": subject.plates,
             **subject.extra,
         },

@@ -20,6 +20,7 @@ from pasienis.search import identifier_keys, name_parts
 from pasienis.search.models import search_entities, search_keys
 from pasienis.store import Store
 from pasienis.watch.alerts import raise_alerts
+from pasienis.watch.borrow import borrow_birth_dates
 from pasienis.watch.index import Entry, WatchIndex
 from pasienis.watch.rule import typed_name_keys
 from pasienis.watch.screening import FACTS, plate_subject, screen, subjects_of_facts
@@ -66,6 +67,7 @@ def screen_existing(
             q = select(*FACTS).where(statements.c.entity_id.in_(chunk))
             rows = reader.execute(q.order_by(statements.c.entity_id, statements.c.dataset))
             subjects = list(subjects_of_facts(rows, run_id=None))
+            borrow_birth_dates(reader, subjects, threshold=name_threshold)
             with store.begin() as conn:
                 raised += len(raise_alerts(store, conn, screen(index, subjects))[0])
         if plates:

@@ -6,7 +6,9 @@ names either a single part's keys or the keys of two parts together), and (3) :f
 finds an identifier or plate match, or a name match above the threshold whose birth dates
 (when both are known) agree. :func:`reference_screen` applies it entry by entry; the fast
 index (:class:`.index.WatchIndex`) must return exactly the same hits, which a property-based
-test checks (``tests/watch/test_watch_rule.py``).
+test checks (``tests/watch/test_watch_rule.py``). A record's birth dates include those its
+document's other records lend it (:mod:`.borrow`, applied before screening, so both paths
+see the same record); the evidence says which ones were borrowed and from where.
 
 Why blocking keys are part of the rule rather than an optimisation hidden in the index: the
 index can only ever find what shares a key, so saying so here keeps the reference honest.
@@ -99,6 +101,13 @@ class Subject:
     run_id: str | None = None
     occurred_on: date | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Travel and identity documents the record names, (property, value): whose other
+    #: records may lend it a birth date (:mod:`.borrow`).
+    documents: list[tuple[str, str]] = field(default_factory=list)
+    nationalities: set[str] = field(default_factory=set)
+    #: Birth dates in ``birth_dates`` that are not the record's own but its document's other
+    #: records' (:func:`.borrow.borrow_birth_dates`): date → the records that gave it.
+    borrowed_birth_dates: dict[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,16 +189,20 @@ def similarity(
     return key_similarity(listed, typed, listed_names, typed_names, listed_tokens, typed_tokens)
 
 
+def name_similarity(listed: str, typed: str) -> float:
+    """:func:`similarity` of two names as written: the one name comparison of screening."""
+    return similarity(
+        tuple(token_keys(listed)), tuple(token_keys(typed)), names_of(listed), names_of(typed),
+        tuple(name_tokens(listed)), tuple(name_tokens(typed)),
+    )  # fmt: skip
+
+
 def name_score(entry: Entry, subject: Subject) -> tuple[float, str]:
     """Best name similarity of the entry's name to any of the subject's, and that name."""
     best, best_name = 0.0, ""
     text = entry.name or ""
-    listed, names, tokens = tuple(token_keys(text)), names_of(text), tuple(name_tokens(text))
     for name in subject.names:
-        s = similarity(
-            listed, tuple(token_keys(name)), names, names_of(name), tokens,
-            tuple(name_tokens(name)),
-        )  # fmt: skip
+        s = name_similarity(text, name)
         if s > best:
             best, best_name = s, name
     return best, best_name
@@ -209,9 +222,13 @@ def name_match(entry: Entry, subject: Subject, threshold: float) -> Hit | None:
         return None
     matched = [{"field": "name", "value": best_name, "listed": entry.name, "score": round(best, 4)}]
     if born:
-        matched.append(
-            {"field": "birthDate", "value": entry.birth_date, "listed": entry.birth_date}
-        )
+        dob: dict[str, Any] = {
+            "field": "birthDate", "value": entry.birth_date, "listed": entry.birth_date
+        }  # fmt: skip
+        lent = subject.borrowed_birth_dates.get(entry.birth_date or "")
+        if lent:  # not on the record itself: say which records it came from
+            dob["borrowed_from"] = list(lent)
+        matched.append(dob)
     return Hit(entry, best, tuple(matched))
 
 

@@ -21,6 +21,7 @@ from pasienis.model.events import plate_reads
 from pasienis.model.models import statements
 from pasienis.store import Store
 from pasienis.watch.alerts import raise_alerts
+from pasienis.watch.borrow import DOCUMENT_PROPS, borrow_birth_dates
 from pasienis.watch.cache import IndexCache
 from pasienis.watch.index import Hit, Subject, WatchIndex
 from pasienis.watch.service import today
@@ -46,6 +47,10 @@ def subjects_of_facts(rows: Iterable[Any], *, run_id: str | None) -> Iterator[Su
                 subject.plates.append(value)
             elif prop_type in _IDENTIFIER_TYPES:
                 subject.identifiers.append((prop_type, value))
+                if prop in DOCUMENT_PROPS:
+                    subject.documents.append((prop, value))
+            elif prop == "nationality":
+                subject.nationalities.add(value)
         if subject.names or subject.plates or subject.identifiers:
             yield subject
 
@@ -118,11 +123,17 @@ def _run_subjects(conn: Connection, run_id: str) -> Iterator[list[Subject]]:
 
 
 def screen_run(store: Store, cache: IndexCache, *, run_id: str) -> int:
-    """Screen one import run's entities and plate reads; returns alerts newly raised."""
+    """Screen one import run's entities and plate reads; returns alerts newly raised.
+
+    A person record without a birth date is screened with the birth dates its document's
+    other records give (:mod:`.borrow`): the evidence about the person, not the bare row.
+    """
     raised = 0
     with store.read() as reader:
         for subjects in _run_subjects(reader, run_id):
             with store.begin() as conn:
-                found = screen(cache.get(conn), subjects)
+                index = cache.get(conn)
+                borrow_birth_dates(reader, subjects, threshold=index.name_threshold)
+                found = screen(index, subjects)
                 raised += len(raise_alerts(store, conn, found)[0])
     return raised
