@@ -7,16 +7,18 @@ must be freed by reference counting alone, quarantined records included.
 from __future__ import annotations
 
 import gc
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from pasienis.ingest import parse_mapping, service
+from pasienis.ingest import gcpause, parse_mapping
 from pasienis.ingest.compile import compile_mapping
 from pasienis.ingest.flat import FlatProcessor
-from pasienis.ingest.pipeline import Processor
+from pasienis.ingest.pipeline import Output, Processor
 from pasienis.ingest.readers.delimited import DelimitedReader
+from pasienis.ingest.writer import encode, write_stream
 
 MAPPING = """
 dataset: cycles
@@ -37,13 +39,13 @@ events:
 
 def test_overlapping_imports_restore_the_original_settings() -> None:
     assert gc.isenabled()
-    service._bulk_gc_start()  # import A
-    service._bulk_gc_start()  # import B, in another thread
+    gcpause.pause()  # import A
+    gcpause.pause()  # import B, in another thread
     assert not gc.isenabled()
-    service._bulk_gc_end()  # A ends first: B still runs with collection paused
+    gcpause.resume()  # A ends first: B still runs with collection paused
     assert not gc.isenabled()
     assert gc.get_freeze_count() > 0
-    service._bulk_gc_end()
+    gcpause.resume()
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0
 
@@ -86,3 +88,21 @@ def test_batches_with_quarantined_records_leave_no_cycles(tmp_path: Path, kind: 
         assert gc.collect() == 0, "a batch was kept alive by a reference cycle"
     finally:
         gc.enable()
+
+
+def test_the_writer_process_writes_with_collection_paused() -> None:
+    """The writer process's loop (``writer.write_stream``) commits every frame in order with
+    automatic collection paused, as the mapping process does, and restores it after."""
+    batches = [(Output(records=i), i) for i in range(1, 24)]
+    stream = io.BytesIO(b"".join(encode(batch, batch[0]) for batch in batches))
+    seen: list[tuple[int, bool]] = []
+
+    def commit(_store: object, _run: object, out: Output, done: int, _targets: object) -> None:
+        seen.append((done, gc.isenabled()))
+        assert out.records == done
+
+    assert gc.isenabled()
+    assert write_stream(None, stream, {}, {}, commit) == len(batches)
+    assert seen == [(i, False) for i in range(1, 24)]
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0

@@ -119,23 +119,18 @@ class EventColumns:
 
         Where the store binds times as text (SQLite: naive UTC ``YYYY-MM-DD HH:MM:SS.ffffff``),
         a time written to the second with a whole-hour offset or ``Z`` keeps its own minutes
-        and seconds, and only its date and hour are converted, once per hour and offset:
-        formatting a datetime costs three times as much (0.8 µs a row)."""
-        bound = time_binder(self._bind_time or (lambda t: t))
+        and seconds, and only its date and hour are converted, once per hour and offset
+        (:func:`time_reader`)."""
+        read = time_reader(self._bind_time or (lambda t: t))
         field = self.fields[index]
         uncached = self._column_uncached
         problems = [False]  # whether this column ever made a problem (then chunks scan for it)
-        fromisoformat = datetime.fromisoformat
 
         def one(raw: Any) -> Any:
             if type(raw) is str and len(text := raw.strip()) > 10:  # 10: a date, general path
-                try:
-                    found = fromisoformat(text)
-                except ValueError:
-                    pass
-                else:
-                    if found.tzinfo is not None:
-                        return bound(text, found)
+                found = read(text)
+                if found is not None:
+                    return found
             hit = uncached(event, col, "time", cv, {field: raw}, {})
             if type(hit) is RecordProblem:
                 problems[0] = True
@@ -173,12 +168,63 @@ def raised(hit: Any) -> Any:
     return hit
 
 
-def time_binder(bind: Callable[[datetime], Any]) -> Callable[[str, datetime], Any]:
+#: Minutes and seconds as written ("00" to "59"; a leap second is not a valid time here).
+_SIXTY = frozenset(f"{i:02d}" for i in range(60))
+
+
+def time_reader(bind: Callable[[datetime], Any]) -> Callable[[str], Any]:
+    """``read(text)``: the bind value of ``text`` parsed as an ISO-8601 time with its UTC
+    offset (``bind(datetime.fromisoformat(text))``), or ``None`` when it is not one.
+
+    Where the store binds text (SQLite: naive UTC ``YYYY-MM-DD HH:MM:SS.ffffff``), a time
+    written to the second with a whole-hour offset or ``Z`` keeps its own minutes and
+    seconds, and only its date and hour are converted, once per hour and offset: formatting
+    a datetime costs three times as much (0.8 µs a row). A later time of an hour and offset
+    already converted is not parsed again: its date, hour and offset are those of a text
+    that parsed, so it is a valid time exactly when its minutes and seconds are two digits
+    from 00 to 59 — checked here, and the result is the one the parse would give
+    (``tests/ingest/test_time_reader.py`` compares the two on generated texts)."""
+    fromisoformat = datetime.fromisoformat
+    if type(bind(datetime(2000, 1, 1, tzinfo=UTC))) is not str:
+
+        def read_any(text: str) -> Any:
+            try:
+                found = fromisoformat(text)
+            except ValueError:
+                return None
+            return bind(found) if found.tzinfo is not None else None
+
+        return read_any
+    hours: dict[str, str] = {}  # "YYYY-MM-DDTHH" + offset → bound "YYYY-MM-DD HH" (UTC)
+    bound, sixty = time_binder(bind, hours), _SIXTY
+
+    def read(text: str) -> Any:
+        # A key in ``hours`` has an offset after its first 13 characters, so a shorter text
+        # never finds one, and a text that does has its ":MM:SS" at [13:19].
+        prefix = hours.get(text[:13] + text[19:])
+        if (
+            prefix is not None and text[13] == ":" and text[16] == ":"
+            and text[14:16] in sixty and text[17:19] in sixty
+        ):  # fmt: skip
+            return f"{prefix}{text[13:19]}.000000"
+        try:
+            found = fromisoformat(text)
+        except ValueError:
+            return None
+        return bound(text, found) if found.tzinfo is not None else None
+
+    return read
+
+
+def time_binder(
+    bind: Callable[[datetime], Any], hours: dict[str, str] | None = None
+) -> Callable[[str, datetime], Any]:
     """``bound(text, parsed)``: the bind value of a time parsed from ``text`` (see
-    :meth:`FlatProcessor._time_fns`): per hour and offset when the store binds text."""
+    :func:`time_reader`): per hour and offset (kept in ``hours``) when the store binds text."""
     if type(bind(datetime(2000, 1, 1, tzinfo=UTC))) is not str:
         return lambda _text, found: bind(found)
-    hours: dict[str, str] = {}  # "YYYY-MM-DDTHH" + offset → bound "YYYY-MM-DD HH" (UTC)
+    if hours is None:
+        hours = {}  # "YYYY-MM-DDTHH" + offset → bound "YYYY-MM-DD HH" (UTC)
 
     def bound(text: str, found: datetime) -> Any:
         if text[13:14] != ":" or text[16:17] != ":":

@@ -127,7 +127,7 @@ class Output:
 def detached(problem: RecordProblem) -> RecordProblem:
     """The problem without its traceback and context, to keep in a batch: a stored exception
     holds the frames that raised it, and those hold the batch (a reference cycle that only
-    the garbage collector frees; imports pause it, see ``service._bulk_gc_start``)."""
+    the garbage collector frees; imports pause it, see :mod:`.gcpause`)."""
     problem.__traceback__ = problem.__context__ = problem.__cause__ = None
     for other in problem.more:
         other.__traceback__ = other.__context__ = other.__cause__ = None

@@ -7,9 +7,7 @@ adds what is new. A run interrupted half-way is resumed from its committed check
 
 from __future__ import annotations
 
-import gc
 import logging
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from pasienis.errors import PasienisError
-from pasienis.ingest import bulk, runs
+from pasienis.ingest import bulk, gcpause, runs
 from pasienis.ingest.access import EntityGuard, authorize_import
 from pasienis.ingest.checks import require_source
 from pasienis.ingest.compile import CompiledMapping, compile_mapping
@@ -308,7 +306,7 @@ def _read_and_write(
         writer = ProcessWriter(store.settings, run, targets)
     else:
         writer = BatchWriter(write, threaded=store.pinned is None)
-    _bulk_gc_start()
+    gcpause.pause()
     try:
         for count, (out, done) in enumerate(
             _batches(reader, processor, resumed, sizes.batch_records, total), start=1
@@ -317,60 +315,14 @@ def _read_and_write(
                 with store.read() as conn:
                     guard.screen(conn, out)
             writer.submit(out, done)
-            _bulk_gc_tick(count)
+            gcpause.tick(count)
             if progress is not None:
                 progress(done, total, plan.name)
     finally:
-        _bulk_gc_end()
+        gcpause.resume()
         writer.close()
     if progress is not None:
         progress(done, done, plan.name)
-
-
-#: Imports running in this process that hold the GC paused (see :func:`_bulk_gc_start`).
-_gc_holders = 0
-_gc_was_enabled = True
-_gc_lock = threading.Lock()
-#: Batches between the full collections an import runs while automatic collection is paused.
-GC_EVERY_BATCHES = 10
-
-
-def _bulk_gc_start() -> None:
-    """Pause automatic garbage collection while an import maps and writes.
-
-    An import allocates millions of short-lived tuples, and every one of them is visited by
-    the young-generation collections, while full collections walk the growing caches again
-    and again: measured, 1 to 2 s of a 20 s import of 1M rows. Nothing the import loop
-    keeps forms reference cycles (quarantined problems are stored without their tracebacks,
-    :func:`pipeline.detached`), so reference counting frees each batch; in case a reader or
-    a library does form cycles, :func:`_bulk_gc_tick` collects fully every
-    :data:`GC_EVERY_BATCHES` batches, which bounds what could wait. ``gc.freeze`` keeps the
-    objects from before the import (the model, the store) out of those collections. The
-    settings are the process's: the first import in pauses, the last one out resumes.
-    """
-    global _gc_holders, _gc_was_enabled
-    with _gc_lock:
-        if _gc_holders == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.freeze()
-            gc.disable()
-        _gc_holders += 1
-
-
-def _bulk_gc_tick(batches: int) -> None:
-    """A full collection every :data:`GC_EVERY_BATCHES` batches (see :func:`_bulk_gc_start`)."""
-    if batches % GC_EVERY_BATCHES == 0:
-        gc.collect()
-
-
-def _bulk_gc_end() -> None:
-    global _gc_holders
-    with _gc_lock:
-        _gc_holders -= 1
-        if _gc_holders == 0:
-            if _gc_was_enabled:
-                gc.enable()
-            gc.unfreeze()
 
 
 def _use_process(store: Store, total: int | None, threshold: int) -> bool:

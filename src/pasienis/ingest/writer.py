@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, BinaryIO, Protocol
 
+from pasienis.ingest import gcpause
 from pasienis.ingest.errors import IngestError
 from pasienis.ingest.options import setting_default
 from pasienis.ingest.pipeline import Output
@@ -225,6 +226,30 @@ def _read(stream: BinaryIO) -> Any:
     return message
 
 
+def write_stream(
+    store: Any,
+    stream: BinaryIO,
+    run: dict[str, Any],
+    targets: dict[str, EventTarget],
+    commit: Callable[..., object],
+) -> int:
+    """Commit every batch frame of ``stream`` in order (``commit`` is ``runs.commit_batch``),
+    with automatic garbage collection paused as in the mapping process (:mod:`.gcpause`):
+    each batch unmarshals hundreds of thousands of tuples, which the young-generation
+    collections would otherwise visit (2.4 of 16.3 CPU s of the writer on 1M crossings).
+    Returns the number of batches."""
+    batches = 0
+    gcpause.pause()
+    try:
+        while (item := _read(stream)) is not None:
+            commit(store, run, item[0], item[1], targets)
+            batches += 1
+            gcpause.tick(batches)
+    finally:
+        gcpause.resume()
+    return batches
+
+
 def child_main(parent: int) -> int:
     """The writer process: open the store, write batches until the end, report on stdout."""
     _die_with_parent(parent)
@@ -237,8 +262,7 @@ def child_main(parent: int) -> int:
     try:
         settings, run, targets = _read(stdin)
         store = open_store(settings)
-        while (item := _read(stdin)) is not None:
-            runs.commit_batch(store, run, item[0], item[1], targets)
+        write_stream(store, stdin, run, targets, runs.commit_batch)
     except BaseException as exc:  # reported to the parent, which raises it
         log.exception("ingest writer process failed")
         message = getattr(exc, "message", None) or repr(exc)
