@@ -22,13 +22,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_ops import free_port
-from bench_ops_wrk import cpu_seconds
+from bench_ops_wrk import cpu_seconds, wait_serving
 from pasienis.config import Settings
 from pasienis.model import install_model
 from pasienis.ops import service
@@ -67,15 +65,7 @@ def serve(env: dict[str, str], core: int) -> tuple[subprocess.Popen[bytes], str]
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter and code
         [sys.executable, "-c", SERVER.format(core=core, port=port)], env={**os.environ, **env}
     )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(1200):
-        try:
-            with urllib.request.urlopen(f"{url}/api/health", timeout=1):  # noqa: S310 - local
-                return proc, url
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("server did not start")
+    return proc, wait_serving(proc, f"http://127.0.0.1:{port}", "/api/health")
 
 
 def run_round(url: str, token: str, args: argparse.Namespace, server_pid: int) -> dict:

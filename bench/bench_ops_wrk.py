@@ -146,13 +146,21 @@ def serve(
         [sys.executable, "-c", f"import os\nos.sched_setaffinity(0, {{{core}}})\n{code}"],
         env={**os.environ, **env},
     )
-    url = f"http://127.0.0.1:{port}"
+    return proc, wait_serving(proc, f"http://127.0.0.1:{port}", probe)
+
+
+def wait_serving(proc: subprocess.Popen[bytes], url: str, probe: str, wait_s: float = 120.0) -> str:
+    """``url`` once ``probe`` answers (a loaded machine can take a minute to import the app);
+    the server is killed and the benchmark stops when it exits or does not answer in time."""
     import urllib.request
 
-    for _ in range(1200):  # a loaded machine can take a minute to import the app
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}")
         try:
             with urllib.request.urlopen(f"{url}{probe}", timeout=1):  # noqa: S310 - local
-                return proc, url
+                return url
         except OSError:
             time.sleep(0.1)
     proc.kill()

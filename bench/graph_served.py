@@ -24,11 +24,13 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from bench_ops import free_port
+from bench_ops_wrk import wait_serving
 
 HERE = Path(__file__).parent
 #: The expansion's body (the chart's query) — the NetworkX reference writes the same filter.
@@ -74,14 +76,6 @@ uvicorn.run(app, host="127.0.0.1", port={port}, log_level="warning")
 """
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_server(
     code: str, core: int, probe: str, wait_s: float = 900.0, src: str | None = None
 ) -> tuple[Any, str]:
@@ -95,18 +89,8 @@ def start_server(
         ["taskset", "-c", str(core), sys.executable, "-c", code.format(port=port)],  # noqa: S607
         env=env,
     )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + wait_s  # the server builds the 1M / 5M projection first
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}{probe}", timeout=1):  # noqa: S310 - local
-                return proc, url
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("server did not start")
+    # The server builds the 1M / 5M projection first: ``wait_s`` is long.
+    return proc, wait_serving(proc, f"http://127.0.0.1:{port}", probe, wait_s)
 
 
 def api_server(data_dir: str, npz: str, core: int, src: str | None = None) -> tuple[Any, str]:

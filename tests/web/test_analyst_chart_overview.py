@@ -78,6 +78,13 @@ def _zoom(page: Any, zoom: float) -> None:
     page.evaluate(f"() => window.cy.zoom({zoom})")
 
 
+def _full_widths(page: Any) -> dict[str, Any]:
+    """The links' widths by weight, each asserted drawn at its full (zoomed-in) width."""
+    widths = page.evaluate(WIDTHS)
+    assert all(t["drawn"] == pytest.approx(t["full"]) for t in widths.values()), widths
+    return widths
+
+
 def test_big_chart_draws_thin_links_by_weight_at_overview_and_full_width_zoomed_in(
     browser: Any, site: Site
 ) -> None:
@@ -101,8 +108,7 @@ def test_big_chart_draws_thin_links_by_weight_at_overview_and_full_width_zoomed_
         # Zoomed in past the overview: the full widths once the zoom has settled.
         _zoom(page, 1)
         page.wait_for_function("() => window.cy.edges('.overview').empty()", timeout=5000)
-        full = page.evaluate(WIDTHS)
-        assert all(t["drawn"] == pytest.approx(t["full"]) for t in full.values()), full
+        full = _full_widths(page)
         assert full["1000"]["drawn"] > 2 * full["1"]["drawn"], full
 
         # Back out: thin again; the class is the chart's state, not saved with it.
@@ -125,8 +131,7 @@ def test_small_chart_keeps_full_widths_at_every_zoom(browser: Any, site: Site) -
         assert info["elements"] <= info["big"], info
         assert info["overview"] == 0, info
         page.wait_for_timeout(400)  # past the zoom's settling: still no overview
-        widths = page.evaluate(WIDTHS)
-        assert all(t["drawn"] == pytest.approx(t["full"]) for t in widths.values()), widths
+        widths = _full_widths(page)
         assert not any(t["overview"] for t in widths.values()), widths
         assert page.errors == []  # type: ignore[attr-defined]
     finally:
@@ -138,7 +143,6 @@ def test_big_chart_reopened_zoomed_in_has_full_widths(browser: Any, site: Site) 
     try:
         assert info["elements"] > info["big"], info
         assert info["overview"] == 0, info
-        widths = page.evaluate(WIDTHS)
-        assert all(t["drawn"] == pytest.approx(t["full"]) for t in widths.values()), widths
+        _full_widths(page)
     finally:
         page.close()
