@@ -108,7 +108,11 @@ def entity_statement_rows(
     if datasets is not None:
         allowed = list(datasets)
         query = query.where(statements.c.dataset.in_(allowed))
-    rows = list(conn.execute(query.order_by(statements.c.prop, statements.c.value)))
+    # Sources of one value in a stable order (oldest first, then by dataset and locator), so a
+    # profile lists them the same way on every read and after every re-import.
+    order = (statements.c.prop, statements.c.value, statements.c.first_seen,
+             statements.c.dataset, statements.c.locator, statements.c.id)  # fmt: skip
+    rows = list(conn.execute(query.order_by(*order)))
     return canonical, rows
 
 
