@@ -12,6 +12,7 @@ import httpx
 import pytest
 from analyst_helpers import AnalystSite, axe_violations, open_page, serve, shoot
 from tests.resolve.conftest import load_people
+from tests.watch.test_screening import complete, put
 from web_helpers import wait_for
 
 from pasienis.resolve import RunParams, run_batch
@@ -238,3 +239,37 @@ def test_live_alert_acknowledged_and_sent_as_task(sqlite_template: Path, tmp_pat
         console_lt.wait_for_selector(f"#tasks li[data-task='{task['id']}']")
         shoot(console_lt, "alert-task-in-console", "lt")
         console_lt.context.close()
+
+
+def test_an_alert_says_which_record_lent_its_birth_date(sqlite_template: Path, tmp_path: Path,
+                                                        browser: Any) -> None:  # fmt: skip
+    """A crossing without a birth date alerts on the birth date its passport's other record
+    gives: the inbox names that record and the passport, in both languages."""
+    with serve(sqlite_template, tmp_path) as site:
+        store = open_store(site.settings)
+        try:
+            with store.begin() as conn:
+                register_dataset(conn, name="border")
+            site.api("POST", "/api/watchlists", json={"name": "persons", "dataset": "border"})
+            site.api("POST", "/api/watchlists/persons/entries", json={
+                "kind": "person", "name": "Saulius Butkus", "birth_date": "1973-06-01",
+                "reason": "smuggling"})  # fmt: skip
+            put(store, "y1", "Person", {"name": "Saulius Butkus", "passportNumber": "92767094"},
+                "border", "r1")  # fmt: skip
+            put(store, "y2", "Person", {"name": "Butkus Saulius", "passportNumber": "92767094",
+                "birthDate": "1973-06-01"}, "border", "r1")  # fmt: skip
+            complete(store, "r1", "border")
+        finally:
+            store.dispose()
+        alerts = wait_for(lambda: [a for a in site.api("GET", "/api/alerts")
+                                   if a["record_id"] == "y1"])  # fmt: skip
+        for lang, said in (("en", "taken from"), ("lt", "paimta iš")):
+            page = open_page(browser, site, "#/alerts", lang=lang)
+            alert = f"[data-alert='{alerts[0]['id']}']"
+            text = page.wait_for_selector(f"{alert} .borrowed").inner_text()
+            for part in (said, "1973-06-01", "Butkus Saulius", "92767094"):
+                assert part in text, text
+            lent_none = page.locator(f"[data-alert]:not({alert}) .borrowed")
+            assert all(not lent_none.nth(i).is_visible() for i in range(lent_none.count()))
+            shoot(page, "alert-borrowed-birth-date", lang)
+            page.context.close()

@@ -121,6 +121,16 @@ function evidenceText(app, alert) {
     score: alert.score == null ? "—" : Number(alert.score).toFixed(2) });
 }
 
+// Birth dates the record lacked and took from its travel document's other records: the
+// analyst sees where each came from before acting on the alert.
+function borrowedText(app, alert) {
+  const record = (alert.evidence && alert.evidence.record) || {};
+  return Object.entries(record.borrowed_birth_dates || {}).map(([dob, sources]) =>
+    app.t("analyst.alerts.borrowed", { dob, from: sources.map((s) =>
+      `${s.name || s.record} (${(s.document || {}).field || "?"} ${(s.document || {}).value || "?"})`)
+      .join(", ") })).join(" ");
+}
+
 function item(app, root, state, alert) {
   const e = app.escape;
   const li = document.createElement("li");
@@ -132,7 +142,7 @@ function item(app, root, state, alert) {
       <strong>${e(app.label("analyst.alerts.kind", alert.kind))}</strong>
       <span class="badge status">${e(app.label("analyst.alerts.status", alert.status))}</span>
       <span class="muted">${e(app.formatTime(alert.occurred_at || alert.created_at))}</span></div>
-    <p class="evidence"></p>
+    <p class="evidence"></p><p class="borrowed muted"></p>
     ${alert.status_reason ? `<p class="muted">${e(app.t("analyst.alerts.reason_was", { reason: alert.status_reason }))}</p>` : ""}
     <form class="alert-actions">
       <label>${app.t("analyst.alerts.reason")}<input name="reason" maxlength="2000" autocomplete="off"></label>
@@ -143,6 +153,9 @@ function item(app, root, state, alert) {
       <p class="error" role="alert"></p><p class="done muted" aria-live="polite"></p>
     </form>`;
   li.querySelector(".evidence").textContent = evidenceText(app, alert);
+  const borrowed = li.querySelector(".borrowed");
+  borrowed.textContent = borrowedText(app, alert);
+  borrowed.hidden = !borrowed.textContent;
   const form = li.querySelector("form");
   form.addEventListener("submit", (event) => {
     event.preventDefault();
