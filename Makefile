@@ -45,7 +45,7 @@ test: install
 	scripts/test-services
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -n $(WORKERS) -q
+	$(BIN)/python -m pytest -n $(WORKERS) -q --durations=30
 
 lint: install
 	$(BIN)/ruff check src tests bench
