@@ -50,7 +50,7 @@ async ({nodes, edges, layout, plainDrag, webgl}) => {
   const { loadCytoscape } = await import('/web/analyst/chart/loader.js');
   const { createChart } = await import('/web/analyst/chart/options.js');
   const { nodeElement, edgeElement, restoreState } = await import('/web/analyst/chart/elements.js');
-  const { layoutOptions } = await import('/web/analyst/chart/layouts.js');
+  const { addLaidOut } = await import('/web/analyst/chart/force.js');
   const cytoscape = await loadCytoscape();
   let seed = 7;
   const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
@@ -101,11 +101,9 @@ async ({nodes, edges, layout, plainDrag, webgl}) => {
     // elements, the saved view is set, no layout and no fit run).
     restoreState(cy, saved);
   } else {
-    cy.add(els);
-    await new Promise((resolve) => {
-      const l = cy.layout({...layoutOptions('force', cy), animate: false});
-      l.one('layoutstop', resolve); l.run();
-    });
+    // As the workbench opens a new chart (pages/chart.js `expand`): its own addLaidOut
+    // (fcose in the layout worker, the view fitted to the positions, one add).
+    await addLaidOut(cy, els);
   }
   await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
   return performance.now() - start;
