@@ -82,6 +82,7 @@ export async function forcePositions(nodes, edges, options) {
 // docs/benchmarks.md.) Returns the added collection.
 export async function addLaidOut(cy, els) {
   const nodes = els.filter((el) => el.group === "nodes");
+  if (!nodes.length) return cy.add(els);
   const ids = new Set(nodes.map((el) => el.data.id));
   const edges = els.filter((el) => el.group === "edges" && ids.has(el.data.source)
     && ids.has(el.data.target)).map((el) => [el.data.source, el.data.target]);
