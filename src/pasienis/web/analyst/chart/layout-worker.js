@@ -4,12 +4,13 @@
 // here nodes are bare ids with the chart's node size, and the page gets the positions back
 // in one message (docs/benchmarks.md, issue 17). A classic worker: the vendored builds are
 // UMD scripts (`importScripts`, allowed by the CSP's `worker-src 'self'` / `script-src 'self'`).
-/* global importScripts, cytoscape, cytoscapeFcose */
+/* global importScripts, cytoscape, cytoscapeFcose, pivotDraft */
 importScripts(
   "/web/vendor/cytoscape/cytoscape.min.js",
   "/web/vendor/layout-base/layout-base.js",
   "/web/vendor/cose-base/cose-base.js",
   "/web/vendor/cytoscape-fcose/cytoscape-fcose.js",
+  "/web/analyst/chart/pivotmds.js",
 );
 cytoscape.use(cytoscapeFcose);
 
@@ -17,8 +18,32 @@ cytoscape.use(cytoscapeFcose);
 // `edges`: [[source, target]], `options`: the fcose options (force.js), `nodeSize`: the
 // chart's node size in model px, `room`: the side of the square each node should have at
 // least. Answers with the positions as [x0, y0, x1, y1, ...] in the order of `nodes`
-// (parents get none: they follow their children).
+// (parents get theirs from the layout, but follow their children on the chart).
 function layOut({ nodes, edges, options, nodeSize, room }) {
+  const draft = options.quality === "draft";
+  const out = draft && !nodes.some((n) => n.parent) ? pivot(nodes, edges, room)
+    : fcose(nodes, edges, options, nodeSize);
+  if (draft) {
+    spread(out, room);
+    unstack(out, room);
+  }
+  return out;
+}
+
+// The draft of a chart without groups: Pivot MDS on typed arrays (pivotmds.js).
+function pivot(nodes, edges, room) {
+  const index = new Map(nodes.map((n, i) => [n.id, i]));
+  const pairs = [];
+  for (const [source, target] of edges) {
+    const s = index.get(source), t = index.get(target);
+    if (s !== undefined && t !== undefined) pairs.push([s, t]);
+  }
+  return pivotDraft(nodes.length, pairs, room);
+}
+
+// fcose on a headless Cytoscape: the full layout, and the draft of a chart with groups
+// (compound nodes, which fcose lays out with their children).
+function fcose(nodes, edges, options, nodeSize) {
   // The draft places nodes by graph distance alone: no stylesheet (node sizes only matter
   // to the forces of the full layout).
   const cy = options.quality === "draft" ? cytoscape({ headless: true, styleEnabled: false })
@@ -33,10 +58,6 @@ function layOut({ nodes, edges, options, nodeSize, room }) {
   });
   cy.add(els);
   cy.layout({ ...options, animate: false, fit: false }).run();
-  if (options.quality === "draft") {
-    spread(cy.nodes(), room);
-    unstack(cy.nodes(), room);
-  }
   const out = new Float64Array(nodes.length * 2);
   nodes.forEach((n, i) => {
     const p = cy.getElementById(n.id).position();
@@ -47,45 +68,48 @@ function layOut({ nodes, edges, options, nodeSize, room }) {
   return out;
 }
 
-// The spectral draft places nodes by graph distance in units of `nodeSeparation`: a chart of
-// thousands of nodes a few hops apart comes out a few hundred px wide, its nodes stacked on
-// each other. Scaled about its centre (the same picture, shapes and groups kept) until each
-// node has a `room` × `room` square; never shrunk.
-function spread(nodes, room) {
-  const box = nodes.boundingBox();
-  const k = Math.sqrt((nodes.length * room * room) / Math.max(1, box.w * box.h));
+// A draft places nodes by graph distance in units of about one hop: a chart of thousands of
+// nodes a few hops apart comes out a few hundred px wide, its nodes stacked on each other.
+// Scaled about its centre (the same picture, shapes and groups kept) until each node has a
+// `room` × `room` square; never shrunk. `xy`: [x0, y0, ...], changed in place.
+function spread(xy, room) {
+  const n = xy.length / 2;
+  let x1 = Infinity, x2 = -Infinity, y1 = Infinity, y2 = -Infinity;
+  for (let i = 0; i < n; i++) {
+    x1 = Math.min(x1, xy[2 * i]); x2 = Math.max(x2, xy[2 * i]);
+    y1 = Math.min(y1, xy[2 * i + 1]); y2 = Math.max(y2, xy[2 * i + 1]);
+  }
+  const k = Math.sqrt((n * room * room) / Math.max(1, (x2 - x1) * (y2 - y1)));
   if (!(k > 1)) return;
-  const cx = box.x1 + box.w / 2, cy = box.y1 + box.h / 2;
-  nodes.positions((n) => {
-    const p = n.position();
-    return { x: cx + (p.x - cx) * k, y: cy + (p.y - cy) * k };
-  });
+  const cx = (x1 + x2) / 2, cy = (y1 + y2) / 2;
+  for (let i = 0; i < n; i++) {
+    xy[2 * i] = cx + (xy[2 * i] - cx) * k;
+    xy[2 * i + 1] = cy + (xy[2 * i + 1] - cy) * k;
+  }
 }
 
-// The draft puts nodes with the same distances to its sample nodes on one spot (the leaves of
-// one hub, say): a tenth of a big chart's nodes can sit exactly on another. Nodes within a
+// A draft puts nodes with the same distances to its pivots on one spot (the leaves of one
+// hub, say): a tenth of a big chart's nodes can sit exactly on another. Nodes within a
 // quarter `room` of each other are fanned out around their spot on a sunflower spiral, half a
 // `room` apart, so each can be seen and picked; the picture is otherwise unchanged.
-function unstack(nodes, room) {
+function unstack(xy, room) {
   const cell = room / 4;
   const spots = new Map();
-  nodes.forEach((n) => {
-    const p = n.position();
-    const key = `${Math.floor(p.x / cell)},${Math.floor(p.y / cell)}`;
+  for (let i = 0; i < xy.length / 2; i++) {
+    const key = `${Math.floor(xy[2 * i] / cell)},${Math.floor(xy[2 * i + 1] / cell)}`;
     if (!spots.has(key)) spots.set(key, []);
-    spots.get(key).push(n);
-  });
+    spots.get(key).push(i);
+  }
   const turn = Math.PI * (3 - Math.sqrt(5));
-  const at = new Map();
   for (const stack of spots.values()) {
     if (stack.length < 2) continue;
-    const { x, y } = stack[0].position();
-    stack.forEach((n, i) => {
-      const r = (room / 2) * Math.sqrt(i);
-      at.set(n.id(), { x: x + r * Math.cos(i * turn), y: y + r * Math.sin(i * turn) });
+    const x = xy[2 * stack[0]], y = xy[2 * stack[0] + 1];
+    stack.forEach((i, j) => {
+      const r = (room / 2) * Math.sqrt(j);
+      xy[2 * i] = x + r * Math.cos(j * turn);
+      xy[2 * i + 1] = y + r * Math.sin(j * turn);
     });
   }
-  if (at.size) nodes.positions((n) => at.get(n.id()) || n.position());
 }
 
 self.onmessage = (event) => {
