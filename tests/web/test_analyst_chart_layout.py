@@ -122,17 +122,19 @@ def _check_layout(m: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("groups", "size", "draft"),
-    [(12, 100, True), (6, 25, False)],
-    ids=["draft-1200", "full-150"],
+    ("groups", "size", "between"),
+    [(12, 100, 36), (3, 400, 0), (6, 25, 18)],
+    ids=["draft-1200", "draft-1200-three-components", "full-150"],
 )
 def test_new_chart_is_laid_out_in_the_worker_and_fitted(
-    browser: Any, site: Site, groups: int, size: int, draft: bool
+    browser: Any, site: Site, groups: int, size: int, between: int
 ) -> None:
+    """Above 1,000 nodes the draft (Pivot MDS), also of a chart in several components (each
+    laid out on its own and packed beside the others); up to it fcose's full layout."""
     page = _open(browser, site)
     try:
         graph = page.evaluate(GRAPH, {"groups": groups, "size": size, "inside": 2,
-                                      "between": groups * 3})  # fmt: skip
+                                      "between": between})  # fmt: skip
         added = page.evaluate(FRESH, graph)
         assert added["added"] == added["elements"]
         # The layout ran in the worker (a worker started from the chart's script).
