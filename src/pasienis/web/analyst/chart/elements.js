@@ -26,6 +26,12 @@ export function edgeElement(edge) {
 // Adds what is not in the chart yet; new nodes start in a ring around `near` (a position),
 // so an expansion grows where the analyst is looking. Returns the added collection.
 export function addGraph(cy, graph, near) {
+  const fresh = newElements(cy, graph, near);
+  return cy.add(markOverview(cy, fresh, cy.elements().length + fresh.length));
+}
+
+// The element JSON of what `graph` has that the chart has not, nodes placed as addGraph says.
+export function newElements(cy, graph, near) {
   const fresh = [];
   const newNodes = (graph.nodes || []).filter((n) => cy.getElementById(n.id).empty());
   newNodes.forEach((node, i) => {
@@ -38,7 +44,7 @@ export function addGraph(cy, graph, near) {
   for (const edge of graph.edges || []) {
     if (cy.getElementById(edge.id).empty()) fresh.push(edgeElement(edge));
   }
-  return cy.add(markOverview(cy, fresh, cy.elements().length + fresh.length));
+  return fresh;
 }
 
 // Everything needed to reopen the chart exactly (the server checks and records datasets).

@@ -1,7 +1,10 @@
-export const DRAFT = 1000;
+// The three layouts: force-directed (fcose, in a worker: force.js), hierarchical
+// (breadth-first from the selected or best-connected nodes) and circle. Pinned (locked) nodes
+// keep their place in all three.
+import { DRAFT, forceOptions, relayout } from "./force.js";
 
-// The three layouts: force-directed (fcose), hierarchical (breadth-first from the selected or
-// best-connected nodes) and circle. Pinned (locked) nodes keep their place in all three.
+export { DRAFT };
+
 export function layoutOptions(name, cy, { incremental = false } = {}) {
   const animate = cy.nodes().length <= 300;
   if (name === "hierarchical") {
@@ -12,19 +15,12 @@ export function layoutOptions(name, cy, { incremental = false } = {}) {
       fit: true, padding: 30 };
   }
   if (name === "circle") return { name: "circle", animate, fit: true, padding: 30 };
-  const n = cy.nodes().length;
-  return {
-    // Above DRAFT nodes the spectral draft alone (no force refinement) keeps the first
-    // render quick; smaller charts get the full layout (docs/benchmarks.md). fcose cannot
-    // refine a draft from the current positions: an incremental draft leaves every node
-    // where it is (an expansion keeps its new nodes in their ring around the seed).
-    name: "fcose", quality: n > DRAFT ? "draft" : "default", randomize: !incremental,
-    animate, animationDuration: 400, fit: true, padding: 30, nodeRepulsion: 6000,
-    idealEdgeLength: 80, numIter: n > 300 ? 1000 : 2500, packComponents: n <= 1000,
-  };
+  return forceOptions(cy.nodes().length, { incremental });
 }
 
+// Lays the visible elements out; the force layout runs off the page's thread (force.js).
 export function runLayout(cy, name, opts) {
+  if (name === "force") return relayout(cy, opts);
   const eles = cy.elements(":visible");
   return new Promise((resolve) => {
     const layout = eles.layout(layoutOptions(name, cy, opts));

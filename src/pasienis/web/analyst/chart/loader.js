@@ -1,6 +1,8 @@
 // Loads the vendored Cytoscape.js and the fcose layout once, as classic scripts (their UMD
 // builds publish globals; `script-src 'self'` allows them), registers fcose, and draws the
-// schema icons as bitmaps (icons.js) before any chart is made.
+// schema icons as bitmaps (icons.js) before any chart is made, and starts the force layout's
+// worker (force.js), which loads its own copies of the scripts at the same time.
+import { startLayoutWorker } from "./force.js";
 import { prepareIcons } from "./icons.js";
 
 const SCRIPTS = [
@@ -24,11 +26,14 @@ function addScript(src) {
 export function loadCytoscape() {
   if (!loading) {
     loading = (async () => {
+      // Its scripts load meanwhile; a failure is the layout's to report (force.js).
+      const worker = startLayoutWorker().catch(() => null);
       for (const src of SCRIPTS) {
         if (!document.querySelector(`script[src="${src}"]`)) await addScript(src);
       }
       window.cytoscape.use(window.cytoscapeFcose);
       await prepareIcons();
+      await worker;
       return window.cytoscape;
     })();
   }

@@ -4,14 +4,20 @@
 // The link widths in model px: weight 1 → W_MIN, the heaviest → W_MAX (edgeWidth).
 const W_MIN = 1.5;
 const W_MAX = 10;
+// A node's size (Cytoscape's default, not set in the stylesheet) and the label below it, for
+// the layout worker and for the view that fits a new chart before it is drawn (force.js):
+// `charWidth` is an average glyph at `fontSize` (labels are not measured before they are drawn).
+export const NODE_PX = 30;
+export const LABEL = { fontSize: 10, marginY: 3, maxWidth: 110, border: 2, charWidth: 6,
+  below: 15 };
 
 export const STYLE = [
   { selector: "node", style: {
     "background-color": "#fff", "background-image": "data(icon)", "background-fit": "contain",
-    "background-width": "70%", "background-height": "70%", "border-width": 2,
+    "background-width": "70%", "background-height": "70%", "border-width": LABEL.border,
     "border-color": "data(colour)", label: "data(label)",
-    "font-size": 10, "text-valign": "bottom", "text-margin-y": 3, "text-wrap": "ellipsis",
-    "text-max-width": 110, "min-zoomed-font-size": 8, color: "#222",
+    "font-size": LABEL.fontSize, "text-valign": "bottom", "text-margin-y": LABEL.marginY,
+    "text-wrap": "ellipsis", "text-max-width": LABEL.maxWidth, "min-zoomed-font-size": 8, color: "#222",
   } },
   { selector: "node[seizures > 0]", style: { "border-color": "#c92a2a", "border-width": 3 } },
   { selector: "node:selected", style: { "border-color": "#1d6fd6", "border-width": 5,

@@ -5,7 +5,8 @@
 //   #/chart                      the current selection (or an empty chart)
 //   #/chart/entity/<id>          one entity and its neighbours
 //   #/chart/case/<case>/<item>   a chart saved in a case
-import { addGraph, chartState, restoreState } from "../chart/elements.js";
+import { addGraph, chartState, newElements, restoreState } from "../chart/elements.js";
+import { addLaidOut } from "../chart/force.js";
 import { DRAFT, runLayout } from "../chart/layouts.js";
 import { loadCytoscape } from "../chart/loader.js";
 import { createChart } from "../chart/options.js";
@@ -93,14 +94,20 @@ export async function expand(c, ids, relation) {
   const seed = c.cy.getElementById(ids[0]);
   const near = seed.nonempty() ? { ...seed.position() } : null;
   const graph = await c.app.api("/api/graph/expand", { method: "POST", body });
-  const added = addGraph(c.cy, graph, near);
   const more = (graph.more || []).reduce((sum, m) => sum + m.more, 0);
-  const incremental = c.cy.nodes().length > added.nodes().length;
-  // An incremental force draft (above DRAFT nodes) would move nothing: the new nodes keep
-  // their ring around the seed.
-  const noop = incremental && c.layout === "force" && c.cy.nodes().length > DRAFT;
-  if ((added.nodes().nonempty() || !incremental) && !noop) {
-    await runLayout(c.cy, c.layout, { incremental });
+  let added;
+  if (c.cy.nodes().empty() && c.layout === "force") {
+    // A new chart: laid out before it is drawn, then added in one go (force.js).
+    added = await addLaidOut(c.cy, newElements(c.cy, graph, null));
+  } else {
+    added = addGraph(c.cy, graph, near);
+    const incremental = c.cy.nodes().length > added.nodes().length;
+    // Above DRAFT nodes the force layout can only start afresh: an expansion of a big chart
+    // keeps the analyst's picture, its new nodes in their ring around the seed.
+    const keep = incremental && c.layout === "force" && c.cy.nodes().length > DRAFT;
+    if ((added.nodes().nonempty() || !incremental) && !keep) {
+      await runLayout(c.cy, c.layout, { incremental });
+    }
   }
   c.root.dispatchEvent(new CustomEvent("chart:changed"));
   status(c, more || graph.truncated ? "analyst.chart.expanded_capped" : "analyst.chart.expanded",
@@ -109,10 +116,10 @@ export async function expand(c, ids, relation) {
 }
 
 // The toolbar's force layout refines the current positions; above DRAFT nodes (draft
-// quality only) it lays the chart out afresh, since an incremental draft moves nothing.
+// quality only) it lays the chart out afresh (force.js `forceOptions`).
 async function layout(c, name) {
   c.layout = name;
-  await runLayout(c.cy, name, { incremental: name === "force" && c.cy.nodes().length <= DRAFT });
+  await runLayout(c.cy, name, { incremental: name === "force" });
 }
 
 function exportPng(c) {
