@@ -12,6 +12,7 @@ from pasienis import __version__
 from pasienis.api.access_log import install_access_log_redaction
 from pasienis.api.middleware import install_security
 from pasienis.api.problems import install_problem_handlers
+from pasienis.api.routeindex import install_route_index
 from pasienis.api.routers import (
     alerts,
     audit,
@@ -170,4 +171,6 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     mount_web(app)
     # Last: checks every route above declares require()/public(), then adds hardening.
     install_security(app, settings)
+    # Requests are matched only against the routes that could match their path.
+    install_route_index(app.router)
     return app
