@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from pasienis import __version__
 from pasienis.api.access_log import install_access_log_redaction
+from pasienis.api.collector import tune_collector
 from pasienis.api.middleware import install_security
 from pasienis.api.problems import install_problem_handlers
 from pasienis.api.routeindex import install_route_index
@@ -82,8 +83,15 @@ def then_relink(handler: Any, submit: Any) -> Any:
     return run
 
 
-def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
-    """Build the app. ``store`` may be given (tests pin one); otherwise it is opened here."""
+def create_app(
+    settings: Settings | None = None, *, store: Store | None = None, tune_gc: bool = False
+) -> FastAPI:
+    """Build the app. ``store`` may be given (tests pin one); otherwise it is opened here.
+
+    ``tune_gc``: once started, freeze the start-up heap and raise the young threshold
+    (:mod:`pasienis.api.collector`) — only where this process is the server
+    (``pasienis serve``), never in tests or inside another program.
+    """
     settings = settings or Settings()
     install_model(settings)
     owned = store is None
@@ -107,6 +115,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
                 anchoring(the_store, settings),
                 intelligence_running(the_store, settings, watch_cache),
             ):
+                if tune_gc:  # everything start-up loaded is in memory by now
+                    tune_collector()
                 yield
         unsubscribe()
         unresolve()
