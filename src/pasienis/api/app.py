@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from pasienis import __version__
 from pasienis.api.access_log import install_access_log_redaction
-from pasienis.api.collector import tune_collector
+from pasienis.api.collector import freeze_startup
 from pasienis.api.middleware import install_security
 from pasienis.api.problems import install_problem_handlers
 from pasienis.api.routeindex import install_route_index
@@ -88,7 +88,7 @@ def create_app(
 ) -> FastAPI:
     """Build the app. ``store`` may be given (tests pin one); otherwise it is opened here.
 
-    ``tune_gc``: once started, freeze the start-up heap and raise the young threshold
+    ``tune_gc``: once started, freeze the start-up heap out of the collector's reach
     (:mod:`pasienis.api.collector`) — only where this process is the server
     (``pasienis serve``), never in tests or inside another program.
     """
@@ -116,7 +116,7 @@ def create_app(
                 intelligence_running(the_store, settings, watch_cache),
             ):
                 if tune_gc:  # everything start-up loaded is in memory by now
-                    tune_collector()
+                    freeze_startup()
                 yield
         unsubscribe()
         unresolve()
