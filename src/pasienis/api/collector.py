@@ -15,7 +15,7 @@ import gc
 
 #: Young-generation threshold of the ingest process (CPython's default is 700 allocations):
 #: a burst of waiting position requests triggers fewer passes. Not for the API process: in a
-#: same-run A/B it cost 0.16-0.29 ms of CPU per API request against freezing alone.
+#: same-run A/B it cost 0.1 to 0.3 ms of CPU per API request against freezing alone.
 GC_THRESHOLD = (50_000, 20, 100)
 
 
