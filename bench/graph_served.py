@@ -1,6 +1,7 @@
 """The graph API measured the way it is served, for ``bench_graph.py``.
 
-* The server: the app as ``pasienis serve`` builds it (``create_app`` on an SQLite file,
+* The server: the app as ``pasienis serve`` builds it (``create_app(tune_gc=True)`` on an
+  SQLite file — a reference tree without ``tune_gc`` is built as it was —,
   uvicorn with its defaults — uvloop and httptools when installed —, access-log redaction),
   serving the benchmark's synthetic projection (``GraphService.use``: no store build of 5M
   edges), in a child process pinned to one core.
@@ -50,9 +51,11 @@ from pasienis.api import create_app
 from pasienis.api.access_log import install_access_log_redaction
 from pasienis.config import Settings
 from pasienis.graph import GraphService
-import uvicorn
+import inspect, uvicorn
 cfg = Settings(data_dir=Path({data_dir!r}))
-app = create_app(cfg)  # what `pasienis serve` runs
+# What `pasienis serve` runs (an older tree, the A/B reference, may not tune the collector).
+served = {{"tune_gc": True}} if "tune_gc" in inspect.signature(create_app).parameters else {{}}
+app = create_app(cfg, **served)
 svc = GraphService(app.state.store, shared_cap=cfg.graph_shared_value_max,
                    refresh_interval=cfg.graph_refresh_interval_s)
 svc.use(build_ours(dict(np.load({npz!r}))))

@@ -17,7 +17,8 @@ from fastapi.testclient import TestClient
 from ops_helpers import make_unit
 from sqlalchemy import select
 
-from pasienis.api.ingest_app import GC_THRESHOLD, create_ingest_app
+from pasienis.api.collector import GC_THRESHOLD
+from pasienis.api.ingest_app import create_ingest_app
 from pasienis.config import Settings
 from pasienis.ops.models import positions
 from pasienis.store import Store

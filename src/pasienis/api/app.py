@@ -10,8 +10,10 @@ from fastapi import FastAPI
 
 from pasienis import __version__
 from pasienis.api.access_log import install_access_log_redaction
+from pasienis.api.collector import freeze_startup
 from pasienis.api.middleware import install_security
 from pasienis.api.problems import install_problem_handlers
+from pasienis.api.routeindex import install_route_index
 from pasienis.api.routers import (
     alerts,
     audit,
@@ -81,8 +83,15 @@ def then_relink(handler: Any, submit: Any) -> Any:
     return run
 
 
-def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
-    """Build the app. ``store`` may be given (tests pin one); otherwise it is opened here."""
+def create_app(
+    settings: Settings | None = None, *, store: Store | None = None, tune_gc: bool = False
+) -> FastAPI:
+    """Build the app. ``store`` may be given (tests pin one); otherwise it is opened here.
+
+    ``tune_gc``: once started, freeze the start-up heap out of the collector's reach
+    (:mod:`pasienis.api.collector`) — only where this process is the server
+    (``pasienis serve``), never in tests or inside another program.
+    """
     settings = settings or Settings()
     install_model(settings)
     owned = store is None
@@ -106,6 +115,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
                 anchoring(the_store, settings),
                 intelligence_running(the_store, settings, watch_cache),
             ):
+                if tune_gc:  # everything start-up loaded is in memory by now
+                    freeze_startup()
                 yield
         unsubscribe()
         unresolve()
@@ -170,4 +181,6 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     mount_web(app)
     # Last: checks every route above declares require()/public(), then adds hardening.
     install_security(app, settings)
+    # Requests are matched only against the routes that could match their path.
+    install_route_index(app.router)
     return app

@@ -14,12 +14,14 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi.concurrency import run_in_threadpool
+from starlette._utils import get_route_path
 from starlette.requests import Request
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pasienis.api.deps import PREAUTHENTICATED, access_of, all_routes, guard_check
 from pasienis.api.problems import problem
+from pasienis.api.routeindex import Buckets, route_key
 from pasienis.security import ForbiddenError, UnauthenticatedError
 
 Guard = Callable[[Request], Any]
@@ -58,17 +60,18 @@ class AuthenticateFirstMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._guards: list[tuple[str, Any, tuple[Any, Guard]]] | None = None
+        self._guards: Buckets[tuple[str, Any, tuple[Any, Guard]]] | None = None
 
     def _guard_for(self, scope: Scope) -> tuple[Any, Guard] | None:
         if self._guards is None:  # built on first use: every route is registered by then
             found = (
-                (literal_prefix(ctx), ctx.original_route, route_guard(ctx))
+                ({route_key(ctx.path)}, (literal_prefix(ctx), ctx.original_route, route_guard(ctx)))
                 for ctx in all_routes(scope["app"])
             )
-            self._guards = [(pre, route, guard) for pre, route, guard in found if guard is not None]
+            # Indexed by their leading segments: only the routes that could match are tried.
+            self._guards = Buckets((key, entry) for key, entry in found if entry[2] is not None)
         path = scope.get("path", "")
-        for prefix, route, guard in self._guards:
+        for prefix, route, guard in self._guards.get(get_route_path(scope)):
             if not path.startswith(prefix):
                 continue
             match, _ = route.matches(scope)

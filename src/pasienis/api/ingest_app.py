@@ -11,17 +11,16 @@ the web apps. It keeps the hardening that applies to devices: authentication bef
 is read (401, never 400, for a stranger), the request body limit (413), the security headers
 on every answer, problem+json errors, and the secret redacted from the access log.
 
-Because it is not the API process, it may tune the garbage collector (``tune_gc``): after
-start-up everything loaded is frozen out of the collector's reach and the young-generation
-threshold is raised, so a burst of waiting requests does not trigger full collections that
-walk the whole heap. Live positions reach the API process's dispatchers through the Redis
-relay (``ops_redis_url``).
+When it is the serving process it tunes the garbage collector (``tune_gc``,
+:mod:`pasienis.api.collector`): after start-up everything loaded is frozen out of the
+collector's reach and the young-generation threshold is raised, so a burst of waiting
+requests does not trigger full collections that walk the whole heap. Live positions reach
+the API process's dispatchers through the Redis relay (``ops_redis_url``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -33,6 +32,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from pasienis import __version__
 from pasienis.api import position_ingest as ingest
+from pasienis.api.collector import tune_collector
 from pasienis.api.middleware import BodyLimitMiddleware, security_headers
 from pasienis.api.problems import problem
 from pasienis.config import Settings
@@ -46,8 +46,6 @@ log = logging.getLogger(__name__)
 
 PREFIX = "/api/positions/"
 KEY_PREFIX = "/api/positions/osmand/"
-#: Young-generation threshold while serving (CPython's default is 700 allocations).
-GC_THRESHOLD = (50_000, 20, 100)
 
 Handler = Callable[[Ops, Request], Awaitable[bytes | None]]
 
@@ -200,20 +198,13 @@ async def _no_receive() -> Message:  # pragma: no cover - responses never read t
     return {"type": "http.disconnect"}
 
 
-def tune_collector() -> None:
-    """Freeze what start-up loaded and raise the young threshold (ingest process only)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLD)
-
-
 def create_ingest_app(
     settings: Settings | None = None, *, store: Store | None = None, tune_gc: bool = False
 ) -> IngestApp:
     """The ingest ASGI app (``store`` may be given: tests pin one).
 
     ``tune_gc`` only where the process is the ingest process (``pasienis serve-ingest``),
-    never inside a process that serves the API or runs tests.
+    never inside a process that runs tests or serves other apps too.
     """
     settings = settings or Settings()
     owned = store is None

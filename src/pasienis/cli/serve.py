@@ -19,7 +19,7 @@ def serve(
     from pasienis.api.access_log import install_access_log_redaction
 
     cfg = settings()
-    app = create_app(cfg)
+    app = create_app(cfg, tune_gc=True)  # this process only serves
     install_access_log_redaction()
     uvicorn.run(app, host=host or cfg.host, port=port or cfg.port, log_level=cfg.log_level.lower())
 
