@@ -18,7 +18,8 @@ from pasienis.config import Settings
 
 SMUGGLER = "Sergey Shevchuk"  # written "Sergei Shevchuk" / "Shevchuk Sergei" in the records
 #: A source file of rows (the scenario's structured sources), as the profile shows its path.
-STRUCTURED_FILE = re.compile(r"[\w./-]+\.(csv|xlsx|xml|jsonl)")
+# A file, and for a workbook its sheet ("companies.xlsx:Officers").
+STRUCTURED_FILE = re.compile(r"[\w./-]+\.(csv|xlsx|xml|jsonl)(:[\w .-]+)?")
 PARTNER = "Ekaterina Popova"  # same network (N1 in truth.json), four links away
 #: What must survive a save and a reload: elements, positions (to the pixel) and zoom.
 SNAPSHOT = (
@@ -139,7 +140,7 @@ def test_search_profile_chart_case(site: str, chromium: Any, world: dict[str, An
     assert row.strip(), "no row/place in the source"
     source.locator("button.run-toggle").click()
     page.wait_for_selector(".run-detail a")
-    assert file_name.strip().split("/")[-1] in page.text_content(".run-detail")
+    assert file_name.strip().split(":")[0].split("/")[-1] in page.text_content(".run-detail")
     # one more click: the raw record as it is in that file, the value's cell highlighted
     source.locator("button.record-toggle").click()
     page.wait_for_selector(".record-detail table.record-fields")
