@@ -62,34 +62,37 @@ MEASURE = """(groupOf) => {
       && Number.isFinite(n.position('y')))};
 }"""
 
-FRESH = """async (graph) => {
-  const { loadCytoscape } = await import('/web/analyst/chart/loader.js');
+# The start of both page scripts below: the workbench's modules and an empty chart (window.cy).
+NEW_CHART = """  const { loadCytoscape } = await import('/web/analyst/chart/loader.js');
   const { createChart } = await import('/web/analyst/chart/options.js');
   const { nodeElement, edgeElement } = await import('/web/analyst/chart/elements.js');
-  const { addLaidOut } = await import('/web/analyst/chart/force.js');
   const cytoscape = await loadCytoscape();
   document.body.innerHTML = '<div id="cy" style="width: 900px; height: 700px"></div>';
   const cy = createChart(cytoscape, document.getElementById('cy'));
   window.cy = cy;
-  const els = graph.nodes.map((n) => nodeElement(n, null));
+"""
+
+FRESH = (
+    """async (graph) => {
+  const { addLaidOut } = await import('/web/analyst/chart/force.js');
+"""
+    + NEW_CHART
+    + """  const els = graph.nodes.map((n) => nodeElement(n, null));
   graph.edges.forEach(([source, target], i) => els.push(edgeElement({id: `e${i}`, source,
     target, relation: 'associate', weight: 1})));
   const added = await addLaidOut(cy, els);
   return {added: added.length, elements: els.length};
 }"""
+)
 
 # A drawn chart (nodes on a random square, one pinned) laid out again with the workbench's
 # runLayout: the pinned node keeps its place.
-AGAIN = """async (graph) => {
-  const { loadCytoscape } = await import('/web/analyst/chart/loader.js');
-  const { createChart } = await import('/web/analyst/chart/options.js');
-  const { nodeElement, edgeElement } = await import('/web/analyst/chart/elements.js');
+AGAIN = (
+    """async (graph) => {
   const { runLayout } = await import('/web/analyst/chart/layouts.js');
-  const cytoscape = await loadCytoscape();
-  document.body.innerHTML = '<div id="cy" style="width: 900px; height: 700px"></div>';
-  const cy = createChart(cytoscape, document.getElementById('cy'));
-  window.cy = cy;
-  let seed = 3;
+"""
+    + NEW_CHART
+    + """  let seed = 3;
   const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
   const els = graph.nodes.map((n) => nodeElement(n, {x: rnd() * 3000, y: rnd() * 3000}));
   graph.edges.forEach(([source, target], i) => els.push(edgeElement({id: `e${i}`, source,
@@ -101,6 +104,7 @@ AGAIN = """async (graph) => {
   await runLayout(cy, 'force', {incremental: false});
   return {before, after: {...pinned.position()}};
 }"""
+)
 
 
 def _open(browser: Any, site: Site) -> Any:

@@ -44,29 +44,20 @@ function csr(n, edges) {
 
 // The connected components as arrays of node indices, largest first (ties: lowest index).
 function components(n, start, adj) {
-  const seen = new Uint8Array(n);
-  const found = [];
+  const dist = new Int32Array(n).fill(-1);
   const queue = new Int32Array(n);
+  const found = [];
   for (let root = 0; root < n; root++) {
-    if (seen[root]) continue;
-    let head = 0, tail = 0;
-    queue[tail++] = root;
-    seen[root] = 1;
-    while (head < tail) {
-      const v = queue[head++];
-      for (let e = start[v]; e < start[v + 1]; e++) {
-        const w = adj[e];
-        if (!seen[w]) { seen[w] = 1; queue[tail++] = w; }
-      }
-    }
-    found.push(Array.from(queue.subarray(0, tail)));
+    if (dist[root] >= 0) continue;
+    const reached = walk(root, start, adj, dist, queue);
+    found.push(Array.from(queue.subarray(0, reached)));
   }
   return found.sort((a, b) => b.length - a.length || a[0] - b[0]);
 }
 
-// Hop distances from `source` to every node of its component (-1 elsewhere).
-function bfs(source, start, adj, dist, queue) {
-  dist.fill(-1);
+// Breadth-first from `source` over the nodes whose `dist` is -1: sets their hop distances,
+// leaves them in `queue` in the order reached; returns how many were reached.
+function walk(source, start, adj, dist, queue) {
   let head = 0, tail = 0;
   queue[tail++] = source;
   dist[source] = 0;
@@ -77,6 +68,7 @@ function bfs(source, start, adj, dist, queue) {
       if (dist[w] < 0) { dist[w] = dist[v] + 1; queue[tail++] = w; }
     }
   }
+  return tail;
 }
 
 // Lays one component out into `out` (centred on the origin); returns its bounding box.
@@ -98,7 +90,8 @@ function layOutComponent(members, start, adj, unit, pivots, out) {
   const squared = new Float64Array(m * k); // member i, pivot j: d²
   let pivot = first;
   for (let j = 0; j < k; j++) {
-    bfs(pivot, start, adj, dist, queue);
+    for (const v of members) dist[v] = -1;
+    walk(pivot, start, adj, dist, queue);
     let far = 0;
     for (let i = 0; i < m; i++) {
       const d = dist[members[i]];
