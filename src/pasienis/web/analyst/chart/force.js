@@ -95,11 +95,7 @@ export async function addLaidOut(cy, els) {
   } catch {
     // No worker (it could not start): fcose on the chart itself, as before the worker.
     const added = cy.add(els);
-    await new Promise((resolve) => {
-      const layout = added.layout({ ...options, animate: false });
-      layout.one("layoutstop", resolve);
-      layout.run();
-    });
+    await run(added, { ...options, animate: false });
     syncOverview(cy);
     return added;
   }
@@ -122,12 +118,22 @@ export async function relayout(cy, { incremental = false } = {}) {
     return item;
   });
   const edges = eles.edges().map((e) => [e.source().id(), e.target().id()]);
-  const xy = await forcePositions(input, edges, options);
+  let xy;
+  try {
+    xy = await forcePositions(input, edges, options);
+  } catch {
+    await run(eles, options); // no worker: fcose on the chart itself, as for a new chart
+    return;
+  }
   const at = new Map(input.map((item, i) => [item.id, { x: xy[2 * i], y: xy[2 * i + 1] }]));
-  await new Promise((resolve) => {
-    const layout = eles.layout({ name: "preset", positions: (n) => at.get(n.id()),
-      animate: options.animate, animationDuration: options.animationDuration, fit: true,
-      padding: PADDING });
+  await run(eles, { name: "preset", positions: (n) => at.get(n.id()), animate: options.animate,
+    animationDuration: options.animationDuration, fit: true, padding: PADDING });
+}
+
+// Runs a layout over `eles`; resolves when it stops.
+function run(eles, options) {
+  return new Promise((resolve) => {
+    const layout = eles.layout(options);
     layout.one("layoutstop", resolve);
     layout.run();
   });
