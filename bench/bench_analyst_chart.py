@@ -6,8 +6,8 @@ builds it (the same modules, stylesheet, icons and layout options, served by the
 reopened from a saved chart (``preset``: the workbench's own ``restoreState`` with the
 positions and the saved view, here the view that fits the nodes; no layout and no fit pass
 run) and laid out afresh by force, as the workbench opens a new chart: its own ``addLaidOut``
-(``chart/force.js``: fcose in the layout worker on a headless Cytoscape, the spectral draft
-above 1,000 nodes, spread and unstacked, full quality up to it; then the view fitted to the
+(``chart/force.js``: in the layout worker, a Pivot MDS draft above 1,000 nodes, spread and
+unstacked, fcose's full quality on a headless Cytoscape up to it; then the view fitted to the
 positions and one ``add``). Timed from the call (the worker is started with the scripts, by
 ``loadCytoscape``, as on the workbench's chart page) to the first painted frame, so the
 layout's own time is in it. The reference measured in the same run is a 200-node / 500-edge
@@ -106,7 +106,7 @@ async ({nodes, edges, layout, plainDrag, webgl}) => {
     restoreState(cy, saved);
   } else {
     // As the workbench opens a new chart (pages/chart.js `expand`): its own addLaidOut
-    // (fcose in the layout worker, the view fitted to the positions, one add).
+    // (the layout worker, the view fitted to the positions, one add).
     await addLaidOut(cy, els);
   }
   await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
@@ -232,7 +232,7 @@ CASES = {"preset": ("preset", False, False), "preset-plain-drag": ("preset", Tru
 DEFAULT = ["preset", "preset-plain-drag", "force"]
 TITLES = {"preset": "reopened chart (preset), workbench",
           "preset-plain-drag": "reopened chart (preset), Cytoscape's own drag, links drawn",
-          "force": "force layout (fcose), workbench",
+          "force": "force layout (layout worker), workbench",
           "preset-webgl": "reopened chart (preset), Cytoscape's WebGL renderer"}  # fmt: skip
 
 
