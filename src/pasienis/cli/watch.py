@@ -162,7 +162,9 @@ def screen_command() -> None:
 
 @app.command("alerts")
 def alerts_command(
-    status: str | None = typer.Option(None, "--status", help="open, acknowledged, dismissed."),
+    status: str | None = typer.Option(
+        None, "--status", help="open, acknowledged, dismissed, withdrawn (by re-screening)."
+    ),
     limit: int = typer.Option(50, "--limit"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:

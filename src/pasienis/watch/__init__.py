@@ -19,6 +19,7 @@ from pasienis.watch.index import Entry, Hit, Subject, WatchIndex, score
 from pasienis.watch.live import record_reads
 from pasienis.watch.profile import entity_watch
 from pasienis.watch.retro import screen_entry, screen_existing
+from pasienis.watch.runs import screen_run
 from pasienis.watch.schemas import (
     AlertAction,
     EntryCreate,
@@ -26,7 +27,7 @@ from pasienis.watch.schemas import (
     PlateReadIn,
     WatchlistCreate,
 )
-from pasienis.watch.screening import screen, screen_run, subjects_of_facts
+from pasienis.watch.screening import screen, subjects_of_facts
 from pasienis.watch.service import (
     add_entry,
     add_source,

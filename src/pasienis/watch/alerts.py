@@ -23,7 +23,9 @@ from pasienis.watch.models import watch_alerts
 from pasienis.watch.service import now
 
 TOPIC = "watch.alert"
-STATUSES = ("open", "acknowledged", "dismissed")
+#: ``withdrawn``: set by re-screening (:mod:`.rescreen`) when the store's later records no
+#: longer support an open alert; an officer's acknowledged or dismissed alert is never changed.
+STATUSES = ("open", "acknowledged", "dismissed", "withdrawn")
 ALERT_COLUMNS = tuple(c.name for c in watch_alerts.columns)
 
 
@@ -33,24 +35,27 @@ def alert_id(entry_id: str, record_kind: str, record_id: str, dataset: str) -> s
     return make_id("watch-alert", entry_id, record_kind, record_id, dataset)
 
 
-def _row(subject: Subject, hit: Hit, stamp: datetime) -> dict[str, Any]:
-    entry = hit.entry
-    evidence = {
-        "record": {
-            "kind": subject.record_kind,
-            "id": subject.record_id,
-            "dataset": subject.dataset,
-            "schema": subject.schema,
-            "names": subject.names,
-            "birth_dates": sorted(subject.birth_dates - subject.borrowed_birth_dates.keys()),
-            "borrowed_birth_dates": {
-                dob: list(sources) for dob, sources in sorted(subject.borrowed_birth_dates.items())
-            },
-            "plates": subject.plates,
-            **subject.extra,
+def record_evidence(subject: Subject) -> dict[str, Any]:
+    """What an alert shows of its record: the record as screened (own and borrowed dates)."""
+    return {
+        "kind": subject.record_kind,
+        "id": subject.record_id,
+        "dataset": subject.dataset,
+        "schema": subject.schema,
+        "names": subject.names,
+        "birth_dates": sorted(subject.birth_dates - subject.borrowed_birth_dates.keys()),
+        "borrowed_birth_dates": {
+            dob: list(sources) for dob, sources in sorted(subject.borrowed_birth_dates.items())
         },
-        "entry": entry.to_dict(),
+        "plates": subject.plates,
+        **subject.extra,
     }
+
+
+def stored_row(subject: Subject, hit: Hit, stamp: datetime) -> dict[str, Any]:
+    """The ``watch_alerts`` row of a hit, open, with its evidence."""
+    entry = hit.entry
+    evidence = {"record": record_evidence(subject), "entry": entry.to_dict()}
     occurred = subject.extra.get("occurred_at")
     return {
         "id": alert_id(entry.id, subject.record_kind, subject.record_id, subject.dataset),
@@ -86,7 +91,7 @@ def raise_alerts(
     stamp = now()
     rows = {}
     for subject, hit in found:
-        row = _row(subject, hit, stamp)
+        row = stored_row(subject, hit, stamp)
         rows[row["id"]] = row
     existing: set[str] = set()
     ids = sorted(rows)
@@ -166,8 +171,8 @@ def set_status(
     if status not in {"acknowledged", "dismissed"}:
         raise AlertStateError(f"an alert cannot be set to {status!r}")
     alert = get_alert(conn, alert_id=alert_id, datasets=datasets)
-    if alert["status"] == "dismissed":
-        raise AlertStateError("the alert is dismissed already")
+    if alert["status"] in {"dismissed", "withdrawn"}:
+        raise AlertStateError(f"the alert is {alert['status']} already")
     conn.execute(
         update(watch_alerts)
         .where(watch_alerts.c.id == alert_id)
@@ -178,6 +183,10 @@ def set_status(
 
 def task_request(alert: dict[str, Any]) -> dict[str, Any]:
     """The ``alert.raised`` payload ops turns into a field task (its ``AlertIn`` shape)."""
+    if alert["status"] == "withdrawn":
+        raise AlertStateError(
+            "the alert was withdrawn by re-screening", hint=alert["status_reason"] or ""
+        )
     if alert["lat"] is None or alert["lon"] is None:
         raise AlertStateError(
             "the alert has no place to send a unit to", hint="only located alerts become tasks"

@@ -23,7 +23,7 @@ from pasienis.search import catch_up as index_new_imports
 from pasienis.store import Store
 from pasienis.watch.cache import IndexCache
 from pasienis.watch.retro import screen_existing
-from pasienis.watch.screening import screen_run
+from pasienis.watch.runs import screen_run
 from pasienis.watch.service import get_state, set_state
 from pasienis.watch.sync import sync_imported_list
 

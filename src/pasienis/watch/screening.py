@@ -1,10 +1,7 @@
-"""Screen imports against the watchlists, and keep imported watchlists in sync.
+"""Records as screening subjects, and screening them against the watchlists' index.
 
-:func:`.follow.catch_up` follows ``import.completed`` on the bus with a cursor stored in
-``watch_state``. A run is screened in chunks; each chunk's alerts (and their bus event) commit
-together, and the cursor moves only after the run's last chunk — so a crash (kill -9) at any
-point re-screens the unfinished run on restart: alerts already raised are not raised twice (their
-ids are hashes of entry and record), and none is lost.
+The run-level flow (chunks, alerts, re-screening the records a run informs) is
+:mod:`.runs`; retro-screening stored records against new entries is :mod:`.retro`.
 """
 
 from __future__ import annotations
@@ -15,14 +12,8 @@ from datetime import date
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, select
-
-from pasienis.model.events import plate_reads
 from pasienis.model.models import statements
-from pasienis.store import Store
-from pasienis.watch.alerts import raise_alerts
-from pasienis.watch.borrow import DOCUMENT_PROPS, borrow_birth_dates
-from pasienis.watch.cache import IndexCache
+from pasienis.watch.borrow import DOCUMENT_PROPS
 from pasienis.watch.index import Hit, Subject, WatchIndex
 from pasienis.watch.service import today
 
@@ -100,40 +91,3 @@ FACTS = (
     statements.c.prop_type,
     statements.c.value,
 )
-
-
-def _run_subjects(conn: Connection, run_id: str) -> Iterator[list[Subject]]:
-    ids = sorted(
-        conn.execute(
-            select(statements.c.entity_id).where(statements.c.run_id == run_id).distinct()
-        ).scalars()
-    )
-    for start in range(0, len(ids), CHUNK):
-        q = select(*FACTS).where(statements.c.entity_id.in_(ids[start : start + CHUNK]))
-        rows = conn.execute(q.order_by(statements.c.entity_id, statements.c.dataset))
-        yield list(subjects_of_facts(rows, run_id=run_id))
-    last = ""
-    while True:
-        q = select(plate_reads).where(plate_reads.c.run_id == run_id, plate_reads.c.id > last)
-        batch = list(conn.execute(q.order_by(plate_reads.c.id).limit(CHUNK)))
-        if not batch:
-            return
-        last = batch[-1].id
-        yield [plate_subject(r) for r in batch]
-
-
-def screen_run(store: Store, cache: IndexCache, *, run_id: str) -> int:
-    """Screen one import run's entities and plate reads; returns alerts newly raised.
-
-    A person record without a birth date is screened with the birth dates its document's
-    other records give (:mod:`.borrow`): the evidence about the person, not the bare row.
-    """
-    raised = 0
-    with store.read() as reader:
-        for subjects in _run_subjects(reader, run_id):
-            with store.begin() as conn:
-                index = cache.get(conn)
-                borrow_birth_dates(reader, subjects, threshold=index.name_threshold)
-                found = screen(index, subjects)
-                raised += len(raise_alerts(store, conn, found)[0])
-    return raised

@@ -39,7 +39,7 @@ router = APIRouter(prefix="/api/alerts", tags=["alerts"])
 # Analysts work alerts; dispatchers see them to send units (vehicle alerts become tasks).
 Reader = Annotated[Principal, Depends(require(Role.analyst, Role.dispatcher))]
 POLICY_VIOLATION = 1008
-STATUS_PATTERN = r"^(open|acknowledged|dismissed)$"
+STATUS_PATTERN = r"^(open|acknowledged|dismissed|withdrawn)$"
 KIND_PATTERN = r"^(person|company|vehicle|phone|risk)$"
 
 

@@ -23,6 +23,7 @@ export async function mount(root, app) {
           <option value="open">${t("analyst.alerts.status.open")}</option>
           <option value="acknowledged">${t("analyst.alerts.status.acknowledged")}</option>
           <option value="dismissed">${t("analyst.alerts.status.dismissed")}</option>
+          <option value="withdrawn">${t("analyst.alerts.status.withdrawn")}</option>
           <option value="">${t("analyst.alerts.all")}</option>
         </select></label>
       <label>${t("analyst.alerts.case")}
@@ -101,8 +102,12 @@ function onLive(app, root, state, message) {
     const list = root.querySelector("#alerts-list");
     if (!list) return;
     for (const alert of state.pending.splice(0)) {
-      if (state.status && alert.status !== state.status) continue;
       const known = list.querySelector(`[data-alert="${CSS.escape(alert.id)}"]`);
+      if (state.status && alert.status !== state.status) {
+        // e.g. withdrawn by re-screening while the open ones are shown: it leaves the list.
+        if (known) { known.remove(); state.alerts.delete(alert.id); }
+        continue;
+      }
       const node = item(app, root, state, alert);
       node.classList.add("new");
       if (known) known.replaceWith(node); else list.prepend(node);
@@ -143,12 +148,12 @@ function item(app, root, state, alert) {
       <span class="badge status">${e(app.label("analyst.alerts.status", alert.status))}</span>
       <span class="muted">${e(app.formatTime(alert.occurred_at || alert.created_at))}</span></div>
     <p class="evidence"></p><p class="borrowed muted"></p>
-    ${alert.status_reason ? `<p class="muted">${e(app.t("analyst.alerts.reason_was", { reason: alert.status_reason }))}</p>` : ""}
+    ${alert.status_reason ? `<p class="muted status-reason">${e(app.t(alert.status === "withdrawn" ? "analyst.alerts.withdrawn_by" : "analyst.alerts.reason_was", { reason: alert.status_reason }))}</p>` : ""}
     <form class="alert-actions">
       <label>${app.t("analyst.alerts.reason")}<input name="reason" maxlength="2000" autocomplete="off"></label>
       <button type="submit" name="action" value="acknowledge" ${alert.status !== "open" ? "disabled" : ""}>${app.t("analyst.alerts.acknowledge")}</button>
-      <button type="submit" name="action" value="dismiss" ${alert.status === "dismissed" ? "disabled" : ""}>${app.t("analyst.alerts.dismiss")}</button>
-      <button type="submit" name="action" value="task" ${located ? "" : "disabled"} title="${located ? "" : e(app.t("analyst.alerts.not_located"))}">${app.t("analyst.alerts.to_task")}</button>
+      <button type="submit" name="action" value="dismiss" ${["dismissed", "withdrawn"].includes(alert.status) ? "disabled" : ""}>${app.t("analyst.alerts.dismiss")}</button>
+      <button type="submit" name="action" value="task" ${located && alert.status !== "withdrawn" ? "" : "disabled"} title="${located ? "" : e(app.t("analyst.alerts.not_located"))}">${app.t("analyst.alerts.to_task")}</button>
       <button type="submit" name="action" value="case" class="to-case">${app.t("analyst.alerts.to_case")}</button>
       <p class="error" role="alert"></p><p class="done muted" aria-live="polite"></p>
     </form>`;

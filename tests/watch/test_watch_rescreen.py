@@ -1,0 +1,141 @@
+"""An alert raised on a name alone is screened again when a later import tells the birth date
+of the record's document: withdrawn when the document's holder was born on another day,
+reopened when a still later record gives the listed day, raised when the date makes the match;
+an officer's acknowledged alert is left alone; nothing is done twice.
+"""
+
+from __future__ import annotations
+
+import pytest
+from tests.watch.test_screening import complete, put
+from tests.watch.test_watch_borrow import LISTED_DOB, _alerts, _listed, _traveller
+
+from pasienis.jobs import events_since
+from pasienis.store import Store
+from pasienis.watch import AlertStateError, IndexCache, catch_up, set_status, task_request
+from pasienis.watch.borrow import borrow_birth_dates
+from pasienis.watch.rescreen import rescreen_borrowers
+from pasienis.watch.runs import _run_subjects
+
+OTHER_DOB = "1978-04-04"
+
+
+def _screen(store: Store) -> None:
+    catch_up(store, IndexCache(name_threshold=0.88))
+
+
+def _name_only_alert(store: Store) -> dict:
+    """Run r1: "Darius Sabonis" crosses with passport 50526517 and no birth date."""
+    _listed(store)
+    put(store, "a1", "Person", _traveller("Darius Sabonis", "50526517"), "border", "r1")
+    complete(store, "r1", "border")
+    _screen(store)
+    alert = _alerts(store)["a1"]
+    assert alert["status"] == "open"
+    assert [m["field"] for m in alert["matched"]] == ["name"]
+    return alert
+
+
+def _pushed(store: Store) -> list[list[str]]:
+    with store.read() as conn:
+        return [
+            e.payload["alert_ids"] for e in events_since(conn, cursor=0, topics=["watch.alert"])
+        ]
+
+
+def test_a_later_record_of_the_passport_born_on_another_day_withdraws_the_alert(
+    store: Store,
+) -> None:
+    first = _name_only_alert(store)
+    put(store, "a2", "Person", _traveller("Darius Sabonis", "50526517", OTHER_DOB), "border", "r2")
+    complete(store, "r2", "border")
+    _screen(store)
+    alert = _alerts(store)["a1"]
+    assert alert["status"] == "withdrawn"
+    assert alert["status_by"] == "re-screening"
+    assert OTHER_DOB in alert["status_reason"]
+    assert "a2" in alert["status_reason"]
+    assert LISTED_DOB in alert["status_reason"]
+    record = alert["evidence"]["record"]
+    assert [s["record"] for s in record["borrowed_birth_dates"][OTHER_DOB]] == ["a2"]
+    assert alert["evidence"]["entry"] == first["evidence"]["entry"]
+    assert _pushed(store)[-1] == [first["id"]]  # the live inbox is told
+    with store.begin() as conn, pytest.raises(AlertStateError):
+        set_status(conn, alert_id=first["id"], status="acknowledged", reason="x", actor="ana",
+                   datasets=None)  # fmt: skip
+    with pytest.raises(AlertStateError):
+        task_request({**alert, "lat": 54.6, "lon": 25.3})
+
+
+def test_a_still_later_record_giving_the_listed_day_reopens_it(store: Store) -> None:
+    first = _name_only_alert(store)
+    put(store, "a2", "Person", _traveller("Darius Sabonis", "50526517", OTHER_DOB), "border", "r2")
+    complete(store, "r2", "border")
+    _screen(store)
+    put(store, "a3", "Person", _traveller("Darius Sabonis", "50526517", LISTED_DOB), "border", "r3")
+    complete(store, "r3", "border")
+    _screen(store)
+    alert = _alerts(store)["a1"]
+    assert alert["id"] == first["id"]
+    assert alert["status"] == "open"
+    assert "again" in alert["status_reason"]
+    dob = next(m for m in alert["matched"] if m["field"] == "birthDate")
+    assert [s["record"] for s in dob["borrowed_from"]] == ["a3"]
+    assert alert["score"] == 1.0
+
+
+def test_an_acknowledged_alert_is_the_officers_and_stays(store: Store) -> None:
+    first = _name_only_alert(store)
+    with store.begin() as conn:
+        set_status(conn, alert_id=first["id"], status="acknowledged", reason="stopped him",
+                   actor="ana", datasets=None)  # fmt: skip
+    put(store, "a2", "Person", _traveller("Darius Sabonis", "50526517", OTHER_DOB), "border", "r2")
+    complete(store, "r2", "border")
+    _screen(store)
+    alert = _alerts(store)["a1"]
+    assert (alert["status"], alert["status_by"]) == ("acknowledged", "ana")
+
+
+def test_another_compartments_record_withdraws_nothing(store: Store) -> None:
+    _name_only_alert(store)
+    put(store, "a2", "Person", _traveller("Darius Sabonis", "50526517", OTHER_DOB), "tax", "r2")
+    complete(store, "r2", "tax")
+    _screen(store)
+    assert _alerts(store)["a1"]["status"] == "open"
+
+
+def test_the_listed_birth_date_raises_the_alert_a_near_name_missed(store: Store) -> None:
+    """ "Saulius Buktus" scores 0.875 against the listed "Saulius Butkus", under the 0.88
+    threshold; his passport's later record gives the listed birth date: now a match."""
+    _listed(store)
+    put(store, "b1", "Person", _traveller("Saulius Buktus", "92767094"), "border", "r1")
+    complete(store, "r1", "border")
+    _screen(store)
+    assert "b1" not in _alerts(store)
+    put(store, "b2", "Person", _traveller("Saulius Buktus", "92767094", LISTED_DOB), "border", "r2")
+    complete(store, "r2", "border")
+    _screen(store)
+    alerts = _alerts(store)
+    assert {"b1", "b2"} <= set(alerts)
+    assert [s["record"] for s in alerts["b1"]["evidence"]["record"]["borrowed_birth_dates"][
+        LISTED_DOB]] == ["b2"]  # fmt: skip
+
+
+def test_screening_the_run_again_changes_nothing(store: Store) -> None:
+    """A crash after the withdrawal and before the cursor moved re-screens the run: no second
+    withdrawal, no event."""
+    _name_only_alert(store)
+    put(store, "a2", "Person", _traveller("Darius Sabonis", "50526517", OTHER_DOB), "border", "r2")
+    complete(store, "r2", "border")
+    _screen(store)
+    before, pushed = _alerts(store), _pushed(store)
+    cache = IndexCache(name_threshold=0.88)
+    with store.read() as reader:
+        for subjects in _run_subjects(reader, "r2"):
+            with store.begin() as conn:
+                index = cache.get(conn)
+            borrow_birth_dates(reader, subjects, threshold=index.name_threshold)
+            counts = rescreen_borrowers(store, reader, index, subjects)
+            assert counts == {"raised": 0, "withdrawn": 0, "reopened": 0}
+    assert _alerts(store) == before
+    assert _pushed(store) == pushed
