@@ -273,3 +273,46 @@ def test_an_alert_says_which_record_lent_its_birth_date(sqlite_template: Path, t
             assert all(not lent_none.nth(i).is_visible() for i in range(lent_none.count()))
             shoot(page, "alert-borrowed-birth-date", lang)
             page.context.close()
+
+
+def test_an_alert_a_later_import_contradicts_leaves_the_open_list_as_withdrawn(
+    sqlite_template: Path, tmp_path: Path, browser: Any
+) -> None:
+    """A name-only alert is open in the inbox; a later import of the same passport says its
+    holder was born on another day: the live feed takes it off the open list, and the
+    withdrawn list shows it with the re-screening's reason, in both languages."""
+    with serve(sqlite_template, tmp_path) as site:
+        store = open_store(site.settings)
+        try:
+            with store.begin() as conn:
+                register_dataset(conn, name="border")
+            site.api("POST", "/api/watchlists", json={"name": "persons", "dataset": "border"})
+            site.api("POST", "/api/watchlists/persons/entries", json={
+                "kind": "person", "name": "Darius Sabonis", "birth_date": "1973-06-01",
+                "reason": "smuggling"})  # fmt: skip
+            put(store, "x1", "Person", {"name": "Darius Sabonis", "passportNumber": "50526517"},
+                "border", "r1")  # fmt: skip
+            complete(store, "r1", "border")
+            alert = wait_for(lambda: [a for a in site.api("GET", "/api/alerts")
+                                      if a["record_id"] == "x1"])[0]  # fmt: skip
+            page = open_page(browser, site, "#/alerts", lang="en")
+            row = f"#alerts-list [data-alert='{alert['id']}']"
+            page.wait_for_selector(row)
+            page.wait_for_selector("#alerts-conn.online")
+            put(store, "x2", "Person", {"name": "Darius Sabonis", "passportNumber": "50526517",
+                "birthDate": "1978-04-04"}, "border", "r2")  # fmt: skip
+            complete(store, "r2", "border")
+        finally:
+            store.dispose()
+        page.wait_for_selector(row, state="detached")
+        page.context.close()
+        for lang, said in (("en", "Withdrawn by re-screening"), ("lt", "Atšaukta")):
+            page = open_page(browser, site, "#/alerts", lang=lang)
+            page.select_option("#alerts-status", "withdrawn")
+            text = page.wait_for_selector(f"{row} .status-reason").inner_text()
+            for part in (said, "1978-04-04", "1973-06-01"):
+                assert part in text, text
+            assert page.locator(f"{row} button[value=dismiss]").is_disabled()
+            assert page.locator(f"{row} button[value=acknowledge]").is_disabled()
+            shoot(page, "alert-withdrawn", lang)
+            page.context.close()

@@ -121,7 +121,7 @@ function evidenceText(app, alert) {
   const entry = (alert.evidence && alert.evidence.entry) || {};
   const record = (alert.evidence && alert.evidence.record) || {};
   const listed = entry.name || (entry.identifiers || []).map((i) => i.value).join(", ");
-  const seen = record.plate_raw || record.plate || record.name || "";
+  const seen = record.plate_raw || record.plate || (record.names || []).join(", ") || record.name || "";
   return app.t("analyst.alerts.evidence", { listed: listed || "?", seen, reason: entry.reason || "",
     score: alert.score == null ? "—" : Number(alert.score).toFixed(2) });
 }
@@ -136,6 +136,20 @@ function borrowedText(app, alert) {
       .join(", ") })).join(" ");
 }
 
+// Why the alert has its status: the officer's reason, or what re-screening found (said in the
+// page's language from the evidence; the stored reason is the English log line).
+function statusText(app, alert) {
+  if (alert.status_by !== "re-screening") {
+    return app.t("analyst.alerts.reason_was", { reason: alert.status_reason });
+  }
+  if (alert.status === "open") return app.t("analyst.alerts.reopened");
+  const record = (alert.evidence && alert.evidence.record) || {};
+  const entry = (alert.evidence && alert.evidence.entry) || {};
+  return app.t("analyst.alerts.withdrawn_by", {
+    dobs: Object.keys(record.borrowed_birth_dates || {}).join(", ") || "—",
+    listed: entry.birth_date || "—" });
+}
+
 function item(app, root, state, alert) {
   const e = app.escape;
   const li = document.createElement("li");
@@ -148,7 +162,7 @@ function item(app, root, state, alert) {
       <span class="badge status">${e(app.label("analyst.alerts.status", alert.status))}</span>
       <span class="muted">${e(app.formatTime(alert.occurred_at || alert.created_at))}</span></div>
     <p class="evidence"></p><p class="borrowed muted"></p>
-    ${alert.status_reason ? `<p class="muted status-reason">${e(app.t(alert.status === "withdrawn" ? "analyst.alerts.withdrawn_by" : "analyst.alerts.reason_was", { reason: alert.status_reason }))}</p>` : ""}
+    ${alert.status_reason ? `<p class="muted status-reason">${e(statusText(app, alert))}</p>` : ""}
     <form class="alert-actions">
       <label>${app.t("analyst.alerts.reason")}<input name="reason" maxlength="2000" autocomplete="off"></label>
       <button type="submit" name="action" value="acknowledge" ${alert.status !== "open" ? "disabled" : ""}>${app.t("analyst.alerts.acknowledge")}</button>
