@@ -13,9 +13,7 @@ from tests.watch.test_watch_borrow import LISTED_DOB, _alerts, _listed, _travell
 from pasienis.jobs import events_since
 from pasienis.store import Store
 from pasienis.watch import AlertStateError, IndexCache, catch_up, set_status, task_request
-from pasienis.watch.borrow import borrow_birth_dates
-from pasienis.watch.rescreen import rescreen_borrowers
-from pasienis.watch.runs import _run_subjects
+from pasienis.watch.runs import screen_run
 
 OTHER_DOB = "1978-04-04"
 
@@ -129,13 +127,6 @@ def test_screening_the_run_again_changes_nothing(store: Store) -> None:
     complete(store, "r2", "border")
     _screen(store)
     before, pushed = _alerts(store), _pushed(store)
-    cache = IndexCache(name_threshold=0.88)
-    with store.read() as reader:
-        for subjects in _run_subjects(reader, "r2"):
-            with store.begin() as conn:
-                index = cache.get(conn)
-            borrow_birth_dates(reader, subjects, threshold=index.name_threshold)
-            counts = rescreen_borrowers(store, reader, index, subjects)
-            assert counts == {"raised": 0, "withdrawn": 0, "reopened": 0}
+    assert screen_run(store, IndexCache(name_threshold=0.88), run_id="r2") == 0
     assert _alerts(store) == before
     assert _pushed(store) == pushed

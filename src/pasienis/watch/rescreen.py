@@ -6,13 +6,19 @@ passport with a birth date, the earlier alert's evidence has changed: a namesake
 another day is no longer a match, and one born on the listed day now is. Left alone, the inbox
 keeps an open alert the store contradicts — a wrong result that looks like success.
 
-So after a run is screened (:func:`.screening.screen_run`), the stored records that borrow from
-the run's new records are screened again with the one rule: a match not raised before is
-raised; an *open* alert the rule no longer supports is ``withdrawn`` by the system, with the
-reason and the new evidence (which record gives which birth date); a withdrawn alert the rule
-supports again is reopened. Alerts an officer acknowledged or dismissed are theirs and stay as
-they are. Every change is published on the alerts topic in the same transaction, so the live
-inbox updates, and a crash re-screens the run on restart without doing anything twice.
+So after each chunk of a run is screened (:func:`.runs.screen_run`), stored records that
+borrow from the chunk's dated records are screened again with the one rule: a match not raised
+before is raised; an *open* alert the rule no longer supports is ``withdrawn`` by the system,
+with the reason and the new evidence (which record gives which birth date); a withdrawn alert
+the rule supports again is reopened. Alerts an officer acknowledged or dismissed are theirs and
+stay as they are. Every change is published on the alerts topic in the same transaction, so the
+live inbox updates, and a crash re-screens the run on restart without doing anything twice.
+
+Which records: those of a document that (a) a record with an open or withdrawn alert names
+(:class:`AlertedDocuments`, read once per run from the alerts, not from every crossing of the
+run's passports) or (b) a record of the chunk that raised an alert names — a borrower near the
+list is a namesake of its lender, so a new match shows as the lender's own alert first. A
+document of neither kind has no alert to change and, but for (b), none to raise.
 """
 
 from __future__ import annotations
@@ -83,17 +89,48 @@ def borrowers(
     return subjects
 
 
+class AlertedDocuments:
+    """(dataset, property, value) of the documents named by records with an open or withdrawn
+    alert: read once per run, added to as re-screening raises alerts."""
+
+    def __init__(self, conn: Connection) -> None:
+        q = (
+            select(statements.c.dataset, statements.c.prop, statements.c.value)
+            .select_from(watch_alerts)
+            .join(statements, statements.c.entity_id == watch_alerts.c.record_id)
+            .where(
+                watch_alerts.c.record_kind == "entity",
+                watch_alerts.c.status.in_(["open", "withdrawn"]),
+                statements.c.dataset == watch_alerts.c.record_dataset,
+                statements.c.prop.in_(sorted(DOCUMENT_PROPS)),
+                live(statements),
+            )
+        )
+        self.documents: set[tuple[str, str, str]] = {tuple(r) for r in conn.execute(q)}
+
+    def add(self, subjects: Sequence[Subject]) -> None:
+        self.documents.update((s.dataset, p, v) for s in subjects for p, v in s.documents)
+
+
 def rescreen_borrowers(
-    store: Store, reader: Connection, index: WatchIndex, run_subjects: Sequence[Subject]
+    store: Store,
+    reader: Connection,
+    index: WatchIndex,
+    run_subjects: Sequence[Subject],
+    *,
+    found: Sequence[tuple[Subject, Hit]],
+    alerted: AlertedDocuments,
 ) -> dict[str, int]:
-    """Screen again the stored records that borrow a birth date from ``run_subjects``; raise,
-    withdraw and reopen alerts as the rule now says. Returns the counts of each."""
+    """Screen again the stored records that borrow a birth date from ``run_subjects`` (whose
+    screening gave ``found``); raise, withdraw and reopen alerts as the rule now says. Returns
+    the counts of each."""
     documents = lending_documents(run_subjects)
+    targets = (documents & alerted.documents) | lending_documents([s for s, _ in found])
     counts = {"raised": 0, "withdrawn": 0, "reopened": 0}
-    if not documents:
+    if not targets:
         return counts
     screened = {(s.record_id, s.dataset) for s in run_subjects}
-    subjects = borrowers(reader, documents, screened=screened)
+    subjects = borrowers(reader, targets, screened=screened)
     if not subjects:
         return counts
     borrow_birth_dates(reader, subjects, threshold=index.name_threshold)
@@ -106,16 +143,16 @@ def rescreen_borrowers(
         stamp = now()
         changed: list[str] = []
         for row in _alerts_of(conn, by_record):
-            found = hits.pop(row.id, None)
-            if found is None and row.status == "open":
+            again = hits.pop(row.id, None)
+            if again is None and row.status == "open":
                 subject = by_record[row.record_id, row.record_dataset]
                 evidence = {**row.evidence, "record": record_evidence(subject)}
                 _set(conn, row.id, status="withdrawn", status_reason=_reason(subject, row),
                      status_by=ACTOR, status_at=stamp, evidence=evidence)  # fmt: skip
                 counts["withdrawn"] += 1
                 changed.append(row.id)
-            elif found is not None and row.status == "withdrawn":
-                subject, hit = found
+            elif again is not None and row.status == "withdrawn":
+                subject, hit = again
                 fresh = stored_row(subject, hit, stamp)
                 _set(conn, row.id, status="open", status_reason=_reopen_reason(hit),
                      status_by=ACTOR, status_at=stamp, evidence=fresh["evidence"],
@@ -127,6 +164,7 @@ def rescreen_borrowers(
     if hits:
         with store.begin() as conn:
             counts["raised"] = len(raise_alerts(store, conn, list(hits.values()))[0])
+        alerted.add([s for s, _ in hits.values()])
     return counts
 
 

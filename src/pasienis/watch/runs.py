@@ -20,7 +20,7 @@ from pasienis.watch.alerts import raise_alerts
 from pasienis.watch.borrow import borrow_birth_dates
 from pasienis.watch.cache import IndexCache
 from pasienis.watch.index import Subject
-from pasienis.watch.rescreen import rescreen_borrowers
+from pasienis.watch.rescreen import AlertedDocuments, rescreen_borrowers
 from pasienis.watch.screening import CHUNK, FACTS, plate_subject, screen, subjects_of_facts
 
 
@@ -53,11 +53,15 @@ def screen_run(store: Store, cache: IndexCache, *, run_id: str) -> int:
     """
     raised = 0
     with store.read() as reader:
+        alerted = AlertedDocuments(reader)
         for subjects in _run_subjects(reader, run_id):
             with store.begin() as conn:
                 index = cache.get(conn)
                 borrow_birth_dates(reader, subjects, threshold=index.name_threshold)
                 found = screen(index, subjects)
                 raised += len(raise_alerts(store, conn, found)[0])
-            raised += rescreen_borrowers(store, reader, index, subjects)["raised"]
+            counts = rescreen_borrowers(
+                store, reader, index, subjects, found=found, alerted=alerted
+            )
+            raised += counts["raised"]
     return raised
