@@ -82,6 +82,21 @@ def test_a_still_later_record_giving_the_listed_day_reopens_it(store: Store) -> 
     assert alert["score"] == 1.0
 
 
+def test_a_later_record_giving_the_listed_day_completes_the_open_alerts_evidence(
+    store: Store,
+) -> None:
+    first = _name_only_alert(store)
+    put(store, "a3", "Person", _traveller("Darius Sabonis", "50526517", LISTED_DOB), "border", "r3")
+    complete(store, "r3", "border")
+    _screen(store)
+    alert = _alerts(store)["a1"]
+    assert (alert["status"], alert["status_by"]) == ("open", None)
+    assert [m["field"] for m in alert["matched"]] == ["name", "birthDate"]
+    dob = next(m for m in alert["matched"] if m["field"] == "birthDate")
+    assert [s["record"] for s in dob["borrowed_from"]] == ["a3"]
+    assert first["id"] in _pushed(store)[-1]
+
+
 def test_an_acknowledged_alert_is_the_officers_and_stays(store: Store) -> None:
     first = _name_only_alert(store)
     with store.begin() as conn:

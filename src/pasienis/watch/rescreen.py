@@ -8,7 +8,8 @@ keeps an open alert the store contradicts — a wrong result that looks like suc
 
 So after each chunk of a run is screened (:func:`.runs.screen_run`), stored records that
 borrow from the chunk's dated records are screened again with the one rule: a match not raised
-before is raised; an *open* alert the rule no longer supports is ``withdrawn`` by the system,
+before is raised; an open alert's evidence is brought up to date (the birth date its passport now
+gives); an *open* alert the rule no longer supports is ``withdrawn`` by the system,
 with the reason and the new evidence (which record gives which birth date); a withdrawn alert
 the rule supports again is reopened. Alerts an officer acknowledged or dismissed are theirs and
 stay as they are. Every change is published on the alerts topic in the same transaction, so the
@@ -122,11 +123,11 @@ def rescreen_borrowers(
     alerted: AlertedDocuments,
 ) -> dict[str, int]:
     """Screen again the stored records that borrow a birth date from ``run_subjects`` (whose
-    screening gave ``found``); raise, withdraw and reopen alerts as the rule now says. Returns
-    the counts of each."""
+    screening gave ``found``); raise, update, withdraw and reopen alerts as the rule now says.
+    Returns the counts of each."""
     documents = lending_documents(run_subjects)
     targets = (documents & alerted.documents) | lending_documents([s for s, _ in found])
-    counts = {"raised": 0, "withdrawn": 0, "reopened": 0}
+    counts = {"raised": 0, "withdrawn": 0, "reopened": 0, "updated": 0}
     if not targets:
         return counts
     screened = {(s.record_id, s.dataset) for s in run_subjects}
@@ -151,13 +152,19 @@ def rescreen_borrowers(
                      status_by=ACTOR, status_at=stamp, evidence=evidence)  # fmt: skip
                 counts["withdrawn"] += 1
                 changed.append(row.id)
-            elif again is not None and row.status == "withdrawn":
+            elif again is not None:
                 subject, hit = again
                 fresh = stored_row(subject, hit, stamp)
-                _set(conn, row.id, status="open", status_reason=_reopen_reason(hit),
-                     status_by=ACTOR, status_at=stamp, evidence=fresh["evidence"],
-                     score=fresh["score"], matched=fresh["matched"])  # fmt: skip
-                counts["reopened"] += 1
+                current = {k: fresh[k] for k in ("evidence", "score", "matched")}
+                if row.status == "withdrawn":
+                    _set(conn, row.id, status="open", status_reason=_reopen_reason(hit),
+                         status_by=ACTOR, status_at=stamp, **current)  # fmt: skip
+                    counts["reopened"] += 1
+                elif current != {k: getattr(row, k) for k in current}:
+                    _set(conn, row.id, **current)  # still open, on the evidence as it is now
+                    counts["updated"] += 1
+                else:
+                    continue
                 changed.append(row.id)
         if changed:
             publish_in(conn, topic=TOPIC, payload={"alert_ids": changed})
