@@ -22,12 +22,18 @@ def _screen(store: Store) -> None:
     catch_up(store, IndexCache(name_threshold=0.88))
 
 
+def _crossing(store: Store, record: str, dob: str | None, run: str, dataset: str = "border",
+              name: str = "Darius Sabonis", passport: str = "50526517") -> None:  # fmt: skip
+    """A later import run of one crossing (the passport's record), screened."""
+    put(store, record, "Person", _traveller(name, passport, dob), dataset, run)
+    complete(store, run, dataset)
+    _screen(store)
+
+
 def _name_only_alert(store: Store) -> dict:
     """Run r1: "Darius Sabonis" crosses with passport 50526517 and no birth date."""
     _listed(store)
-    put(store, "a1", "Person", _traveller("Darius Sabonis", "50526517"), "border", "r1")
-    complete(store, "r1", "border")
-    _screen(store)
+    _crossing(store, "a1", None, "r1")
     alert = _alerts(store)["a1"]
     assert alert["status"] == "open"
     assert [m["field"] for m in alert["matched"]] == ["name"]
@@ -45,9 +51,7 @@ def test_a_later_record_of_the_passport_born_on_another_day_withdraws_the_alert(
     store: Store,
 ) -> None:
     first = _name_only_alert(store)
-    put(store, "a2", "Person", _traveller("Darius Sabonis", "50526517", OTHER_DOB), "border", "r2")
-    complete(store, "r2", "border")
-    _screen(store)
+    _crossing(store, "a2", OTHER_DOB, "r2")
     alert = _alerts(store)["a1"]
     assert alert["status"] == "withdrawn"
     assert alert["status_by"] == "re-screening"
@@ -67,12 +71,8 @@ def test_a_later_record_of_the_passport_born_on_another_day_withdraws_the_alert(
 
 def test_a_still_later_record_giving_the_listed_day_reopens_it(store: Store) -> None:
     first = _name_only_alert(store)
-    put(store, "a2", "Person", _traveller("Darius Sabonis", "50526517", OTHER_DOB), "border", "r2")
-    complete(store, "r2", "border")
-    _screen(store)
-    put(store, "a3", "Person", _traveller("Darius Sabonis", "50526517", LISTED_DOB), "border", "r3")
-    complete(store, "r3", "border")
-    _screen(store)
+    _crossing(store, "a2", OTHER_DOB, "r2")
+    _crossing(store, "a3", LISTED_DOB, "r3")
     alert = _alerts(store)["a1"]
     assert alert["id"] == first["id"]
     assert alert["status"] == "open"
@@ -86,9 +86,7 @@ def test_a_later_record_giving_the_listed_day_completes_the_open_alerts_evidence
     store: Store,
 ) -> None:
     first = _name_only_alert(store)
-    put(store, "a3", "Person", _traveller("Darius Sabonis", "50526517", LISTED_DOB), "border", "r3")
-    complete(store, "r3", "border")
-    _screen(store)
+    _crossing(store, "a3", LISTED_DOB, "r3")
     alert = _alerts(store)["a1"]
     assert (alert["status"], alert["status_by"]) == ("open", None)
     assert [m["field"] for m in alert["matched"]] == ["name", "birthDate"]
@@ -102,18 +100,14 @@ def test_an_acknowledged_alert_is_the_officers_and_stays(store: Store) -> None:
     with store.begin() as conn:
         set_status(conn, alert_id=first["id"], status="acknowledged", reason="stopped him",
                    actor="ana", datasets=None)  # fmt: skip
-    put(store, "a2", "Person", _traveller("Darius Sabonis", "50526517", OTHER_DOB), "border", "r2")
-    complete(store, "r2", "border")
-    _screen(store)
+    _crossing(store, "a2", OTHER_DOB, "r2")
     alert = _alerts(store)["a1"]
     assert (alert["status"], alert["status_by"]) == ("acknowledged", "ana")
 
 
 def test_another_compartments_record_withdraws_nothing(store: Store) -> None:
     _name_only_alert(store)
-    put(store, "a2", "Person", _traveller("Darius Sabonis", "50526517", OTHER_DOB), "tax", "r2")
-    complete(store, "r2", "tax")
-    _screen(store)
+    _crossing(store, "a2", OTHER_DOB, "r2", dataset="tax")
     assert _alerts(store)["a1"]["status"] == "open"
 
 
@@ -121,13 +115,9 @@ def test_the_listed_birth_date_raises_the_alert_a_near_name_missed(store: Store)
     """ "Saulius Buktus" scores 0.875 against the listed "Saulius Butkus", under the 0.88
     threshold; his passport's later record gives the listed birth date: now a match."""
     _listed(store)
-    put(store, "b1", "Person", _traveller("Saulius Buktus", "92767094"), "border", "r1")
-    complete(store, "r1", "border")
-    _screen(store)
+    _crossing(store, "b1", None, "r1", name="Saulius Buktus", passport="92767094")
     assert "b1" not in _alerts(store)
-    put(store, "b2", "Person", _traveller("Saulius Buktus", "92767094", LISTED_DOB), "border", "r2")
-    complete(store, "r2", "border")
-    _screen(store)
+    _crossing(store, "b2", LISTED_DOB, "r2", name="Saulius Buktus", passport="92767094")
     alerts = _alerts(store)
     assert {"b1", "b2"} <= set(alerts)
     assert [s["record"] for s in alerts["b1"]["evidence"]["record"]["borrowed_birth_dates"][
@@ -138,9 +128,7 @@ def test_screening_the_run_again_changes_nothing(store: Store) -> None:
     """A crash after the withdrawal and before the cursor moved re-screens the run: no second
     withdrawal, no event."""
     _name_only_alert(store)
-    put(store, "a2", "Person", _traveller("Darius Sabonis", "50526517", OTHER_DOB), "border", "r2")
-    complete(store, "r2", "border")
-    _screen(store)
+    _crossing(store, "a2", OTHER_DOB, "r2")
     before, pushed = _alerts(store), _pushed(store)
     assert screen_run(store, IndexCache(name_threshold=0.88), run_id="r2") == 0
     assert _alerts(store) == before

@@ -241,6 +241,15 @@ def test_live_alert_acknowledged_and_sent_as_task(sqlite_template: Path, tmp_pat
         console_lt.context.close()
 
 
+def _listed_in_border(site: Any, store: Any, name: str) -> None:
+    """A watchlist of the border dataset listing ``name``, born 1973-06-01."""
+    with store.begin() as conn:
+        register_dataset(conn, name="border")
+    site.api("POST", "/api/watchlists", json={"name": "persons", "dataset": "border"})
+    entry = {"kind": "person", "name": name, "birth_date": "1973-06-01", "reason": "smuggling"}
+    site.api("POST", "/api/watchlists/persons/entries", json=entry)
+
+
 def test_an_alert_says_which_record_lent_its_birth_date(sqlite_template: Path, tmp_path: Path,
                                                         browser: Any) -> None:  # fmt: skip
     """A crossing without a birth date alerts on the birth date its passport's other record
@@ -248,12 +257,7 @@ def test_an_alert_says_which_record_lent_its_birth_date(sqlite_template: Path, t
     with serve(sqlite_template, tmp_path) as site:
         store = open_store(site.settings)
         try:
-            with store.begin() as conn:
-                register_dataset(conn, name="border")
-            site.api("POST", "/api/watchlists", json={"name": "persons", "dataset": "border"})
-            site.api("POST", "/api/watchlists/persons/entries", json={
-                "kind": "person", "name": "Saulius Butkus", "birth_date": "1973-06-01",
-                "reason": "smuggling"})  # fmt: skip
+            _listed_in_border(site, store, "Saulius Butkus")
             put(store, "y1", "Person", {"name": "Saulius Butkus", "passportNumber": "92767094"},
                 "border", "r1")  # fmt: skip
             put(store, "y2", "Person", {"name": "Butkus Saulius", "passportNumber": "92767094",
@@ -284,12 +288,7 @@ def test_an_alert_a_later_import_contradicts_leaves_the_open_list_as_withdrawn(
     with serve(sqlite_template, tmp_path) as site:
         store = open_store(site.settings)
         try:
-            with store.begin() as conn:
-                register_dataset(conn, name="border")
-            site.api("POST", "/api/watchlists", json={"name": "persons", "dataset": "border"})
-            site.api("POST", "/api/watchlists/persons/entries", json={
-                "kind": "person", "name": "Darius Sabonis", "birth_date": "1973-06-01",
-                "reason": "smuggling"})  # fmt: skip
+            _listed_in_border(site, store, "Darius Sabonis")
             put(store, "x1", "Person", {"name": "Darius Sabonis", "passportNumber": "50526517"},
                 "border", "r1")  # fmt: skip
             complete(store, "r1", "border")
