@@ -1,18 +1,31 @@
 """An alert raised on a name alone is screened again when a later import tells the birth date
 of the record's document: withdrawn when the document's holder was born on another day,
 reopened when a still later record gives the listed day, raised when the date makes the match;
-an officer's acknowledged alert is left alone; nothing is done twice.
+an officer's acknowledged alert is left alone; nothing is done twice. And a retracted import's
+alerts leave the inbox with it.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+from sqlalchemy import delete
 from tests.watch.test_screening import complete, put
 from tests.watch.test_watch_borrow import LISTED_DOB, _alerts, _listed, _traveller
 
 from pasienis.jobs import events_since
+from pasienis.model.models import retracted_runs
 from pasienis.store import Store
-from pasienis.watch import AlertStateError, IndexCache, catch_up, set_status, task_request
+from pasienis.watch import (
+    AlertStateError,
+    IndexCache,
+    WatchNotFoundError,
+    catch_up,
+    get_alert,
+    set_status,
+    task_request,
+)
 from pasienis.watch.runs import screen_run
 
 OTHER_DOB = "1978-04-04"
@@ -133,3 +146,19 @@ def test_screening_the_run_again_changes_nothing(store: Store) -> None:
     assert screen_run(store, IndexCache(name_threshold=0.88), run_id="r2") == 0
     assert _alerts(store) == before
     assert _pushed(store) == pushed
+
+
+def test_a_retracted_import_takes_its_alerts_out_of_the_inbox_and_restoring_brings_them_back(
+    store: Store,
+) -> None:
+    """A test import's alerts must not stay in the inbox when the import is retracted."""
+    first = _name_only_alert(store)
+    with store.begin() as conn:
+        conn.execute(retracted_runs.insert().values(run_id="r1", dataset="border",
+                                                    retracted_at=datetime.now(UTC)))  # fmt: skip
+    assert _alerts(store) == {}
+    with store.read() as conn, pytest.raises(WatchNotFoundError):
+        get_alert(conn, alert_id=first["id"], datasets=None)
+    with store.begin() as conn:
+        conn.execute(delete(retracted_runs).where(retracted_runs.c.run_id == "r1"))
+    assert list(_alerts(store)) == ["a1"]

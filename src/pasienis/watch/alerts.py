@@ -3,7 +3,8 @@
 :func:`raise_alerts` writes alerts and one ``watch.alert`` bus event in the transaction that
 stores (or screens) the record, so a crash either keeps both or neither; the alert id is a
 hash of (entry, record), so screening again never raises one twice. Readers see an alert
-only when they may read both the record's and the entry's dataset.
+only when they may read both the record's and the entry's dataset, and not while the import
+run that raised it is retracted (:func:`visible_alerts`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from pasienis.jobs import BusEvent, publish_in
-from pasienis.model import make_id
+from pasienis.model import live, make_id
 from pasienis.store import Store
 from pasienis.watch.errors import AlertStateError, WatchNotFoundError
 from pasienis.watch.index import Hit, Subject
@@ -109,7 +110,11 @@ def raise_alerts(
     return new_ids, event
 
 
-def _visible(q: Any, datasets: frozenset[str] | None) -> Any:
+def visible_alerts(q: Any, datasets: frozenset[str] | None) -> Any:
+    """``q`` over the alerts a reader sees: raised in the live view (not by a record of a
+    retracted import run: a test import's alerts leave with it, and return if it is restored)
+    and, for ``datasets`` (those the caller may read; ``None`` = all), in both compartments."""
+    q = q.where(live(watch_alerts))
     if datasets is None:
         return q
     allowed = sorted(datasets)
@@ -129,7 +134,7 @@ def list_alerts(
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Alerts newest first (``datasets``: those the caller may read; ``None`` = all)."""
-    q = _visible(select(watch_alerts), datasets)
+    q = visible_alerts(select(watch_alerts), datasets)
     if status:
         q = q.where(watch_alerts.c.status == status)
     if kind:
@@ -142,7 +147,7 @@ def list_alerts(
 
 def get_alert(conn: Connection, *, alert_id: str, datasets: frozenset[str] | None) -> dict:
     row = conn.execute(
-        _visible(select(watch_alerts), datasets).where(watch_alerts.c.id == alert_id)
+        visible_alerts(select(watch_alerts), datasets).where(watch_alerts.c.id == alert_id)
     )
     found = row.first()
     if found is None:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, or_, select
 
 from pasienis.watch.alerts import _public as alert_json
-from pasienis.watch.alerts import _visible as visible_alerts
+from pasienis.watch.alerts import visible_alerts
 from pasienis.watch.models import watch_alerts, watch_entries, watch_lists
 
 
