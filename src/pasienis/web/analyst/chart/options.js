@@ -3,7 +3,8 @@
 // "Analyst link chart in the browser"): one device pixel per CSS pixel, no motion blur, the
 // drawn chart reused as a texture while panning or zooming, above BIG elements links hidden
 // during the pan/zoom gesture itself (they come back when it stops) and drawn thin on the
-// overview (overview.js), and while a node is dragged every link stays drawn (drag.js).
+// overview (overview.js), and while a node is dragged every link stays drawn (drag.js). A new
+// chart's first frame skips two passes Cytoscape would repeat (firstrender.js).
 import { keepMainLayerWhileDragging } from "./drag.js";
 import { boundsWithRenderedStyle, skipFirstStyleTriggers } from "./firstrender.js";
 import { iconImages } from "./icons.js";
