@@ -4,7 +4,7 @@ second pass over all elements that computing bounding boxes while drawing caused
 chart comes out the same as one drawn by Cytoscape without the two shortcuts: the same
 bounding boxes, link end points and widths, in a page of its own (the style shortcut is set
 on the page's Cytoscape), after the first frame and after the changes an analyst makes
-(select, highlight a path, dim, zoom in past the overview, expand, remove)."""
+(select, highlight a path, dim, zoom in past the overview, expand, move, group, remove)."""
 
 from __future__ import annotations
 
@@ -82,6 +82,10 @@ STEPS = [
       {group: 'edges', data: {id: 'xe1', source: 'x1', target: 'n1-1', w: 6}},
       {group: 'edges', data: {id: 'xe2', source: 'x1', target: 'n0-0', w: 2}}])""",
     "cy.getElementById('n2-2').position({x: 200, y: 230})",
+    # A group (compound node), as the toolbar makes one, and a member moved inside it.
+    """cy.add({group: 'nodes', data: {id: 'g1', label: 'Group', group: true}});
+      cy.nodes('#n7-7, #n7-8').move({parent: 'g1'})""",
+    "cy.getElementById('n7-8').position({x: 700, y: 800})",
     "cy.remove(cy.getElementById('n4-4'))",
 ]
 
