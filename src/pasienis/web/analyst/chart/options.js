@@ -3,8 +3,10 @@
 // "Analyst link chart in the browser"): one device pixel per CSS pixel, no motion blur, the
 // drawn chart reused as a texture while panning or zooming, above BIG elements links hidden
 // during the pan/zoom gesture itself (they come back when it stops) and drawn thin on the
-// overview (overview.js), and while a node is dragged every link stays drawn (drag.js).
+// overview (overview.js), and while a node is dragged every link stays drawn (drag.js). A new
+// chart's first frame skips two passes Cytoscape would repeat (firstrender.js).
 import { keepMainLayerWhileDragging } from "./drag.js";
+import { boundsWithRenderedStyle, skipFirstStyleTriggers } from "./firstrender.js";
 import { iconImages } from "./icons.js";
 import { BIG, followZoom, syncOverview } from "./overview.js";
 import { STYLE } from "./style.js";
@@ -25,6 +27,8 @@ export function chartOptions(container, extra = {}) {
 export function createChart(cytoscape, container, extra = {}, { plainDrag = false } = {}) {
   const cy = cytoscape(chartOptions(container, extra));
   seedIconImages(cy);
+  boundsWithRenderedStyle(cy);
+  skipFirstStyleTriggers(cy);
   followZoom(cy);
   if (!plainDrag) keepMainLayerWhileDragging(cy);
   const tune = () => { if (!plainDrag) tuneForSize(cy); else syncOverview(cy); };
