@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 from followthemoney.statement import Statement
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from pasienis.ingest import parse_mapping, run_import
-from pasienis.ingest.rows import event_id
+from pasienis.ingest.rows import EventTarget, event_id, id_of_key, id_scheme
 from pasienis.model.events import border_crossings, violations
 from pasienis.model.models import statements
 from pasienis.store import Store
@@ -73,3 +75,12 @@ def test_stored_ids_are_event_id_of_the_key(
         event_id(long, ["C3", "", "7"]),
     }
     assert all(len(i) <= 64 for i in crossings | flagged)
+
+
+@given(st.lists(st.text(min_size=1), max_size=20), st.sampled_from(["crossing", "x" * 40]))
+def test_writer_ids_are_id_of_key(keys: list[str], namespace: str) -> None:
+    """The writer's batch form (:meth:`EventTarget.with_ids`) is :func:`id_of_key` row by row."""
+    prefix, hashed = id_scheme(namespace)
+    target = EventTarget("border_crossings", ("id", "dataset"), prefix, hashed)
+    rows = [(key, "ds") for key in keys]
+    assert target.with_ids(rows) == [(id_of_key(prefix, hashed, key), "ds") for key in keys]
