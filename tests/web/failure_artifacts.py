@@ -14,19 +14,24 @@ FAILURES = Path(__file__).parents[1] / "artifacts" / "failures"
 class ConsoleLog:
     """Console messages and uncaught errors of every context a browser opens, by context.
 
-    Wraps ``browser.new_context`` so each test's own contexts are recorded without each test
-    having to register listeners."""
+    Wraps ``browser.new_context`` and ``browser.new_page`` (a page in a context of its own)
+    so each test's own contexts are recorded without each test registering listeners."""
 
     def __init__(self, browser: Any) -> None:
         self.lines: dict[Any, list[str]] = {}
-        new_context = browser.new_context
+        new_context, new_page = browser.new_context, browser.new_page
 
         def recorded_context(*args: Any, **kwargs: Any) -> Any:
             context = new_context(*args, **kwargs)
             self.watch(context)
             return context
 
-        browser.new_context = recorded_context
+        def recorded_page(*args: Any, **kwargs: Any) -> Any:
+            page = new_page(*args, **kwargs)
+            self.watch(page.context)
+            return page
+
+        browser.new_context, browser.new_page = recorded_context, recorded_page
 
     def watch(self, context: Any) -> None:
         lines = self.lines.setdefault(context, [])
