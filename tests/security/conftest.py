@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from compartment_world import WorldTemplate, build_template
+from compartment_world import WorldTemplate, build_template, with_roles
 
 from pasienis.config import Settings
 from pasienis.security import Role
@@ -22,9 +22,10 @@ def analyst_world(
 
 @pytest.fixture(scope="session")
 def admin_world(
-    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, base_settings: Settings
+    tmp_path_factory: pytest.TempPathFactory, analyst_world: WorldTemplate
 ) -> WorldTemplate:
-    """The same two, as analyst-administrator-dispatchers."""
+    """The same two, as analyst-administrator-dispatchers (the analysts' world, roles
+    changed: what a role may read is walked, not what it imports)."""
     folder = tmp_path_factory.mktemp("admin-world")
     roles = (Role.analyst, Role.administrator, Role.dispatcher)
-    return build_template(folder, sqlite_template, base_settings, roles=roles)
+    return with_roles(analyst_world, folder, roles=roles)

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from compartment_world import Side, WorldTemplate, body_text, leaks, serve_world
 from fastapi import Depends, FastAPI
@@ -137,22 +138,39 @@ def walk(
 ) -> tuple[list[str], set[str]]:
     """Leaks found (``GET path?query: markers``) and the routes that showed ``me`` own data;
     on ``metadata`` routes the other's dataset name is not counted; ``only`` walks just
-    those route paths."""
+    those route paths.
+
+    The requests run on the app's own event loop (the running TestClient's portal, where its
+    lifespan runs) through one httpx ASGI client: the same requests and answers as through
+    TestClient, without its thread hop for every ASGI message (most of the walk's time)."""
+    return client.portal.call(_walk, app, str(client.base_url), me, other, metadata, only)
+
+
+async def _walk(
+    app: FastAPI,
+    base_url: str,
+    me: Side,
+    other: Side,
+    metadata: frozenset[str],
+    only: frozenset[str] | None,
+) -> tuple[list[str], set[str]]:
     found, own = [], set()
-    for route in get_routes(app):
-        if only is not None and route.path not in only:
-            continue
-        for path, query in requests_for(route, me, other):
-            response = client.get(path, params=query, headers=me.headers)
-            text = body_text(response)
-            asked = path + " " + " ".join(query.values())
-            if route.path in metadata:
-                asked += " " + other.dataset
-            bad = leaks(text, other, asked)
-            if bad:
-                found.append(f"GET {path}?{query}: {', '.join(bad)}")
-            if response.status_code == 200 and leaks(text, me, ""):
-                own.add(route.path)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=base_url) as http:
+        for route in get_routes(app):
+            if only is not None and route.path not in only:
+                continue
+            for path, query in requests_for(route, me, other):
+                response = await http.get(path, params=query, headers=me.headers)
+                text = body_text(response)
+                asked = path + " " + " ".join(query.values())
+                if route.path in metadata:
+                    asked += " " + other.dataset
+                bad = leaks(text, other, asked)
+                if bad:
+                    found.append(f"GET {path}?{query}: {', '.join(bad)}")
+                if response.status_code == 200 and leaks(text, me, ""):
+                    own.add(route.path)
     return found, own
 
 

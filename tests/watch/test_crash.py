@@ -28,6 +28,11 @@ def _count(store: Store) -> int:
         return int(conn.execute(select(func.count()).select_from(watch_alerts)).scalar() or 0)
 
 
+def _cursor(store: Store) -> int:
+    with store.read() as conn:
+        return get_state(conn, CURSOR)
+
+
 def _wait(done: Callable[[], bool], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not done():
@@ -59,16 +64,16 @@ def test_kill_during_screening_loses_no_alert(sqlite_store: Store, tmp_path: Pat
         _wait(lambda: _count(store) > 0, timeout=120)
         server.kill()
         killed_at = _count(store)
-        with store.read() as conn:
-            assert get_state(conn, CURSOR) == 0, "the cursor moved before the run was screened"
+        assert _cursor(store) == 0, "the cursor moved before the run was screened"
         assert 0 < killed_at < expected, f"kill came too late or too early ({killed_at})"
         server.start()
-        _wait(lambda: _count(store) >= expected, timeout=300)
-        time.sleep(0.5)
+        # The run is screened once the cursor has passed it; stopped then, the server can
+        # add nothing later, so the count below is final (no sleep for stragglers).
+        _wait(lambda: _cursor(store) > 0, timeout=300)
     finally:
         server.stop()
+    assert _cursor(store) > 0, "the run was never screened to the end"
     assert _count(store) == expected
     with store.read() as conn:
         ids = {r for (r,) in conn.execute(select(watch_alerts.c.record_id))}
-        assert get_state(conn, CURSOR) > 0
     assert ids == {f"p{i:06d}" for i in range(0, RECORDS, 2)}

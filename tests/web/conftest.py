@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from failure_artifacts import ConsoleLog, save
 from web_helpers import CHROMIUM, CHROMIUM_ARGS, Site, free_port, seed
 
 from pasienis.api import create_app
@@ -57,5 +58,22 @@ def browser() -> Iterator[Any]:
 
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        LAUNCHED.append((chromium, ConsoleLog(chromium)))
         yield chromium
+        LAUNCHED.clear()
         chromium.close()
+
+
+LAUNCHED: list[tuple[Any, ConsoleLog]] = []  # this worker's browser, once a test asked for it
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failed browser test saves its pages' screenshots and console (failure_artifacts)."""
+    report = yield
+    uses_browser = "browser" in item.fixturenames
+    if report.failed and call.when in ("setup", "call") and LAUNCHED and uses_browser:
+        browser, log = LAUNCHED[0]
+        folder = save(browser, log, item.nodeid, call.when)
+        report.sections.append(("browser state", f"saved under {folder}"))
+    return report

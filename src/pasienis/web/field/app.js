@@ -23,6 +23,8 @@ const NEXT = {
 const ACTIVE = Object.keys(NEXT);
 const state = { tasks: new Map(), position: null, socket: null, completing: null, drafts: {},
   map: null, mapLayer: null, mapRenderer: null, mapFitted: false,
+  // Pushes counted, and the count when each task was last pushed; list requests numbered.
+  pushes: 0, pushedAt: new Map(), listsAsked: 0, listShown: 0,
   lastSeq: Number(localStorage.getItem("pasienis.lastSeq") || 0) };
 
 async function main() {
@@ -151,6 +153,7 @@ function notify(message) {
 
 function upsertTask(task) {
   state.tasks.set(task.id, { ...(state.tasks.get(task.id) || {}), ...task });
+  state.pushedAt.set(task.id, ++state.pushes);
   cacheTasks();
 }
 
@@ -162,11 +165,23 @@ async function refreshTask(taskId) {
   }
 }
 
+// The list may have been read before a task that was pushed while it was on its way (a slow
+// answer under load): the pushed task is kept, not erased until the next refresh, which on a
+// phone gone offline never comes. An answer older than the one shown is dropped.
 async function refreshTasks() {
   try {
+    const asked = ++state.listsAsked;
+    const pushesBefore = state.pushes;
     const tasks = await api("/api/tasks");
     const pending = await entries();
-    state.tasks = new Map(tasks.map((task) => [task.id, task]));
+    if (asked < state.listShown) return;
+    state.listShown = asked;
+    const listed = new Map(tasks.map((task) => [task.id, task]));
+    for (const [id, at] of state.pushedAt) {
+      if (at > pushesBefore && state.tasks.has(id)) listed.set(id, state.tasks.get(id));
+      else state.pushedAt.delete(id); // the list was read after this push: it has it
+    }
+    state.tasks = listed;
     for (const entry of pending) { // keep the crew's own unsent changes visible
       if (entry.kind === "status" && state.tasks.has(entry.taskId)) {
         state.tasks.get(entry.taskId).status = entry.body.status;
