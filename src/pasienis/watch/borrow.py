@@ -116,22 +116,33 @@ def borrow(subject: Subject, holders: Iterable[Holder], *, threshold: float) -> 
         subject.borrowed_birth_dates[dob] = sources
 
 
+def records_naming(
+    conn: Connection, values: Iterable[str], datasets: Iterable[str]
+) -> list[tuple[str, str, str, str]]:
+    """(record id, dataset, property, value) of the live records in ``datasets`` that name one
+    of the document ``values``, found by the ``(prop_type, value)`` index."""
+    ordered = sorted(set(values))
+    found: list[tuple[str, str, str, str]] = []
+    for start in range(0, len(ordered), _CHUNK):
+        q = select(statements.c.entity_id, statements.c.dataset, statements.c.prop,
+                   statements.c.value).where(
+            statements.c.prop_type == "identifier",
+            statements.c.value.in_(ordered[start : start + _CHUNK]),
+            statements.c.prop.in_(sorted(DOCUMENT_PROPS)),
+            statements.c.dataset.in_(sorted(datasets)),
+            live(statements),
+        )  # fmt: skip
+        found.extend(tuple(r) for r in conn.execute(q))
+    return found
+
+
 def document_holders(conn: Connection, subjects: Sequence[Subject]) -> list[Holder]:
     """Stored records (live, in the subjects' datasets) naming a document value that a subject
     needing a birth date names: the candidates :func:`lent_by` is asked about."""
     wanting = [s for s in subjects if needs_birth_date(s)]
-    values = sorted({v for s in wanting for p, v in s.documents})
+    values = {v for s in wanting for p, v in s.documents}
     datasets = sorted({s.dataset for s in wanting})
-    keys: set[tuple[str, str]] = set()
-    for start in range(0, len(values), _CHUNK):
-        q = select(statements.c.entity_id, statements.c.dataset).where(
-            statements.c.prop_type == "identifier",
-            statements.c.value.in_(values[start : start + _CHUNK]),
-            statements.c.prop.in_(sorted(DOCUMENT_PROPS)),
-            statements.c.dataset.in_(datasets),
-            live(statements),
-        )
-        keys.update((r.entity_id, r.dataset) for r in conn.execute(q))
+    keys = {(eid, ds) for eid, ds, _, _ in records_naming(conn, values, datasets)}
     facts: dict[tuple[str, str], dict[str, set[Any]]] = defaultdict(lambda: defaultdict(set))
     ids = sorted({eid for eid, _ in keys})
     for start in range(0, len(ids), _CHUNK):

@@ -34,7 +34,12 @@ from pasienis.model import live
 from pasienis.model.models import statements
 from pasienis.store import Store
 from pasienis.watch.alerts import TOPIC, alert_id, raise_alerts, record_evidence, stored_row
-from pasienis.watch.borrow import DOCUMENT_PROPS, borrow_birth_dates, needs_birth_date
+from pasienis.watch.borrow import (
+    DOCUMENT_PROPS,
+    borrow_birth_dates,
+    needs_birth_date,
+    records_naming,
+)
 from pasienis.watch.index import Hit, Subject, WatchIndex
 from pasienis.watch.models import watch_alerts
 from pasienis.watch.screening import FACTS, screen, subjects_of_facts
@@ -60,20 +65,8 @@ def borrowers(
 ) -> list[Subject]:
     """Stored person records (live) naming one of ``documents`` in its dataset with no birth
     date of their own, other than those just ``screened`` ((record id, dataset))."""
-    keys: set[tuple[str, str]] = set()
-    ordered = sorted(documents)
-    for start in range(0, len(ordered), _CHUNK):
-        chunk = ordered[start : start + _CHUNK]
-        q = select(statements.c.entity_id, statements.c.dataset, statements.c.prop,
-                   statements.c.value).where(
-            statements.c.prop_type == "identifier",
-            statements.c.value.in_(sorted({v for _, _, v in chunk})),
-            statements.c.prop.in_(sorted(DOCUMENT_PROPS)),
-            statements.c.dataset.in_(sorted({d for d, _, _ in chunk})),
-            live(statements),
-        )  # fmt: skip
-        keys.update((r.entity_id, r.dataset) for r in conn.execute(q)
-                    if (r.dataset, r.prop, r.value) in documents)  # fmt: skip
+    named = records_naming(conn, {v for _, _, v in documents}, {d for d, _, _ in documents})
+    keys = {(eid, ds) for eid, ds, prop, value in named if (ds, prop, value) in documents}
     keys -= screened
     ids = sorted({eid for eid, _ in keys})
     subjects: list[Subject] = []
