@@ -113,7 +113,7 @@ def _recording(log: list[str]) -> tuple[object, object]:
     ("sizes", "commit_rows", "transactions"),
     [
         ([2, 2, 2, 2, 2], 5, [[1, 2, 3], [4, 5]]),  # commits after the batch that reaches 5
-        ([2, 2, 2, 2, 2], 0, [[1], [2], [3], [4], [5]]),  # 0: a transaction per batch
+        ([2, 2, 2, 2, 2], 0, [[1], [2], [3], [4], [5]]),  # 0: one per batch (each one full)
         ([9, 1, 1], 5, [[1], [2, 3]]),  # a batch larger than the bound is one transaction
         ([2, 2], 100, [[1, 2]]),  # the end of the input commits what is open
         ([], 5, []),  # no batch: no transaction, no lock taken
@@ -124,10 +124,15 @@ def test_write_stream_groups_batches_into_transactions(
 ) -> None:
     log: list[str] = []
     begin, write = _recording(log)
-    written = write_stream(_frames(sizes), begin, write, commit_rows=commit_rows)  # type: ignore[arg-type]
+    written = write_stream(
+        _frames(sizes), begin, write, commit_rows=commit_rows,  # type: ignore[arg-type]
+        before_last_commit=lambda: log.append("input ended"),
+    )  # fmt: skip
     expected = [
         x for group in transactions for x in ("begin", *(f"batch {b}" for b in group), "commit")
     ]
+    if commit_rows and expected:  # once, in the last transaction, before it commits
+        expected.insert(len(expected) - 1, "input ended")
     assert log == expected
     assert written == (len(sizes), len(transactions))
 

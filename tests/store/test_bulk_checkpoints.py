@@ -87,6 +87,26 @@ def test_a_pass_runs_while_the_writer_holds_the_write_gate(tmp_path: Path) -> No
     store.dispose()
 
 
+def test_the_thread_copies_what_the_wal_holds_when_it_starts(tmp_path: Path) -> None:
+    """The index rebuild after an import starts its thread on a WAL the import's writer left
+    uncopied: the first pass does not wait for a commit."""
+    path = tmp_path / "bulk.db"
+    store = _store(path)
+    with store.connect() as conn:
+        driver(conn).execute("PRAGMA wal_autocheckpoint=0")
+        for _ in range(5):
+            _transaction(store, conn)
+        with store.connect() as other, bulk_checkpoints(store, other) as worker:
+            assert worker is not None
+            _wait_for_pass(worker, 0)
+            assert worker.passes >= 1
+        frames, copied = (int(v) for v in driver(conn).execute(
+            "PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1:])  # fmt: skip
+        assert frames > 0
+        assert copied == frames
+    store.dispose()
+
+
 def test_nothing_for_a_pinned_store(tmp_path: Path) -> None:
     store = _store(tmp_path / "pinned.db")
     with store.engine.connect() as conn:

@@ -252,6 +252,7 @@ def write_stream(
     write: Callable[[Any, Output, int], object],
     *,
     commit_rows: int,
+    before_last_commit: Callable[[], object] | None = None,
 ) -> tuple[int, int]:
     """Write every batch frame of ``stream`` in order: ``write(conn, batch, checkpoint)`` in
     transactions from ``begin()``, each committed after the batch that brings it to
@@ -261,8 +262,10 @@ def write_stream(
     first batch is mapped; a later batch of the same transaction is waited for holding it.
     Automatic garbage collection is paused as in the mapping process (:mod:`.gcpause`): each
     batch unmarshals hundreds of thousands of tuples, which the young-generation collections
-    would otherwise visit (2.4 of 16.3 CPU s of the writer on 1M crossings). Returns the
-    batches written and the transactions committed."""
+    would otherwise visit (2.4 of 16.3 CPU s of the writer on 1M crossings).
+    ``before_last_commit`` runs when the input ends inside a transaction (it usually does:
+    the last batches are small), before that transaction commits. Returns the batches
+    written and the transactions committed."""
     batches = commits = 0
     gcpause.pause()
     try:
@@ -278,6 +281,8 @@ def write_stream(
                     if rows >= commit_rows:
                         break
                     item = _read(stream)
+                if item is None and before_last_commit is not None:
+                    before_last_commit()
             commits += 1
             if item is not None:  # the transaction was full: the next batch starts another
                 item = _read(stream)
@@ -298,6 +303,7 @@ def child_main(parent: int) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it ends the input
     from pasienis.ingest import runs  # the parent's import state does not cross
     from pasienis.store import bulk_checkpoints, open_store
+    from pasienis.store.checkpoints import driver
 
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     store = None
@@ -309,10 +315,19 @@ def child_main(parent: int) -> int:
             runs.write_batch(store, conn, run, batch, checkpoint, targets)
 
         # One connection for every transaction, its WAL copied from a thread (bulk_checkpoints).
-        with store.connect() as conn, bulk_checkpoints(store, conn):
+        with store.connect() as conn, bulk_checkpoints(store, conn) as copier:
+
+            def leave_the_last_frames() -> None:
+                """The last commit copies nothing inline (0.66 s alone at the end of 1M
+                crossings): the index rebuild's thread copies it while the builds sort."""
+                if copier is not None:
+                    copier.stop(wait=False)
+                    driver(conn).execute("PRAGMA wal_autocheckpoint=0")
+
             write_stream(
                 stdin, lambda: store.begin(conn), write,
                 commit_rows=settings.ingest_writer_commit_rows,
+                before_last_commit=leave_the_last_frames,
             )  # fmt: skip
     except BaseException as exc:  # reported to the parent, which raises it
         log.exception("ingest writer process failed")

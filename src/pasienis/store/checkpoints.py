@@ -60,6 +60,8 @@ class CheckpointThread:
 
     #: The thread's name (shows in py-spy and the logs).
     thread_name = "store-checkpoints"
+    #: Whether the thread makes a pass as soon as it starts (for what the WAL already holds).
+    pass_at_start = False
 
     def __init__(self, store: Store, *, interval_s: float = INTERVAL_S) -> None:
         self.store = store
@@ -74,9 +76,11 @@ class CheckpointThread:
         self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, *, wait: bool = True) -> None:
+        """Stop after the pass in flight, if any; ``wait=False`` returns at once (a later
+        :meth:`stop` waits)."""
         self._stop.set()
-        if self._thread is not None:
+        if wait and self._thread is not None:
             self._thread.join(30)
             self._thread = None
 
@@ -92,6 +96,8 @@ class CheckpointThread:
         try:
             with self.store.connect() as conn:
                 seen = self.marker(conn)
+                if self.pass_at_start:
+                    self.run_pass(conn)
                 while not self._stop.wait(self.interval_s):
                     now = self.marker(conn)
                     if now == seen:
@@ -152,6 +158,7 @@ class AfterCommits(Checkpoints):
     writer's raised threshold checkpoints inline — by then nearly everything is copied."""
 
     thread_name = "bulk-checkpoints"
+    pass_at_start = True
 
     def run_pass(self, conn: Connection) -> tuple[int, int]:
         self.passes += 1
