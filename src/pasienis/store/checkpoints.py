@@ -172,19 +172,17 @@ def bulk_checkpoints(
     """While the block writes on ``conn`` (an SQLite file's bulk writer): its inline
     checkpoint threshold raised to ``wal_bytes``, and :class:`AfterCommits` copying each
     commit from a thread; both undone after. Nothing on PostgreSQL or for a pinned store."""
-    if store.write_gate is None or store.pinned is not None:
+    if not _checkpointed_here(store):
         yield None
         return
     raw = driver(conn)
     page_size = int(raw.execute("PRAGMA page_size").fetchone()[0])
     before = int(raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
     raw.execute(f"PRAGMA wal_autocheckpoint={max(wal_bytes // page_size, 1)}")
-    worker = AfterCommits(store, interval_s=AFTER_COMMIT_S)
-    worker.start()
     try:
-        yield worker
+        with _running(AfterCommits(store, interval_s=AFTER_COMMIT_S)) as worker:
+            yield worker
     finally:
-        worker.stop()
         raw.execute(f"PRAGMA wal_autocheckpoint={before}")
 
 
@@ -194,10 +192,22 @@ def background_checkpoints(
 ) -> Iterator[Checkpoints | None]:
     """Run :class:`Checkpoints` for an SQLite file while the block runs (a server's
     lifespan); nothing on PostgreSQL (it checkpoints itself) or for a pinned test store."""
-    if store.write_gate is None or store.pinned is not None:
+    if not _checkpointed_here(store):
         yield None
         return
-    worker = Checkpoints(store, interval_s=interval_s)
+    with _running(Checkpoints(store, interval_s=interval_s)) as worker:
+        yield worker
+
+
+def _checkpointed_here(store: Store) -> bool:
+    """Whether this process checkpoints the store's WAL itself: an SQLite file (it has a
+    write gate) not pinned to one test connection."""
+    return store.write_gate is not None and store.pinned is None
+
+
+@contextmanager
+def _running[T: CheckpointThread](worker: T) -> Iterator[T]:
+    """``worker`` started for the block, stopped after it."""
     worker.start()
     try:
         yield worker
