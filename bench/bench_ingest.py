@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import subprocess
@@ -175,7 +176,6 @@ def worker_ftm(csv_path: Path, out_path: Path, limit: int) -> dict[str, float]:
 
 def worker_ftm_cli(csv_path: Path, out_path: Path, limit: int) -> dict[str, float]:
     """``ftm map`` on the first ``limit`` rows, minus its start-up on a one-row file."""
-    import os
 
     import yaml
 
@@ -209,6 +209,10 @@ def worker_ftm_cli(csv_path: Path, out_path: Path, limit: int) -> dict[str, floa
 
 
 def _child(*args: str) -> dict[str, float]:
+    """One measurement in a process of its own, after the files written before it (the
+    generated CSV, the previous store) are on disk: their write-back must not land in the
+    next measurement's fsyncs."""
+    os.sync()
     done = subprocess.run(  # noqa: S603 - this script, fixed arguments
         [sys.executable, __file__, *args], check=True, capture_output=True, text=True
     )

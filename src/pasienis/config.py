@@ -310,6 +310,17 @@ class Settings(BaseSettings):
         "process, so that mapping and writing use two cores (a writer thread shares the GIL "
         "with the mapping); smaller imports write from a thread. 0 means always a thread.",
     )
+    ingest_writer_commit_rows: int = Field(
+        default=250_000,
+        ge=0,
+        description="The import's writer process commits after the batch that brings its "
+        "transaction to this many rows (events and statements), not after every batch: each "
+        "commit writes every page the transaction changed to the WAL, and rows on hash keys "
+        "change pages all over their primary-key indexes (1M crossings: load 1.0-1.3 s "
+        "faster with four batches a transaction). Each batch still advances the run's "
+        "checkpoint with its rows, so a killed import resumes after the last commit; other "
+        "writers of the store wait for up to one such transaction. 0: a commit per batch.",
+    )
     ingest_cache_entries: int = Field(
         default=200_000,
         description="Entries per generation of each per-run import cache (raw values → entity "

@@ -6,6 +6,7 @@ must be freed by reference counting alone, quarantined records included.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
 from datetime import UTC, datetime
@@ -91,18 +92,19 @@ def test_batches_with_quarantined_records_leave_no_cycles(tmp_path: Path, kind: 
 
 
 def test_the_writer_process_writes_with_collection_paused() -> None:
-    """The writer process's loop (``writer.write_stream``) commits every frame in order with
+    """The writer process's loop (``writer.write_stream``) writes every frame in order with
     automatic collection paused, as the mapping process does, and restores it after."""
     batches = [(Output(records=i), i) for i in range(1, 24)]
     stream = io.BytesIO(b"".join(encode(batch, batch[0]) for batch in batches))
     seen: list[tuple[int, bool]] = []
 
-    def commit(_store: object, _run: object, out: Output, done: int, _targets: object) -> None:
+    def write(_conn: object, out: Output, done: int) -> None:
         seen.append((done, gc.isenabled()))
         assert out.records == done
 
     assert gc.isenabled()
-    assert write_stream(None, stream, {}, {}, commit) == len(batches)
+    written = write_stream(stream, contextlib.nullcontext, write, commit_rows=0)
+    assert written == (len(batches), len(batches))
     assert seen == [(i, False) for i in range(1, 24)]
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0

@@ -173,6 +173,10 @@ def test_every_path_gives_the_same_result(
     # The ids the writer makes from bound rows are those the processor makes unbound (one
     # formula each: FtM's statement key, event_id).
     assert _ids(general) == _ids(_general(path, None))
+    statement_ids, event_ids, kinds = _ids_switching_between_batches(path, bind, chunk)
+    assert (statement_ids, event_ids) == _ids(_general(path, None))
+    if len(rows) > 3 * chunk:
+        assert kinds == {True, False}  # both made ids here
     for out in (vector, chunked):
         assert sorted(map(repr, out.statements)) == sorted(map(repr, general.statements))
         assert out.events == general.events
@@ -189,6 +193,22 @@ def test_every_path_gives_the_same_result(
         assert out.events == general.events
         assert _entries(out) == _entries(general)
         assert out.records == general.records
+
+
+def _ids_switching_between_batches(path: Path, bind: Any, chunk: int) -> tuple[Any, ...]:
+    """The import's batching with the ids made by the writer and the processor in turn, as
+    an import decides batch by batch (``Processor.ids_in_writer``): the ids stored."""
+    processor = FlatProcessor(compile_mapping(parse_mapping(MAPPING, name="a.yml")),
+                              run_id="run", seen=SEEN, bind_time=bind)  # fmt: skip
+    kinds, statements, events = set(), [], {}
+    for n, (batch, _done) in enumerate(_batches(DelimitedReader(path), processor, 0, chunk)):
+        kinds.add(batch.writer_ids)
+        batch_statements, batch_events = _ids(batch)
+        statements += batch_statements
+        for name, ids in batch_events.items():
+            events.setdefault(name, []).extend(ids)
+        processor.ids_in_writer = n % 2 == 1  # the next batch but one
+    return sorted(statements), events, kinds
 
 
 def _stored(out: Output) -> dict[tuple[Any, ...], str]:

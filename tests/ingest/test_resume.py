@@ -63,6 +63,7 @@ def test_kill_9_midway_then_resume(sqlite_store: Store, tmp_path: Path) -> None:
         "PASIENIS_INGEST_BATCH_RECORDS": "500",
         "PASIENIS_INGEST_DEFER_INDEXES_FROM": "1000",  # so the killed run holds indexes
         "PASIENIS_INGEST_WRITER_PROCESS_FROM": "1000",  # and writes from a child process
+        "PASIENIS_INGEST_WRITER_COMMIT_ROWS": "3000",  # that commits every third batch
     }
     cli = [sys.executable, "-c", "from pasienis.cli import main; main()"]
     proc = subprocess.Popen(
@@ -87,6 +88,7 @@ def test_kill_9_midway_then_resume(sqlite_store: Store, tmp_path: Path) -> None:
         run = conn.execute(select(import_runs)).one()
     assert run.status == "running"
     assert 0 < run.checkpoint < rows
+    assert run.checkpoint % 1_500 == 0, "the writer commits three batches at a time"
     # Consistent: exactly the committed records' statements (id + name per person).
     assert count(sqlite_store, statements) == 2 * run.checkpoint
     with sqlite_store.read() as conn:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,7 +21,7 @@ from pasienis.ingest import IngestError, parse_mapping, run_import
 from pasienis.ingest.models import import_runs
 from pasienis.ingest.pipeline import Output
 from pasienis.ingest.rows import EventTarget
-from pasienis.ingest.writer import ProcessWriter
+from pasienis.ingest.writer import ProcessWriter, encode, write_stream
 from pasienis.model.events import border_crossings
 from pasienis.model.models import statements
 from pasienis.store import Store
@@ -57,7 +61,14 @@ def _alive(pid: int) -> bool:
     return status not in ("Z", "X")
 
 
-def test_process_writer_same_result_as_thread(sqlite_store: Store, tmp_path: Path) -> None:
+@pytest.mark.parametrize("commit_rows", [0, 1_500, 250_000])
+def test_process_writer_same_result_as_thread(
+    sqlite_store: Store, tmp_path: Path, commit_rows: int
+) -> None:
+    """Whether the writer process commits every batch, every few or once, the store ends the
+    same (700-record batches write about 700 rows: 1,500 commits every third batch)."""
+    assert sqlite_store.settings is not None
+    sqlite_store.settings.ingest_writer_commit_rows = commit_rows
     source = tmp_path / "crossings.csv"
     _write(source, 5_000)
     mapping = parse_mapping(MAPPING, name="process.yml")
@@ -72,6 +83,85 @@ def test_process_writer_same_result_as_thread(sqlite_store: Store, tmp_path: Pat
     assert count(sqlite_store, statements) == 106
     with sqlite_store.read() as conn:
         assert conn.execute(select(import_runs.c.checkpoint)).scalar() == 5_000
+
+
+def _frames(sizes: list[int]) -> io.BytesIO:
+    """A writer's input: one batch per size, with that many statement rows."""
+    frames = b""
+    for done, size in enumerate(sizes, start=1):
+        batch = Output(records=size)
+        batch.statements = [("s", "e")] * size
+        frames += encode((batch, done), batch)
+    return io.BytesIO(frames)
+
+
+def _recording(log: list[str]) -> tuple[object, object]:
+    @contextlib.contextmanager
+    def begin() -> Iterator[str]:
+        log.append("begin")
+        yield "conn"
+        log.append("commit")
+
+    def write(conn: str, batch: Output, done: int) -> None:
+        assert conn == "conn"
+        log.append(f"batch {done}")
+
+    return begin, write
+
+
+@pytest.mark.parametrize(
+    ("sizes", "commit_rows", "transactions"),
+    [
+        ([2, 2, 2, 2, 2], 5, [[1, 2, 3], [4, 5]]),  # commits after the batch that reaches 5
+        ([2, 2, 2, 2, 2], 0, [[1], [2], [3], [4], [5]]),  # 0: one per batch (each one full)
+        ([9, 1, 1], 5, [[1], [2, 3]]),  # a batch larger than the bound is one transaction
+        ([2, 2], 100, [[1, 2]]),  # the end of the input commits what is open
+        ([], 5, []),  # no batch: no transaction, no lock taken
+    ],
+)
+def test_write_stream_groups_batches_into_transactions(
+    sizes: list[int], commit_rows: int, transactions: list[list[int]]
+) -> None:
+    log: list[str] = []
+    begin, write = _recording(log)
+    written = write_stream(
+        _frames(sizes), begin, write, commit_rows=commit_rows,  # type: ignore[arg-type]
+        before_last_commit=lambda: log.append("input ended"),
+    )  # fmt: skip
+    expected = [
+        x for group in transactions for x in ("begin", *(f"batch {b}" for b in group), "commit")
+    ]
+    if commit_rows and expected:  # once, in the last transaction, before it commits
+        expected.insert(len(expected) - 1, "input ended")
+    assert log == expected
+    assert written == (len(sizes), len(transactions))
+
+
+def test_a_failed_batch_rolls_back_its_transaction_only(sqlite_store: Store) -> None:
+    """A batch that fails takes the batches of its open transaction with it, never those
+    committed before: the run's checkpoint is the last committed batch's."""
+    from sqlalchemy import insert
+
+    from pasienis.ingest.models import import_runs as runs_table
+
+    def write(conn: object, batch: Output, done: int) -> None:
+        if done == 5:
+            raise RuntimeError("disk full")
+        conn.execute(  # type: ignore[attr-defined]
+            insert(runs_table).values(
+                id=f"r{done}", dataset="d", source_name="s", content_hash="h",
+                mapping_name="m", mapping_hash="m", status="running", checkpoint=done,
+                started_at=datetime.now(UTC),
+            )
+        )  # fmt: skip
+
+    with sqlite_store.connect() as conn, pytest.raises(RuntimeError, match="disk full"):
+        write_stream(
+            _frames([2] * 6), lambda: sqlite_store.begin(conn), write, commit_rows=6
+        )  # fmt: skip
+    with sqlite_store.read() as conn:
+        kept = sorted(conn.execute(select(runs_table.c.checkpoint)).scalars())
+    assert kept == [1, 2, 3]  # batches 4 and 5 shared the transaction that failed
 
 
 def test_child_failure_is_raised(sqlite_store: Store) -> None:

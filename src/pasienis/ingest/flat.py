@@ -338,7 +338,7 @@ class FlatProcessor(ChunkedRows, EventColumns, Processor):
         statement_rows(
             stmts, dataset=self.dataset, entity_id=body.eid, schema=entity.schema,
             values=body.values, locator=locator, run_id=self.run_id, seen=self._seen_row,
-            make_ids=not self.bound,  # bound: the writer makes ids (Output.writer_ids)
+            make_ids=not self._writer_ids,  # else the writer makes them
         )  # fmt: skip
 
     # -- events -----------------------------------------------------------------------------
@@ -347,7 +347,7 @@ class FlatProcessor(ChunkedRows, EventColumns, Processor):
         self, plan: EventPlan, vec: Sequence[Any], ids: dict[str, str], locator: str
     ) -> tuple[Any, ...]:
         if plan.single >= 0 and type(raw := vec[plan.single]) is str and (part := raw.strip()):
-            eid = part if self.bound else id_of_key(plan.id_prefix, plan.hashed, part)
+            eid = part if self._writer_ids else id_of_key(plan.id_prefix, plan.hashed, part)
         else:
             eid = self._event_id(plan, vec, ids)
         values = [fn(vec, ids) for fn in self.columns[plan.name]]

@@ -140,7 +140,7 @@ class ChunkedRows:
     ) -> list[Any]:
         """One event plan's rows for a chunk (``None`` where no event); records whose values
         have a problem, or whose id needs the general path, are added to ``slow``."""
-        ids = self._event_ids(plan, columns, n, keys=self.bound)
+        ids = self._event_ids(plan, columns, n, keys=self._writer_ids)
         if None in ids:
             slow.update(i for i, eid in enumerate(ids) if eid is None)
         values = []

@@ -118,9 +118,10 @@ class Output:
     records: int = 0
     #: Times are already the store's bind values (``Store.bind_datetime``), JSON is text.
     bound: bool = False
-    #: The writer makes the ids, on its own core rather than in the busier mapping process:
-    #: each event row starts with its key text (:meth:`EventTarget.with_ids`), each statement
-    #: row with ``None`` (:func:`with_statement_ids`).
+    #: The writer makes the ids, on its own core, when the mapping process is the busier
+    #: one (:attr:`Processor.ids_in_writer`, decided batch by batch): each event row starts
+    #: with its key text (:meth:`EventTarget.with_ids`), each statement row with ``None``
+    #: (:func:`with_statement_ids`). Hashing them is ~1 CPU s per 1M crossings.
     writer_ids: bool = False
 
 
@@ -221,6 +222,11 @@ class Processor:
         self.run_id = run_id
         self.seen = seen
         self.bound = bind_time is not None
+        #: Whether bound batches leave their ids to the writer (:attr:`Output.writer_ids`).
+        #: The import sets it between batches to whichever process has time to spare; each
+        #: batch keeps what :meth:`new_output` found, and the ids are the same either way.
+        self.ids_in_writer = True
+        self._writer_ids = self.bound
         self._bind_time = bind_time
         self._seen_row: Any = bind_time(seen) if bind_time is not None else seen
         self._clean = GenerationCache(cache_entries)  # (value spec, raw) → cleaned or reason
@@ -301,8 +307,10 @@ class Processor:
                     scratch.problems.append(detached(problem))
 
     def new_output(self) -> Output:
-        """An empty batch for this processor's rows (bound rows leave event ids to the writer)."""
-        return Output(bound=self.bound, writer_ids=self.bound)
+        """An empty batch for this processor's rows; bound rows leave their ids to the writer
+        while :attr:`ids_in_writer` says so."""
+        self._writer_ids = self.bound and self.ids_in_writer
+        return Output(bound=self.bound, writer_ids=self._writer_ids)
 
     def event_identity(self, event: CEvent, fields: Fields, ids: Ids) -> str:
         """The event's id, or its key text when the writer makes ids (:attr:`Output.writer_ids`);
@@ -310,7 +318,7 @@ class Processor:
         parts = [" ".join(_evaluate(k, fields, ids)) for k in event.key]
         if not any(parts):
             raise RecordProblem(f"{event.name} key", None, "the event key is empty")
-        return event_key(parts) if self.bound else event_id(event.namespace, parts)
+        return event_key(parts) if self._writer_ids else event_id(event.namespace, parts)
 
     def event_value(self, kind: str, value: str, tz: str | None) -> Any:
         """:func:`convert_event_value`, a time made the store's bind value when rows are bound."""
@@ -428,7 +436,7 @@ class Processor:
         statement_rows(
             scratch.stmts, dataset=self.dataset, entity_id=eid, schema=entity.schema,
             values=values, locator=locator, run_id=self.run_id, seen=self._seen_row,
-            make_ids=not self.bound,  # bound: the writer makes ids (Output.writer_ids)
+            make_ids=not self._writer_ids,  # else the writer makes them
         )  # fmt: skip
 
     def event_column(

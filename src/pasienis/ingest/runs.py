@@ -166,36 +166,51 @@ def commit_batch(
     checkpoint: int,
     targets: dict[str, EventTarget],
 ) -> dict[str, int]:
-    """Write one batch and advance the run's checkpoint, atomically (event and statement ids
-    made here when the batch leaves them to the writer, :attr:`Output.writer_ids`)."""
+    """Write one batch and advance the run's checkpoint, atomically, in a transaction of its
+    own (:func:`write_batch`)."""
+    with store.begin() as conn:
+        return write_batch(store, conn, run, out, checkpoint, targets)
+
+
+def write_batch(
+    store: Store,
+    conn: Connection,
+    run: dict[str, Any],
+    out: Output,
+    checkpoint: int,
+    targets: dict[str, EventTarget],
+) -> dict[str, int]:
+    """Write one batch and advance the run's checkpoint in the caller's write transaction
+    (event and statement ids made here when the batch leaves them to the writer,
+    :attr:`Output.writer_ids`). Whatever commits it commits the checkpoint with the rows, so
+    a resumed import starts exactly after the last batch committed."""
     seen = now()
     counts = {"records": out.records, "entities": out.entities, "statements": 0, "events": 0}
     values = sum(1 for _record, problem in out.quarantine if problem.kind == "value")
     counts["quarantined"] = len(out.quarantine) - values
     counts["quarantined_values"] = values
-    with store.begin() as conn:
-        if out.statements:
-            rows = with_statement_ids(out.statements) if out.writer_ids else out.statements
-            counts["statements"] = write_statements(store, conn, rows, converted=out.bound)
-        for event_name, rows in out.events.items():
-            target = targets[event_name]
-            counts["events"] += store.bulk_insert(
-                conn, EVENT_TABLES[target.table], target.columns,
-                target.with_ids(rows) if out.writer_ids else rows,
-                on_conflict=OnConflict.IGNORE,
-                converted=out.bound,
-            )  # fmt: skip
-        if out.quarantine:
-            store.bulk_insert(
-                conn, quarantine, QUARANTINE_COLUMNS, _quarantine_rows(out, run, seen),
-                on_conflict=OnConflict.TOUCH,
-            )  # fmt: skip
-        values = {c: getattr(import_runs.c, c) + n for c, n in counts.items()}
-        conn.execute(
-            update(import_runs)
-            .where(import_runs.c.id == run["id"])
-            .values(checkpoint=checkpoint, **values)
-        )
+    if out.statements:
+        rows = with_statement_ids(out.statements) if out.writer_ids else out.statements
+        counts["statements"] = write_statements(store, conn, rows, converted=out.bound)
+    for event_name, rows in out.events.items():
+        target = targets[event_name]
+        counts["events"] += store.bulk_insert(
+            conn, EVENT_TABLES[target.table], target.columns,
+            target.with_ids(rows) if out.writer_ids else rows,
+            on_conflict=OnConflict.IGNORE,
+            converted=out.bound,
+        )  # fmt: skip
+    if out.quarantine:
+        store.bulk_insert(
+            conn, quarantine, QUARANTINE_COLUMNS, _quarantine_rows(out, run, seen),
+            on_conflict=OnConflict.TOUCH,
+        )  # fmt: skip
+    values = {c: getattr(import_runs.c, c) + n for c, n in counts.items()}
+    conn.execute(
+        update(import_runs)
+        .where(import_runs.c.id == run["id"])
+        .values(checkpoint=checkpoint, **values)
+    )
     return counts
 
 

@@ -315,6 +315,8 @@ def _read_and_write(
                 with store.read() as conn:
                     guard.screen(conn, out)
             writer.submit(out, done)
+            if isinstance(processor, Processor):  # ids where there is time: see BEHIND_S
+                processor.ids_in_writer = not writer.behind
             gcpause.tick(count)
             if progress is not None:
                 progress(done, total, plan.name)

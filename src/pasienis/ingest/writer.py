@@ -1,8 +1,9 @@
 """Writing batches while the next batch is processed: on a thread, or in a writer process.
 
-Each batch commits atomically with the run's checkpoint (``runs.commit_batch``), in order,
-whichever writer runs it, so a killed import resumes exactly where its last batch ended. At
-most one batch waits, so memory stays at about three batches whatever the file size.
+Each batch is written with the run's checkpoint in the same transaction, in order, whichever
+writer runs it (``runs.write_batch``), so a killed import resumes exactly after the last batch
+committed: the thread commits every batch, the writer process every few (:func:`write_stream`).
+At most one batch waits, so memory stays at about three batches whatever the file size.
 
 Why a process for large imports: mapping is CPU-bound Python holding the GIL, and sqlite3's
 ``executemany`` takes the GIL back for every row it binds, so a writer *thread* waits for the
@@ -26,7 +27,9 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Any, BinaryIO, Protocol
 
@@ -43,9 +46,19 @@ Write = Callable[[Output, int], object]
 PROCESS_FROM: int = setting_default("ingest_writer_process_from")
 
 
+#: A submit that waited this long for the writer says the writer is the slower side.
+BEHIND_S = 0.02
+
+
 class Writer(Protocol):
     def submit(self, batch: Output, checkpoint: int) -> None: ...
     def close(self) -> None: ...
+
+    @property
+    def behind(self) -> bool:
+        """Whether the last submit waited for the writer (then the caller, which had to
+        wait anyway, makes the next batch's ids itself: :attr:`Processor.ids_in_writer`)."""
+        ...
 
 
 class BatchWriter:
@@ -63,6 +76,9 @@ class BatchWriter:
         if threaded:
             self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
             self._thread.start()
+
+    #: A thread shares the caller's process: where the ids are made changes nothing.
+    behind = False
 
     def submit(self, batch: Output, checkpoint: int) -> None:
         """Queue a batch (blocks while one is already waiting); re-raise a writer failure."""
@@ -96,7 +112,7 @@ class BatchWriter:
 
 
 class ProcessWriter:
-    """Runs ``runs.commit_batch`` for submitted batches, in order, in a child process.
+    """Writes submitted batches in order in a child process (:func:`write_stream`).
 
     The child (``python -m pasienis.ingest.writer_main``) reads pickled batches from its stdin and
     answers on its stdout; it opens the same store from ``settings`` and dies with its parent,
@@ -119,6 +135,7 @@ class ProcessWriter:
             stdout=subprocess.PIPE,
         )
         self._closed = False
+        self.behind = False
         self._broken = threading.Event()
         self._outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=1)
         self._sender = threading.Thread(target=self._send_all, name="ingest-sender", daemon=True)
@@ -157,7 +174,10 @@ class ProcessWriter:
         if self._broken.is_set():
             self.close()  # raises what the child reported
             raise IngestError("the import's writer process stopped")
-        self._outbox.put(encode(message, rows))
+        data = encode(message, rows)
+        started = time.perf_counter()
+        self._outbox.put(data)
+        self.behind = time.perf_counter() - started >= BEHIND_S
 
     def _send_all(self) -> None:
         """The sender thread: frames to the child's stdin until ``None``, then end of file."""
@@ -227,27 +247,54 @@ def _read(stream: BinaryIO) -> Any:
 
 
 def write_stream(
-    store: Any,
     stream: BinaryIO,
-    run: dict[str, Any],
-    targets: dict[str, EventTarget],
-    commit: Callable[..., object],
-) -> int:
-    """Commit every batch frame of ``stream`` in order (``commit`` is ``runs.commit_batch``),
-    with automatic garbage collection paused as in the mapping process (:mod:`.gcpause`):
-    each batch unmarshals hundreds of thousands of tuples, which the young-generation
-    collections would otherwise visit (2.4 of 16.3 CPU s of the writer on 1M crossings).
-    Returns the number of batches."""
-    batches = 0
+    begin: Callable[[], AbstractContextManager[Any]],
+    write: Callable[[Any, Output, int], object],
+    *,
+    commit_rows: int,
+    before_last_commit: Callable[[], object] | None = None,
+) -> tuple[int, int]:
+    """Write every batch frame of ``stream`` in order: ``write(conn, batch, checkpoint)`` in
+    transactions from ``begin()``, each committed after the batch that brings it to
+    ``commit_rows`` rows (``ingest_writer_commit_rows``; 0: one per batch) or at the end.
+
+    A transaction begins only when a batch is there to write, so no lock is held while the
+    first batch is mapped; a later batch of the same transaction is waited for holding it.
+    Automatic garbage collection is paused as in the mapping process (:mod:`.gcpause`): each
+    batch unmarshals hundreds of thousands of tuples, which the young-generation collections
+    would otherwise visit (2.4 of 16.3 CPU s of the writer on 1M crossings).
+    ``before_last_commit`` runs when the input ends inside a transaction (it usually does:
+    the last batches are small), before that transaction commits. Returns the batches
+    written and the transactions committed."""
+    batches = commits = 0
     gcpause.pause()
     try:
-        while (item := _read(stream)) is not None:
-            commit(store, run, item[0], item[1], targets)
-            batches += 1
-            gcpause.tick(batches)
+        item = _read(stream)
+        while item is not None:
+            with begin() as conn:
+                rows = 0
+                while item is not None:
+                    write(conn, *item)
+                    batches += 1
+                    gcpause.tick(batches)
+                    rows += batch_rows(item[0])
+                    if rows >= commit_rows:
+                        break
+                    item = _read(stream)
+                if item is None and before_last_commit is not None:
+                    before_last_commit()
+            commits += 1
+            if item is not None:  # the transaction was full: the next batch starts another
+                item = _read(stream)
     finally:
         gcpause.resume()
-    return batches
+    return batches, commits
+
+
+def batch_rows(batch: Output) -> int:
+    """The rows a batch writes (statements, events, quarantine entries)."""
+    events = sum(len(rows) for rows in batch.events.values())
+    return len(batch.statements) + events + len(batch.quarantine)
 
 
 def child_main(parent: int) -> int:
@@ -255,14 +302,33 @@ def child_main(parent: int) -> int:
     _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it ends the input
     from pasienis.ingest import runs  # the parent's import state does not cross
-    from pasienis.store import open_store
+    from pasienis.store import bulk_checkpoints, open_store
+    from pasienis.store.checkpoints import driver
 
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     store = None
     try:
         settings, run, targets = _read(stdin)
         store = open_store(settings)
-        write_stream(store, stdin, run, targets, runs.commit_batch)
+
+        def write(conn: Any, batch: Output, checkpoint: int) -> None:
+            runs.write_batch(store, conn, run, batch, checkpoint, targets)
+
+        # One connection for every transaction, its WAL copied from a thread (bulk_checkpoints).
+        with store.connect() as conn, bulk_checkpoints(store, conn) as copier:
+
+            def leave_the_last_frames() -> None:
+                """The last commit copies nothing inline (0.66 s alone at the end of 1M
+                crossings): the index rebuild's thread copies it while the builds sort."""
+                if copier is not None:
+                    copier.stop(wait=False)
+                    driver(conn).execute("PRAGMA wal_autocheckpoint=0")
+
+            write_stream(
+                stdin, lambda: store.begin(conn), write,
+                commit_rows=settings.ingest_writer_commit_rows,
+                before_last_commit=leave_the_last_frames,
+            )  # fmt: skip
     except BaseException as exc:  # reported to the parent, which raises it
         log.exception("ingest writer process failed")
         message = getattr(exc, "message", None) or repr(exc)

@@ -4,7 +4,8 @@ Public surface: :func:`open_store`, :class:`Store`, :class:`OnConflict`, :data:`
 :func:`upgrade`, and deferred indexes for bulk loads (:func:`defer_indexes`,
 :func:`restore_indexes`, :func:`deferred`, :func:`estimate_rows`), and
 :func:`commit_in_order` for gap-free cursors over serial ids, and
-:func:`background_checkpoints` for a server's WAL checkpoints.
+:func:`background_checkpoints` for a server's WAL checkpoints and :func:`bulk_checkpoints` for
+a bulk writer's.
 """
 
 from pasienis.store.bulkload import (
@@ -15,7 +16,7 @@ from pasienis.store.bulkload import (
     estimate_rows,
     restore_indexes,
 )
-from pasienis.store.checkpoints import background_checkpoints
+from pasienis.store.checkpoints import background_checkpoints, bulk_checkpoints
 from pasienis.store.dialects import OnConflict
 from pasienis.store.engine import Store, open_store
 from pasienis.store.errors import StoreError
@@ -29,6 +30,7 @@ __all__ = [
     "Store",
     "StoreError",
     "background_checkpoints",
+    "bulk_checkpoints",
     "commit_in_order",
     "current_revision",
     "defer_indexes",
