@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, and_, or_, select, update
 
 from pasienis.jobs import BusEvent, publish_in
 from pasienis.model import live, make_id
+from pasienis.model.events import plate_reads
+from pasienis.model.models import statements
 from pasienis.store import Store
 from pasienis.watch.errors import AlertStateError, WatchNotFoundError
 from pasienis.watch.index import Hit, Subject
@@ -113,13 +115,39 @@ def raise_alerts(
 def visible_alerts(q: Any, datasets: frozenset[str] | None) -> Any:
     """``q`` over the alerts a reader sees: raised in the live view (not by a record of a
     retracted import run: a test import's alerts leave with it, and return if it is restored)
-    and, for ``datasets`` (those the caller may read; ``None`` = all), in both compartments."""
-    q = q.where(live(watch_alerts))
+    and, for ``datasets`` (those the caller may read; ``None`` = all), in both compartments.
+
+    An alert raised when a watchlist came after its record (retro-screening, no run of its
+    own) is seen while its record is: an entity with a live statement in the record's
+    dataset, a plate read not retracted."""
+    q = q.where(live(watch_alerts), or_(watch_alerts.c.run_id.is_not(None), _record_is_live()))
     if datasets is None:
         return q
     allowed = sorted(datasets)
     return q.where(
         watch_alerts.c.record_dataset.in_(allowed), watch_alerts.c.entry_dataset.in_(allowed)
+    )
+
+
+def _record_is_live() -> Any:
+    """The alert's record is in the live view (see :func:`visible_alerts`)."""
+    entity = (
+        select(statements.c.id)
+        .where(
+            statements.c.entity_id == watch_alerts.c.record_id,
+            statements.c.dataset == watch_alerts.c.record_dataset,
+            live(statements),
+        )
+        .exists()
+    )
+    read = (
+        select(plate_reads.c.id)
+        .where(plate_reads.c.id == watch_alerts.c.record_id, live(plate_reads))
+        .exists()
+    )
+    return or_(
+        and_(watch_alerts.c.record_kind == "entity", entity),
+        and_(watch_alerts.c.record_kind == "plate_read", read),
     )
 
 
