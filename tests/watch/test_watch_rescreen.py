@@ -15,6 +15,7 @@ from tests.watch.test_screening import complete, put
 from tests.watch.test_watch_borrow import LISTED_DOB, _alerts, _listed, _traveller
 
 from pasienis.jobs import events_since
+from pasienis.model.events import declarations
 from pasienis.model.models import retracted_runs
 from pasienis.search import index_entities
 from pasienis.store import Store
@@ -227,3 +228,24 @@ def test_retro_screening_skips_a_retracted_imports_records(store: Store) -> None
     with store.read() as conn:
         entries = active_entries(conn)
     assert screen_existing(store, entries, name_threshold=0.88) == 1
+
+
+def test_a_risk_alert_leaves_with_its_declarations_run(store: Store) -> None:
+    """Risk scoring raises alerts of no run on declarations: seen while the declaration is."""
+    stamp = datetime.now(UTC)
+    with store.begin() as conn:
+        conn.execute(
+            declarations.insert().values(
+                id="d1", occurred_at=stamp, dataset="border", reference="LRN1", run_id="r9"
+            )
+        )
+        conn.execute(watch_alerts.insert().values(
+            id="risk-d1", entry_id="risk:d1", list_id="risk", entry_dataset="border",
+            kind="risk", record_kind="declaration", record_id="d1", record_dataset="border",
+            run_id=None, score=0.97, matched=[], evidence={}, priority=1, status="open",
+            created_at=stamp))  # fmt: skip
+    assert list(_alerts(store)) == ["d1"]
+    _retract(store, "r9")
+    assert _alerts(store) == {}
+    _restore(store, "r9")
+    assert list(_alerts(store)) == ["d1"]
