@@ -7,11 +7,14 @@ a missing PostgreSQL is a failure, never a skip.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -24,6 +27,19 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PG_ADMIN_URL = os.environ.get(
     "PASIENIS_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
+
+
+def run_async[T](main: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(main)``, also in a test process that has run a browser test: Playwright's
+    sync API keeps its event loop running in the main thread for the whole session (the
+    ``browser`` fixture), and ``asyncio.run`` refuses to start under a running loop. There the
+    coroutine runs in a thread of its own, so no test depends on the order tests run in."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(main)
+    with ThreadPoolExecutor(1, thread_name_prefix="test-asyncio") as pool:
+        return pool.submit(asyncio.run, main).result()
 
 
 def service_missing(what: str, reason: object) -> None:

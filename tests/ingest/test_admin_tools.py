@@ -32,7 +32,8 @@ from pasienis.ingest import (
 from pasienis.ingest.errors import ImportRunNotFoundError
 from pasienis.ingest.mappings.scenario import FOLDER, SCENARIO_FILES
 from pasienis.ingest.quarantine import locator_key
-from pasienis.model import load_entity
+from pasienis.model import live, load_entity
+from pasienis.model.events import border_crossings
 from pasienis.model.models import statements
 from pasienis.security.models import audit_log
 from pasienis.store import Store
@@ -229,6 +230,60 @@ def test_a_retracted_run_leaves_the_live_view_and_comes_back(
     with sqlite_store.read() as conn:
         assert load_entity(conn, person).id == person
     assert retract_dataset(sqlite_store, dataset="baltic") == [run["id"]]
+
+
+PEOPLE = """
+dataset: people
+entities:
+  person: {schema: Person, key: [id], properties: {name: name, nationality: country}}
+events:
+  crossing:
+    table: border_crossings
+    key: [id]
+    columns: {occurred_at: {constant: "2026-09-01T08:00:00+00:00"}, person_id: {entity: person}}
+"""
+
+
+def _names(store: Store) -> set[str]:
+    with store.read() as conn:
+        query = select(statements.c.value).where(statements.c.prop == "name", live(statements))
+        return set(conn.execute(query).scalars())
+
+
+def _live_crossings(store: Store) -> int:
+    with store.read() as conn:
+        query = select(func.count()).select_from(border_crossings).where(live(border_crossings))
+        return int(conn.execute(query).scalar() or 0)
+
+
+def test_retracting_a_test_import_keeps_what_a_later_import_stated_again(
+    store: Store, tmp_path: Path
+) -> None:
+    """A test import first, the real one after (most rows the same): retracting the test
+    import takes out only what the real one did not say; retracting both takes out all."""
+    test_file, real_file = tmp_path / "test.csv", tmp_path / "real.csv"
+    test_file.write_text("id,name,country\n1,Jonas,LT\n2,Tomas,LV\n3,Wrong,XX\n", "utf-8")
+    real_file.write_text("id,name,country\n1,Jonas,LT\n2,Tomas,LV\n4,Asta,LT\n", "utf-8")
+    test_run = _people(store, test_file, PEOPLE)
+    real_run = _people(store, real_file, PEOPLE)
+    assert _names(store) == {"Jonas", "Tomas", "Wrong", "Asta"}
+    retract_run(store, run_id=test_run["id"], by="admin", reason="test import")
+    assert _names(store) == {"Jonas", "Tomas", "Asta"}
+    with store.read() as conn:
+        assert load_entity(conn, real_run_person(conn, "Jonas")).get("nationality") == ["lt"]
+    assert _live_crossings(store) == 1  # events keep their first run: only id 4 is live
+    retract_run(store, run_id=real_run["id"], by="admin", reason="wrong file")
+    assert _names(store) == set()
+    restore_run(store, run_id=test_run["id"], by="admin")
+    assert _names(store) == {"Jonas", "Tomas", "Wrong"}  # what the test run said
+    restore_run(store, run_id=real_run["id"], by="admin")
+    retract_run(store, run_id=real_run["id"], by="admin", reason="later run only")
+    assert _names(store) == {"Jonas", "Tomas", "Wrong"}  # the first run still says them
+
+
+def real_run_person(conn: object, name: str) -> str:
+    query = select(statements.c.entity_id).where(statements.c.value == name)
+    return str(conn.execute(query).scalar())  # type: ignore[attr-defined]
 
 
 def test_quarantine_total_short_ids_and_numeric_locators(

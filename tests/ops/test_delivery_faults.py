@@ -21,6 +21,7 @@ import pytest
 import websockets
 from live_server import LiveServer
 from sqlalchemy import func, select
+from tests.conftest import run_async
 from websockets.exceptions import WebSocketException
 
 from pasienis.config import Settings
@@ -144,7 +145,7 @@ def test_every_task_delivered_once_in_order_through_kills(tmp_path: Path) -> Non
     order: list[str] = []
     dispatched = threading.Event()
     try:
-        asyncio.run(_scenario(server, ops, signs, units, order, dispatched))
+        run_async(_scenario(server, ops, signs, units, order, dispatched))
     finally:
         server.stop()
     _check(store, units, order)

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from ops_helpers import Crew, make_unit, service_missing
 from sqlalchemy import select
 from starlette.websockets import WebSocketDisconnect
+from tests.conftest import run_async
 
 from pasienis.config import Settings
 from pasienis.ops.delivery.mqtt import handle_owntracks, run_bridge
@@ -156,7 +157,7 @@ def test_owntracks_mqtt_through_the_real_broker(
             bridge.cancel()
         return []
 
-    rows = asyncio.run(scenario())
+    rows = run_async(scenario())
     assert rows, "the OwnTracks message never arrived through the broker"
     assert {r["device_id"] for r in rows} == {device_id}
     fix = rows[0]

@@ -9,6 +9,7 @@ import uuid
 import pytest
 from ops_helpers import make_unit, service_missing
 from sqlalchemy import select
+from tests.conftest import run_async
 
 from pasienis.config import Settings
 from pasienis.ops.delivery.mqtt import run_bridge
@@ -58,7 +59,7 @@ def test_tasks_reach_the_unit_over_mqtt_and_the_ack_is_recorded(
             bridge.cancel()
         return received
 
-    received = asyncio.run(phone())
+    received = run_async(phone())
     assert [m["seq"] for m in received] == sorted(m["seq"] for m in received), "in order"
     described = [m.get("description") or m.get("task", {}).get("description") for m in received]
     assert [d for d in described if d in texts] == texts

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -10,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from ops_helpers import Crew
 from sqlalchemy import func, select
+from tests.conftest import run_async
 
 from pasienis.config import Settings
 from pasienis.ops import service
@@ -96,8 +96,8 @@ def test_malformed_mqtt_messages_are_one_line_and_a_count(
 ) -> None:
     ops = Ops(store=store, settings=base_settings)
     with caplog.at_level(logging.WARNING, logger="pasienis.ops.delivery.mqtt"):
-        asyncio.run(_on_message(ops, "owntracks/123456/phone", payload))
-        asyncio.run(
+        run_async(_on_message(ops, "owntracks/123456/phone", payload))
+        run_async(
             _on_message(ops, "owntracks/nobody/phone", b'{"_type":"location","lat":1,"lon":1}')
         )
     assert ops.counters[f"mqtt.dropped.{reason}"] == 1

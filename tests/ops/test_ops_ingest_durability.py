@@ -18,6 +18,7 @@ import httpx
 import pytest
 from live_server import INGEST_CODE, SERVER_CODE, LiveServer
 from sqlalchemy import select
+from tests.conftest import run_async
 
 from pasienis.config import Settings
 from pasienis.ops import service
@@ -89,7 +90,7 @@ def test_every_fix_answered_200_survives_kill_9(tmp_path: Path, front: str) -> N
     server.start()
     t0 = int((datetime.now(UTC) - timedelta(days=30)).timestamp())
     try:
-        answered = asyncio.run(_ingest_and_kill(server, t0))
+        answered = run_async(_ingest_and_kill(server, t0))
     finally:
         server.stop()
     assert len(answered) >= 300, "the server answered too few fixes to test anything"

@@ -19,6 +19,7 @@ import pytest
 import websockets
 from live_server import LiveServer
 from ops_helpers import make_unit, person, service_missing
+from tests.conftest import run_async
 
 from pasienis.config import Settings
 from pasienis.security import Role
@@ -149,7 +150,7 @@ def test_two_workers_share_tasks_positions_and_revocations(tmp_path: Path, redis
     b.log = tmp_path / "server-b.log"
     try:
         _start_both(a, b)
-        asyncio.run(_scenario(a, b, secret, disp, admin))
+        run_async(_scenario(a, b, secret, disp, admin))
     finally:
         a.stop()
         b.stop()

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
+from tests.conftest import run_async
 
 from pasienis.config import Settings
 from pasienis.ops import service
@@ -65,7 +66,7 @@ def test_a_held_write_lock_sends_the_batch_to_a_thread_and_answers_after_it(
         await writer.stop()
         return writer
 
-    writer = asyncio.run(run())
+    writer = run_async(run())
     assert _stored(store) == 2
     assert (writer.stats.inline, writer.stats.threaded) == (1, 1)
     store.dispose()
@@ -93,7 +94,7 @@ def test_the_catch_up_between_batches_restarts_the_wal(tmp_path: Path) -> None:
         await writer.stop()
         return grown, after
 
-    grown, after = asyncio.run(run())
+    grown, after = run_async(run())
     probe.close()
     assert after < grown / 4, f"the WAL kept growing: {grown} frames, then {after}"
     assert _stored(store) == 42

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select, update
 from test_audit_chain import fill
+from tests.conftest import run_async
 from typer.testing import CliRunner
 
 from pasienis.config import Settings
@@ -111,7 +112,7 @@ def test_the_server_anchors_periodically(sqlite_store: Store, tmp_path: Path) ->
                     return
                 await asyncio.sleep(0.05)
 
-    asyncio.run(serve_until_anchored())
+    run_async(serve_until_anchored())
     assert [a.seq for a in read_anchors(cfg)][:1] == [2]
     assert (tmp_path / "audit-anchor.key").stat().st_mode & 0o077 == 0
 

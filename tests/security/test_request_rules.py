@@ -3,7 +3,6 @@ kept out of logs, authentication before the body (issue 11, items 4, 8 and 11)."
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
@@ -11,6 +10,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
+from tests.conftest import run_async
 
 from pasienis.api import create_app
 from pasienis.api.access_log import install_access_log_redaction
@@ -181,7 +181,7 @@ def test_an_anonymous_upload_is_refused_before_its_body_is_read(
         "headers": [(b"host", b"testserver"), (b"transfer-encoding", b"chunked"),
                     (b"content-type", b"multipart/form-data; boundary=b0undary")],
     }  # fmt: skip
-    asyncio.run(app(scope, receive, send))
+    run_async(app(scope, receive, send))
     assert sent[0]["status"] == 401
     assert read == 0
 

@@ -48,7 +48,8 @@ def _alert(conn, alert_id: str) -> None:  # type: ignore[no-untyped-def]
     stamp = datetime.now(UTC)
     conn.execute(watch_alerts.insert().values(
         id=alert_id, entry_id="e", list_id="l", entry_dataset="intel", kind="person",
-        record_kind="entity", record_id=alert_id, record_dataset="border", score=1.0,
+        record_kind="entity", record_id=alert_id, record_dataset="border", run_id="run-1",
+        score=1.0,
         matched=[], evidence={}, priority=1, status="open", created_at=stamp))  # fmt: skip
     publish_in(conn, topic=ALERT_TOPIC, payload={"alert_ids": [alert_id]})
 

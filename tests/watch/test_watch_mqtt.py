@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 from sqlalchemy import select
-from tests.conftest import service_missing
+from tests.conftest import run_async, service_missing
 
 from pasienis.model.events import plate_reads
 from pasienis.store import Store
@@ -70,7 +70,7 @@ def test_reads_over_mqtt_are_stored_screened_or_dropped(sqlite_store: Store) -> 
             subscriber.cancel()
         return []
 
-    rows = asyncio.run(scenario())
+    rows = run_async(scenario())
     assert rows, "no plate read arrived through the broker"
     assert sorted(r.plate_raw for r in rows) == ["ABC123", "KDL4B2"]  # resent: stored once
     assert {r.dataset for r in rows} == {"anpr"}

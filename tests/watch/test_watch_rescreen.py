@@ -2,7 +2,7 @@
 of the record's document: withdrawn when the document's holder was born on another day,
 reopened when a still later record gives the listed day, raised when the date makes the match;
 an officer's acknowledged alert is left alone; nothing is done twice. And a retracted import's
-alerts leave the inbox with it.
+alerts leave the inbox with it, also those raised when a later watchlist screened its records.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from tests.watch.test_screening import complete, put
 from tests.watch.test_watch_borrow import LISTED_DOB, _alerts, _listed, _traveller
 
 from pasienis.jobs import events_since
+from pasienis.model.events import declarations
 from pasienis.model.models import retracted_runs
+from pasienis.search import index_entities
 from pasienis.store import Store
 from pasienis.watch import (
     AlertStateError,
@@ -26,7 +28,10 @@ from pasienis.watch import (
     set_status,
     task_request,
 )
+from pasienis.watch.models import watch_alerts
+from pasienis.watch.retro import screen_existing
 from pasienis.watch.runs import screen_run
+from pasienis.watch.service import active_entries
 
 OTHER_DOB = "1978-04-04"
 
@@ -162,3 +167,85 @@ def test_a_retracted_import_takes_its_alerts_out_of_the_inbox_and_restoring_brin
     with store.begin() as conn:
         conn.execute(delete(retracted_runs).where(retracted_runs.c.run_id == "r1"))
     assert list(_alerts(store)) == ["a1"]
+
+
+def _retract(store: Store, run: str) -> None:
+    with store.begin() as conn:
+        conn.execute(retracted_runs.insert().values(run_id=run, dataset="border",
+                                                    retracted_at=datetime.now(UTC)))  # fmt: skip
+
+
+def _restore(store: Store, run: str) -> None:
+    with store.begin() as conn:
+        conn.execute(delete(retracted_runs).where(retracted_runs.c.run_id == run))
+
+
+def _listed_later(store: Store) -> int:
+    """The watchlist comes after the records: they are screened where they lie (retro)."""
+    _listed(store)
+    with store.read() as conn:
+        entries = active_entries(conn)
+    return screen_existing(store, entries, name_threshold=0.88)
+
+
+def _indexed_crossing(store: Store, record: str, run: str) -> None:
+    put(store, record, "Person", _traveller("Darius Sabonis", "50526517", LISTED_DOB),
+        "border", run)  # fmt: skip
+    with store.begin() as conn:
+        index_entities(store, conn, [record])
+
+
+def test_an_alert_on_a_record_stored_before_its_watchlist_leaves_with_the_records_run(
+    store: Store,
+) -> None:
+    """Retro-screening raises alerts of no run; they are seen while their record is: a
+    retracted test import takes them out of the inbox and the profile, restoring brings
+    them back, and an entity another live run also states keeps its alert."""
+    _indexed_crossing(store, "a1", "r1")
+    _indexed_crossing(store, "a2", "r2")
+    # r3 says something new of a2 (a statement r2 did not make: what both say stays r2's).
+    put(store, "a2", "Person", {"nationality": "LV"}, "border", "r3")
+    assert _listed_later(store) == 2
+    alerts = _alerts(store)
+    assert sorted(alerts) == ["a1", "a2"]
+    assert {a["run_id"] for a in alerts.values()} == {None}
+    _retract(store, "r1")
+    _retract(store, "r2")
+    assert list(_alerts(store)) == ["a2"]  # r3 still states a2
+    with store.read() as conn, pytest.raises(WatchNotFoundError):
+        get_alert(conn, alert_id=alerts["a1"]["id"], datasets=None)
+    _restore(store, "r1")
+    assert sorted(_alerts(store)) == ["a1", "a2"]
+
+
+def test_retro_screening_skips_a_retracted_imports_records(store: Store) -> None:
+    _indexed_crossing(store, "a1", "r1")
+    _retract(store, "r1")
+    assert _listed_later(store) == 0
+    _restore(store, "r1")
+    with store.begin() as conn:
+        conn.execute(delete(watch_alerts))
+    with store.read() as conn:
+        entries = active_entries(conn)
+    assert screen_existing(store, entries, name_threshold=0.88) == 1
+
+
+def test_a_risk_alert_leaves_with_its_declarations_run(store: Store) -> None:
+    """Risk scoring raises alerts of no run on declarations: seen while the declaration is."""
+    stamp = datetime.now(UTC)
+    with store.begin() as conn:
+        conn.execute(
+            declarations.insert().values(
+                id="d1", occurred_at=stamp, dataset="border", reference="LRN1", run_id="r9"
+            )
+        )
+        conn.execute(watch_alerts.insert().values(
+            id="risk-d1", entry_id="risk:d1", list_id="risk", entry_dataset="border",
+            kind="risk", record_kind="declaration", record_id="d1", record_dataset="border",
+            run_id=None, score=0.97, matched=[], evidence={}, priority=1, status="open",
+            created_at=stamp))  # fmt: skip
+    assert list(_alerts(store)) == ["d1"]
+    _retract(store, "r9")
+    assert _alerts(store) == {}
+    _restore(store, "r9")
+    assert list(_alerts(store)) == ["d1"]

@@ -4,7 +4,10 @@ A test import must not stay mixed into shared entities. Retraction records the r
 ``retracted_runs``; every read of the live view leaves out statements and events of those
 runs (:func:`pasienis.model.live`), so nothing is deleted and restoring brings it all back.
 A statement or event keeps the run that first wrote it: retracting a later run that saw the
-same values again hides nothing of them. Both actions are audited in their own transaction.
+same values again hides nothing of them. Retracting the first run hides none of its
+statements that a later, live run stated again (their ``last_seen`` is that run's start,
+:func:`pasienis.model.live`); its events, which have no ``last_seen``, go. Both actions are
+audited in their own transaction.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ def retract_run(
         ).first()
         if known is None:
             row = {"run_id": run_id, "dataset": run["dataset"], "retracted_by": by,
-                   "retracted_at": now(), "reason": reason}  # fmt: skip
+                   "retracted_at": now(), "reason": reason,
+                   "run_seen_at": run["started_at"]}  # fmt: skip
             conn.execute(retracted_runs.insert().values(**row))
             _audit(conn, "import.retracted", run, by, reason)
     return {**run, "retracted": True}

@@ -55,4 +55,10 @@ retracted_runs = Table(
     Column("retracted_by", String(128), nullable=True),
     Column("retracted_at", UTCDateTime, nullable=False),
     Column("reason", Text, nullable=True),
+    Column(
+        "run_seen_at",
+        UTCDateTime,
+        nullable=True,
+        comment="the run's started_at: the first and last seen time of its statements",
+    ),
 )

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Connection, Table, or_, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, or_, select, tuple_
 
 from pasienis.errors import NotFoundError
 from pasienis.model.models import STATEMENT_COLUMNS, resolver, retracted_runs, statements
@@ -30,9 +30,26 @@ def write_statements(
 
 def live(table: Table) -> ColumnElement[bool]:
     """Rows of ``table`` (statements or an event table) not from a retracted import run:
-    the condition every read of the live view adds."""
+    the condition every read of the live view adds.
+
+    A row keeps the run that first wrote it. A statement a later run stated again has that
+    run's time as its ``last_seen`` (an import stamps its start on what it writes), so it
+    stays live while that later run is: retracting a test import after the real one hides
+    only what the real one did not say. (A run in between is not known: a statement first
+    and last stated by retracted runs is hidden even if a third, live run said it too. An
+    event has no ``last_seen``: it stays the first run's.)"""
     retracted = select(retracted_runs.c.run_id)
-    return or_(table.c.run_id.is_(None), table.c.run_id.not_in(retracted))
+    first_run_live = or_(table.c.run_id.is_(None), table.c.run_id.not_in(retracted))
+    if "last_seen" not in table.c:
+        return first_run_live
+    stamps_of_retracted = select(retracted_runs.c.dataset, retracted_runs.c.run_seen_at).where(
+        retracted_runs.c.run_seen_at.is_not(None)
+    )
+    restated_by_a_live_run = and_(
+        table.c.last_seen > table.c.first_seen,
+        tuple_(table.c.dataset, table.c.last_seen).not_in(stamps_of_retracted),
+    )
+    return or_(first_run_live, restated_by_a_live_run)
 
 
 def canonical_id(conn: Connection, entity_id: str) -> str:

@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, and_, or_, select, update
 
 from pasienis.jobs import BusEvent, publish_in
 from pasienis.model import live, make_id
+from pasienis.model.events import declarations, plate_reads
+from pasienis.model.models import statements
 from pasienis.store import Store
 from pasienis.watch.errors import AlertStateError, WatchNotFoundError
 from pasienis.watch.index import Hit, Subject
@@ -113,14 +115,43 @@ def raise_alerts(
 def visible_alerts(q: Any, datasets: frozenset[str] | None) -> Any:
     """``q`` over the alerts a reader sees: raised in the live view (not by a record of a
     retracted import run: a test import's alerts leave with it, and return if it is restored)
-    and, for ``datasets`` (those the caller may read; ``None`` = all), in both compartments."""
-    q = q.where(live(watch_alerts))
+    and, for ``datasets`` (those the caller may read; ``None`` = all), in both compartments.
+
+    An alert of no run (raised when a watchlist came after its record, on a camera's read,
+    by risk scoring) is seen while its record is: an entity with a live statement in the
+    record's dataset, a plate read or declaration not retracted."""
+    q = q.where(live(watch_alerts), or_(watch_alerts.c.run_id.is_not(None), _record_is_live()))
     if datasets is None:
         return q
     allowed = sorted(datasets)
     return q.where(
         watch_alerts.c.record_dataset.in_(allowed), watch_alerts.c.entry_dataset.in_(allowed)
     )
+
+
+#: The event table of each kind of record an alert can be raised on, besides entities.
+_EVENT_RECORDS = {"plate_read": plate_reads, "declaration": declarations}
+
+
+def _record_is_live() -> Any:
+    """The alert's record is in the live view (see :func:`visible_alerts`); a kind of record
+    this does not know is taken as live."""
+    kind = watch_alerts.c.record_kind
+    entity = (
+        select(statements.c.id)
+        .where(
+            statements.c.entity_id == watch_alerts.c.record_id,
+            statements.c.dataset == watch_alerts.c.record_dataset,
+            live(statements),
+        )
+        .exists()
+    )
+    known = ["entity", *_EVENT_RECORDS]
+    found = [and_(kind == "entity", entity), kind.not_in(known)]
+    for name, table in _EVENT_RECORDS.items():
+        row = select(table.c.id).where(table.c.id == watch_alerts.c.record_id, live(table))
+        found.append(and_(kind == name, row.exists()))
+    return or_(*found)
 
 
 def list_alerts(

@@ -1,5 +1,6 @@
 """Screen records already stored against entries that are new (a watchlist just imported,
-an entry just added): found by the search index's keys, not by a scan.
+an entry just added): found by the search index's keys, not by a scan. Only the live view is
+screened: a retracted import's records raise nothing.
 
 Why: the scenario (and real life) imports the watchlist after the border records; without
 this, a person who crossed yesterday and is listed today raises no alert until they cross
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, select
 
+from pasienis.model import live
 from pasienis.model.events import plate_reads
 from pasienis.model.models import statements
 from pasienis.model.plates import normalise_plate
@@ -64,7 +66,7 @@ def screen_existing(
         ordered = sorted(ids)
         for start in range(0, len(ordered), 2000):
             chunk = ordered[start : start + 2000]
-            q = select(*FACTS).where(statements.c.entity_id.in_(chunk))
+            q = select(*FACTS).where(statements.c.entity_id.in_(chunk), live(statements))
             rows = reader.execute(q.order_by(statements.c.entity_id, statements.c.dataset))
             subjects = list(subjects_of_facts(rows, run_id=None))
             borrow_birth_dates(reader, subjects, threshold=name_threshold)
@@ -81,7 +83,9 @@ def _screen_reads(
     listed = sorted({normalise_plate(v) for e in entries for t, v in e.identifiers if t == "plate"})
     raised = 0
     for start in range(0, len(listed), 500):
-        q = select(plate_reads).where(plate_reads.c.plate.in_(listed[start : start + 500]))
+        q = select(plate_reads).where(
+            plate_reads.c.plate.in_(listed[start : start + 500]), live(plate_reads)
+        )
         subjects = [plate_subject(r) for r in reader.execute(q)]
         with store.begin() as conn:
             raised += len(raise_alerts(store, conn, screen(index, subjects))[0])
