@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from tests.search.search_helpers import put, put_many
 
-from pasienis.search import QueryError, SearchQuery, delete_entities, purge_dataset, search
+from pasienis.ingest import parse_mapping, restore_run, retract_run, run_import
+from pasienis.search import (
+    QueryError,
+    SearchQuery,
+    catch_up,
+    delete_entities,
+    purge_dataset,
+    search,
+)
 from pasienis.store import Store
 
 ALL = ("border", "tax", "register")
@@ -161,3 +170,35 @@ def test_a_common_name_stops_at_exact_keys_and_says_so(store: Store) -> None:
     # among 66 rows sharing the common pair.
     assert typo.hits[0].entity_id == "p-typo"
     assert rare.hits[0].entity_id == "p-rare"
+
+
+def test_a_retracted_import_leaves_the_search_and_restoring_brings_it_back(
+    store: Store, tmp_path: Path
+) -> None:
+    """Search reads the live view too: the index follows retraction and restore (bus events
+    ``import.retracted`` / ``import.restored``), what a later import stated again stays."""
+    mapping = parse_mapping(
+        "dataset: people\nentities:\n  person: {schema: Person, key: [id], "
+        "properties: {name: name}}\n",
+        name="people.yml",
+    )
+    test_file, real_file = tmp_path / "test.csv", tmp_path / "real.csv"
+    test_file.write_text("id,name\n1,Jonas Petraitis\n2,Onutė Wrongaitė\n", encoding="utf-8")
+    real_file.write_text("id,name\n1,Jonas Petraitis\n", encoding="utf-8")
+    test_run = run_import(store, source=test_file, mapping=mapping).run
+    run_import(store, source=real_file, mapping=mapping)
+    catch_up(store)
+
+    def found() -> list[str]:
+        return sorted(run(store, "Jonas Petraitis", ("people",)) + run(
+            store, "Onutė Wrongaitė", ("people",)))  # fmt: skip
+
+    everyone = found()
+    assert len(everyone) == 2
+    retract_run(store, run_id=test_run["id"], by="admin")
+    catch_up(store)
+    assert len(found()) == 1  # Jonas, whom the real import stated again
+    assert run(store, "Onutė Wrongaitė", ("people",)) == []
+    restore_run(store, run_id=test_run["id"], by="admin")
+    catch_up(store)
+    assert found() == everyone

@@ -81,7 +81,7 @@ class GraphService:
                 for event in events:
                     changed |= self._changed_by(conn, event.topic, event.payload)
                     self._cursor = event.id
-                # Retraction and restore publish nothing: diff the retracted runs instead.
+                # Diff the retracted runs (also right for retractions older than their events).
                 retracted = _retracted(conn)
                 for run_id in retracted ^ self._retracted:
                     changed |= entities_of_run(conn, run_id)

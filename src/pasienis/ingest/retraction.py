@@ -7,7 +7,8 @@ A statement or event keeps the run that first wrote it: retracting a later run t
 same values again hides nothing of them. Retracting the first run hides none of its
 statements that a later, live run stated again (their ``last_seen`` is that run's start,
 :func:`pasienis.model.live`); its events, which have no ``last_seen``, go. Both actions are
-audited in their own transaction.
+audited, and published on the bus (``import.retracted``, ``import.restored``: the search
+index follows them), in their own transaction.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import delete, select
 from pasienis.ingest.errors import IngestError
 from pasienis.ingest.models import import_runs
 from pasienis.ingest.runs import get_run, now
+from pasienis.jobs import publish_in
 from pasienis.model.models import retracted_runs
 from pasienis.security import AuditEntry, append_in
 from pasienis.store import Store
@@ -41,12 +43,18 @@ def retract_run(
                    "run_seen_at": run["started_at"]}  # fmt: skip
             conn.execute(retracted_runs.insert().values(**row))
             _audit(conn, "import.retracted", run, by, reason)
+            _announce(conn, "import.retracted", run)
     return {**run, "retracted": True}
 
 
 def _audit(conn: Any, action: str, run: dict[str, Any], by: str | None, why: str | None) -> None:
     detail = {"run_id": run["id"], "dataset": run["dataset"], "source": run["source_name"]}
     append_in(conn, AuditEntry(action=action, actor_name=by, detail=detail, purpose=why))
+
+
+def _announce(conn: Any, topic: str, run: dict[str, Any]) -> None:
+    """On the bus with the change, for the followers that index by run (search)."""
+    publish_in(conn, topic=topic, payload={"id": run["id"], "dataset": run["dataset"]})
 
 
 def restore_run(store: Store, *, run_id: str, by: str | None = None) -> dict[str, Any]:
@@ -56,6 +64,7 @@ def restore_run(store: Store, *, run_id: str, by: str | None = None) -> dict[str
         gone = conn.execute(delete(retracted_runs).where(retracted_runs.c.run_id == run_id))
         if gone.rowcount:
             _audit(conn, "import.restored", run, by, None)
+            _announce(conn, "import.restored", run)
     return {**run, "retracted": False}
 
 

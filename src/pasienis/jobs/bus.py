@@ -26,7 +26,10 @@ from pasienis.store import Store, commit_in_order
 log = logging.getLogger(__name__)
 
 #: Topics other capabilities agreed on (free-form strings are allowed too).
-KNOWN_TOPICS = ("violation.recorded", "task.completed", "alert.raised", "import.completed")
+KNOWN_TOPICS = (
+    "violation.recorded", "task.completed", "alert.raised", "import.completed",
+    "import.retracted", "import.restored",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

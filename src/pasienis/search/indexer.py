@@ -18,6 +18,7 @@ from itertools import groupby
 from sqlalchemy import Connection, delete, func, select, update
 
 from pasienis.jobs import events_since
+from pasienis.model import live
 from pasienis.model.models import statements
 from pasienis.model.names import ascii_name, token_keys
 from pasienis.search.keys import value_keys
@@ -209,14 +210,15 @@ _FACT_COLUMNS = (
 
 
 def index_entities(store: Store, conn: Connection, entity_ids: Iterable[str]) -> int:
-    """(Re)index these entities from their statements, in the caller's transaction."""
+    """(Re)index these entities from their live statements, in the caller's transaction (a
+    retracted import's values are not found; an entity it alone stated leaves the index)."""
     ids = sorted(set(entity_ids))
     written = 0
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         query = (
             select(*_FACT_COLUMNS)
-            .where(statements.c.entity_id.in_(chunk))
+            .where(statements.c.entity_id.in_(chunk), live(statements))
             .order_by(statements.c.entity_id, statements.c.dataset)
         )
         rows = list(_facts_rows(conn.execute(query)))
@@ -259,8 +261,13 @@ def _set_cursor(conn: Connection, cursor: int) -> None:
         conn.execute(search_state.insert().values(name=_CURSOR, value=cursor, updated_at=now))
 
 
+#: What changes the entities of an import run: its end, its retraction, its restoring.
+RUN_TOPICS = ["import.completed", "import.retracted", "import.restored"]
+
+
 def catch_up(store: Store, *, limit: int = 100) -> int:
-    """Index the entities of every import completed since the last call; returns runs done.
+    """Index the entities of every import completed, retracted or restored since the last
+    call; returns runs done.
 
     The cursor moves in the transaction that writes the run's rows, so an interrupted catch-up
     redoes that run (writes are replacements: idempotent) and never skips one.
@@ -268,7 +275,7 @@ def catch_up(store: Store, *, limit: int = 100) -> int:
     done = 0
     while True:
         with store.begin() as conn:
-            events = events_since(conn, cursor=_cursor(conn), topics=["import.completed"], limit=1)
+            events = events_since(conn, cursor=_cursor(conn), topics=RUN_TOPICS, limit=1)
             if not events:
                 return done
             event = events[0]

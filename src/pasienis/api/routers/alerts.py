@@ -175,10 +175,12 @@ async def alert_feed(websocket: WebSocket) -> None:
     if principal is None:
         await websocket.close(code=POLICY_VIOLATION)
         return
-    await websocket.accept()
     store, poll = _store(websocket), websocket.app.state.settings.watch_ws_poll_s
     after = websocket.query_params.get("after", "")
+    # "Now" is taken before the client sees the feed open: an alert raised once it is open
+    # is always sent (taken after, one raised in between was missed: a test waited forever).
     cursor = int(after) if after.isdigit() else await run_in_threadpool(_head, store)
+    await websocket.accept()
     datasets = visible_datasets(principal)
     receiver = asyncio.create_task(_drain(websocket))
     try:
