@@ -19,7 +19,7 @@ from pasienis.ingest.compile import compile_mapping
 from pasienis.ingest.flat import FlatProcessor
 from pasienis.ingest.pipeline import Output, Processor
 from pasienis.ingest.readers.delimited import DelimitedReader
-from pasienis.ingest.writer import encode, write_stream
+from pasienis.ingest.writer import END_FRAME, encode, write_stream
 
 MAPPING = """
 dataset: cycles
@@ -95,7 +95,7 @@ def test_the_writer_process_writes_with_collection_paused() -> None:
     """The writer process's loop (``writer.write_stream``) writes every frame in order with
     automatic collection paused, as the mapping process does, and restores it after."""
     batches = [(Output(records=i), i) for i in range(1, 24)]
-    stream = io.BytesIO(b"".join(encode(batch, batch[0]) for batch in batches))
+    stream = io.BytesIO(b"".join(encode(batch, batch[0]) for batch in batches) + END_FRAME)
     seen: list[tuple[int, bool]] = []
 
     def write(_conn: object, out: Output, done: int) -> None:

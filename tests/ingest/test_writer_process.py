@@ -14,14 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from tests.ingest.conftest import count
 
 from pasienis.ingest import IngestError, parse_mapping, run_import
 from pasienis.ingest.models import import_runs
 from pasienis.ingest.pipeline import Output
 from pasienis.ingest.rows import EventTarget
-from pasienis.ingest.writer import ProcessWriter, encode, write_stream
+from pasienis.ingest.writer import END_FRAME, ProcessWriter, encode, write_stream
 from pasienis.model.events import border_crossings
 from pasienis.model.models import statements
 from pasienis.store import Store
@@ -85,14 +85,14 @@ def test_process_writer_same_result_as_thread(
         assert conn.execute(select(import_runs.c.checkpoint)).scalar() == 5_000
 
 
-def _frames(sizes: list[int]) -> io.BytesIO:
+def _frames(sizes: list[int], *, end: bool = True) -> io.BytesIO:
     """A writer's input: one batch per size, with that many statement rows."""
     frames = b""
     for done, size in enumerate(sizes, start=1):
         batch = Output(records=size)
         batch.statements = [("s", "e")] * size
         frames += encode((batch, done), batch)
-    return io.BytesIO(frames)
+    return io.BytesIO(frames + (END_FRAME if end else b""))
 
 
 def _recording(log: list[str]) -> tuple[object, object]:
@@ -164,6 +164,27 @@ def test_a_failed_batch_rolls_back_its_transaction_only(sqlite_store: Store) -> 
     assert kept == [1, 2, 3]  # batches 4 and 5 shared the transaction that failed
 
 
+def test_input_cut_before_its_end_rolls_back_the_open_transaction(sqlite_store: Store) -> None:
+    """A killed import closes the writer's input without the end frame (the kernel closes
+    the pipe before the death signal arrives): the open transaction must not be committed as
+    if the import had ended, or a kill would commit batches after its parent is gone."""
+
+    def write(conn: object, batch: Output, done: int) -> None:
+        conn.execute(  # type: ignore[attr-defined]
+            text("INSERT INTO import_runs_probe (checkpoint) VALUES (:c)"), {"c": done}
+        )
+
+    with sqlite_store.begin() as conn:
+        conn.execute(text("CREATE TABLE import_runs_probe (checkpoint INTEGER)"))
+    with sqlite_store.connect() as conn, pytest.raises(IngestError, match="ended before"):
+        write_stream(
+            _frames([2] * 5, end=False), lambda: sqlite_store.begin(conn), write, commit_rows=6
+        )  # fmt: skip
+    with sqlite_store.read() as conn:
+        kept = sorted(conn.execute(text("SELECT checkpoint FROM import_runs_probe")).scalars())
+    assert kept == [1, 2, 3]  # batches 4 and 5 were in the transaction the cut rolled back
+
+
 def test_child_failure_is_raised(sqlite_store: Store) -> None:
     run = {"id": "r1", "dataset": "d", "source_name": "s"}
     target = EventTarget("border_crossings", ("id", "nope"), "x", "x\x1f")
@@ -218,7 +239,7 @@ def test_frames_carry_bound_rows_marshalled_and_anything_else_pickled() -> None:
     when = datetime(2026, 9, 1, tzinfo=UTC)
     unbound.statements = [("s2", "e2", "Person", "id", "id", "e2", None, None, "d", "f:5", "r",
                            when, when)]  # fmt: skip
-    stream = io.BytesIO(encode((bound, 3), bound) + encode((unbound, 4), unbound))
+    stream = io.BytesIO(encode((bound, 3), bound) + encode((unbound, 4), unbound) + END_FRAME)
     got_bound, checkpoint = _read(stream)
     assert checkpoint == 3
     assert (got_bound.statements, got_bound.events) == (bound.statements, bound.events)

@@ -180,7 +180,8 @@ class ProcessWriter:
         self.behind = time.perf_counter() - started >= BEHIND_S
 
     def _send_all(self) -> None:
-        """The sender thread: frames to the child's stdin until ``None``, then end of file."""
+        """The sender thread: frames to the child's stdin until ``None``, then the end frame
+        (:data:`END_FRAME`) and end of file."""
         stdin = self._child.stdin
         assert stdin is not None
         while (data := self._outbox.get()) is not None:
@@ -192,6 +193,8 @@ class ProcessWriter:
             except BaseException:  # a dead child, or any write failure: report, keep draining
                 self._broken.set()
         with contextlib.suppress(OSError, ValueError):
+            if not self._broken.is_set():
+                stdin.write(END_FRAME)
             stdin.close()
 
     def _raise_for(self, answer: bytes) -> None:
@@ -233,11 +236,22 @@ def encode(message: Any, rows: Output | None = None) -> bytes:
     return struct.pack("<QQ", len(head), len(blob)) + head + blob
 
 
+#: What the parent sends after its last batch. End of file without it means the parent
+#: died (killed: the kernel closes its pipe before its death signal reaches this process), and
+#: the writer must not commit the batches of its open transaction as if the import had ended.
+END_FRAME = struct.pack("<QQ", 0, 0)
+
+
 def _read(stream: BinaryIO) -> Any:
-    """One frame from the parent (see :func:`encode`), or ``None`` at the end."""
+    """One frame from the parent (see :func:`encode`), or ``None`` at its end frame."""
     sizes = stream.read(16)
-    if len(sizes) < 16:
+    if sizes == END_FRAME:
         return None
+    if len(sizes) < 16:
+        raise IngestError(
+            "the import's input ended before its end: its process stopped; the batches not "
+            "committed yet are rolled back (the resumed import writes them)"
+        )
     head, size = struct.unpack("<QQ", sizes)
     message = pickle.loads(stream.read(head))  # noqa: S301 - our own parent process
     if size:
