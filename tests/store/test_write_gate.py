@@ -227,7 +227,10 @@ def test_commits_are_copied_and_the_wal_stays_bounded(tmp_path: Path) -> None:
         _wait_for_pass(worker, 0)
     assert worker.passes > 0, "no commit was copied from the thread"
     largest = path.with_name(path.name + "-wal").stat().st_size  # the file never shrinks
-    assert largest < THRESHOLD + 3 * 10 * 20_000 * 2, f"the WAL grew to {largest} bytes"
+    # Bounded, not growing with the 16 MB written. A restart waits for a moment when every
+    # frame is copied and the thread's pass is not reading, so the WAL can pass the threshold
+    # by a few transactions (2.46 MB seen once under load; the first bound of 2.2 MB flaked).
+    assert largest < 4 * THRESHOLD, f"the WAL grew to {largest} bytes"
     with store.read() as conn:
         assert conn.execute(text("SELECT count(*) FROM t")).scalar() == transactions * 10
     store.dispose()
@@ -266,6 +269,27 @@ def test_the_thread_copies_what_the_wal_holds_when_it_starts(tmp_path: Path) -> 
             "PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1:])  # fmt: skip
         assert frames > 0
         assert copied == frames
+    store.dispose()
+
+
+def test_the_last_commit_copies_nothing_inline(tmp_path: Path) -> None:
+    """Announced as the last, the writer's commit leaves its frames in the WAL (for the next
+    bulk writer's first pass); the threshold comes back after the block."""
+    path = tmp_path / "bulk.db"
+    store = _store(path)
+    with store.connect() as conn:
+        before = _pragma(conn, "wal_autocheckpoint")
+        with bulk_checkpoints(store, conn, wal_bytes=THRESHOLD) as worker:
+            assert worker is not None
+            worker.last_commit_next()
+            assert _pragma(conn, "wal_autocheckpoint") == 0
+            for _ in range(12):  # ~2.4 MB: twice past the 1 MiB threshold, never copied inline
+                _transaction(store, conn)
+            page = _pragma(conn, "page_size")
+            # Checkpointed (and restarted) at the threshold, the WAL would hold at most the
+            # threshold's pages plus a transaction (~15 frames); it holds all twelve.
+            assert _wal_frames(path) > 2 * THRESHOLD // page
+        assert _pragma(conn, "wal_autocheckpoint") == before
     store.dispose()
 
 

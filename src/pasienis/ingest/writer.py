@@ -317,7 +317,6 @@ def child_main(parent: int) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it ends the input
     from pasienis.ingest import runs  # the parent's import state does not cross
     from pasienis.store import bulk_checkpoints, open_store
-    from pasienis.store.checkpoints import driver
 
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     store = None
@@ -330,18 +329,10 @@ def child_main(parent: int) -> int:
 
         # One connection for every transaction, its WAL copied from a thread (bulk_checkpoints).
         with store.connect() as conn, bulk_checkpoints(store, conn) as copier:
-
-            def leave_the_last_frames() -> None:
-                """The last commit copies nothing inline (0.66 s alone at the end of 1M
-                crossings): the index rebuild's thread copies it while the builds sort."""
-                if copier is not None:
-                    copier.stop(wait=False)
-                    driver(conn).execute("PRAGMA wal_autocheckpoint=0")
-
             write_stream(
                 stdin, lambda: store.begin(conn), write,
                 commit_rows=settings.ingest_writer_commit_rows,
-                before_last_commit=leave_the_last_frames,
+                before_last_commit=copier.last_commit_next if copier is not None else None,
             )  # fmt: skip
     except BaseException as exc:  # reported to the parent, which raises it
         log.exception("ingest writer process failed")
