@@ -40,6 +40,21 @@ def hello(ws, crew: Crew, last_seq: int = 0) -> dict:
     return ws.receive_json()
 
 
+def statuses_after_acks(
+    client: TestClient, crew: Crew, ids: list[str], expected: list[str], timeout: float = 20.0
+) -> list[str]:
+    """The tasks' statuses once they are ``expected`` or ``timeout`` has passed (then the
+    caller's assertion shows what they were)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        statuses = [
+            client.get(f"/api/tasks/{i}", headers=crew.dispatcher).json()["status"] for i in ids
+        ]
+        if statuses == expected or time.monotonic() > deadline:
+            return statuses
+        time.sleep(0.02)
+
+
 def test_device_gets_missed_messages_in_order_on_reconnect(client: TestClient, crew: Crew) -> None:
     ids = [
         client.post("/api/tasks", json={**TASK, "unit": "ALFA-1"}, headers=crew.dispatcher).json()[
@@ -69,9 +84,10 @@ def test_device_gets_missed_messages_in_order_on_reconnect(client: TestClient, c
         assert again[2]["task_id"] == ids[0]
         ws.send_json({"type": "ack", "seq": 4})
         ws.send_json({"type": "ack", "seq": 4})  # repeated acks change nothing
-    statuses = [
-        client.get(f"/api/tasks/{i}", headers=crew.dispatcher).json()["status"] for i in ids
-    ]
+        # Acks are applied as the server reads them. Leaving this block cancels the app at
+        # once (Starlette's test client; a real server delivers the close after the acks),
+        # so the test waits for them to take effect before it closes.
+        statuses = statuses_after_acks(client, crew, ids, ["cancelled", "delivered", "delivered"])
     # ids[0] was cancelled; the others were delivered exactly once each.
     assert statuses == ["cancelled", "delivered", "delivered"]
     for task_id in ids[1:]:
