@@ -7,6 +7,7 @@ path, plus one fresh read (a live ANPR hit a minute ago) on the A3 before Medini
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -125,3 +126,23 @@ def test_unknown_plate_and_no_unit_are_said_plainly(
     )
     assert "position" in page.inner_text("#intercept-form .error")
     assert page.locator("#intercept-result .proposal").count() == 0
+
+
+def test_a_search_sent_before_the_map_has_loaded_is_not_lost(site: Site, browser: Any) -> None:
+    """The console is shown while its map still loads. A plate typed and sent in that time
+    once submitted the form natively (a page reload with the plate in the address bar)."""
+    page = browser.new_page()
+
+    def slow_map_config(route: Any) -> None:
+        time.sleep(2.0)  # a loaded server: the base map's configuration comes late
+        route.continue_()
+
+    page.route("**/api/map/config", slow_map_config)
+    page.goto(f"{site.url}/web/dispatch/")
+    sign_in(page, "disp")
+    page.wait_for_selector("#intercept-form")
+    page.fill("#intercept-form input[name=plate]", "NOSUCH1")
+    page.click("#intercept-form button[type=submit]")
+    page.wait_for_selector("#intercept-reads li.muted")
+    assert "plate=" not in page.url
+    assert "No plate reads found" in page.inner_text("#intercept-reads")

@@ -37,6 +37,9 @@ async function main() {
     await showDetail(task.id);
   });
   setupPatrol(state.map);
+  // The page is shown before the map has loaded (the map needs its size), but stays inert
+  // until its forms are wired: a quick click before then submitted the form natively.
+  $("#app").inert = false;
   await reload();
   new ReconnectingSocket("/api/ops/ws/dispatch", {
     onMessage: handle,
