@@ -21,7 +21,7 @@ from sqlalchemy import Connection, text
 from pasienis.config import Settings
 from pasienis.store import Store, background_checkpoints, bulk_checkpoints, open_store
 from pasienis.store.checkpoints import AfterCommits, Checkpoints, driver
-from pasienis.store.dialects.sqlite import held
+from pasienis.store.dialects.sqlite import WAL_SIZE_LIMIT, held
 
 
 def _store(path: Path) -> Store:
@@ -119,6 +119,25 @@ def test_a_pass_held_back_by_a_reader_tries_again_under_the_gate(tmp_path: Path)
     store.dispose()
 
 
+def test_the_wal_file_is_cut_back_when_it_restarts(tmp_path: Path) -> None:
+    """A large transaction grows the WAL file; once copied, the next writer restarts the WAL
+    and cuts the file back to :data:`WAL_SIZE_LIMIT` (it kept its largest size before)."""
+    path = tmp_path / "wal.db"
+    wal = Path(f"{path}-wal")
+    store = _store(path)
+    with store.begin() as conn:
+        for _ in range(WAL_SIZE_LIMIT // (1024 * 1024) + 16):
+            conn.execute(text("INSERT INTO t (v) VALUES (randomblob(1048576))"))
+    grown = wal.stat().st_size
+    assert grown > WAL_SIZE_LIMIT
+    with store.connect() as conn:
+        frames, copied = Checkpoints(store).run_pass(conn)
+    assert copied == frames
+    _write(store, 1)
+    assert wal.stat().st_size <= WAL_SIZE_LIMIT, f"{grown} bytes, then {wal.stat().st_size}"
+    store.dispose()
+
+
 def test_the_thread_keeps_the_wal_file_small_under_steady_writes(tmp_path: Path) -> None:
     path = tmp_path / "steady.db"
     store = _store(path)
@@ -209,10 +228,13 @@ def test_threshold_is_raised_while_the_block_runs_and_restored_after(tmp_path: P
     store = _store(tmp_path / "bulk.db")
     with store.connect() as conn:
         before, page = _pragma(conn, "wal_autocheckpoint"), _pragma(conn, "page_size")
+        assert _pragma(conn, "journal_size_limit") == WAL_SIZE_LIMIT
         with bulk_checkpoints(store, conn, wal_bytes=THRESHOLD) as worker:
             assert isinstance(worker, AfterCommits)
             assert _pragma(conn, "wal_autocheckpoint") == THRESHOLD // page != before
+            assert _pragma(conn, "journal_size_limit") == -1  # regrown by each transaction
         assert _pragma(conn, "wal_autocheckpoint") == before
+        assert _pragma(conn, "journal_size_limit") == WAL_SIZE_LIMIT
     store.dispose()
 
 

@@ -181,20 +181,24 @@ def bulk_checkpoints(
     store: Store, conn: Connection, *, wal_bytes: int = BULK_CHECKPOINT_BYTES
 ) -> Iterator[AfterCommits | None]:
     """While the block writes on ``conn`` (an SQLite file's bulk writer): its inline
-    checkpoint threshold raised to ``wal_bytes``, and :class:`AfterCommits` copying each
-    commit from a thread; both undone after. Nothing on PostgreSQL or for a pinned store."""
+    checkpoint threshold raised to ``wal_bytes``, the WAL file not cut back at each restart
+    (it would be regrown by the next transaction), and :class:`AfterCommits` copying each
+    commit from a thread; all undone after. Nothing on PostgreSQL or for a pinned store."""
     if not _checkpointed_here(store):
         yield None
         return
     raw = driver(conn)
     page_size = int(raw.execute("PRAGMA page_size").fetchone()[0])
     before = int(raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+    limit = int(raw.execute("PRAGMA journal_size_limit").fetchone()[0])
     raw.execute(f"PRAGMA wal_autocheckpoint={max(wal_bytes // page_size, 1)}")
+    raw.execute("PRAGMA journal_size_limit=-1")
     try:
         with _running(AfterCommits(store, raw, interval_s=AFTER_COMMIT_S)) as worker:
             yield worker
     finally:
         raw.execute(f"PRAGMA wal_autocheckpoint={before}")
+        raw.execute(f"PRAGMA journal_size_limit={limit}")
 
 
 @contextmanager

@@ -40,12 +40,18 @@ ONE_PASS_CACHE_KIB = 4 * 1024
 #: Rows per executemany call: large enough to amortise the call, small enough to bound memory.
 BATCH = 20_000
 
+#: The size the WAL file is cut back to when it restarts. Without it the file keeps the size
+#: of the largest WAL it ever held (~256 MiB after an import, see
+#: :func:`pasienis.store.checkpoints.bulk_checkpoints`) for as long as a connection stays open.
+WAL_SIZE_LIMIT = 64 * 1024 * 1024
+
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=30000",
     "PRAGMA temp_store=MEMORY",
+    f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}",
 )
 
 #: Checkpoint at ~100 MiB of WAL rather than SQLite's 1,000 pages: bulk batches rewrite the
