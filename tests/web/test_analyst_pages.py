@@ -222,7 +222,9 @@ def test_live_alert_acknowledged_and_sent_as_task(sqlite_template: Path, tmp_pat
         console = open_page(browser, site, "", who="disp")
         console.goto(f"{site.url}/web/dispatch/")
         console.wait_for_selector(f"#tasks li[data-task='{task['id']}']")
-        assert "KDL" in console.inner_text(f"#tasks li[data-task='{task['id']}']")
+        # The text the item holds: list items are content-visibility:auto, and the innerText
+        # of one below the fold can be empty until the browser has drawn it.
+        assert "KDL" in console.text_content(f"#tasks li[data-task='{task['id']}']")
         shoot(console, "alert-task-in-console", "en")
         console.context.close()
         lt = open_page(browser, site, "#/alerts/", lang="lt")

@@ -19,7 +19,7 @@ def test_create_by_map_click_and_assign_the_suggested_unit(site: Site, browser: 
     page.goto(f"{site.url}/web/dispatch/")
     sign_in(page, "disp")
     page.wait_for_selector("#units li[data-unit]")
-    assert "ALFA-1" in page.inner_text("#units")
+    assert "ALFA-1" in page.text_content("#units")
     page.wait_for_selector("#conn.online")
 
     box = page.locator("#map").bounding_box()

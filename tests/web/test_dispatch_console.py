@@ -96,9 +96,9 @@ def test_after_a_reconnect_the_snapshot_is_the_task_list(site: Site, browser: An
     assert _task_ids(page) == {kept["id"], new["id"]}
     items = page.locator("#tasks li[data-task]")
     assert items.nth(0).get_attribute("data-task") == new["id"], "priority 1 comes first"
-    assert "made while away" in items.nth(0).inner_text()
-    assert "vehicle stop" in items.nth(0).inner_text()
-    kept_text = page.inner_text(f"#tasks li[data-task='{kept['id']}']")
+    assert "made while away" in items.nth(0).text_content()
+    assert "vehicle stop" in items.nth(0).text_content()
+    kept_text = page.text_content(f"#tasks li[data-task='{kept['id']}']")
     assert "ALFA-1" in kept_text
     assert "assigned" in kept_text or "delivered" in kept_text
     context.close()
@@ -272,5 +272,5 @@ def test_a_live_task_update_keeps_the_keyboard_focus(site: Site, browser: Any) -
     assert page.evaluate(
         f"() => window.item === document.querySelector('#tasks li[data-task=\"{second['id']}\"]')"
     )
-    assert "ALFA-1" in page.inner_text(f"#tasks li[data-task='{second['id']}']")
+    assert "ALFA-1" in page.text_content(f"#tasks li[data-task='{second['id']}']")
     page.context.close()
