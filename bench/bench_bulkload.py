@@ -28,12 +28,12 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from pasienis.config import Settings
-from pasienis.model.events import border_crossings
+from pasienis.model.events import border_crossings, row_columns
 from pasienis.store import Store, defer_indexes, open_store, restore_indexes, upgrade
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 T0 = datetime(2026, 9, 1, tzinfo=UTC)
-COLS = [c.name for c in border_crossings.c]
+COLS = list(row_columns(border_crossings))
 BATCH = 50_000
 TABLE = "border_crossings"
 #: Pragma variants of the SQLite index build: the write path's own settings first (sorter in

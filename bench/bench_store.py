@@ -22,7 +22,7 @@ from sqlalchemy import Table, create_engine, text
 
 from pasienis.config import Settings
 from pasienis.model import install_model
-from pasienis.model.events import plate_reads
+from pasienis.model.events import plate_reads, row_columns
 from pasienis.model.models import STATEMENT_COLUMNS, statements
 from pasienis.model.statements import Provenance, make_statement
 from pasienis.store import OnConflict, Store, open_store, upgrade
@@ -150,7 +150,7 @@ def main() -> None:
     install_model(Settings(data_dir=Path(tempfile.mkdtemp(prefix="pasienis-model-"))))
     stmts, build_rate = make_statements(args.rows)
     reads = make_reads(args.rows)
-    read_cols = tuple(c.name for c in plate_reads.columns)
+    read_cols = row_columns(plate_reads)
     print(f"rows per table: {args.rows:,}; statements built and validated at {build_rate:,.0f}/s")
     print(
         f"{'engine':<11}{'table':<13}{'ours rows/s':>14}{'executemany rows/s':>20}{'ours/ref':>10}"

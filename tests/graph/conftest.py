@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pasienis.model.events import border_crossings
+from pasienis.model.events import border_crossings, row_columns
 from pasienis.model.ids import make_id
 from pasienis.model.service import write_statements
 from pasienis.model.statements import Provenance, entity_statements
@@ -32,7 +32,7 @@ def crossing(store: Store, ds: str, key: str, person: str, vehicle: str, day: in
     row = (eid(ds, key), datetime(2026, 9, day, 22, tzinfo=UTC), 54.6, 25.7, ds, f"{ds}:{key}",
            run_id, None, "checkpoint-med", "entry", person, vehicle, None)  # fmt: skip
     with store.begin() as conn:
-        store.bulk_insert(conn, border_crossings, [c.name for c in border_crossings.c], [row])
+        store.bulk_insert(conn, border_crossings, list(row_columns(border_crossings)), [row])
     return row[0]
 
 

@@ -11,7 +11,7 @@ from pasienis.graph.cotravel_run import run_cotravel
 from pasienis.graph.evidence import edge_evidence
 from pasienis.graph.plates import cluster_plates, lookalike_key
 from pasienis.graph.service import edge_json, node_index
-from pasienis.model.events import plate_reads
+from pasienis.model.events import plate_reads, row_columns
 from pasienis.model.ids import make_id
 from pasienis.store import Store
 
@@ -170,7 +170,7 @@ def test_stored_pairs_become_edges_with_reads(store: Store) -> None:
              f"CAM-{c}", p, p, None, 0.9, None)
             for i, (c, t, p) in enumerate(zip(cams, times, plates, strict=True))]  # fmt: skip
     with store.begin() as conn:
-        store.bulk_insert(conn, plate_reads, [c.name for c in plate_reads.c], rows)
+        store.bulk_insert(conn, plate_reads, list(row_columns(plate_reads)), rows)
     svc = GraphService(store, refresh_interval=0)
     svc.build()
     pairs = run_cotravel(store, dataset="anpr", params=CoTravelParams(top=5))
@@ -218,8 +218,8 @@ def test_crossings_count_as_reads_at_the_checkpoint(store: Store) -> None:
                           "anpr", f"anpr:R{run}{who}", None, None, "CAM-1", plate, plate, None,
                           0.9, None))  # fmt: skip
     with store.begin() as conn:
-        store.bulk_insert(conn, border_crossings, [c.name for c in border_crossings.c], crossings)
-        store.bulk_insert(conn, plate_reads, [c.name for c in plate_reads.c], reads)
+        store.bulk_insert(conn, border_crossings, list(row_columns(border_crossings)), crossings)
+        store.bulk_insert(conn, plate_reads, list(row_columns(plate_reads)), reads)
     assert run_cotravel(store, dataset="anpr", params=CoTravelParams(top=5)) == []
     pairs = run_cotravel(store, dataset="anpr", crossings=["border"],
                          params=CoTravelParams(top=5))  # fmt: skip

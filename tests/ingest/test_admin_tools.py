@@ -271,14 +271,19 @@ def test_retracting_a_test_import_keeps_what_a_later_import_stated_again(
     assert _names(store) == {"Jonas", "Tomas", "Asta"}
     with store.read() as conn:
         assert load_entity(conn, real_run_person(conn, "Jonas")).get("nationality") == ["lt"]
-    assert _live_crossings(store) == 1  # events keep their first run: only id 4 is live
+    # Events too: the crossings of ids 1 and 2, which the real import stated again, and 4.
+    assert _live_crossings(store) == 3
     retract_run(store, run_id=real_run["id"], by="admin", reason="wrong file")
     assert _names(store) == set()
+    assert _live_crossings(store) == 0
     restore_run(store, run_id=test_run["id"], by="admin")
     assert _names(store) == {"Jonas", "Tomas", "Wrong"}  # what the test run said
+    assert _live_crossings(store) == 3  # ids 1, 2 and 3
     restore_run(store, run_id=real_run["id"], by="admin")
+    assert _live_crossings(store) == 4
     retract_run(store, run_id=real_run["id"], by="admin", reason="later run only")
     assert _names(store) == {"Jonas", "Tomas", "Wrong"}  # the first run still says them
+    assert _live_crossings(store) == 3
 
 
 def real_run_person(conn: object, name: str) -> str:

@@ -186,7 +186,7 @@ def test_input_cut_before_its_end_rolls_back_the_open_transaction(sqlite_store: 
 
 
 def test_child_failure_is_raised(sqlite_store: Store) -> None:
-    run = {"id": "r1", "dataset": "d", "source_name": "s"}
+    run = {"id": "r1", "dataset": "d", "source_name": "s", "started_at": datetime.now(UTC)}
     target = EventTarget("border_crossings", ("id", "nope"), "x", "x\x1f")
     writer = ProcessWriter(sqlite_store.settings, run, {"x": target})
     out = Output(records=1)

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from pasienis.config import Settings
-from pasienis.model.events import border_crossings
+from pasienis.model.events import border_crossings, row_columns
 from pasienis.model.models import STATEMENT_COLUMNS, statements
 from pasienis.model.statements import Provenance, entity_statements
 from pasienis.store import (
@@ -41,7 +41,7 @@ ST_INDEXES = {
     "ix_statements_prop_type_value",
     "ix_statements_run_id",
 }
-BC_COLS = [c.name for c in border_crossings.c]
+BC_COLS = list(row_columns(border_crossings))
 
 
 def crossing(i: int) -> tuple:

@@ -11,10 +11,10 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from pasienis.config import Settings
-from pasienis.model.events import plate_reads
+from pasienis.model.events import plate_reads, row_columns
 from pasienis.store import Store, open_store, upgrade
 
-COLS = [c.name for c in plate_reads.c]
+COLS = list(row_columns(plate_reads))
 T0 = datetime(2026, 9, 1, tzinfo=UTC)
 
 

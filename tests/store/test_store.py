@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from pasienis.config import Settings
-from pasienis.model.events import plate_reads
+from pasienis.model.events import plate_reads, row_columns
 from pasienis.model.models import STATEMENT_COLUMNS, statements
 from pasienis.model.service import write_statements
 from pasienis.model.statements import Provenance, entity_statements
@@ -28,7 +28,7 @@ from pasienis.store.dialects.base import naive_utc_text
 from pasienis.store.metadata import load_all_tables
 
 T0 = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
-READ_COLS = [c.name for c in plate_reads.c]
+READ_COLS = list(row_columns(plate_reads))
 
 
 def read_row(i: int, when: datetime = T0) -> tuple:
@@ -56,6 +56,31 @@ def test_bulk_insert_is_idempotent(store: Store) -> None:
     with store.begin() as conn:
         store.bulk_insert(conn, plate_reads, READ_COLS, [*rows[:10], read_row(1000)])
     assert count(store, plate_reads) == 1001
+
+
+def test_a_row_stated_again_takes_the_later_stamp(store: Store) -> None:
+    """``restamp``: a new row keeps NULL; a stored row stated again takes the stamp, the
+    newest of them when stated several times (SQLite's max() of NULL is NULL)."""
+    first, later = T0 + timedelta(days=1), T0 + timedelta(days=2)
+
+    def state(rows: list[tuple], stamp: datetime) -> None:
+        with store.begin() as conn:
+            store.bulk_insert(
+                conn, plate_reads, READ_COLS, rows,
+                on_conflict=OnConflict.TOUCH, touch=(), restamp={"last_seen": stamp},
+            )  # fmt: skip
+
+    def stamps() -> dict[str, datetime | None]:
+        with store.read() as conn:
+            return dict(conn.execute(select(plate_reads.c.id, plate_reads.c.last_seen)).all())
+
+    state([read_row(0), read_row(1)], first)
+    assert stamps() == {"r0": None, "r1": None}
+    state([read_row(0), read_row(2)], later)
+    assert stamps() == {"r0": later, "r1": None, "r2": None}
+    state([read_row(0), read_row(1)], first)  # an older run's stamp lowers nothing
+    assert stamps() == {"r0": later, "r1": first, "r2": None}
+    assert count(store, plate_reads) == 3
 
 
 def test_times_round_trip_as_aware_utc(store: Store) -> None:

@@ -19,7 +19,7 @@ from pasienis.ingest.readers.base import ReadPlan
 from pasienis.ingest.suggest import did_you_mean
 from pasienis.ingest.transforms import StrFn, compile_transform
 from pasienis.model import format_names
-from pasienis.model.events import EVENT_TABLES
+from pasienis.model.events import EVENT_TABLES, FILLED_COLUMNS
 from pasienis.store.types import UTCDateTime
 
 Fields = dict[str, Any]
@@ -223,10 +223,6 @@ def _entity(name: str, spec: Any, m: Any, problems: Problems) -> CEntity | None:
     )
 
 
-#: Event-table columns every import fills itself.
-RESERVED_COLUMNS = frozenset({"id", "dataset", "locator", "run_id", "attributes"})
-
-
 def _event(name: str, spec: Any, m: Any, problems: Problems) -> CEvent | None:
     dataset, lookups = m.dataset, m.lookups
     table = EVENT_TABLES.get(spec.table)
@@ -234,8 +230,7 @@ def _event(name: str, spec: Any, m: Any, problems: Problems) -> CEvent | None:
         hint = did_you_mean(spec.table, EVENT_TABLES) or f" (known: {', '.join(EVENT_TABLES)})"
         problems.append((("events", name, "table"), f"unknown table {spec.table!r}{hint}"))
         return None
-    reserved = RESERVED_COLUMNS
-    mappable = [c.name for c in table.columns if c.name not in reserved]
+    mappable = [c.name for c in table.columns if c.name not in FILLED_COLUMNS]
     columns = []
     for col, value in spec.columns.items():
         if col not in mappable:
@@ -248,7 +243,8 @@ def _event(name: str, spec: Any, m: Any, problems: Problems) -> CEvent | None:
         columns.append((col, _kind(table, col), compile_value(value, f"{name}.{col}", lookups)))
     _check_formats(("events", name, "columns"), spec.columns, problems)
     mapped = {c for c, _k, _v in columns}
-    missing = [c.name for c in table.columns if not c.nullable and c.name not in reserved | mapped]
+    filled = FILLED_COLUMNS | mapped
+    missing = [c.name for c in table.columns if not c.nullable and c.name not in filled]
     if missing:
         problems.append(
             (("events", name, "columns"), f"table {table.name} needs columns {missing}")

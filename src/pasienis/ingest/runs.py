@@ -194,10 +194,13 @@ def write_batch(
         counts["statements"] = write_statements(store, conn, rows, converted=out.bound)
     for event_name, rows in out.events.items():
         target = targets[event_name]
+        # An event stated again keeps its row and takes this run's stamp (a statement's
+        # last_seen): retracting the run that first wrote it leaves it live (model.live).
         counts["events"] += store.bulk_insert(
             conn, EVENT_TABLES[target.table], target.columns,
             target.with_ids(rows) if out.writer_ids else rows,
-            on_conflict=OnConflict.IGNORE,
+            on_conflict=OnConflict.TOUCH, touch=(),
+            restamp={"last_seen": run["started_at"]},
             converted=out.bound,
         )  # fmt: skip
     if out.quarantine:

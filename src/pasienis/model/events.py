@@ -34,6 +34,20 @@ def _common(point: bool = True, time_index: bool = True) -> list[Column]:
     return cols
 
 
+def _last_seen() -> Column:
+    """Last in every event table, where migration 0028 added it to stored ones."""
+    return Column(
+        "last_seen",
+        UTCDateTime,
+        nullable=True,
+        comment="start of the last import run that stated it again; NULL: only its first",
+    )
+
+
+#: Event columns every import fills itself: never mapped, not shown as a record's values.
+FILLED_COLUMNS = frozenset({"id", "dataset", "locator", "run_id", "last_seen", "attributes"})
+
+
 def _ref(name: str) -> Column:
     return Column(name, String(128), nullable=True, index=True, comment="entity id")
 
@@ -47,6 +61,7 @@ border_crossings = Table(
     _ref("person_id"),
     _ref("vehicle_id"),
     Column("document_id", String(128), nullable=True, comment="entity id"),
+    _last_seen(),
 )
 # Crossings come by the million: few indexes. Who crossed checkpoint C between t1 and t2;
 # the crossings of a person or a vehicle. Checkpoints are fixed places: no spatial index.
@@ -66,6 +81,7 @@ plate_reads = Table(
     Column("country", String(8), nullable=True),
     Column("confidence", Float, nullable=True),
     _ref("vehicle_id"),
+    _last_seen(),
 )
 # Who passed camera C between t1 and t2 (co-travel), where was plate P and when (tracks).
 Index("ix_plate_reads_camera_time", plate_reads.c.camera_id, plate_reads.c.occurred_at)
@@ -84,6 +100,7 @@ declarations = Table(
     _ref("vehicle_id"),
     Column("total_value", Float, nullable=True),
     Column("currency", String(3), nullable=True),
+    _last_seen(),
 )
 
 goods_items = Table(
@@ -98,6 +115,7 @@ goods_items = Table(
     Column("net_mass_kg", Float, nullable=True),
     Column("statistical_value", Float, nullable=True),
     Column("currency", String(3), nullable=True),
+    _last_seen(),
 )
 
 violations = Table(
@@ -112,6 +130,7 @@ violations = Table(
     _ref("person_id"),
     _ref("vehicle_id"),
     Column("description", Text, nullable=True),
+    _last_seen(),
 )
 
 #: Event tables with a point, spatially indexed by the dialect (R*Tree / PostGIS).
@@ -124,3 +143,9 @@ SPATIAL_EVENT_TABLES: tuple[str, ...] = (
 EVENT_TABLES = {
     t.name: t for t in (border_crossings, plate_reads, declarations, goods_items, violations)
 }
+
+
+def row_columns(table: Table) -> tuple[str, ...]:
+    """An event row's columns in table order, as code that writes whole rows gives them:
+    all but ``last_seen``, which only an import stamps (``restamp`` of a bulk insert)."""
+    return tuple(c.name for c in table.columns if c.name != "last_seen")

@@ -14,13 +14,11 @@ from typing import Any
 from sqlalchemy import Float, Integer, Table
 
 from pasienis.model.catalog import describe_schema, list_schemata
-from pasienis.model.events import EVENT_TABLES
+from pasienis.model.events import EVENT_TABLES, FILLED_COLUMNS
 from pasienis.store.types import UTCDateTime
 
 BEGIN = "<!-- BEGIN GENERATED REFERENCE (pasienis schema docs) -->"
 END = "<!-- END GENERATED REFERENCE -->"
-#: Columns every import fills itself (not mappable).
-FILLED = frozenset({"id", "dataset", "locator", "run_id", "attributes"})
 
 
 def _kind(column: Any) -> str:
@@ -37,7 +35,7 @@ def _event_table(table: Table) -> list[str]:
     lines = [f"### `{table.name}`", "", "| column | type | required | description |",
              "|---|---|---|---|"]  # fmt: skip
     for column in table.columns:
-        if column.name in FILLED:
+        if column.name in FILLED_COLUMNS:
             continue
         required = "**yes**" if not column.nullable else ""
         comment = (column.comment or "").replace("|", "\\|")

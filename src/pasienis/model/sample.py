@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection
 
-from pasienis.model.events import border_crossings, plate_reads
+from pasienis.model.events import border_crossings, plate_reads, row_columns
 from pasienis.model.ids import make_id
 from pasienis.model.service import write_statements
 from pasienis.model.statements import Provenance, entity_statements
@@ -64,6 +64,6 @@ def _events(store: Store, conn: Connection) -> int:
         "sample:R1", None, None, "CAM-A3-01", "KLM482", "KLM 482", "LT", 0.94,
         make_id(DATASET, "V1"),
     )  # fmt: skip
-    n = store.bulk_insert(conn, border_crossings, [c.name for c in border_crossings.c], [crossing])
-    n += store.bulk_insert(conn, plate_reads, [c.name for c in plate_reads.c], [read])
+    n = store.bulk_insert(conn, border_crossings, list(row_columns(border_crossings)), [crossing])
+    n += store.bulk_insert(conn, plate_reads, list(row_columns(plate_reads)), [read])
     return n

@@ -32,12 +32,11 @@ def live(table: Table) -> ColumnElement[bool]:
     """Rows of ``table`` (statements or an event table) not from a retracted import run:
     the condition every read of the live view adds.
 
-    A row keeps the run that first wrote it. A statement a later run stated again has that
-    run's time as its ``last_seen`` (an import stamps its start on what it writes), so it
-    stays live while that later run is: retracting a test import after the real one hides
-    only what the real one did not say. (A run in between is not known: a statement first
-    and last stated by retracted runs is hidden even if a third, live run said it too. An
-    event has no ``last_seen``: it stays the first run's.)"""
+    A row keeps the run that first wrote it. A statement or event a later run stated again
+    has that run's time as its ``last_seen`` (an import stamps its start on what it writes),
+    so it stays live while that later run is: retracting a test import after the real one
+    hides only what the real one did not say. (A run in between is not known: a row first
+    and last stated by retracted runs is hidden even if a third, live run said it too.)"""
     retracted = select(retracted_runs.c.run_id)
     first_run_live = or_(table.c.run_id.is_(None), table.c.run_id.not_in(retracted))
     if "last_seen" not in table.c:
@@ -45,9 +44,15 @@ def live(table: Table) -> ColumnElement[bool]:
     stamps_of_retracted = select(retracted_runs.c.dataset, retracted_runs.c.run_seen_at).where(
         retracted_runs.c.run_seen_at.is_not(None)
     )
+    # Stated after its first run: a statement's first_seen is that run's stamp; an event's
+    # last_seen is set only when a run states it again.
+    restated = (
+        table.c.last_seen > table.c.first_seen
+        if "first_seen" in table.c
+        else table.c.last_seen.is_not(None)
+    )
     restated_by_a_live_run = and_(
-        table.c.last_seen > table.c.first_seen,
-        tuple_(table.c.dataset, table.c.last_seen).not_in(stamps_of_retracted),
+        restated, tuple_(table.c.dataset, table.c.last_seen).not_in(stamps_of_retracted)
     )
     return or_(first_run_live, restated_by_a_live_run)
 

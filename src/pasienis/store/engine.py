@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -99,15 +99,19 @@ class Store:
         *,
         on_conflict: OnConflict = OnConflict.IGNORE,
         touch: tuple[str, ...] = ("last_seen",),
+        restamp: Mapping[str, datetime] | None = None,
         converted: bool = False,
     ) -> int:
         """Write many rows through the engine's fast path (executemany / COPY).
 
         Rows are tuples in ``columns`` order; a row whose primary key exists is ignored or,
         with :attr:`OnConflict.TOUCH`, has its ``touch`` columns raised to the newer value.
+        ``restamp`` (with TOUCH): columns a stored row is raised to one time (an import run's
+        stamp on what it stated again); new rows leave them NULL.
         ``converted``: times are already what :meth:`bind_datetime` makes and JSON is text.
         """
-        plan = BulkPlan(table=table, columns=tuple(columns), touch=touch)
+        bound = tuple((c, self.bind_datetime(v)) for c, v in (restamp or {}).items())
+        plan = BulkPlan(table=table, columns=tuple(columns), touch=touch, restamp=bound)
         return self.dialect.bulk_insert(
             conn, plan, rows, on_conflict=on_conflict, converted=converted
         )

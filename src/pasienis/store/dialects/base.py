@@ -24,9 +24,10 @@ Converter = Callable[[Any], Any]
 class OnConflict(StrEnum):
     """What a bulk insert does with a row whose primary key is already stored."""
 
-    #: Keep the stored row (events, import records: identical by construction).
+    #: Keep the stored row (import records, rows written outside imports).
     IGNORE = "ignore"
-    #: Keep the stored row but raise its ``last_seen`` (statements seen again in a re-import).
+    #: Keep the stored row but raise its ``last_seen`` (statements and events a later import
+    #: states again).
     TOUCH = "touch"
 
 
@@ -37,6 +38,10 @@ class BulkPlan:
     table: Table
     columns: tuple[str, ...]
     touch: tuple[str, ...] = field(default=("last_seen",))
+    #: With :attr:`OnConflict.TOUCH`: columns a row already stored is raised to one value
+    #: (a later import run's stamp), already as the driver binds it. A new row leaves them
+    #: NULL, so a first statement of a million events costs nothing.
+    restamp: tuple[tuple[str, Any], ...] = ()
 
     @property
     def key(self) -> tuple[str, ...]:

@@ -95,7 +95,7 @@ class PostgreSQLDialect(PostgreSQLSearch, PostgreSQLTriggers):
                 for row in convert_rows(rows, converters):
                     copy.write_row(row)
                     sent += 1
-            cur.execute(self._merge_sql(plan, tmp, on_conflict))
+            cur.execute(self._merge_sql(plan, tmp, on_conflict), [v for _c, v in plan.restamp])
             cur.execute(f"DROP TABLE {tmp}")
         return sent
 
@@ -105,16 +105,16 @@ class PostgreSQLDialect(PostgreSQLSearch, PostgreSQLTriggers):
 
     @staticmethod
     def _merge_sql(plan: BulkPlan, tmp: str, on_conflict: OnConflict) -> str:
+        """The merge from the COPY's table; the plan's restamp values are its parameters."""
         cols = ", ".join(plan.columns)
         key = ", ".join(plan.key)
         if on_conflict is OnConflict.TOUCH:
-            sets = ", ".join(
-                f"{c} = GREATEST({plan.table.name}.{c}, excluded.{c})" for c in plan.touch
-            )
+            sets = [f"{c} = GREATEST({plan.table.name}.{c}, excluded.{c})" for c in plan.touch]
+            sets += [f"{c} = GREATEST({plan.table.name}.{c}, %s)" for c, _v in plan.restamp]
             return (
                 f"INSERT INTO {plan.table.name} ({cols}) "
                 f"SELECT DISTINCT ON ({key}) {cols} FROM {tmp} "
-                f"ON CONFLICT ({key}) DO UPDATE SET {sets}"
+                f"ON CONFLICT ({key}) DO UPDATE SET {', '.join(sets)}"
             )
         return (
             f"INSERT INTO {plan.table.name} ({cols}) SELECT {cols} FROM {tmp} "

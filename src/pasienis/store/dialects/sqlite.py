@@ -60,6 +60,18 @@ PRAGMAS = (
 CHECKPOINT_BYTES = 100 * 1024 * 1024
 
 
+def _literal(value: Any) -> str:
+    """An SQL literal for a value of a bulk insert's statement itself (``executemany`` binds
+    parameters per row only)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise TypeError(f"no SQL literal for {value!r}")
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return repr(value)
+
+
 _GATES: dict[str, threading.RLock] = {}
 _GATES_LOCK = threading.Lock()
 
@@ -200,8 +212,12 @@ class SQLiteDialect(SQLiteSearch, SQLiteTriggers):
         key = ", ".join(plan.key)
         sql = f"INSERT INTO {plan.table.name} ({cols}) VALUES ({marks}) ON CONFLICT ({key}) DO "
         if on_conflict is OnConflict.TOUCH:
-            sets = ", ".join(f"{c} = max({c}, excluded.{c})" for c in plan.touch)
-            return sql + f"UPDATE SET {sets}"
+            sets = [f"{c} = max({c}, excluded.{c})" for c in plan.touch]
+            # SQLite's max() is NULL when an argument is (PostgreSQL's GREATEST skips NULLs).
+            sets += [
+                f"{c} = max(coalesce({c}, {_literal(v)}), {_literal(v)})" for c, v in plan.restamp
+            ]
+            return sql + f"UPDATE SET {', '.join(sets)}"
         return sql + "NOTHING"
 
     def spatial_ddl(self, table: str) -> list[str]:
