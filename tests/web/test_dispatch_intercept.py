@@ -109,14 +109,7 @@ def test_unknown_plate_and_no_unit_are_said_plainly(
 ) -> None:
     load_live_read(site, scenario)
     page = browser.new_page()
-    page.goto(f"{site.url}/web/dispatch/")
-    sign_in(page, "disp")
-    page.wait_for_selector("#intercept-form")
-
-    page.fill("#intercept-form input[name=plate]", "NOSUCH1")
-    page.click("#intercept-form button[type=submit]")
-    page.wait_for_selector("#intercept-reads li.muted")
-    assert "No plate reads found" in page.inner_text("#intercept-reads")
+    search_an_unknown_plate(page, site)
 
     # No unit has reported a position yet: the server's problem+json reaches the dispatcher.
     page.fill("#intercept-form input[name=plate]", "KLM482")
@@ -138,11 +131,16 @@ def test_a_search_sent_before_the_map_has_loaded_is_not_lost(site: Site, browser
         route.continue_()
 
     page.route("**/api/map/config", slow_map_config)
+    search_an_unknown_plate(page, site)
+    assert "plate=" not in page.url
+
+
+def search_an_unknown_plate(page: Any, site: Site) -> None:
+    """Open the console, send a plate no camera read as soon as the form shows: it says so."""
     page.goto(f"{site.url}/web/dispatch/")
     sign_in(page, "disp")
     page.wait_for_selector("#intercept-form")
     page.fill("#intercept-form input[name=plate]", "NOSUCH1")
     page.click("#intercept-form button[type=submit]")
     page.wait_for_selector("#intercept-reads li.muted")
-    assert "plate=" not in page.url
     assert "No plate reads found" in page.inner_text("#intercept-reads")
