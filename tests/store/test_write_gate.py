@@ -19,9 +19,17 @@ from pathlib import Path
 from sqlalchemy import Connection, text
 
 from pasienis.config import Settings
-from pasienis.store import Store, background_checkpoints, bulk_checkpoints, open_store
+from pasienis.store import (
+    Store,
+    WriteDemand,
+    ask_for_write,
+    background_checkpoints,
+    bulk_checkpoints,
+    open_store,
+)
 from pasienis.store.checkpoints import AfterCommits, Checkpoints, driver
 from pasienis.store.dialects.sqlite import WAL_SIZE_LIMIT, held
+from pasienis.store.write_demand import MAX_BYTES, demand_path
 
 
 def _store(path: Path) -> Store:
@@ -136,6 +144,49 @@ def test_the_wal_file_is_cut_back_when_it_restarts(tmp_path: Path) -> None:
     _write(store, 1)
     assert wal.stat().st_size <= WAL_SIZE_LIMIT, f"{grown} bytes, then {wal.stat().st_size}"
     store.dispose()
+
+
+def test_a_writer_that_finds_the_lock_taken_asks_for_it_and_gets_it(tmp_path: Path) -> None:
+    """Another process's transaction holds the write lock (here a raw connection: this
+    process's write gate does not know it). A writer asks for the lock in the demand file,
+    keeps trying, and writes once the holder commits. A writer that meets no one asks
+    nothing."""
+    path = tmp_path / "demand.db"
+    store = _store(path)
+    demand = store.write_demand()
+    assert demand is not None
+    _write(store, 1)
+    assert not demand.asked()
+    assert not demand_path(str(path)).exists()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    writer = threading.Thread(target=_write, args=(store, 1))
+    writer.start()
+    deadline = time.monotonic() + 30
+    while not demand.asked() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert demand.asked()
+    assert writer.is_alive(), "it cannot write while the lock is held"
+    holder.execute("COMMIT")
+    writer.join(timeout=30)
+    assert not writer.is_alive()
+    with store.read() as conn:
+        assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 2
+    demand.mark()
+    assert not demand.asked()
+    holder.close()
+    store.dispose()
+
+
+def test_the_demand_file_is_cut_back_and_still_changes(tmp_path: Path) -> None:
+    database = str(tmp_path / "x.db")
+    demand = WriteDemand(database)
+    for _ in range(MAX_BYTES + 1):
+        ask_for_write(database)
+    assert demand_path(database).stat().st_size <= MAX_BYTES
+    demand.mark()
+    ask_for_write(database)
+    assert demand.asked()
 
 
 def test_the_thread_keeps_the_wal_file_small_under_steady_writes(tmp_path: Path) -> None:

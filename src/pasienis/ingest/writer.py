@@ -31,13 +31,17 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import replace
-from typing import Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from pasienis.ingest import gcpause
 from pasienis.ingest.errors import IngestError
 from pasienis.ingest.options import setting_default
 from pasienis.ingest.pipeline import Output
 from pasienis.ingest.rows import EventTarget
+from pasienis.store.write_demand import HANDOVER_S
+
+if TYPE_CHECKING:
+    from pasienis.store import WriteDemand
 
 log = logging.getLogger(__name__)
 
@@ -267,6 +271,7 @@ def write_stream(
     *,
     commit_rows: int,
     before_last_commit: Callable[[], object] | None = None,
+    demand: WriteDemand | None = None,
 ) -> tuple[int, int]:
     """Write every batch frame of ``stream`` in order: ``write(conn, batch, checkpoint)`` in
     transactions from ``begin()``, each committed after the batch that brings it to
@@ -278,15 +283,19 @@ def write_stream(
     batch unmarshals hundreds of thousands of tuples, which the young-generation collections
     would otherwise visit (2.4 of 16.3 CPU s of the writer on 1M crossings).
     ``before_last_commit`` runs when the input ends inside a transaction (it usually does:
-    the last batches are small), before that transaction commits. Returns the batches
-    written and the transactions committed."""
+    the last batches are small), before that transaction commits. With ``demand``, a
+    transaction also commits after the batch during which another process's writer asked
+    for the write lock (:mod:`pasienis.store.write_demand`). Returns the batches written and
+    the transactions committed."""
     batches = commits = 0
     gcpause.pause()
     try:
         item = _read(stream)
         while item is not None:
             with begin() as conn:
-                rows = 0
+                if demand is not None:
+                    demand.mark()
+                rows, handover = 0, False
                 while item is not None:
                     write(conn, *item)
                     batches += 1
@@ -294,10 +303,15 @@ def write_stream(
                     rows += batch_rows(item[0])
                     if rows >= commit_rows:
                         break
+                    if demand is not None and demand.asked():
+                        handover = True
+                        break
                     item = _read(stream)
                 if item is None and before_last_commit is not None:
                     before_last_commit()
             commits += 1
+            if handover:  # another process's writer waits: let it in before beginning again
+                time.sleep(HANDOVER_S)
             if item is not None:  # the transaction was full: the next batch starts another
                 item = _read(stream)
     finally:
@@ -333,6 +347,7 @@ def child_main(parent: int) -> int:
                 stdin, lambda: store.begin(conn), write,
                 commit_rows=settings.ingest_writer_commit_rows,
                 before_last_commit=copier.last_commit_next if copier is not None else None,
+                demand=store.write_demand(),
             )  # fmt: skip
     except BaseException as exc:  # reported to the parent, which raises it
         log.exception("ingest writer process failed")

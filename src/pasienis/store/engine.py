@@ -19,6 +19,7 @@ from pasienis.store.dialects import Dialect, OnConflict, dialect_for
 from pasienis.store.dialects.base import BulkPlan, Row
 from pasienis.store.dialects.sqlite import held
 from pasienis.store.errors import StoreError
+from pasienis.store.write_demand import WriteDemand
 
 
 @dataclass
@@ -115,6 +116,13 @@ class Store:
         return self.dialect.bulk_insert(
             conn, plan, rows, on_conflict=on_conflict, converted=converted
         )
+
+    def write_demand(self) -> WriteDemand | None:
+        """For a bulk writer holding long transactions: whether other processes' writers
+        wait for the write lock (an SQLite file; None where writers do not share one lock)."""
+        if self.write_gate is None or not self.engine.url.database:
+            return None
+        return WriteDemand(self.engine.url.database)
 
     def bind_datetime(self, value: datetime) -> Any:
         """An aware datetime as :meth:`bulk_insert` binds it on this engine."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -26,6 +27,7 @@ from pasienis.store.dialects.base import (
 from pasienis.store.dialects.sqlite_search import SQLiteSearch
 from pasienis.store.dialects.sqlite_triggers import SQLiteTriggers
 from pasienis.store.errors import StoreError
+from pasienis.store.write_demand import ASK_EVERY_S, RETRY_S, ask_for_write
 
 #: Pragmas while :meth:`SQLiteDialect.index_build` runs (the previous values come back after):
 #: sort on disk, in runs of at most 4 MiB, with up to two sorter threads. Measured with 16 KiB
@@ -45,11 +47,14 @@ BATCH = 20_000
 #: :func:`pasienis.store.checkpoints.bulk_checkpoints`) for as long as a connection stays open.
 WAL_SIZE_LIMIT = 64 * 1024 * 1024
 
+#: How long a writer waits for SQLite's write lock held by another process.
+BUSY_TIMEOUT_MS = 30_000
+
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=30000",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
     "PRAGMA temp_store=MEMORY",
     f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}",
 )
@@ -129,6 +134,44 @@ def held(gate: threading.RLock | None) -> Iterator[None]:
         gate.release()
 
 
+def _begin_immediate_asking(conn: Connection, database: str) -> None:
+    """``BEGIN IMMEDIATE``; while another process holds the write lock, ask it to commit
+    and try again (:mod:`pasienis.store.write_demand`), as long as SQLite's busy timeout."""
+    if _began_at_once(conn):
+        return
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    asked = -ASK_EVERY_S
+    while (started := time.monotonic()) < deadline:
+        if started - asked >= ASK_EVERY_S:
+            ask_for_write(database)
+            asked = started
+        time.sleep(RETRY_S)
+        if _began_at_once(conn):
+            return
+    raw = conn.connection.driver_connection
+    raw.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
+    try:  # SQLite's "database is locked", as after its own busy timeout
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # type: ignore[union-attr]
+
+
+def _began_at_once(conn: Connection) -> bool:
+    """``BEGIN IMMEDIATE`` without waiting; False when another process holds the write lock
+    (then the caller asks it to commit, :mod:`pasienis.store.write_demand`, and waits)."""
+    raw = conn.connection.driver_connection
+    raw.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
+    try:
+        raw.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+    except sqlite3.OperationalError as error:
+        if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+            raise
+        return False
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # type: ignore[union-attr]
+    return True
+
+
 class SQLiteDialect(SQLiteSearch, SQLiteTriggers):
     """The embedded engine."""
 
@@ -154,10 +197,16 @@ class SQLiteDialect(SQLiteSearch, SQLiteTriggers):
             cursor.execute(f"PRAGMA cache_size=-{int(settings.sqlite_cache_mb) * 1024}")
             cursor.close()
 
+        database = engine.url.database
+        asks = write_gate(database) is not None  # a file other processes can write too
+
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Connection) -> None:
             mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-            conn.exec_driver_sql(f"BEGIN {mode}")
+            if mode == "IMMEDIATE" and asks:
+                _begin_immediate_asking(conn, str(database))
+            else:
+                conn.exec_driver_sql(f"BEGIN {mode}")
 
     def check_features(self, conn: Connection) -> list[str]:
         missing = []
