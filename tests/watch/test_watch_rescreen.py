@@ -11,11 +11,10 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import delete
-from tests.watch.test_screening import T0, complete, put
+from tests.watch.test_screening import complete, put
 from tests.watch.test_watch_borrow import LISTED_DOB, _alerts, _listed, _traveller
 
 from pasienis.jobs import events_since
-from pasienis.model import Provenance, entity_statements, write_statements
 from pasienis.model.events import declarations
 from pasienis.model.models import retracted_runs
 from pasienis.search import index_entities
@@ -168,31 +167,6 @@ def test_a_retracted_import_takes_its_alerts_out_of_the_inbox_and_restoring_brin
     with store.begin() as conn:
         conn.execute(delete(retracted_runs).where(retracted_runs.c.run_id == "r1"))
     assert list(_alerts(store)) == ["a1"]
-
-
-def test_an_alert_stays_while_a_later_import_states_its_record_again(store: Store) -> None:
-    """A test import raised the alert; the real import states the same record again, so its
-    screening finds the alert already raised. Retracting the test import must leave the
-    alert in the inbox: the record is still in the live view. Retracting both takes it out."""
-    _name_only_alert(store)  # run r1, stamped T0
-    later = datetime(2026, 9, 2, tzinfo=UTC)
-    props = _traveller("Darius Sabonis", "50526517")
-    with store.begin() as conn:
-        write_statements(store, conn, entity_statements(
-            "a1", "Person", props, Provenance("border", later, run_id="r2", locator="border:a1")
-        ))  # fmt: skip
-    complete(store, "r2", "border")
-    _screen(store)
-    with store.begin() as conn:
-        conn.execute(retracted_runs.insert().values(
-            run_id="r1", dataset="border", retracted_at=datetime.now(UTC), run_seen_at=T0
-        ))  # fmt: skip
-    assert list(_alerts(store)) == ["a1"]
-    with store.begin() as conn:
-        conn.execute(retracted_runs.insert().values(
-            run_id="r2", dataset="border", retracted_at=datetime.now(UTC), run_seen_at=later
-        ))  # fmt: skip
-    assert _alerts(store) == {}
 
 
 def _retract(store: Store, run: str) -> None:

@@ -4,8 +4,7 @@
 stores (or screens) the record, so a crash either keeps both or neither; the alert id is a
 hash of (entry, record), so screening again never raises one twice. Readers see an alert
 only when they may read both the record's and the entry's dataset, and not while the import
-run that raised it is retracted, unless a live import stated its record again
-(:func:`visible_alerts`).
+run that raised it is retracted (:func:`visible_alerts`).
 """
 
 from __future__ import annotations
@@ -114,17 +113,14 @@ def raise_alerts(
 
 
 def visible_alerts(q: Any, datasets: frozenset[str] | None) -> Any:
-    """``q`` over the alerts a reader sees: raised in the live view and, for ``datasets``
-    (those the caller may read; ``None`` = all), in both compartments.
+    """``q`` over the alerts a reader sees: raised in the live view (not by a record of a
+    retracted import run: a test import's alerts leave with it, and return if it is restored)
+    and, for ``datasets`` (those the caller may read; ``None`` = all), in both compartments.
 
-    An alert is seen while the import run that raised it is live, or while its record is: an
-    entity with a live statement in the record's dataset, a plate read or declaration in the
-    live view. So a test import's alerts leave with it (and return if it is restored), but
-    not an alert whose record a later, live import stated again: that import's screening
-    found the alert already raised. An alert of no run (a watchlist that came after its
-    record, a camera's read, risk scoring) is seen while its record is."""
-    raised_by_a_live_run = and_(watch_alerts.c.run_id.is_not(None), live(watch_alerts))
-    q = q.where(or_(raised_by_a_live_run, _record_is_live()))
+    An alert of no run (raised when a watchlist came after its record, on a camera's read,
+    by risk scoring) is seen while its record is: an entity with a live statement in the
+    record's dataset, a plate read or declaration not retracted."""
+    q = q.where(live(watch_alerts), or_(watch_alerts.c.run_id.is_not(None), _record_is_live()))
     if datasets is None:
         return q
     allowed = sorted(datasets)
@@ -139,7 +135,7 @@ _EVENT_RECORDS = {"plate_read": plate_reads, "declaration": declarations}
 
 def _record_is_live() -> Any:
     """The alert's record is in the live view (see :func:`visible_alerts`); a kind of record
-    this does not know is taken as live when no import run raised the alert."""
+    this does not know is taken as live."""
     kind = watch_alerts.c.record_kind
     entity = (
         select(statements.c.id)
@@ -151,10 +147,7 @@ def _record_is_live() -> Any:
         .exists()
     )
     known = ["entity", *_EVENT_RECORDS]
-    found = [
-        and_(kind == "entity", entity),
-        and_(kind.not_in(known), watch_alerts.c.run_id.is_(None)),
-    ]
+    found = [and_(kind == "entity", entity), kind.not_in(known)]
     for name, table in _EVENT_RECORDS.items():
         row = select(table.c.id).where(table.c.id == watch_alerts.c.record_id, live(table))
         found.append(and_(kind == name, row.exists()))
