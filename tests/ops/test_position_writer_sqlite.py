@@ -63,6 +63,12 @@ def test_a_held_write_lock_sends_the_batch_to_a_thread_and_answers_after_it(
         other.execute("COMMIT")
         other.close()
         await answer
+        # Still a connection that never waits (the store's begin must not restore its own
+        # busy timeout on it, nor make it ask and wait on the loop).
+        assert writer._own is not None
+        assert writer._own.conn is not None
+        own = writer._own.conn.connection.driver_connection
+        assert own.execute("PRAGMA busy_timeout").fetchone()[0] == 0
         await writer.stop()
         return writer
 

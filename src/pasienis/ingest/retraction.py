@@ -5,8 +5,8 @@ A test import must not stay mixed into shared entities. Retraction records the r
 runs (:func:`pasienis.model.live`), so nothing is deleted and restoring brings it all back.
 A statement or event keeps the run that first wrote it: retracting a later run that saw the
 same values again hides nothing of them. Retracting the first run hides none of its
-statements that a later, live run stated again (their ``last_seen`` is that run's start,
-:func:`pasienis.model.live`); its events, which have no ``last_seen``, go. Both actions are
+statements and events that a later, live run stated again (their ``last_seen`` is that run's
+start, :func:`pasienis.model.live`). Both actions are
 audited, and published on the bus (``import.retracted``, ``import.restored``: the search
 index follows them), in their own transaction.
 """

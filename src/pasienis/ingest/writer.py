@@ -301,10 +301,8 @@ def write_stream(
                     batches += 1
                     gcpause.tick(batches)
                     rows += batch_rows(item[0])
-                    if rows >= commit_rows:
-                        break
-                    if demand is not None and demand.asked():
-                        handover = True
+                    handover = demand is not None and demand.asked()
+                    if rows >= commit_rows or handover:
                         break
                     item = _read(stream)
                 if item is None and before_last_commit is not None:

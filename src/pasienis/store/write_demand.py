@@ -13,8 +13,11 @@ its next transaction at once. Nothing is written while nobody waits.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 #: The file is cut back to nothing once it is this large (any change counts, not its size).
 MAX_BYTES = 64 * 1024
@@ -32,13 +35,21 @@ def demand_path(database: str) -> Path:
 
 
 def ask_for_write(database: str) -> None:
-    """Tell a bulk writer of ``database`` that a writer waits for the write lock."""
+    """Tell a bulk writer of ``database`` that a writer waits for the write lock. Best
+    effort: a file this process may not write (another user's) only means no one is asked,
+    and the writer waits as it did before."""
     path = demand_path(database)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)  # under the umask
+    except OSError as error:
+        log.debug("cannot ask for the write lock in %s: %s", path, error)
+        return
     try:
         if os.fstat(fd).st_size >= MAX_BYTES:
             os.ftruncate(fd, 0)
         os.write(fd, b".")
+    except OSError as error:
+        log.debug("cannot ask for the write lock in %s: %s", path, error)
     finally:
         os.close(fd)
 

@@ -136,39 +136,49 @@ def held(gate: threading.RLock | None) -> Iterator[None]:
 
 def _begin_immediate_asking(conn: Connection, database: str) -> None:
     """``BEGIN IMMEDIATE``; while another process holds the write lock, ask it to commit
-    and try again (:mod:`pasienis.store.write_demand`), as long as SQLite's busy timeout."""
-    if _began_at_once(conn):
+    and try again (:mod:`pasienis.store.write_demand`), as long as the connection's busy
+    timeout. A connection set never to wait (``busy_timeout=0``: the position writer on the
+    event loop) gets SQLite's busy error at once, as before."""
+    raw = conn.connection.driver_connection
+    patience = int(raw.execute("PRAGMA busy_timeout").fetchone()[0])  # type: ignore[union-attr]
+    if patience <= 0:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
         return
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    if _began_at_once(raw, patience):
+        return
+    deadline = time.monotonic() + patience / 1000
     asked = -ASK_EVERY_S
     while (started := time.monotonic()) < deadline:
         if started - asked >= ASK_EVERY_S:
             ask_for_write(database)
             asked = started
         time.sleep(RETRY_S)
-        if _began_at_once(conn):
+        if _began_at_once(raw, patience):
             return
-    raw = conn.connection.driver_connection
     raw.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
     try:  # SQLite's "database is locked", as after its own busy timeout
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     finally:
-        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # type: ignore[union-attr]
+        raw.execute(f"PRAGMA busy_timeout={patience}")  # type: ignore[union-attr]
 
 
-def _began_at_once(conn: Connection) -> bool:
+def _began_at_once(raw: Any, patience: int) -> bool:
     """``BEGIN IMMEDIATE`` without waiting; False when another process holds the write lock
-    (then the caller asks it to commit, :mod:`pasienis.store.write_demand`, and waits)."""
-    raw = conn.connection.driver_connection
-    raw.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
+    (SQLITE_BUSY and its extended codes). The busy timeout is ``patience`` again after."""
+    raw.execute("PRAGMA busy_timeout=0")
     try:
-        raw.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+        raw.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as error:
-        if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+        if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
             raise
         return False
     finally:
-        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # type: ignore[union-attr]
+        try:
+            raw.execute(f"PRAGMA busy_timeout={patience}")
+        except BaseException:
+            if raw.in_transaction:  # never leave a transaction SQLAlchemy does not know of
+                raw.rollback()
+            raise
     return True
 
 
